@@ -1,0 +1,398 @@
+"""Naming a DNA change on a transcript, whatever way the caller wrote it.
+
+The event is trimmed, its sliding range computed on the reference, placed at the most 3'
+position that stays inside one exon (HGVS 3' rule, in transcript orientation), translated, and
+the protein change normalised again on the full protein (3' rule, dup where the inserted
+residues repeat the preceding ones). Different DNA changes with one protein effect therefore get
+one protein name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .transcript import CODON_TABLE, CPos, SequenceSource, TranscriptModel, revcomp, translate
+
+THREE_LETTER = {
+    "A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu",
+    "G": "Gly", "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe",
+    "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val", "*": "Ter",
+    "X": "Xaa",
+}
+
+MAX_SLIDE = 10_000  # a repeat longer than this is not an ERBB2 coding feature
+
+
+@dataclass
+class Naming:
+    """What a DNA change does on one transcript."""
+
+    location: str  # coding, splice_site, splice_region, intronic, utr5, utr3, upstream, downstream
+    effect: str = ""  # missense, synonymous, nonsense, frameshift, inframe_insertion, ...
+    hgvs_c: str = ""
+    hgvs_p: str = ""  # one-letter, e.g. p.Y772_A775dup
+    hgvs_p3: str = ""  # three-letter, e.g. p.Tyr772_Ala775dup
+    exon: int | None = None
+    intron: int | None = None
+    first_residue: int | None = None  # protein positions of the change, after normalisation
+    last_residue: int | None = None
+    c_start: int | None = None  # CDS span of the (3'-placed) change
+    c_end: int | None = None
+    dna_delta: int = 0  # len(alt) - len(ref)
+    placement: tuple[int, str, str] | None = None  # genomic (pos, ref, alt) used for naming
+    slide: tuple[int, int] | None = None  # leftmost/rightmost genomic start of the event
+    notes: list[str] = field(default_factory=list)
+    unknown_reason: str = ""  # why the protein (or c.) name could not be given
+
+
+def trim(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Remove bases shared at the end, then at the start (VCF padding)."""
+    while ref and alt and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    k = 0
+    while k < len(ref) and k < len(alt) and ref[k] == alt[k]:
+        k += 1
+    return pos + k, ref[k:], alt[k:]
+
+
+def _placements(seq: SequenceSource | None, chrom: str, pos: int, ref: str, alt: str
+                ) -> tuple[list[tuple[int, str, str]], bool]:
+    """All equivalent placements of a pure insertion or deletion, left to right.
+
+    Returns (placements, complete); complete is False when the reference ran out before the
+    event stopped sliding.
+    """
+    if seq is None or (ref and alt):
+        return [(pos, ref, alt)], seq is not None or not (ref == "" or alt == "")
+    out = [(pos, ref, alt)]
+    complete = True
+    if ref:  # deletion of ref at [pos, pos+len-1]
+        s, d = pos, ref
+        for _ in range(MAX_SLIDE):  # left
+            b = seq.fetch(chrom, s - 1, s - 1)
+            if b is None:
+                complete = False
+                break
+            if b != d[-1]:
+                break
+            s, d = s - 1, b + d[:-1]
+            out.insert(0, (s, d, ""))
+        s, d = pos, ref
+        for _ in range(MAX_SLIDE):  # right
+            b = seq.fetch(chrom, s + len(d), s + len(d))
+            if b is None:
+                complete = False
+                break
+            if b != d[0]:
+                break
+            s, d = s + 1, d[1:] + b
+            out.append((s, d, ""))
+    else:  # insertion of alt before pos
+        s, ins = pos, alt
+        for _ in range(MAX_SLIDE):
+            b = seq.fetch(chrom, s - 1, s - 1)
+            if b is None:
+                complete = False
+                break
+            if b != ins[-1]:
+                break
+            s, ins = s - 1, ins[-1] + ins[:-1]
+            out.insert(0, (s, "", ins))
+        s, ins = pos, alt
+        for _ in range(MAX_SLIDE):
+            b = seq.fetch(chrom, s, s)
+            if b is None:
+                complete = False
+                break
+            if b != ins[0]:
+                break
+            s, ins = s + 1, ins[1:] + ins[0]
+            out.append((s, "", ins))
+    return out, complete
+
+
+def _span(p: tuple[int, str, str]) -> tuple[int, int]:
+    """Genomic bases touched: a deletion/substitution its bases, an insertion its two flanks."""
+    pos, ref, _ = p
+    if ref:
+        return pos, pos + len(ref) - 1
+    return pos - 1, pos
+
+
+def describe(model: TranscriptModel, seq: SequenceSource | None, pos: int, ref: str, alt: str
+             ) -> Naming:
+    """Name the change REF>ALT at genomic pos on the model's transcript."""
+    pos, ref, alt = trim(pos, ref.upper(), alt.upper())
+    if not ref and not alt:
+        return Naming(location="none", effect="no_change")
+    placements, complete = _placements(seq, model.chrom, pos, ref, alt)
+    in_exon = []
+    for p in placements:
+        a, b = _span(p)
+        ia, ib = model.exon_index(a), model.exon_index(b)
+        if ia is not None and ia == ib:
+            in_exon.append(p)
+    pool = in_exon or placements
+    chosen = pool[-1] if model.strand == "+" else pool[0]
+    n = Naming(location="", dna_delta=len(alt) - len(ref), placement=chosen,
+               slide=(placements[0][0], placements[-1][0]))
+    if not complete:
+        n.notes.append("sliding range reaches the end of the available reference sequence")
+    if len(placements) > 1:
+        n.notes.append(f"can slide over g.{placements[0][0]}-{placements[-1][0]}")
+    a, b = _span(chosen)
+    ca, cb = model.g_to_c(a), model.g_to_c(b)
+    if model.strand == "-":
+        ca, cb = cb, ca
+    n.exon = model.exon_number(a) or model.exon_number(b)
+    n.intron = None if n.exon else (model.intron_number(a) or model.intron_number(b))
+    n.location = _location(model, a, b, ca, cb)
+    indel_unplaced = seq is None and (not chosen[1] or not chosen[2])
+    if indel_unplaced:
+        n.unknown_reason = "no reference sequence here to place the insertion/deletion (give --reference)"
+    else:
+        n.hgvs_c = f"{model.gene.transcript}:c." + _c_change(model, seq, chosen, ca, cb)
+    if n.location != "coding":
+        return n
+    _protein(model, seq, chosen, ca.base, cb.base, n)
+    return n
+
+
+def _location(model: TranscriptModel, a: int, b: int, ca: CPos, cb: CPos) -> str:
+    lo, hi = model.span
+    if b < lo:
+        return "upstream" if model.strand == "+" else "downstream"
+    if a > hi:
+        return "downstream" if model.strand == "+" else "upstream"
+    offsets = [c.offset for c in (ca, cb)]
+    exonic = [c.offset == 0 for c in (ca, cb)]
+    if all(exonic):
+        if model.exon_index(a) != model.exon_index(b):
+            return "splice_site"  # spans a whole intron
+        if ca.region == cb.region == "cds":
+            return "coding"
+        if ca.region == cb.region:
+            return ca.region
+        return "coding"  # crosses the start or stop codon
+    if any(exonic):
+        return "splice_site"  # crosses an exon-intron boundary
+    if min(abs(o) for o in offsets) <= 2 or (offsets[0] * offsets[1] < 0):
+        return "splice_site"
+    if min(abs(o) for o in offsets) <= 8:
+        return "splice_region"
+    return "intronic"
+
+
+def _c_change(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, str, str],
+              ca: CPos, cb: CPos) -> str:
+    pos, ref, alt = p
+    if model.strand == "-":
+        ref, alt = revcomp(ref), revcomp(alt)
+    if ref and alt:
+        if len(ref) == 1 and len(alt) == 1:
+            return f"{ca}{ref}>{alt}"
+        rng = f"{ca}" if ca == cb else f"{ca}_{cb}"
+        return f"{rng}delins{alt}"
+    if ref:
+        return f"{ca}del" if ca == cb else f"{ca}_{cb}del"
+    # insertion between ca and cb (transcript order): a dup when the bases before repeat it
+    k = len(alt)
+    if model.strand == "+":
+        before = seq.fetch(model.chrom, pos - k, pos - 1) if seq else None
+        first = model.g_to_c(pos - k)
+    else:
+        before = seq.fetch(model.chrom, pos, pos + k - 1) if seq else None
+        before = revcomp(before) if before else None
+        first = model.g_to_c(pos + k - 1)
+    if before == alt:
+        return f"{ca}dup" if k == 1 else f"{first}_{ca}dup"
+    return f"{ca}_{cb}ins{alt}"
+
+
+def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, str, str],
+             c1: int, c2: int, n: Naming) -> None:
+    _, ref, alt = p
+    if model.strand == "-":
+        ref, alt = revcomp(ref), revcomp(alt)
+    if not ref:  # insertion between c1 and c2 = c1 + 1
+        lo_c, hi_c = c1 + 1, c1  # replaced span is empty, starting at c1 + 1
+    else:
+        lo_c, hi_c = c1, c2
+    n.c_start, n.c_end = c1, c2
+    ncod = model.cds_length // 3
+    k_first = max(0, (min(lo_c, hi_c) - 1) // 3 - 1)
+    k_last = min(ncod - 1, (max(lo_c, hi_c) - 1) // 3 + 1)
+    frameshift = (len(alt) - len(ref)) % 3 != 0
+    if frameshift:
+        k_last = min(ncod - 1, k_last + 40)
+    ref_cds = model.cds_bases(seq, 3 * k_first + 1, 3 * k_last + 3)
+    if ref_cds is None and not frameshift and _infer_from_residue(model, lo_c, ref, alt, n):
+        return
+    if ref_cds is None:
+        n.unknown_reason = (
+            f"no reference sequence for codons {k_first + 1}-{k_last + 1} "
+            "(outside the rules' windows; give --reference)"
+        )
+        n.effect = "frameshift" if frameshift else _effect_by_length(ref, alt)
+        n.first_residue = (min(lo_c, hi_c) - 1) // 3 + 1
+        n.last_residue = (max(lo_c, hi_c) - 1) // 3 + 1
+        return
+    ref_aa = translate(ref_cds)
+    expected = model.protein[k_first:k_last + 1]
+    if ref_aa != expected:
+        n.unknown_reason = (
+            f"reference bases at codons {k_first + 1}-{k_last + 1} translate to {ref_aa}, "
+            f"not {expected} of {model.gene.protein_id}: wrong reference or build"
+        )
+        n.effect = "reference_mismatch"
+        return
+    off = 3 * k_first + 1
+    alt_cds = ref_cds[:lo_c - off] + alt + ref_cds[hi_c - off + 1:]
+    if frameshift:
+        alt_aa = translate(alt_cds[: len(alt_cds) - len(alt_cds) % 3])
+        i = 0
+        while i < min(len(ref_aa), len(alt_aa)) and ref_aa[i] == alt_aa[i]:
+            i += 1
+        res = k_first + i + 1
+        n.effect, n.first_residue, n.last_residue = "frameshift", res, res
+        aa = model.protein[res - 1]
+        n.hgvs_p, n.hgvs_p3 = f"p.{aa}{res}fs", f"p.{THREE_LETTER[aa]}{res}fs"
+        return
+    alt_aa = translate(alt_cds)
+    _name_protein_change(model.protein, k_first, ref_aa, alt_aa, n)
+
+
+def _infer_from_residue(model: TranscriptModel, lo_c: int, ref: str, alt: str, n: Naming) -> bool:
+    """Name a substitution inside one codon without reference bases, when it is entailed.
+
+    Every codon that encodes the reference residue and carries the REF bases at the changed
+    positions is tried; when all give the same new residue the name follows from the protein
+    and the record alone. Otherwise the candidates are reported and no name is given.
+    """
+    if not ref or len(ref) != len(alt):
+        return False
+    k = (lo_c - 1) // 3
+    if (lo_c + len(ref) - 2) // 3 != k:
+        return False
+    phase = (lo_c - 1) % 3
+    ref_res = model.protein[k]
+    outcomes = set()
+    for codon, aa in CODON_TABLE.items():
+        if aa != ref_res or codon[phase:phase + len(ref)] != ref:
+            continue
+        outcomes.add(CODON_TABLE[codon[:phase] + alt + codon[phase + len(alt):]])
+    n.first_residue = n.last_residue = k + 1
+    if len(outcomes) != 1:
+        shown = ", ".join(f"p.{ref_res}{k + 1}{o}" for o in sorted(outcomes)) or "none"
+        n.effect = "missense"
+        n.unknown_reason = (
+            f"no reference sequence for codon {k + 1} (outside the rules' windows; give "
+            f"--reference); the record allows {shown}"
+        )
+        return True
+    _name_protein_change(model.protein, k, ref_res, outcomes.pop(), n)
+    n.notes.append("protein change inferred from the reference residue and REF (no reference bases here)")
+    return True
+
+
+def _effect_by_length(ref: str, alt: str) -> str:
+    if len(alt) > len(ref):
+        return "inframe_insertion"
+    if len(alt) < len(ref):
+        return "inframe_deletion"
+    return "missense" if len(ref) == 1 else "substitution"
+
+
+def _name_protein_change(protein: str, k0: int, ref_aa: str, alt_aa: str, n: Naming) -> None:
+    """Trim, 3'-shift on the full protein, detect dup; fill effect and names."""
+    pre = 0
+    while pre < min(len(ref_aa), len(alt_aa)) and ref_aa[pre] == alt_aa[pre]:
+        pre += 1
+    suf = 0
+    while (suf < min(len(ref_aa), len(alt_aa)) - pre
+           and ref_aa[-1 - suf] == alt_aa[-1 - suf]):
+        suf += 1
+    dele = ref_aa[pre:len(ref_aa) - suf]
+    ins = alt_aa[pre:len(alt_aa) - suf]
+    start = k0 + pre + 1  # residue number of the first deleted residue / after the insertion
+    one, three = _names(protein, start, dele, ins, n)
+    n.hgvs_p, n.hgvs_p3 = "p." + one, "p." + three
+
+
+def _aa3(s: str) -> str:
+    return "".join(THREE_LETTER[a] for a in s)
+
+
+def _names(protein: str, start: int, dele: str, ins: str, n: Naming) -> tuple[str, str]:
+    L = len(protein)  # includes the terminal '*'
+
+    def res(i: int) -> tuple[str, str]:
+        aa = protein[i - 1]
+        return f"{aa}{i}", f"{THREE_LETTER[aa]}{i}"
+
+    if not dele and not ins:
+        n.effect = "synonymous"
+        n.first_residue = n.last_residue = start - 1 if start > 1 else 1
+        r1, r3 = res(n.first_residue)
+        return f"{r1}=", f"{r3}="
+    if "*" in ins:
+        ins = ins[: ins.index("*") + 1]
+    if dele and dele[0] == "*" and start == L:
+        n.effect = "stop_lost"
+        n.first_residue = n.last_residue = start
+        new = ins[:1] or "X"
+        return f"*{start}{new}ext*?", f"Ter{start}{_aa3(new)}ext*?"
+    if start == 1 and dele[:1] == "M":
+        n.effect = "start_lost"
+        n.first_residue = n.last_residue = 1
+        return "M1?", "Met1?"
+    if dele and not ins:  # deletion: shift 3' on the protein
+        s, e = start, start + len(dele) - 1
+        while e < L - 1 and protein[s - 1] == protein[e]:
+            s, e = s + 1, e + 1
+        n.effect, n.first_residue, n.last_residue = "inframe_deletion", s, e
+        a1, a3 = res(s)
+        if s == e:
+            return f"{a1}del", f"{a3}del"
+        b1, b3 = res(e)
+        return f"{a1}_{b1}del", f"{a3}_{b3}del"
+    if ins and not dele:  # insertion after residue start-1: shift 3', then dup check
+        s = start
+        while s < L and ins[0] != "*" and protein[s - 1] == ins[0]:
+            ins, s = ins[1:] + ins[0], s + 1
+        k = len(ins)
+        if s - 1 - k >= 0 and protein[s - 1 - k:s - 1] == ins:
+            n.effect, n.first_residue, n.last_residue = "inframe_insertion", s - k, s - 1
+            a1, a3 = res(s - k)
+            if k == 1:
+                return f"{a1}dup", f"{a3}dup"
+            b1, b3 = res(s - 1)
+            return f"{a1}_{b1}dup", f"{a3}_{b3}dup"
+        n.effect, n.first_residue, n.last_residue = "inframe_insertion", s - 1, s
+        a1, a3 = res(s - 1)
+        b1, b3 = res(s)
+        if ins.endswith("*"):
+            n.effect = "stop_gained"
+        return f"{a1}_{b1}ins{ins}", f"{a3}_{b3}ins{_aa3(ins)}"
+    e = start + len(dele) - 1
+    n.first_residue, n.last_residue = start, e
+    if len(dele) == 1 and len(ins) == 1:
+        a1, a3 = res(start)
+        if ins == "*":
+            n.effect = "nonsense"
+            return f"{a1}*", f"{a3}Ter"
+        n.effect = "missense"
+        return f"{a1}{ins}", f"{a3}{THREE_LETTER[ins]}"
+    if ins.endswith("*"):
+        n.effect = "stop_gained"
+    elif len(ins) > len(dele):
+        n.effect = "inframe_insertion"  # net gain: a delins that adds residues
+    elif len(ins) < len(dele):
+        n.effect = "inframe_deletion"
+    else:
+        n.effect = "substitution"
+    a1, a3 = res(start)
+    if start == e:
+        return f"{a1}delins{ins}", f"{a3}delins{_aa3(ins)}"
+    b1, b3 = res(e)
+    return f"{a1}_{b1}delins{ins}", f"{a3}_{b3}delins{_aa3(ins)}"

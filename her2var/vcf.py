@@ -1,0 +1,394 @@
+"""Reading VCF/BCF files: header, records, index jumps, and errors that name file and line.
+
+htslib (through pysam and cyvcf2) handles BGZF, BCF and index queries. The record text itself is
+split here, typed by the header, because the htslib readers quietly change exactly what a
+clinical reader must notice: undeclared fields are auto-declared with a warning, ``CIPOS=(a,b)``
+becomes ``None``, Number=. strings are split on commas, and errors carry no line number.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import InputError
+from .models import FieldDef, Record, VcfHeader
+
+log = logging.getLogger(__name__)
+
+_STRUCTURED = re.compile(r"^<(.*)>$", re.S)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A 1-based inclusive interval on a contig, named for messages."""
+
+    chrom: str
+    start: int
+    end: int
+    name: str = ""
+
+
+def _parse_structured(text: str) -> dict[str, str] | None:
+    """Parse ``<ID=x,Number=1,Description="a, b">`` into a dict; None when not structured."""
+    m = _STRUCTURED.match(text.strip())
+    if not m:
+        return None
+    body = m.group(1)
+    out: dict[str, str] = {}
+    i, n = 0, len(body)
+    while i < n:
+        eq = body.find("=", i)
+        if eq < 0:
+            break
+        key = body[i:eq].strip()
+        j = eq + 1
+        if j < n and body[j] == '"':
+            j += 1
+            buf = []
+            while j < n and body[j] != '"':
+                if body[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(body[j])
+                j += 1
+            value = "".join(buf)
+            j += 1  # closing quote
+            comma = body.find(",", j)
+            i = n if comma < 0 else comma + 1
+        else:
+            comma = body.find(",", j)
+            end = n if comma < 0 else comma
+            value = body[j:end]
+            i = end + 1
+        out[key] = value
+    return out
+
+
+def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
+    """Build a VcfHeader from the header lines (## lines and the #CHROM line)."""
+    if not lines or not lines[0].startswith("##fileformat=VCF"):
+        first = lines[0][:60] if lines else ""
+        raise InputError(
+            f"{path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line, "
+            f"found {first!r}"
+        )
+    fileformat = lines[0].split("=", 1)[1].strip()
+    meta: dict[str, list[str]] = {}
+    info: dict[str, FieldDef] = {}
+    fmt: dict[str, FieldDef] = {}
+    contigs: dict[str, int | None] = {}
+    samples: list[str] | None = None
+    for lineno, line in enumerate(lines, start=1):
+        if line.startswith("#CHROM"):
+            cols = line.split("\t")
+            expected = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+            if cols[:8] != expected:
+                raise InputError(
+                    f"{path}:{lineno}: malformed #CHROM line: expected tab-separated "
+                    f"{' '.join(expected)}, found {' | '.join(cols[:8])!r}"
+                )
+            if len(cols) > 8 and cols[8] != "FORMAT":
+                raise InputError(f"{path}:{lineno}: column 9 of the #CHROM line must be FORMAT")
+            samples = cols[9:]
+            dupes = sorted({s for s in samples if samples.count(s) > 1})
+            if dupes:
+                raise InputError(
+                    f"{path}:{lineno}: duplicate sample names in the #CHROM line: {', '.join(dupes)}"
+                )
+            continue
+        if not line.startswith("##"):
+            raise InputError(f"{path}:{lineno}: expected a '##' header line or the #CHROM line")
+        key, sep, value = line[2:].partition("=")
+        if not sep:
+            continue  # '##' comment lines without '=' are tolerated
+        meta.setdefault(key, []).append(value)
+        if key in ("INFO", "FORMAT", "contig"):
+            fields = _parse_structured(value)
+            if fields is None or "ID" not in fields:
+                raise InputError(f"{path}:{lineno}: malformed ##{key} line: expected <ID=...,...>")
+            if key == "contig":
+                length = fields.get("length")
+                contigs[fields["ID"]] = int(length) if length and length.isdigit() else None
+            else:
+                fd = FieldDef(
+                    id=fields["ID"],
+                    number=fields.get("Number", "."),
+                    type=fields.get("Type", "String"),
+                    description=fields.get("Description", ""),
+                )
+                # A field declared twice (Ion declares FR twice) keeps its first declaration.
+                (info if key == "INFO" else fmt).setdefault(fd.id, fd)
+    if samples is None:
+        raise InputError(f"{path}: no '#CHROM' header line: the file is truncated or not a VCF")
+    return VcfHeader(
+        path=path, fileformat=fileformat, meta=meta, info=info, format=fmt,
+        contigs=contigs, samples=samples, n_lines=len(lines),
+    )
+
+
+def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Record:
+    """Split one data line. Checks only the shape; field meaning is checked by ``validate``."""
+    cols = line.split("\t")
+    place = f"{path}:{lineno}" if lineno is not None else path
+    if len(cols) < 8:
+        raise InputError(
+            f"{place}: {len(cols)} tab-separated columns, expected at least 8 "
+            "(CHROM POS ID REF ALT QUAL FILTER INFO)"
+        )
+    expected = 8 if n_samples == 0 else 9 + n_samples
+    if len(cols) != expected:
+        raise InputError(
+            f"{place}: {len(cols)} columns, expected {expected} for "
+            f"{n_samples} sample(s) declared in the #CHROM line"
+        )
+    chrom, pos_s, vid, ref, alt, qual, filt, info_s = cols[:8]
+    if not pos_s.isdigit():
+        raise InputError(f"{place}: POS {pos_s[:40]!r} is not a positive integer")
+    info: dict[str, str | None] = {}
+    if info_s not in (".", ""):
+        for item in info_s.split(";"):
+            if not item:
+                continue
+            k, sep, v = item.partition("=")
+            info.setdefault(k, v if sep else None)
+    fmt_keys = cols[8].split(":") if n_samples else []
+    sample_values = [c.split(":") for c in cols[9:]]
+    return Record(
+        path=path, line=lineno, chrom=chrom, pos=int(pos_s), id=vid, ref=ref.upper(),
+        alts=[] if alt in (".", "") else alt.split(","), qual=qual,
+        filters=[] if filt in (".", "") else filt.split(";"), info=info,
+        format_keys=fmt_keys, sample_values=sample_values,
+    )
+
+
+def validate(record: Record, header: VcfHeader) -> None:
+    """Check a record's fields against the header: declared, and the right count per allele."""
+    for key, value in record.info.items():
+        fd = header.info.get(key)
+        if fd is None:
+            raise InputError(
+                f"{record.where}: INFO/{key} is used but not declared in the header "
+                f"(expected a ##INFO=<ID={key},...> line)"
+            )
+        _check_count(record, fd, value, f"INFO/{key}")
+    for key in record.format_keys:
+        fd = header.format.get(key)
+        if fd is None:
+            raise InputError(
+                f"{record.where}: FORMAT/{key} is used but not declared in the header "
+                f"(expected a ##FORMAT=<ID={key},...> line)"
+            )
+        for values in record.sample_values:
+            k = record.format_keys.index(key)
+            if k < len(values):
+                _check_count(record, fd, values[k], f"FORMAT/{key}")
+
+
+def _check_count(record: Record, fd: FieldDef, value: str | None, label: str) -> None:
+    if value is None or value == "." or fd.type == "Flag":
+        return
+    n_alt = len(record.alts)
+    expected = {"A": n_alt, "R": n_alt + 1}.get(fd.number)
+    if expected is None or n_alt == 0:
+        return
+    got = value.count(",") + 1
+    if got != expected:
+        raise InputError(
+            f"{record.where}: {label} has {got} value(s) for {n_alt} ALT allele(s) "
+            f"(Number={fd.number} expects {expected})"
+        )
+
+
+def _sniff(path: str) -> str:
+    """Return 'bgzf', 'gzip', 'bcf' or 'text' from the first bytes of a file."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if not head:
+        raise InputError(f"{path}: the file is empty (expected a VCF or BCF file)")
+    if head[:2] == b"\x1f\x8b":
+        # BGZF blocks carry a 'BC' extra subfield; BCF is BGZF whose content starts with 'BCF'.
+        try:
+            with gzip.open(path, "rb") as gz:
+                magic = gz.read(3)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
+        if magic == b"BCF":
+            return "bcf"
+        return "bgzf" if head[12:14] == b"BC" else "gzip"
+    if head[:3] == b"BCF":
+        return "bcf"
+    return "text"
+
+
+def _index_path(path: str) -> str | None:
+    for ext in (".tbi", ".csi"):
+        if os.path.exists(path + ext):
+            return path + ext
+    return None
+
+
+class VcfReader:
+    """A VCF or BCF file: its header and its records, all or by region.
+
+    Plain text, gzip, BGZF (with a .tbi/.csi index to jump to regions) and BCF are accepted.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        if not os.path.exists(self.path):
+            raise InputError(f"{self.path}: no such file")
+        if os.path.isdir(self.path):
+            raise InputError(f"{self.path}: is a folder, expected a VCF file")
+        if not os.access(self.path, os.R_OK):
+            raise InputError(f"{self.path}: cannot be read (permission denied)")
+        self.kind = _sniff(self.path)
+        self.index = _index_path(self.path) if self.kind in ("bgzf", "bcf") else None
+        self.header = self._read_header()
+
+    # -- header ---------------------------------------------------------------------------
+    def _open_text(self):
+        if self.kind in ("bgzf", "gzip"):
+            return gzip.open(self.path, "rt", encoding="utf-8", errors="replace", newline="")
+        return open(self.path, encoding="utf-8", errors="replace", newline="")
+
+    def _read_header(self) -> VcfHeader:
+        if self.kind == "bcf":
+            return parse_header_lines(self._bcf_header_lines(), self.path)
+        lines: list[str] = []
+        try:
+            with self._open_text() as fh:
+                for raw in fh:
+                    line = raw.rstrip("\r\n")
+                    if not lines:
+                        line = line.lstrip("\ufeff")
+                    if not line.startswith("#"):
+                        break
+                    lines.append(line)
+                    if line.startswith("#CHROM"):
+                        break
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{self.path}:{len(lines) + 1}: the compressed file is truncated or corrupt ({exc})"
+            ) from exc
+        if not lines:
+            raise InputError(
+                f"{self.path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line"
+            )
+        return parse_header_lines(lines, self.path)
+
+    def _bcf_header_lines(self) -> list[str]:
+        import cyvcf2
+
+        try:
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{self.path}: the BCF file cannot be read ({exc})") from exc
+        text = vcf.raw_header
+        vcf.close()
+        return [ln for ln in text.splitlines() if ln]
+
+    # -- records --------------------------------------------------------------------------
+    def records(self, regions: Iterable[Region] | None = None) -> Iterator[Record]:
+        """Records overlapping ``regions`` (all records when None), in file order per region."""
+        regions = list(regions) if regions is not None else None
+        if regions is not None and self.index is not None:
+            yield from self._indexed(regions)
+        elif self.kind == "bcf":
+            yield from self._bcf_stream(regions)
+        else:
+            yield from self._stream(regions)
+
+    def _stream(self, regions: list[Region] | None) -> Iterator[Record]:
+        by_chrom: dict[str, list[tuple[int, int]]] = {}
+        for r in regions or []:
+            by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
+        n_samples = len(self.header.samples)
+        min_tabs = 7
+        lineno = 0
+        try:
+            with self._open_text() as fh:
+                for raw in fh:
+                    lineno += 1
+                    if lineno <= self.header.n_lines:
+                        continue
+                    line = raw.rstrip("\r\n")
+                    if not line:
+                        continue
+                    if regions is None:
+                        yield parse_record(line, self.path, lineno, n_samples)
+                        continue
+                    tab = line.find("\t")
+                    spans = by_chrom.get(line[:tab]) if tab > 0 else None
+                    if spans is None:
+                        if line.count("\t") < min_tabs:
+                            parse_record(line, self.path, lineno, n_samples)  # raises
+                        continue
+                    rec = parse_record(line, self.path, lineno, n_samples)
+                    if any(rec.pos <= e and rec.end >= s for s, e in spans):
+                        yield rec
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{self.path}:{lineno}: the compressed file is truncated or corrupt ({exc})"
+            ) from exc
+        except UnicodeDecodeError as exc:  # pragma: no cover - errors='replace' prevents it
+            raise InputError(f"{self.path}:{lineno}: not text ({exc})") from exc
+
+    def _indexed(self, regions: list[Region]) -> Iterator[Record]:
+        n_samples = len(self.header.samples)
+        if self.kind == "bcf":
+            import cyvcf2
+
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+            try:
+                for r in regions:
+                    if r.chrom not in vcf.seqnames:
+                        continue
+                    for v in vcf(f"{r.chrom}:{r.start}-{r.end}"):
+                        yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+            finally:
+                vcf.close()
+            return
+        import pysam
+
+        try:
+            tbx = pysam.TabixFile(self.path, index=self.index)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{self.path}: the index {self.index} cannot be used ({exc})") from exc
+        try:
+            contigs = set(tbx.contigs)
+            for r in regions:
+                if r.chrom not in contigs:
+                    continue
+                try:
+                    for line in tbx.fetch(r.chrom, r.start - 1, r.end):
+                        yield parse_record(line.rstrip("\r"), self.path, None, n_samples)
+                except (OSError, ValueError) as exc:
+                    raise InputError(
+                        f"{self.path}: reading {r.chrom}:{r.start}-{r.end} through the index "
+                        f"failed ({exc}); the file or its index is corrupt"
+                    ) from exc
+        finally:
+            tbx.close()
+
+    def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:
+        import cyvcf2
+
+        n_samples = len(self.header.samples)
+        by_chrom: dict[str, list[tuple[int, int]]] = {}
+        for r in regions or []:
+            by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
+        vcf = cyvcf2.VCF(self.path, lazy=True)
+        try:
+            for v in vcf:
+                if regions is not None:
+                    spans = by_chrom.get(v.CHROM)
+                    if not spans or not any(v.POS <= e and v.end >= s for s, e in spans):
+                        continue
+                yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+        finally:
+            vcf.close()
