@@ -1,0 +1,422 @@
+"""The variant stage: one VCF (and copy-number input) in, one result per tumour sample out.
+
+Order of work per file: header -> build -> the ERBB2 region's records (index jump when there is
+an index) -> per sample: genotype and read support -> name each allele on NM_004448.4 ->
+decide its class -> quality filters -> coverage evidence -> copy number -> sample status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import __version__
+from .annotations import annotations, pick_transcript, protein_to_one_letter
+from .callers import detect_caller, is_gvcf, tumor_normal
+from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
+from .errors import InputError, UsageError
+from .genome import contig_names, detect_build
+from .models import Call, CopyNumber, Record, VcfHeader
+from .naming import Naming, describe
+from .rules import GeneRules, Rules
+from .support import allele_support, genotype, is_reference_block, real_alts
+from .transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
+from .vcf import Region, VcfReader, validate
+
+log = logging.getLogger(__name__)
+
+SPLICE_PAD = 10  # bases of intron read around each exon, for splice-site changes
+
+
+@dataclass
+class ClassifyOptions:
+    build: str | None = None
+    sample: str | None = None
+    reference: str | None = None
+    cnv: str | None = None
+    purity: float | None = None
+    patient: str = ""
+
+
+@dataclass
+class SampleResult:
+    """Everything classify says about one sample."""
+
+    sample: str
+    patient: str = ""
+    calls: list[Call] = field(default_factory=list)
+    assessed: str = "unknown"  # yes / unknown / no (small variants in ERBB2)
+    assessed_reasons: list[str] = field(default_factory=list)
+    cn_assessed: str = "no"
+    copy_number: float | None = None
+    cn_source: str = ""
+    copy_numbers: list[CopyNumber] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+    records_in_regions: int = 0
+    build: str = ""
+    build_evidence: str = ""
+    caller: str = ""
+    input: str = ""
+    input_sha256: str = ""
+    reference: str = ""
+    rules_checksum: str = ""
+    status: str = "ok"  # ok / error
+    error: str = ""
+
+    @property
+    def classes(self) -> list[str]:
+        order = ["exon20_insertion", "point_mutation", "inframe_deletion", "amplification", "other"]
+        found = {c.klass for c in self.calls if c.gene == "ERBB2"}
+        return [k for k in order if k in found]
+
+    @property
+    def her2_status(self) -> str:
+        return ";".join(self.classes) or "none"
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def gene_region(model: TranscriptModel, chrom: str) -> Region:
+    lo, hi = model.span
+    return Region(chrom, lo - SPLICE_PAD, hi + SPLICE_PAD, model.gene.symbol)
+
+
+def sequence_source(model: TranscriptModel, reference: str | None) -> SequenceSource:
+    if reference:
+        fa = FastaSequence(reference)
+        return fa
+    return WindowSequence(model.windows, model.chrom)
+
+
+def check_reference_build(fa: FastaSequence, model: TranscriptModel, rules: Rules) -> None:
+    """A FASTA of the other build would name every variant wrongly: check chr17's length."""
+    length = fa.contig_length(model.chrom)
+    expected = rules.builds[model.build].contig_lengths.get(model.chrom)
+    if length is None:
+        raise InputError(f"{fa.path}: no chromosome {model.chrom} (or chr{model.chrom}) in the --reference FASTA")
+    if expected and length != expected:
+        other = [b.name for b in rules.builds.values() if b.contig_lengths.get(model.chrom) == length]
+        hint = f" (that is {other[0]})" if other else ""
+        raise InputError(
+            f"{fa.path}: chromosome {model.chrom} is {length} bp{hint}, but the VCF is on "
+            f"{model.build} ({expected} bp)"
+        )
+
+
+def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tuple[int, str]]:
+    """Tumour samples to report: --sample, else the header's tumour, else every sample."""
+    samples = header.samples
+    if not samples:
+        name = os.path.basename(path)
+        for ext in (".gz", ".bgz", ".vcf", ".bcf", ".gvcf", ".g"):
+            name = name.removesuffix(ext)
+        return [(-1, name)]
+    if wanted is not None:
+        if wanted not in samples:
+            raise UsageError(f"{path}: sample '{wanted}' not found; the file has: {', '.join(samples)}")
+        return [(samples.index(wanted), wanted)]
+    tumour, normal = tumor_normal(header)
+    if tumour and tumour in samples:
+        return [(samples.index(tumour), tumour)]
+    return [(i, s) for i, s in enumerate(samples) if s != normal]
+
+
+def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleResult]:
+    """Classify every tumour sample of one VCF/BCF file."""
+    reader = VcfReader(path)
+    header = reader.header
+    build, evidence = detect_build(header, rules, opts.build)
+    gene = rules.index_gene
+    model = TranscriptModel(gene, build)
+    seq = sequence_source(model, opts.reference)
+    if isinstance(seq, FastaSequence):
+        check_reference_build(seq, model, rules)
+    names = contig_names(header, model.chrom)
+    regions = [gene_region(model, c) for c in names]
+    caller = detect_caller(header)
+    gvcf = is_gvcf(header)
+    samples = choose_samples(header, opts.sample, path)
+    digest = sha256_file(path)
+    results = {
+        s: SampleResult(sample=s, patient=opts.patient, build=build, build_evidence=evidence,
+                        caller=caller, input=path, input_sha256=digest, reference=seq.label,
+                        rules_checksum=rules.checksum)
+        for _, s in samples
+    }
+    coverage: dict[str, list[tuple[int, int, int]]] = {s: [] for _, s in samples}
+    cnv_records: list[Record] = []
+    hotspot_rows = 0
+    for rec in reader.records(regions):
+        validate(rec, header)
+        for r in results.values():
+            r.records_in_regions += 1
+        if is_cnv_record(header, rec):
+            cnv_records.append(rec)
+            continue
+        _check_ref(rec, seq, model, build)
+        if is_reference_block(rec):
+            for idx, s in samples:
+                depth = _depth(rec, idx)
+                coverage[s].append((rec.pos, rec.end, depth if depth is not None else -1))
+            continue
+        for idx, s in samples:
+            res = results[s]
+            gt = genotype(rec, idx) if idx >= 0 else []
+            depth_here = _depth(rec, idx)
+            if depth_here is not None:
+                coverage[s].append((rec.pos, rec.pos + len(rec.ref) - 1, depth_here))
+            for allele_idx, allele in real_alts(rec):
+                sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
+                carried = allele_idx in gt
+                has_reads = sup is not None and ((sup.alt_reads or 0) > 0 or (sup.alt_reads is None and (sup.vaf or 0) > 0))
+                if idx >= 0 and not carried and not has_reads:
+                    res.dropped["reference_genotype"] += 1
+                    hotspot_rows += 1
+                    continue
+                call = _call_for(rec, header, allele, sup, gt, res, model, seq, gene, rules)
+                if call is not None:
+                    res.calls.append(call)
+    for idx, s in samples:
+        res = results[s]
+        _dedupe(res)
+        _assess(res, coverage[s], model, rules, gvcf=gvcf, hotspot_style=hotspot_rows > 0 or caller == "ion")
+        cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
+                                   genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
+        if opts.cnv:
+            cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
+                                        purity=opts.purity, build=build) + cns
+        _copy_number(res, cns, rules, build)
+    return list(results.values())
+
+
+def _depth(rec: Record, idx: int) -> int | None:
+    if idx < 0:
+        raw = rec.info.get("DP")
+    else:
+        raw = rec.sample_field(idx, "DP") or rec.sample_field(idx, "MIN_DP") or rec.sample_field(idx, "FDP")
+        if raw is None:
+            raw = rec.info.get("FDP") or rec.info.get("DP")
+    try:
+        return int(float(raw)) if raw not in (None, ".") else None
+    except ValueError as exc:
+        raise InputError(f"{rec.where}: depth {raw!r} is not a number") from exc
+
+
+def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: str) -> None:
+    ref = rec.ref
+    if not ref or set(ref) - set("ACGT"):
+        return
+    bases = seq.fetch(rec.chrom, rec.pos, rec.pos + len(ref) - 1)
+    if bases is not None and bases != ref:
+        raise InputError(
+            f"{rec.where}: REF {ref} does not match the {build} reference ({bases}) at "
+            f"{rec.chrom}:{rec.pos}; is the file on another genome build? (give --build, or "
+            "check --reference)"
+        )
+
+
+def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | None],
+              res: SampleResult, model: TranscriptModel, seq: SequenceSource,
+              gene: GeneRules, rules: Rules) -> Call | None:
+    """Name and classify one allele; None (with the reason counted) when it is not reported."""
+    n = describe(model, seq, rec.pos, rec.ref, allele)
+    if n.location in ("intronic", "utr5", "utr3", "upstream", "downstream", "none"):
+        res.dropped[n.location if n.location != "none" else "no_change"] += 1
+        return None
+    if n.effect == "synonymous":
+        res.dropped["synonymous"] += 1
+        return None
+    if n.hgvs_p and n.hgvs_p in gene.polymorphisms:
+        res.dropped["germline_polymorphism"] += 1
+        return None
+    reason = _quality(rec, sup, rules)
+    if reason:
+        res.dropped[reason] += 1
+        return None
+    klass = _class_of(n, gene)
+    first = n.first_residue
+    call = Call(
+        sample=res.sample, gene=gene.symbol, klass=klass, hgvs_p=n.hgvs_p, hgvs_p3=n.hgvs_p3,
+        hgvs_c=n.hgvs_c, exon=str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
+        domain=gene.domain_of(first) if first else "",
+        hotspot=_is_hotspot(n, gene), chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
+        depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
+        vaf=sup.vaf if sup else None, source="vcf", vaf_method=sup.method if sup else "none",
+        filter=";".join(rec.filters) or ".", genotype="/".join("." if a is None else str(a) for a in gt),
+        build=res.build, input=res.input,
+    )
+    if n.hgvs_p:
+        call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
+    written = f"{rec.chrom}:{rec.pos}:{rec.ref}>{allele}"
+    if n.placement and n.placement[0] != rec.pos:
+        call.notes.append(f"written as {written}")
+    if n.unknown_reason:
+        call.notes.append(f"protein name unknown: {n.unknown_reason}")
+    if n.location in ("splice_site", "splice_region"):
+        call.notes.append(n.location.replace("_", " "))
+    if n.effect and klass == "other":
+        call.notes.append(n.effect.replace("_", " "))
+    call.notes.extend(x for x in n.notes if not x.startswith("can slide"))
+    if sup is not None and sup.caller_af is not None:
+        call.notes.append(f"caller AF {sup.caller_af:g}")
+    _compare_annotation(call, header, rec, allele, gene)
+    return call
+
+
+def _quality(rec: Record, sup, rules: Rules) -> str:
+    t = rules.thresholds
+    if rec.filters and not all(f in ("PASS", *t.accepted_filters) for f in rec.filters):
+        return "filter"
+    if sup is None:
+        return ""
+    if sup.depth is not None and sup.depth < t.min_depth:
+        return "low_depth"
+    if sup.alt_reads is not None and sup.alt_reads < t.min_alt_reads:
+        return "low_alt_reads"
+    if sup.vaf is not None and sup.vaf < t.min_vaf:
+        return "low_vaf"
+    return ""
+
+
+def _class_of(n: Naming, gene: GeneRules) -> str:
+    if n.location != "coding":
+        return "other"
+    gain = n.dna_delta > 0 and n.dna_delta % 3 == 0
+    if n.effect in ("frameshift", "nonsense", "stop_gained", "stop_lost", "start_lost", "reference_mismatch"):
+        return "other"
+    if gain and n.effect in ("inframe_insertion", "") or (gain and n.unknown_reason):
+        for first_codon, last_codon in gene.insertion_regions.values():
+            lo, hi = 3 * first_codon - 2, 3 * last_codon
+            if n.c_start is not None and n.c_end is not None and lo <= n.c_start and n.c_end <= hi:
+                return "exon20_insertion"
+        return "other"
+    if n.effect in ("missense", "substitution"):
+        return "point_mutation"
+    if n.effect == "inframe_deletion" or (n.dna_delta < 0 and n.dna_delta % 3 == 0):
+        return "inframe_deletion"
+    return "other"
+
+
+def _is_hotspot(n: Naming, gene: GeneRules) -> bool:
+    if n.effect in ("missense", "substitution") and n.first_residue is not None:
+        return n.first_residue in gene.hotspots
+    return bool(n.hgvs_p) and n.hgvs_p in gene.aliases
+
+
+def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str, gene: GeneRules) -> None:
+    anns = annotations(header, rec, allele)
+    ann = pick_transcript(anns, gene.symbol, (gene.transcript, *gene.transcript_aliases))
+    if ann is None or not ann.hgvs_p:
+        return
+    theirs = protein_to_one_letter(ann.hgvs_p).replace("(", "").replace(")", "")
+    call.annotation = f"{ann.source}:{theirs}"
+    if not call.hgvs_p:
+        call.annotation_agrees = "unknown"
+    elif theirs == call.hgvs_p:
+        call.annotation_agrees = "yes"
+    elif theirs.removeprefix("p.") in gene.aliases.get(call.hgvs_p, ()):
+        call.annotation_agrees = "alias"
+    else:
+        call.annotation_agrees = "no"
+        call.notes.append(f"{ann.source} names it {theirs}")
+    if theirs != call.hgvs_p and theirs.removeprefix("p.") not in call.aliases:
+        call.aliases.append(theirs.removeprefix("p."))
+
+
+def _dedupe(res: SampleResult) -> None:
+    """One row per event: several records naming the same change keep the best supported."""
+    best: dict[tuple[str, str], Call] = {}
+    order = []
+    for c in res.calls:
+        key = (c.gene, c.hgvs_p or c.hgvs_c or f"{c.chrom}:{c.pos}:{c.ref}>{c.alt}")
+        if key not in best:
+            best[key] = c
+            order.append(key)
+            continue
+        keep, other = (best[key], c) if (best[key].alt_reads or 0) >= (c.alt_reads or 0) else (c, best[key])
+        keep.notes.append(f"also written as {other.chrom}:{other.pos}:{other.ref}>{other.alt}")
+        best[key] = keep
+        res.dropped["duplicate_of_another_record"] += 1
+    res.calls = [best[k] for k in order]
+
+
+def _assess(res: SampleResult, cov: list[tuple[int, int, int]], model: TranscriptModel,
+            rules: Rules, *, gvcf: bool, hotspot_style: bool) -> None:
+    """Whether ERBB2 exon 20 was covered well enough for absence to mean wild type."""
+    t = rules.thresholds
+    first, last = next(iter(model.gene.insertion_regions.values()))
+    gs = sorted(model.c_to_g(c) for c in (3 * first - 2, 3 * last))
+    lo, hi = gs[0], gs[1]
+    total = hi - lo + 1
+    in_exon = [(max(s, lo), min(e, hi), d) for s, e, d in cov if e >= lo and s <= hi]
+    if gvcf:
+        covered = set()
+        for s, e, d in in_exon:
+            if d >= t.min_coverage_depth:
+                covered.update(range(s, e + 1))
+        frac = len(covered) / total
+        figure = f"{frac:.0%} of exon 20 coding bases at >= {t.min_coverage_depth}x (gVCF blocks)"
+        res.assessed = "yes" if frac >= t.min_exon20_covered_fraction else "no"
+        res.assessed_reasons.append(figure)
+        return
+    if hotspot_style:
+        good = sum(1 for _, _, d in in_exon if d >= t.min_coverage_depth)
+        if not in_exon:
+            res.assessed = "no"
+            res.assessed_reasons.append("hotspot-style VCF with no rows in ERBB2 exon 20 (not in the panel?)")
+        elif good:
+            res.assessed = "yes"
+            res.assessed_reasons.append(f"{good} of {len(in_exon)} exon 20 rows at >= {t.min_coverage_depth}x")
+        else:
+            res.assessed = "no"
+            res.assessed_reasons.append(f"all {len(in_exon)} exon 20 rows below {t.min_coverage_depth}x")
+        return
+    res.assessed = "unknown"
+    res.assessed_reasons.append("variant-only VCF: no coverage evidence, absence of a call is not wild type")
+
+
+def _copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:
+    threshold = rules.thresholds.amplification_cn
+    res.copy_numbers = cns
+    if not cns:
+        res.cn_assessed = "no"
+        return
+    res.cn_assessed = "yes"
+    primary = cns[0]
+    res.copy_number = primary.cn
+    res.cn_source = f"{primary.source_caller}:{primary.source_field}"
+    for cn in cns:
+        if cn.cn is None or cn.cn <= threshold:
+            if cn.caller_call.lower() in ("amplification", "amp", "gain", "<dup>", "+") and cn.cn is not None:
+                cn.notes.append(f"caller calls it {cn.caller_call}; CN {cn.cn:.2f} is not > {threshold:g}")
+            continue
+        call = Call(
+            sample=res.sample, gene=cn.gene, klass="amplification", chrom=cn.chrom, pos=cn.start,
+            copy_number=round(cn.cn, 3), source=cn.source_caller, cn_ci_low=cn.cn_ci_low,
+            cn_ci_high=cn.cn_ci_high, cn_kind=cn.source_field, caller_call=cn.caller_call,
+            filter=cn.filter, build=build, input=cn.path or res.input,
+        )
+        call.notes.append(f"CN {cn.cn:.2f} > {threshold:g} ({cn.source_field} {cn.raw_value:g}"
+                          + (f", purity {cn.purity_used:g}" if cn.purity_used is not None else "") + ")")
+        if cn.cn_ci_low is not None and cn.cn_ci_low <= threshold:
+            call.notes.append(f"lower CI bound {cn.cn_ci_low:.2f} is not above {threshold:g}")
+        call.notes.extend(cn.notes)
+        res.calls.append(call)
+    values = {round(c.cn, 2) for c in cns if c.cn is not None}
+    if len(cns) > 1 and len({c.cn is not None and c.cn > threshold for c in cns}) > 1:
+        res.assessed_reasons.append(f"copy-number sources disagree about amplification: {sorted(values)}")
+
+
+def provenance(rules: Rules, reference: str | None) -> dict[str, object]:
+    return {"her2var_version": __version__, "rules_checksum": rules.checksum,
+            "rules_sources": [os.path.basename(s) for s in rules.sources],
+            "reference": reference or "rules windows"}

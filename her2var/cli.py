@@ -1,0 +1,150 @@
+"""The command line: parses options, sets up logging, calls one library function per command.
+
+Errors of the Her2varError family become a message and an exit code here, in one place:
+bad input 1, usage 2. ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import Her2varError, UsageError
+
+log = logging.getLogger("her2var")
+
+
+class Her2varGroup(click.Group):
+    """Maps the project's exceptions to messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D401
+        try:
+            return super().invoke(ctx)
+        except Her2varError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"her2var: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("her2var: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=Her2varGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="her2var")
+@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug-level logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """her2var: ERBB2 (HER2) alterations in lung tumour sequencing, from VCF to cohort statistics."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    if debug:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="her2var: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--samples", "sheet", type=click.Path(dir_okay=False),
+              help="Samples sheet (TSV/CSV: sample, patient, vcf, bam, cnv, purity).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "tsv", "json"]), default="auto",
+              show_default=True, help="Standard output: text summary on a terminal, else TSV.")
+@click.option("--out", "outdir", type=click.Path(file_okay=False),
+              help="Write calls.tsv, samples.tsv and samples/<sample>.json here.")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38"]), help="Genome build (default: from the header).")
+@click.option("--sample", help="Which sample of a multi-sample VCF (default: the tumour, else all).")
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference FASTA (plain or bgzipped).")
+@click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
+@click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A rules YAML merged over the built-in rules (repeatable).")
+@click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, rule_files,
+             workers, fail_fast) -> None:
+    """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
+    from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
+    from .classify import ClassifyOptions, provenance
+    from .output import call_row, sample_json, summary_text, write_outdir, write_tsv
+    from .models import CALL_COLUMNS
+    from .rules import load_rules
+
+    if not inputs and not sheet:
+        raise UsageError("give VCF file(s) or --samples SHEET (see 'her2var classify --help')")
+    if purity is not None and not 0 < purity <= 1:
+        raise UsageError(f"--purity {purity}: must be in (0, 1]")
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
+    rules = load_rules(list(rule_files))  # fail early on a bad rules file
+    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity)
+    jobs = jobs_from_paths(list(inputs), opts)
+    if sheet:
+        for job in read_samples_sheet(sheet):
+            job.options.build, job.options.reference = build, reference
+            if job.options.purity is None:
+                job.options.purity = purity
+            jobs.append(job)
+    show_progress = sys.stderr.isatty() and len(jobs) > 1 and logging.getLogger().level < logging.ERROR
+    results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
+                        progress=terminal_progress if show_progress else None)
+    prov = provenance(rules, reference)
+    if outdir:
+        write_outdir(outdir, results, prov)
+    if fmt == "auto":
+        fmt = "text" if sys.stdout.isatty() else "tsv"
+    if fmt == "text":
+        click.echo(summary_text(results), nl=False)
+    elif fmt == "tsv":
+        write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
+    else:
+        json.dump([sample_json(r, prov) for r in results], sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    failed = [r for r in results if r.status == "error"]
+    for r in failed:
+        click.echo(f"her2var: error: {r.error}", err=True)
+    if failed:
+        click.echo(f"her2var: {len(failed)} of {len(jobs)} input(s) failed", err=True)
+        sys.exit(1)
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect and check rules files."""
+
+
+@rules.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def rules_check(path: str) -> None:
+    """Validate a rules YAML file (alone and merged over the built-in rules)."""
+    from .rules import check_rules_file
+
+    r = check_rules_file(path)
+    click.echo(f"{path}: OK (merged rules checksum {r.checksum[:16]}; genes: {', '.join(r.genes)})")
+
+
+@rules.command("show")
+def rules_show() -> None:
+    """Print where the built-in rules are and their checksum."""
+    from .rules import builtin_rules_dir, load_rules
+
+    r = load_rules()
+    click.echo(f"rules folder: {builtin_rules_dir()}")
+    click.echo(f"checksum: {r.checksum}")
+    for s in r.sources:
+        click.echo(f"  {os.path.basename(s)}")
+
+
+def main() -> None:
+    cli(prog_name="her2var")
+
+
+if __name__ == "__main__":
+    main()
