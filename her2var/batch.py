@@ -66,7 +66,7 @@ def read_samples_sheet(path: str) -> list[Job]:
         vcf = rel(rec.get("vcf", ""))
         if vcf is None:
             raise InputError(f"{path}:{lineno}: no VCF given (BAM-only samples need the BAM stage)")
-        opts = ClassifyOptions(sample=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
+        opts = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
                                purity=purity, patient=rec.get("patient", ""))
         jobs.append(Job(vcf=vcf, options=opts, label=f"{path}:{lineno}"))
     return jobs
@@ -86,7 +86,7 @@ def _run_job(job: Job, rules=None) -> list[SampleResult]:
     try:
         return classify_vcf(job.vcf, rules, job.options)
     except Her2varError as exc:
-        name = job.options.sample or os.path.basename(job.vcf)
+        name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf)
         return [SampleResult(sample=name, patient=job.options.patient, input=job.vcf,
                              status="error", error=str(exc))]
 

@@ -39,6 +39,7 @@ class ClassifyOptions:
     cnv: str | None = None
     purity: float | None = None
     patient: str = ""
+    sample_id: str | None = None  # report the tumour under this id (a samples sheet's 'sample')
 
 
 @dataclass
@@ -144,7 +145,17 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     regions = [gene_region(model, c) for c in names]
     caller = detect_caller(header)
     gvcf = is_gvcf(header)
-    samples = choose_samples(header, opts.sample, path)
+    wanted = opts.sample
+    if wanted is None and opts.sample_id and opts.sample_id in header.samples:
+        wanted = opts.sample_id
+    samples = choose_samples(header, wanted, path)
+    if opts.sample_id and len(samples) == 1:
+        samples = [(samples[0][0], opts.sample_id)]
+    elif opts.sample_id:
+        raise InputError(
+            f"{path}: the samples sheet names sample '{opts.sample_id}', but the file has "
+            f"{len(samples)} tumour samples ({', '.join(s for _, s in samples)}); name one of them"
+        )
     digest = sha256_file(path)
     results = {
         s: SampleResult(sample=s, patient=opts.patient, build=build, build_evidence=evidence,
@@ -309,7 +320,7 @@ def _class_of(n: Naming, gene: GeneRules) -> str:
 def _is_hotspot(n: Naming, gene: GeneRules) -> bool:
     if n.effect in ("missense", "substitution") and n.first_residue is not None:
         return n.first_residue in gene.hotspots
-    return bool(n.hgvs_p) and n.hgvs_p in gene.aliases
+    return bool(n.hgvs_p) and (n.hgvs_p in gene.recurrent or n.hgvs_p in gene.aliases)
 
 
 def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str, gene: GeneRules) -> None:

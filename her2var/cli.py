@@ -115,6 +115,33 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("outdir", default="her2var-demo", type=click.Path(file_okay=False))
+@click.option("--seed", type=int, default=20261122, show_default=True, help="Seed of the synthetic data.")
+@click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
+def demo(outdir: str, seed: int, workers: int) -> None:
+    """Generate a synthetic demo batch (several callers' dialects) and classify it into OUTDIR."""
+    from .batch import read_samples_sheet, run_batch
+    from .classify import provenance
+    from .demo import write_demo_batch
+    from .output import summary_text, write_outdir
+    from .rules import load_rules
+
+    rules = load_rules()
+    batch = write_demo_batch(os.path.join(outdir, "inputs"), rules, seed=seed)
+    results = run_batch(read_samples_sheet(batch.sheet), (), workers=workers)
+    write_outdir(os.path.join(outdir, "classify"), results, provenance(rules, None))
+    click.echo("SYNTHETIC DEMO DATA - not from patients\n")
+    click.echo(summary_text(results), nl=False)
+    click.echo(f"\ninputs: {batch.folder}\nresults: {os.path.join(outdir, 'classify')} "
+               "(calls.tsv, samples.tsv, samples/*.json)")
+    failed = [r for r in results if r.status == "error"]
+    if failed:
+        for r in failed:
+            click.echo(f"her2var: error: {r.error}", err=True)
+        sys.exit(1)
+
+
 @cli.group()
 def rules() -> None:
     """Inspect and check rules files."""

@@ -104,6 +104,7 @@ GENE_SPEC: dict[str, Spec] = {
     "insertion_regions?": ("map", _PAIR),
     "domains?": ("list", {"name": str, "start": int, "end": int}),
     "hotspots?": ("list", str),
+    "recurrent?": ("list", str),
     "polymorphisms?": ("list", str),
     "aliases?": ("map", ("list", str)),
 }
@@ -228,6 +229,7 @@ class GeneRules:
     insertion_regions: Mapping[str, tuple[int, int]]
     domains: tuple[Domain, ...]
     hotspots: frozenset[int]
+    recurrent: frozenset[str]
     polymorphisms: frozenset[str]
     aliases: Mapping[str, tuple[str, ...]]
 
@@ -302,6 +304,7 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     _no_duplicates([d.name for d in domains], f"{where}.domains")
     hot = g.get("hotspots", [])
     _no_duplicates(hot, f"{where}.hotspots")
+    _no_duplicates(g.get("recurrent", []), f"{where}.recurrent")
     aliases = {k: tuple(v) for k, v in g.get("aliases", {}).items()}
     regions = {}
     for name, pair in g.get("insertion_regions", {}).items():
@@ -314,6 +317,7 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
         strand=g["strand"], role=g["role"], builds=builds, protein=g["protein"].upper(),
         insertion_regions=regions, domains=domains,
         hotspots=frozenset(_residue_number(h, f"{where}.hotspots") for h in hot),
+        recurrent=frozenset(g.get("recurrent", [])),
         polymorphisms=frozenset(g.get("polymorphisms", [])), aliases=aliases,
     )
 

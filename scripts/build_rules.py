@@ -43,10 +43,18 @@ def main(ref_dir: str) -> None:
         start = int(name.split(":")[1].split("-")[0])
         windows.append((start, seq, name.split("GRCh38")[0].strip(" ;")))
     aliases: dict[str, list[str]] = {}
+    recurrent: list[str] = []
+    for line in (ref / "catalog.GRCh37.vcf").read_text().splitlines():
+        if not line.startswith("#"):
+            hgvs_p = dict(kv.split("=", 1) for kv in line.split("\t")[7].split(";"))["HGVSp"]
+            if hgvs_p not in recurrent:
+                recurrent.append(hgvs_p)
     for line in (ref / "protein_equivalences.tsv").read_text().splitlines():
         if line.startswith("#") or line.startswith("name_as_written"):
             continue
         written, canonical = line.split("\t")
+        if canonical not in recurrent:
+            recurrent.append(canonical)
         names = aliases.setdefault(canonical, [])
         if "p." + written != canonical and written not in names:
             names.append(written)
@@ -109,6 +117,8 @@ genes:
     # recurrent driver residues (hotspot loci: mskcc/vcf2maf known_somatic_sites, AWGL TSO500
     # Tumour_hotspots, ClinVar 13873/13875/13877/44986/44987)
     hotspots: [S310, E321, V659, G660, R678, L755, I767, D769, G776, V777, T798, V842, T862, L869, R896]
+    # recurrent events (canonical names) of the public catalog and the literature names table
+    recurrent: [{', '.join(r for r in recurrent if r not in ('p.I655V', 'p.P1170A'))}]
     # common germline polymorphisms: never reported as drivers
     polymorphisms: [p.I655V, p.P1170A]
     # names papers and databases use for the same protein change (canonical: written forms)
