@@ -17,7 +17,7 @@ from . import __version__
 from .annotations import annotations, pick_transcript, protein_to_one_letter
 from .callers import detect_caller, is_gvcf, tumor_normal
 from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
-from .errors import InputError, UsageError
+from .errors import InputError
 from .genome import contig_names, detect_build
 from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
@@ -123,7 +123,7 @@ def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tup
         return [(-1, name)]
     if wanted is not None:
         if wanted not in samples:
-            raise UsageError(f"{path}: sample '{wanted}' not found; the file has: {', '.join(samples)}")
+            raise InputError(f"{path}: sample '{wanted}' not found; the file has: {', '.join(samples)}")
         return [(samples.index(wanted), wanted)]
     tumour, normal = tumor_normal(header)
     if tumour and tumour in samples:

@@ -128,13 +128,20 @@ def atomic_write(path: str, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> None:
-    """calls.tsv, samples.tsv and one JSON per sample, each written atomically."""
+    """calls.tsv, samples.tsv and one JSON per sample, each written atomically.
+
+    When every input failed nothing is written at all.
+    """
+    if not any(r.status == "ok" for r in results):
+        return
     with atomic_write(os.path.join(outdir, "calls.tsv")) as fh:
         write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
     with atomic_write(os.path.join(outdir, "samples.tsv")) as fh:
         write_tsv(fh, SAMPLE_COLUMNS, (sample_row(r) for r in results))
     used: set[str] = set()
     for r in results:
+        if r.status != "ok":
+            continue  # the error is in samples.tsv; no JSON pretends to be a result
         base = safe_filename(r.sample)
         name, k = base, 2
         while name in used:
