@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from .classify import ClassifyOptions, SampleResult, classify_vcf
 from .errors import Her2varError, InputError
-from .rules import load_rules
+from .rules import Rules, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +92,13 @@ def _run_job(job: Job, rules=None) -> list[SampleResult]:
 
 
 def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
-              fail_fast: bool = False, progress: Callable[[int, int], None] | None = None
-              ) -> list[SampleResult]:
+              fail_fast: bool = False, progress: Callable[[int, int], None] | None = None,
+              rules: Rules | None = None) -> list[SampleResult]:
     """Classify every job; results come back in job order."""
     results: list[SampleResult] = []
     total = len(jobs)
     if workers <= 1 or total <= 1:
-        rules = load_rules(list(rule_files))
+        rules = rules or load_rules(list(rule_files))
         for i, job in enumerate(jobs, 1):
             out = _run_job(job, rules)
             results.extend(out)

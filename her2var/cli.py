@@ -94,7 +94,7 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
             jobs.append(job)
     show_progress = sys.stderr.isatty() and len(jobs) > 1 and logging.getLogger().level < logging.ERROR
     results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
-                        progress=terminal_progress if show_progress else None)
+                        progress=terminal_progress if show_progress else None, rules=rules)
     prov = provenance(rules, reference)
     if outdir:
         write_outdir(outdir, results, prov)
@@ -129,7 +129,7 @@ def demo(outdir: str, seed: int, workers: int) -> None:
 
     rules = load_rules()
     batch = write_demo_batch(os.path.join(outdir, "inputs"), rules, seed=seed)
-    results = run_batch(read_samples_sheet(batch.sheet), (), workers=workers)
+    results = run_batch(read_samples_sheet(batch.sheet), (), workers=workers, rules=rules)
     write_outdir(os.path.join(outdir, "classify"), results, provenance(rules, None))
     click.echo("SYNTHETIC DEMO DATA - not from patients\n")
     click.echo(summary_text(results), nl=False)

@@ -49,14 +49,11 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         raise RulesError(f"{path}: no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # parse-only here: builds no objects
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                line = token.start_mark.line + 1
-                raise RulesError(f"{path}:{line}: YAML anchors and aliases are not allowed in rules files")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
         if node is not None:
-            _check_duplicate_keys(node, path)
+            _check_nodes(node, path, set())
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -65,7 +62,13 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         raise RulesError(f"{path}{line}: not valid YAML ({problem})") from exc
 
 
-def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
+def _check_nodes(node: yaml.Node, path: str, seen_nodes: set[int]) -> None:
+    """Duplicate keys are errors; so are aliases (a node reached twice), which rules never need
+    and which can blow up exponentially (billion-laughs)."""
+    if id(node) in seen_nodes:
+        line = node.start_mark.line + 1
+        raise RulesError(f"{path}:{line}: YAML anchors and aliases are not allowed in rules files")
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -74,10 +77,10 @@ def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
             if key in seen:
                 raise RulesError(f"{path}:{line}: duplicate key '{key}' (first at line {seen[key]})")
             seen[key] = line
-            _check_duplicate_keys(value_node, path)
+            _check_nodes(value_node, path, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _check_duplicate_keys(item, path)
+            _check_nodes(item, path, seen_nodes)
 
 
 # ---------------------------------------------------------------------------------------------
