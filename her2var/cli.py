@@ -68,8 +68,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
+@click.option("--annotate-vcf", "annotate_out", type=click.Path(dir_okay=False),
+              help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
 def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, rule_files,
-             workers, fail_fast) -> None:
+             workers, fail_fast, annotate_out) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
     from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
     from .classify import ClassifyOptions, provenance
@@ -83,6 +85,8 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
         raise UsageError(f"--purity {purity}: must be in (0, 1]")
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
+    if annotate_out and (len(inputs) != 1 or sheet):
+        raise UsageError("--annotate-vcf takes exactly one input VCF")
     rules = load_rules(list(rule_files))  # fail early on a bad rules file
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity)
     jobs = jobs_from_paths(list(inputs), opts)
@@ -98,6 +102,11 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
     prov = provenance(rules, reference)
     if outdir:
         write_outdir(outdir, results, prov)
+    if annotate_out and all(r.status == "ok" for r in results):
+        from .annotate import annotate_vcf
+
+        n = annotate_vcf(inputs[0], results, annotate_out)
+        log.info("%s: %d record(s) tagged", annotate_out, n)
     if fmt == "auto":
         fmt = "text" if sys.stdout.isatty() else "tsv"
     if fmt == "text":

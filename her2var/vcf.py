@@ -292,6 +292,33 @@ class VcfReader:
         vcf.close()
         return [ln for ln in text.splitlines() if ln]
 
+    def raw_lines(self) -> Iterator[tuple[str, str]]:
+        """Every line as ('header', text) or ('record', text), without line endings."""
+        if self.kind == "bcf":
+            import cyvcf2
+
+            for line in self._bcf_header_lines():
+                yield "header", line
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+            try:
+                for v in vcf:
+                    yield "record", str(v).rstrip("\n")
+            finally:
+                vcf.close()
+            return
+        try:
+            with self._open_text() as fh:
+                for lineno, raw in enumerate(fh, 1):
+                    line = raw.rstrip("\r\n")
+                    if lineno == 1:
+                        line = line.lstrip("\ufeff")
+                    if lineno <= self.header.n_lines:
+                        yield "header", line
+                    elif line:
+                        yield "record", line
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{self.path}: the compressed file is truncated or corrupt ({exc})") from exc
+
     # -- records --------------------------------------------------------------------------
     def records(self, regions: Iterable[Region] | None = None) -> Iterator[Record]:
         """Records overlapping ``regions`` (all records when None), in file order per region."""

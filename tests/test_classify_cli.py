@@ -183,3 +183,21 @@ def test_usage_errors_exit_2(args, needle):
 def test_version_and_help():
     assert run_cli("--version").stdout.startswith("her2var, version")
     assert "classify" in run_cli("--help").stdout
+
+
+def test_annotate_vcf_adds_tags_to_reported_alleles(tmp_path):
+    pysam = pytest.importorskip("pysam")
+    body = YVMA_37 + "17\t37880999\t.\tT\tC\t.\tPASS\t.\tGT:AD:DP\t0/1:60,60:120\n"
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + body)
+    out = tmp_path / "annotated.vcf.gz"
+    proc = run_cli("classify", str(vcf), "--annotate-vcf", str(out), "--format", "tsv")
+    assert proc.returncode == 0, proc.stderr
+    with pysam.VariantFile(str(out)) as vf:
+        recs = list(vf)
+        assert "HER2_HGVSP" in vf.header.info
+    assert recs[0].info["HER2_HGVSP"] == ("p.Y772_A775dup",)
+    assert recs[0].info["HER2_CLASS"] == ("exon20_insertion",)
+    assert "HER2_CLASS" not in recs[1].info  # synonymous: not reported, not tagged
+    assert not list(tmp_path.glob("*.tmp"))
+    two = run_cli("classify", str(vcf), str(vcf), "--annotate-vcf", str(out))
+    assert_clean_error(two, "exactly one input", code=2)
