@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from .classify import ClassifyOptions, SampleResult, classify_vcf
@@ -107,6 +106,8 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
             if fail_fast and any(r.status == "error" for r in out):
                 break
         return results
+    from concurrent.futures import ProcessPoolExecutor  # only when parallel: costs start-up time
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(rule_files,)) as pool:
         futures = [pool.submit(_run_job, job) for job in jobs]
