@@ -227,7 +227,7 @@ def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: 
     if not ref or set(ref) - set("ACGT"):
         return
     bases = seq.fetch(rec.chrom, rec.pos, rec.pos + len(ref) - 1)
-    if bases is not None and bases != ref:
+    if bases is not None and "N" not in bases and bases != ref:
         raise InputError(
             f"{rec.where}: REF {ref} does not match the {build} reference ({bases}) at "
             f"{rec.chrom}:{rec.pos}; is the file on another genome build? (give --build, or "
@@ -408,7 +408,9 @@ def _copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: 
     for cn in cns:
         if cn.cn is None or cn.cn <= threshold:
             if cn.caller_call.lower() in ("amplification", "amp", "gain", "<dup>", "+") and cn.cn is not None:
-                cn.notes.append(f"caller calls it {cn.caller_call}; CN {cn.cn:.2f} is not > {threshold:g}")
+                msg = f"{cn.source_caller} calls {cn.caller_call}, but CN {cn.cn:.2f} is not > {threshold:g}"
+                cn.notes.append(msg)
+                res.assessed_reasons.append(msg)
             continue
         call = Call(
             sample=res.sample, gene=cn.gene, klass="amplification", chrom=cn.chrom, pos=cn.start,

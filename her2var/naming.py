@@ -226,13 +226,13 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
     if frameshift:
         k_last = min(ncod - 1, k_last + 40)
     ref_cds = model.cds_bases(seq, 3 * k_first + 1, 3 * k_last + 3)
-    if ref_cds is None and not frameshift and _infer_from_residue(model, lo_c, ref, alt, n):
+    if ref_cds is not None and "N" in ref_cds:
+        ref_cds = None  # the reference has no bases here (N): unknown, not a mismatch
+    hint = _missing_hint(seq)
+    if ref_cds is None and not frameshift and _infer_from_residue(model, lo_c, ref, alt, n, hint):
         return
     if ref_cds is None:
-        n.unknown_reason = (
-            f"no reference sequence for codons {k_first + 1}-{k_last + 1} "
-            "(outside the rules' windows; give --reference)"
-        )
+        n.unknown_reason = f"no reference sequence for codons {k_first + 1}-{k_last + 1} ({hint})"
         n.effect = "frameshift" if frameshift else _effect_by_length(ref, alt)
         n.first_residue = (min(lo_c, hi_c) - 1) // 3 + 1
         n.last_residue = (max(lo_c, hi_c) - 1) // 3 + 1
@@ -262,7 +262,14 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
     _name_protein_change(model.protein, k_first, ref_aa, alt_aa, n)
 
 
-def _infer_from_residue(model: TranscriptModel, lo_c: int, ref: str, alt: str, n: Naming) -> bool:
+def _missing_hint(seq: SequenceSource | None) -> str:
+    if seq is None or seq.label == "rules windows":
+        return "outside the rules' windows; give --reference"
+    return f"{seq.label} has no bases (N) here"
+
+
+def _infer_from_residue(model: TranscriptModel, lo_c: int, ref: str, alt: str, n: Naming,
+                        hint: str) -> bool:
     """Name a substitution inside one codon without reference bases, when it is entailed.
 
     Every codon that encodes the reference residue and carries the REF bases at the changed
@@ -286,8 +293,7 @@ def _infer_from_residue(model: TranscriptModel, lo_c: int, ref: str, alt: str, n
         shown = ", ".join(f"p.{ref_res}{k + 1}{o}" for o in sorted(outcomes)) or "none"
         n.effect = "missense"
         n.unknown_reason = (
-            f"no reference sequence for codon {k + 1} (outside the rules' windows; give "
-            f"--reference); the record allows {shown}"
+            f"no reference sequence for codon {k + 1} ({hint}); the record allows {shown}"
         )
         return True
     _name_protein_change(model.protein, k, ref_res, outcomes.pop(), n)
