@@ -29,6 +29,7 @@ from .vcf import Region, VcfReader, validate
 log = logging.getLogger(__name__)
 
 SPLICE_PAD = 10  # bases of intron read around each exon, for splice-site changes
+HOTSPOT_PANEL_MIN_ROWS = 20  # reference-genotype rows in ERBB2 that mark a write-every-site panel VCF
 
 
 @dataclass
@@ -199,7 +200,10 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     for idx, s in samples:
         res = results[s]
         _dedupe(res)
-        _assess(res, coverage[s], model, rules, gvcf=gvcf, hotspot_style=hotspot_rows > 0 or caller == "ion")
+        # Reference-genotype rows mean panel coverage only where the caller writes every
+        # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
+        _assess(res, coverage[s], model, rules, gvcf=gvcf,
+                hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
                                    genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
         if opts.cnv:
