@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-SHARED = ROOT.parent / "shared" / "reference"
+CATALOG = FIXTURES / "erbb2_catalog"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import SHARED
+from conftest import CATALOG
 from her2var.naming import describe, trim
 from her2var.transcript import CODON_TABLE, TranscriptModel, WindowSequence
 
@@ -16,7 +16,7 @@ BUILDS = ("GRCh37", "GRCh38")
 
 def catalog(build: str) -> list[tuple[int, str, str, str, str, str]]:
     rows = []
-    for line in (SHARED / "erbb2" / f"catalog.{build}.vcf").read_text().splitlines():
+    for line in (CATALOG / f"catalog.{build}.vcf").read_text().splitlines():
         if line.startswith("#"):
             continue
         f = line.split("\t")
@@ -27,7 +27,7 @@ def catalog(build: str) -> list[tuple[int, str, str, str, str, str]]:
 
 def equivalences() -> list[tuple[str, str]]:
     rows = []
-    for line in (SHARED / "erbb2" / "protein_equivalences.tsv").read_text().splitlines():
+    for line in (CATALOG / "protein_equivalences.tsv").read_text().splitlines():
         if line.startswith("#") or line.startswith("name_as_written"):
             continue
         written, canonical = line.split("\t")
