@@ -2,7 +2,7 @@
 
 They are a cross-check, never the truth (annotators have flipped between ins and dup across
 releases), so everything is kept as written and each entry remembers its raw text. Field names
-come from the header, never from fixed column positions (FORMATS.md, "VEP CSQ / SnpEff ANN").
+come from the header, never from fixed column positions (VEP and SnpEff both reorder them between releases).
 Ion's ``FUNC`` is a Python-looking literal; it is read here as data by a small bounded parser,
 never evaluated.
 """

@@ -1,6 +1,6 @@
 """Copy number from VCF records of several callers, each converted by its own rule.
 
-Dialects (FORMATS.md): Ion Reporter ``<CNV>`` (gene in ID/FUNC, FORMAT/CN already adjusted for
+Dialects: Ion Reporter ``<CNV>`` (gene in ID/FUNC, FORMAT/CN already adjusted for
 cellularity, INFO/CI), DRAGEN CNV (``<DUP>``/``<DEL>`` and ``ALT=.`` reference segments, FORMAT/CN
 integer, FORMAT/SM), TSO500 (fold change FC in INFO or FORMAT), CNVkit ``export vcf``
 (FORMAT/CN from ``call``, FOLD_CHANGE_LOG; DEL records may lack CN) and GATK gCNV (germline).

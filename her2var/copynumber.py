@@ -1,6 +1,6 @@
 """Copy number of genes from any supported source, as one normalised CopyNumber per sample/source.
 
-Each caller means something different by its number (FORMATS.md): Ion's CN is already adjusted
+Each caller means something different by its number : Ion's CN is already adjusted
 for cellularity, TSO500 reports a fold change, CNVkit and GATK a log2 ratio, DRAGEN an integer CN
 with a linear ratio beside it, PCGR-style tables allele-specific integers. Everything is turned
 into an absolute copy-number point estimate while keeping the raw value, its kind and the purity

@@ -1,6 +1,6 @@
 """Genotypes and read support per allele, whatever the caller wrote.
 
-Callers disagree on where read counts live (FORMATS.md, "Missing or inconsistent AF / depth
+Callers disagree on where read counts live ("Missing or inconsistent AF / depth
 fields"), so support is read by a table of extractors tried in a fixed order; the first one whose
 fields are present on the record wins, and ``Support.method`` says which one it was:
 

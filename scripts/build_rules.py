@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerate rules/transcripts.yaml from the public reference facts in shared/reference/erbb2.
+"""Regenerate rules/transcripts.yaml from a folder of public reference facts about ERBB2.
 
 The figures are facts of the public reference (NCBI RefSeq NM_004448.4 / NP_004439.2, MANE
 Select, GRCh37 and GRCh38); this script only re-types them, so the rules file can be checked
-against its source at any time:  python scripts/build_rules.py ../shared/reference/erbb2
+against its source at any time:  python scripts/build_rules.py REFERENCE_FOLDER
+
+The folder holds NM_004448.4.exons.tsv (exon table, both builds), NP_004439.2.fa, windows.GRCh37.fa
+(reference bases around exons 8, 19, 20), catalog.GRCh37.vcf and protein_equivalences.tsv.
 """
 
 from __future__ import annotations
@@ -131,4 +134,6 @@ genes:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/erbb2")
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python scripts/build_rules.py REFERENCE_FOLDER")
+    main(sys.argv[1])

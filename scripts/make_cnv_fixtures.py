@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the copy-number fixtures in fixtures/cnv/, one small file per dialect (FORMATS.md).
+"""Write the copy-number fixtures in fixtures/cnv/, one small file per dialect.
 
 The values over the genes the tests look at are fixed by hand so that expected copy numbers can
 be worked out on paper; the background segments elsewhere are drawn from a seeded generator so

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write the caller-dialect VCF fixtures in fixtures/vcf/ (deterministic: seeded, fixed dates).
 
-One file per dialect, in the header and record shapes that FORMATS.md describes for each caller,
-carrying ERBB2 events whose REF bases come from shared/reference/erbb2 (catalog VCFs and the
-GRCh37 windows; GRCh38 = GRCh37 + 1,843,747). Read counts are invented but self-consistent, and the
+One file per dialect, in the header and record shapes each caller writes (per its documentation and public files),
+carrying ERBB2 events whose REF bases come from fixtures/erbb2_catalog (catalog VCFs) and the
+rules' GRCh37 windows; GRCh38 = GRCh37 + 1,843,747). Read counts are invented but self-consistent, and the
 expected values in tests/test_support.py are computed from the numbers written here.
 
 Bases outside the ERBB2 windows (the Ion file's thousands of hotspot rows on other chromosomes,
@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(os.environ.get("HER2VAR_REFERENCE", "/work/shared/reference/erbb2"))
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "fixtures" / "erbb2_catalog"
 SEED = 20240517
 GRCH38_OFFSET = 1_843_747
 
@@ -45,15 +46,11 @@ HG19 = {("chrM" if k == "MT" else f"chr{k}"): (16571 if k == "MT" else v) for k,
 
 # -- reference bases ------------------------------------------------------------------------------
 def load_windows() -> dict[int, str]:
-    windows: dict[int, str] = {}
-    start = None
-    for line in (REFERENCE / "windows.GRCh37.fa").read_text().splitlines():
-        if line.startswith(">"):
-            start = int(line[1:].split()[0].split(":")[1].split("-")[0])
-            windows[start] = ""
-        elif start is not None:
-            windows[start] += line.strip().upper()
-    return windows
+    """GRCh37 reference windows (start -> bases) from the project's rules."""
+    import yaml
+
+    rules = yaml.safe_load((ROOT / "rules" / "transcripts.yaml").read_text())
+    return {w["start"]: w["sequence"] for w in rules["genes"]["ERBB2"]["builds"]["GRCh37"]["windows"]}
 
 
 WINDOWS = load_windows()
@@ -74,7 +71,7 @@ def ref37(pos: int, n: int = 1) -> str:
 def catalog() -> dict[str, tuple[int, str, str]]:
     """GRCh37 catalog events by name (several DNA forms of one name keep the first)."""
     out: dict[str, tuple[int, str, str]] = {}
-    for line in (REFERENCE / "catalog.GRCh37.vcf").read_text().splitlines():
+    for line in (CATALOG / "catalog.GRCh37.vcf").read_text().splitlines():
         if line.startswith("#"):
             continue
         _chrom, pos, name, ref, alt = line.split("\t")[:5]
@@ -420,7 +417,7 @@ ION_HEADER = [
     info("SD", "1", "Float", "The standard deviation of the values used to calculate the CN estimate."),
     info("SVTYPE", "1", "String", "Type of structural variant"),
     info("TYPE", "A", "String", "The type of allele, either snp, mnp, ins, del, or complex."),
-    # The real OCA header declares FR twice with different Number values (FORMATS.md).
+    # The real OCA header declares FR twice with different Number values.
     info("FR", "1", "String", "Reason why the variant was filtered."),
     filt("NOCALL", "Generic filter. Filtering details stored in FR info tag."),
     fmt("AF", "A", "Float", "Allele frequency based on Flow Evaluator observation counts"),
