@@ -1,8 +1,8 @@
 """Which caller wrote a VCF, whether it is a gVCF, and which samples are tumour and normal.
 
 Everything is decided from the header. Record contents are not used: the substring ``END`` in
-INFO says nothing about gVCFs (gene names such as BEND5 contain it
-), and ``ALT`` contents differ between records.
+INFO says nothing about gVCFs (gene names such as BEND5 contain it), and ``ALT`` contents differ
+between records.
 """
 
 from __future__ import annotations
