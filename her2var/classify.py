@@ -22,7 +22,7 @@ from .genome import contig_names, detect_build
 from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
 from .rules import GeneRules, Rules
-from .support import allele_support, genotype, is_reference_block, real_alts
+from .support import allele_support, genotype, is_reference_block, real_alts, site_depth
 from .transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
 from .vcf import Region, VcfReader, validate
 
@@ -177,13 +177,13 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         _check_ref(rec, seq, model, build)
         if is_reference_block(rec):
             for idx, s in samples:
-                depth = _depth(rec, idx)
+                depth = _depth(header, rec, idx)
                 coverage[s].append((rec.pos, rec.end, depth if depth is not None else -1))
             continue
         for idx, s in samples:
             res = results[s]
             gt = genotype(rec, idx) if idx >= 0 else []
-            depth_here = _depth(rec, idx)
+            depth_here = _depth(header, rec, idx)
             if depth_here is not None:
                 coverage[s].append((rec.pos, rec.pos + len(rec.ref) - 1, depth_here))
             for allele_idx, allele in real_alts(rec):
@@ -213,17 +213,14 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     return list(results.values())
 
 
-def _depth(rec: Record, idx: int) -> int | None:
-    if idx < 0:
-        raw = rec.info.get("DP")
-    else:
-        raw = rec.sample_field(idx, "DP") or rec.sample_field(idx, "MIN_DP") or rec.sample_field(idx, "FDP")
-        if raw is None:
-            raw = rec.info.get("FDP") or rec.info.get("DP")
+def _depth(header: VcfHeader, rec: Record, idx: int) -> int | None:
+    if idx >= 0:
+        return site_depth(header, rec, idx)
+    raw = rec.info.get("DP")  # a sites-only VCF
     try:
         return int(float(raw)) if raw not in (None, ".") else None
     except ValueError as exc:
-        raise InputError(f"{rec.where}: depth {raw!r} is not a number") from exc
+        raise InputError(f"{rec.where}: INFO/DP {raw!r} is not a number") from exc
 
 
 def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: str) -> None:

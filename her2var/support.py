@@ -394,18 +394,21 @@ def allele_support(header: VcfHeader, record: Record, sample_index: int, allele:
 
 
 def site_depth(header: VcfHeader, record: Record, sample_index: int) -> int | None:
-    """Read depth at a site or reference block for one sample: FORMAT/DP, else MIN_DP, else INFO/DP.
+    """Read depth at a site or reference block for one sample: FORMAT DP, MIN_DP or Ion's FDP,
+    else INFO DP/FDP in a single-sample file.
 
     Reference blocks carry no allele to ask ``allele_support`` about, yet their depth is the
     evidence that a region was assessed.
     """
     f = _Fields(header, record, sample_index)
-    for key in ("DP", "MIN_DP"):
+    for key in ("DP", "MIN_DP", "FDP"):
         if f.in_format(key):
             value = f.one("FORMAT", key, int)
             if value is not None:
                 return int(value)
-    if f.in_info("DP") and len(header.samples) <= 1:
-        value = f.one("INFO", "DP", int)
-        return None if value is None else int(value)
+    if len(header.samples) <= 1:
+        for key in ("FDP", "DP"):
+            if f.in_info(key):
+                value = f.one("INFO", key, int)
+                return None if value is None else int(value)
     return None
