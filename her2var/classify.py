@@ -23,6 +23,7 @@ from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
 from .rules import GeneRules, Rules
 from .support import allele_support, genotype, is_reference_block, real_alts, site_depth
+from .targets import covered_fraction, read_bed
 from .transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
 from .vcf import Region, VcfReader, validate
 
@@ -41,6 +42,7 @@ class ClassifyOptions:
     purity: float | None = None
     patient: str = ""
     sample_id: str | None = None  # report the tumour under this id (a samples sheet's 'sample')
+    targets: str | None = None  # panel BED: exon 20 outside it means not assessed
 
 
 @dataclass
@@ -164,6 +166,7 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
                         rules_checksum=rules.checksum)
         for _, s in samples
     }
+    bed = read_bed(opts.targets) if opts.targets else None
     coverage: dict[str, list[tuple[int, int, int]]] = {s: [] for _, s in samples}
     cnv_records: list[Record] = []
     hotspot_rows = 0
@@ -204,6 +207,8 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
         _assess(res, coverage[s], model, rules, gvcf=gvcf,
                 hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
+        if bed is not None:
+            _assess_by_design(res, bed, model, rules, opts.targets)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
                                    genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
         if opts.cnv:
@@ -365,9 +370,7 @@ def _assess(res: SampleResult, cov: list[tuple[int, int, int]], model: Transcrip
             rules: Rules, *, gvcf: bool, hotspot_style: bool) -> None:
     """Whether ERBB2 exon 20 was covered well enough for absence to mean wild type."""
     t = rules.thresholds
-    first, last = next(iter(model.gene.insertion_regions.values()))
-    gs = sorted(model.c_to_g(c) for c in (3 * first - 2, 3 * last))
-    lo, hi = gs[0], gs[1]
+    lo, hi = exon20_span(model)
     total = hi - lo + 1
     in_exon = [(max(s, lo), min(e, hi), d) for s, e, d in cov if e >= lo and s <= hi]
     if gvcf:
@@ -394,6 +397,25 @@ def _assess(res: SampleResult, cov: list[tuple[int, int, int]], model: Transcrip
         return
     res.assessed = "unknown"
     res.assessed_reasons.append("variant-only VCF: no coverage evidence, absence of a call is not wild type")
+
+
+def exon20_span(model: TranscriptModel) -> tuple[int, int]:
+    """Genomic span of the insertion region's coding bases (exon 20 for ERBB2)."""
+    first, last = next(iter(model.gene.insertion_regions.values()))
+    a, b = model.c_to_g(3 * first - 2), model.c_to_g(3 * last)
+    return min(a, b), max(a, b)
+
+
+def _assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rules, path: str) -> None:
+    lo, hi = exon20_span(model)
+    frac = covered_fraction(bed, model.chrom, lo, hi)
+    if frac < rules.thresholds.min_exon20_covered_fraction:
+        res.assessed = "no"
+        res.assessed_reasons.append(f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)})")
+    elif res.assessed == "unknown":
+        res.assessed = "yes"
+        res.assessed_reasons.append(
+            f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)}); by design, coverage not measured")
 
 
 def _copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:

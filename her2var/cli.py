@@ -64,13 +64,14 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference FASTA (plain or bgzipped).")
 @click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
 @click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
+@click.option("--targets", type=click.Path(dir_okay=False), help="Panel targets BED (exon 20 outside it: not assessed).")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option("--annotate-vcf", "annotate_out", type=click.Path(dir_okay=False),
               help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
-def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, rule_files,
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, rule_files,
              workers, fail_fast, annotate_out) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
     from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
@@ -88,11 +89,12 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
     if annotate_out and (len(inputs) != 1 or sheet):
         raise UsageError("--annotate-vcf takes exactly one input VCF")
     rules = load_rules(list(rule_files))  # fail early on a bad rules file
-    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity)
+    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
+                           targets=targets)
     jobs = jobs_from_paths(list(inputs), opts)
     if sheet:
         for job in read_samples_sheet(sheet):
-            job.options.build, job.options.reference = build, reference
+            job.options.build, job.options.reference, job.options.targets = build, reference, targets
             if job.options.purity is None:
                 job.options.purity = purity
             jobs.append(job)

@@ -201,3 +201,22 @@ def test_annotate_vcf_adds_tags_to_reported_alleles(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
     two = run_cli("classify", str(vcf), str(vcf), "--annotate-vcf", str(out))
     assert_clean_error(two, "exactly one input", code=2)
+
+
+@pytest.mark.parametrize("bed,assessed,reason", [
+    ("17\t37880970\t37881170\n", "yes", "by design, coverage not measured"),
+    ("17\t37880970\t37881000\n", "no", "inside the panel targets"),
+    ("chr7\t55242400\t55242520\n", "no", "is 0% inside"),
+])
+def test_targets_bed_decides_assessment_by_design(tmp_path, bed, assessed, reason):
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + YVMA_37)
+    targets = write(tmp_path, "panel.bed", bed)
+    doc = json.loads(run_cli("classify", str(vcf), "--targets", str(targets), "--format", "json").stdout)[0]
+    assert doc["assessed"] == assessed
+    assert any(reason in r for r in doc["assessed_reasons"])
+
+
+def test_bad_targets_bed(tmp_path):
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + YVMA_37)
+    targets = write(tmp_path, "panel.bed", "17\tabc\t37881170\n")
+    assert_clean_error(run_cli("classify", str(vcf), "--targets", str(targets)), "panel.bed:1", "not integers")
