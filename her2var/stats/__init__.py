@@ -1,0 +1,32 @@
+"""Statistics core of ``her2var analyze``: numbers that agree with R.
+
+Modules, each a set of pure functions returning frozen dataclasses or plain dicts:
+  km         Kaplan–Meier curves, pointwise bands, landmark survival (R: survfit, summary)
+  quantiles  median survival with CI (log / log-log / plain as R, or spss), reverse-KM
+             follow-up, per-group KM summary
+  logrank    k-group and pairwise log-rank, p-value adjustment (R: survdiff, p.adjust)
+  cox        Cox models via lifelines, Efron ties (R: coxph)
+  tables     Clopper–Pearson, ORR/DCR, Table 1 tests and cells (R: binom.test, chisq.test,
+             fisher.test, wilcox.test, kruskal.test)
+  fisher     exact r×c Fisher test
+
+Agreement with R is checked by tests/test_stats_golden.py against tests/golden/expected.json.
+lifelines is imported only inside the Cox functions.
+"""
+
+from her2var.stats.cox import CoxModel, CoxTerm, cox_fit, cox_univariable
+from her2var.stats.fisher import FisherTooLarge, fisher_exact_rxc
+from her2var.stats.km import KMCurve, LandmarkSurvival, kaplan_meier, kaplan_meier_by_group, survival_at
+from her2var.stats.logrank import LogRankResult, PairwiseLogRank, logrank_test, p_adjust, pairwise_logrank
+from her2var.stats.quantiles import MedianSurvival, km_summary, median_follow_up, median_survival
+from her2var.stats.tables import (Proportion, clopper_pearson, compare_categorical, compare_continuous,
+                                  compare_table, median_range, n_percent, response_rates)
+
+__all__ = [
+    "CoxModel", "CoxTerm", "FisherTooLarge", "KMCurve", "LandmarkSurvival", "LogRankResult",
+    "MedianSurvival", "PairwiseLogRank", "Proportion", "clopper_pearson", "compare_categorical",
+    "compare_continuous", "compare_table", "cox_fit", "cox_univariable", "fisher_exact_rxc",
+    "kaplan_meier", "kaplan_meier_by_group", "km_summary", "median_follow_up", "median_range",
+    "median_survival", "n_percent", "p_adjust", "pairwise_logrank", "logrank_test", "response_rates",
+    "survival_at",
+]

@@ -1,0 +1,147 @@
+"""Log-rank test across k groups (R: ``survival::survdiff``) and pairwise with p-value adjustment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from scipy.stats import chi2
+
+from her2var.errors import InputError
+from her2var.stats._checks import check_time_event, group_labels, merge_near_ties, ordered_levels
+
+ADJUST_METHODS: tuple[str, ...] = ("holm", "BH", "bonferroni", "none")
+
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """k-group log-rank test. ``p`` is None when fewer than two groups could have events."""
+
+    groups: tuple[str, ...]
+    n: tuple[int, ...]
+    observed: tuple[float, ...]
+    expected: tuple[float, ...]
+    chisq: float
+    df: int
+    p: float | None
+    test: str = "log-rank"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PairwiseLogRank:
+    """One pair of groups: unadjusted and adjusted p (adjusted over all pairs with a p)."""
+
+    group1: str
+    group2: str
+    chisq: float
+    p: float | None
+    p_adjusted: float | None
+    adjust: str
+
+
+def _survdiff(t: np.ndarray, e: np.ndarray, g: np.ndarray, levels: list[str]) -> LogRankResult:
+    k = len(levels)
+    pos = {lv: i for i, lv in enumerate(levels)}
+    idx = np.array([pos[x] for x in g], dtype=int)
+    times = np.unique(t[e == 1])
+    observed = np.zeros(k)
+    expected = np.zeros(k)
+    var = np.zeros((k, k))
+    for u in times:
+        at_risk = np.bincount(idx[t >= u], minlength=k).astype(float)
+        deaths = np.bincount(idx[(t == u) & (e == 1)], minlength=k).astype(float)
+        n, d = at_risk.sum(), deaths.sum()
+        observed += deaths
+        expected += d * at_risk / n
+        if n > 1:
+            # Hypergeometric variance of the deaths split across groups at this time.
+            w = d * (n - d) / (n * n * (n - 1))
+            var += w * (np.diag(at_risk) * n - np.outer(at_risk, at_risk))
+    n_by = tuple(int((idx == i).sum()) for i in range(k))
+    usable = expected > 0
+    df = int(usable.sum()) - 1
+    if df < 1:
+        return LogRankResult(tuple(levels), n_by, tuple(observed), tuple(expected), 0.0, 0, None,
+                             note="fewer than two groups with expected events; no test")
+    # As survdiff: drop groups that can have no events, then the first remaining group.
+    diff = (observed - expected)[usable][1:]
+    v = var[np.ix_(usable, usable)][1:, 1:]
+    try:
+        stat = float(diff @ np.linalg.solve(v, diff))
+    except np.linalg.LinAlgError:
+        return LogRankResult(tuple(levels), n_by, tuple(observed), tuple(expected), float("nan"), df,
+                             None, note="variance matrix is singular; no test")
+    return LogRankResult(tuple(levels), n_by, tuple(observed), tuple(expected), stat, df,
+                         float(chi2.sf(stat, df)))
+
+
+def logrank_test(time: Any, event: Any, group: Any, *, levels: Sequence[str] | None = None) -> LogRankResult:
+    """Log-rank test of equal survival across groups, chi-square with k-1 df (R's survdiff, rho=0).
+
+    Near-tied times are merged as R does. A group with no observations in ``levels`` is an error;
+    a single group is an error too (nothing to compare).
+    """
+    t, e = check_time_event(time, event)
+    g = group_labels(group, len(t))
+    lv = ordered_levels(g, levels)
+    if len(lv) < 2:
+        raise InputError(f"log-rank test needs at least two groups; found {lv}")
+    return _survdiff(merge_near_ties(t), e, g, lv)
+
+
+def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | None]:
+    """Adjust p-values as R's ``p.adjust`` (holm, BH, bonferroni, none); None stays None.
+
+    As in R, missing p-values do not count towards the number of tests.
+    """
+    if method not in ADJUST_METHODS:
+        raise InputError(f"p-value adjustment {method!r} is not supported; expected one of {list(ADJUST_METHODS)}")
+    vals = [None if x is None or not np.isfinite(x) else float(x) for x in p]
+    present = [i for i, x in enumerate(vals) if x is not None]
+    arr = np.array([vals[i] for i in present], dtype=float)
+    m = len(arr)
+    if m <= 1 or method == "none":
+        return vals
+    if method == "bonferroni":
+        adj = np.minimum(1.0, m * arr)
+    elif method == "holm":
+        o = np.argsort(arr, kind="stable")
+        stepped = np.maximum.accumulate((m - np.arange(m)) * arr[o])
+        adj = np.empty(m)
+        adj[o] = np.minimum(1.0, stepped)
+    else:  # BH
+        o = np.argsort(-arr, kind="stable")
+        i = np.arange(m, 0, -1)
+        stepped = np.minimum.accumulate(m / i * arr[o])
+        adj = np.empty(m)
+        adj[o] = np.minimum(1.0, stepped)
+    out: list[float | None] = list(vals)
+    for j, i in enumerate(present):
+        out[i] = float(adj[j])
+    return out
+
+
+def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
+                     levels: Sequence[str] | None = None) -> list[PairwiseLogRank]:
+    """Log-rank test for every pair of groups (each on that pair's patients only), adjusted.
+
+    Pairs come in ``levels`` order: (1, 2), (1, 3), ..., (2, 3), ...
+    """
+    if adjust not in ADJUST_METHODS:
+        raise InputError(f"p-value adjustment {adjust!r} is not supported; expected one of {list(ADJUST_METHODS)}")
+    t, e = check_time_event(time, event)
+    g = group_labels(group, len(t))
+    lv = ordered_levels(g, levels)
+    if len(lv) < 2:
+        raise InputError(f"pairwise log-rank needs at least two groups; found {lv}")
+    raw = []
+    for a, b in combinations(lv, 2):
+        keep = (g == a) | (g == b)
+        # Tie merging runs on the pair's data only, as a survdiff on that subset would.
+        raw.append((a, b, _survdiff(merge_near_ties(t[keep]), e[keep], g[keep], [a, b])))
+    adjusted = p_adjust([r.p for _, _, r in raw], adjust)
+    return [PairwiseLogRank(a, b, r.chisq, r.p, adj, adjust) for (a, b, r), adj in zip(raw, adjusted)]
