@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import __version__
 from .annotations import annotations, pick_transcript, protein_to_one_letter
 from .callers import detect_caller, is_gvcf, tumor_normal
+from .drivers import codriver_summary, driver_class, driver_group, reportable
 from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
 from .errors import InputError
 from .genome import contig_names, detect_build
@@ -24,7 +25,8 @@ from .naming import Naming, describe
 from .rules import GeneRules, Rules
 from .support import allele_support, genotype, is_reference_block, real_alts, site_depth
 from .targets import covered_fraction, read_bed
-from .transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
+from .transcript import (ChainSequence, FastaSequence, PieceSequence, SequenceSource, TranscriptModel,
+                         WindowSequence)
 from .vcf import Region, VcfReader, validate
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class SampleResult:
     rules_checksum: str = ""
     status: str = "ok"  # ok / error
     error: str = ""
+    codrivers: str = ""  # 'GENE:event;...' of the co-driver calls
+    driver_group: str = ""  # EGFR / KRAS / ALK / other, by the rules' order
 
     @property
     def classes(self) -> list[str]:
@@ -94,11 +98,17 @@ def gene_region(model: TranscriptModel, chrom: str) -> Region:
     return Region(chrom, lo - SPLICE_PAD, hi + SPLICE_PAD, model.gene.symbol)
 
 
-def sequence_source(model: TranscriptModel, reference: str | None) -> SequenceSource:
-    if reference:
-        fa = FastaSequence(reference)
-        return fa
-    return WindowSequence(model.windows, model.chrom)
+def sequence_source(model: TranscriptModel, fasta: FastaSequence | None) -> SequenceSource:
+    """The FASTA when given; else the rules' reference windows and coding pieces."""
+    if fasta is not None:
+        return fasta
+    return ChainSequence(WindowSequence(model.windows, model.chrom), PieceSequence(model))
+
+
+def exon_regions(model: TranscriptModel, chrom: str) -> list[Region]:
+    """A partial model's placed exons with their flanks (the only bases it can speak for)."""
+    pad = model.gene.flank
+    return [Region(chrom, s - pad, e + pad, model.gene.symbol) for s, e in model.exons]
 
 
 def check_reference_build(fa: FastaSequence, model: TranscriptModel, rules: Rules) -> None:
@@ -141,11 +151,16 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     build, evidence = detect_build(header, rules, opts.build)
     gene = rules.index_gene
     model = TranscriptModel(gene, build)
-    seq = sequence_source(model, opts.reference)
-    if isinstance(seq, FastaSequence):
-        check_reference_build(seq, model, rules)
+    fasta = FastaSequence(opts.reference) if opts.reference else None
+    if fasta is not None:
+        check_reference_build(fasta, model, rules)
+    seq = sequence_source(model, fasta)
     names = contig_names(header, model.chrom)
     regions = [gene_region(model, c) for c in names]
+    codrivers = [(TranscriptModel(g, build), g) for g in rules.genes.values()
+                 if g.role == "codriver" and build in g.builds]
+    cd_seq = {m.gene.symbol: sequence_source(m, fasta) for m, _ in codrivers}
+    cd_regions = [(m, r) for m, _ in codrivers for c in contig_names(header, m.chrom) for r in exon_regions(m, c)]
     caller = detect_caller(header)
     gvcf = is_gvcf(header)
     wanted = opts.sample
@@ -170,12 +185,16 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     coverage: dict[str, list[tuple[int, int, int]]] = {s: [] for _, s in samples}
     cnv_records: list[Record] = []
     hotspot_rows = 0
-    for rec in reader.records(regions):
+    for rec in reader.records(regions + [r for _, r in cd_regions]):
         validate(rec, header)
         for r in results.values():
             r.records_in_regions += 1
         if is_cnv_record(header, rec):
             cnv_records.append(rec)
+            continue
+        in_erbb2 = any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions)
+        if not in_erbb2:
+            _codriver_record(rec, header, samples, results, cd_regions, cd_seq, rules, build)
             continue
         _check_ref(rec, seq, model, build)
         if is_reference_block(rec):
@@ -215,7 +234,62 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
             cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
                                         purity=opts.purity, build=build) + cns
         _copy_number(res, cns, rules, build)
+        res.codrivers = codriver_summary(res.calls, gene.symbol)
+        res.driver_group = driver_group(res.calls, rules.driver_groups)
     return list(results.values())
+
+
+def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_regions, cd_seq,
+                     rules: Rules, build: str) -> None:
+    """Name and classify a record in a co-driver gene's placed exons, for every sample."""
+    hits = [m for m, r in cd_regions if r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start]
+    for m in dict.fromkeys(hits):
+        seq = cd_seq[m.gene.symbol]
+        _check_ref(rec, seq, m, build)
+        if is_reference_block(rec):
+            continue
+        for idx, s in samples:
+            res = results[s]
+            gt = genotype(rec, idx) if idx >= 0 else []
+            for allele_idx, allele in real_alts(rec):
+                sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
+                has_reads = sup is not None and ((sup.alt_reads or 0) > 0 or (sup.alt_reads is None and (sup.vaf or 0) > 0))
+                if idx >= 0 and allele_idx not in gt and not has_reads:
+                    continue
+                n = describe(m, seq, rec.pos, rec.ref, allele)
+                if not reportable(n, m.gene):
+                    res.dropped[f"{m.gene.symbol.lower()}_not_coding_or_synonymous"] += 1
+                    continue
+                reason = _quality(rec, sup, rules)
+                if reason:
+                    res.dropped[f"{m.gene.symbol.lower()}_{reason}"] += 1
+                    continue
+                klass, rule = driver_class(n, m.gene)
+                call = _base_call(res, m.gene, klass, n, rec, allele, sup, gt)
+                if rule:
+                    call.notes.append(rule)
+                if n.unknown_reason:
+                    call.notes.append(f"protein name unknown: {n.unknown_reason}")
+                if n.location in ("splice_site", "splice_region", "intronic"):
+                    call.notes.append(n.location.replace("_", " "))
+                _compare_annotation(call, header, rec, allele, m.gene)
+                res.calls.append(call)
+
+
+def _base_call(res: SampleResult, gene: GeneRules, klass: str, n: Naming, rec: Record, allele: str,
+               sup, gt: list[int | None]) -> Call:
+    first = n.first_residue
+    return Call(
+        sample=res.sample, gene=gene.symbol, klass=klass, hgvs_p=n.hgvs_p, hgvs_p3=n.hgvs_p3,
+        hgvs_c=n.hgvs_c, exon=str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
+        domain=gene.domain_of(first) if first else "",
+        hotspot=_is_hotspot(n, gene) if gene.role == "index" else klass in ("hotspot", "sensitizing", "resistance"),
+        chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
+        depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
+        vaf=sup.vaf if sup else None, source="vcf", vaf_method=sup.method if sup else "none",
+        filter=";".join(rec.filters) or ".", genotype="/".join("." if a is None else str(a) for a in gt),
+        build=res.build, input=res.input,
+    )
 
 
 def _depth(header: VcfHeader, rec: Record, idx: int) -> int | None:
@@ -260,17 +334,7 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
         res.dropped[reason] += 1
         return None
     klass = _class_of(n, gene)
-    first = n.first_residue
-    call = Call(
-        sample=res.sample, gene=gene.symbol, klass=klass, hgvs_p=n.hgvs_p, hgvs_p3=n.hgvs_p3,
-        hgvs_c=n.hgvs_c, exon=str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
-        domain=gene.domain_of(first) if first else "",
-        hotspot=_is_hotspot(n, gene), chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
-        depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
-        vaf=sup.vaf if sup else None, source="vcf", vaf_method=sup.method if sup else "none",
-        filter=";".join(rec.filters) or ".", genotype="/".join("." if a is None else str(a) for a in gt),
-        build=res.build, input=res.input,
-    )
+    call = _base_call(res, gene, klass, n, rec, allele, sup, gt)
     if n.hgvs_p:
         call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
     written = f"{rec.chrom}:{rec.pos}:{rec.ref}>{allele}"

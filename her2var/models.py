@@ -21,7 +21,7 @@ EVENT_CLASSES: tuple[str, ...] = (
 # Column order of samples.tsv.
 SAMPLE_COLUMNS: tuple[str, ...] = (
     "sample", "patient", "her2_status", "assessed", "assessed_reason", "cn_assessed",
-    "copy_number", "cn_source", "events", "n_events", "build", "caller", "input",
+    "copy_number", "cn_source", "events", "n_events", "codrivers", "driver_group", "build", "caller", "input",
     "records_in_regions", "dropped", "status", "error",
 )
 

@@ -46,13 +46,18 @@ class Naming:
 
 
 def trim(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
-    """Remove bases shared at the end, then at the start (VCF padding)."""
-    while ref and alt and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
+    """Remove bases shared at the start (VCF padding), then at the end.
+
+    With reference bases the event is then slid to its canonical place, so the order only
+    matters without them; the VCF convention is that the leading base is the padding.
+    """
     k = 0
     while k < len(ref) and k < len(alt) and ref[k] == alt[k]:
         k += 1
-    return pos + k, ref[k:], alt[k:]
+    pos, ref, alt = pos + k, ref[k:], alt[k:]
+    while ref and alt and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    return pos, ref, alt
 
 
 def _placements(seq: SequenceSource | None, chrom: str, pos: int, ref: str, alt: str
@@ -160,9 +165,10 @@ def describe(model: TranscriptModel, seq: SequenceSource | None, pos: int, ref: 
 
 def _location(model: TranscriptModel, a: int, b: int, ca: CPos, cb: CPos) -> str:
     lo, hi = model.span
-    if b < lo:
+    # A partial model places only some exons: beyond them is intron, not outside the gene.
+    if model.complete and b < lo:
         return "upstream" if model.strand == "+" else "downstream"
-    if a > hi:
+    if model.complete and a > hi:
         return "downstream" if model.strand == "+" else "upstream"
     offsets = [c.offset for c in (ca, cb)]
     exonic = [c.offset == 0 for c in (ca, cb)]

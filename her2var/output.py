@@ -60,7 +60,8 @@ def sample_row(r: SampleResult) -> list[str]:
         "cn_assessed": r.cn_assessed, "copy_number": None if r.copy_number is None else round(r.copy_number, 3),
         "cn_source": r.cn_source,
         "events": ";".join(c.hgvs_p or c.hgvs_c or c.klass for c in r.calls),
-        "n_events": len(r.calls), "build": r.build, "caller": r.caller, "input": r.input,
+        "n_events": len(r.calls), "codrivers": r.codrivers, "driver_group": r.driver_group,
+        "build": r.build, "caller": r.caller, "input": r.input,
         "records_in_regions": r.records_in_regions,
         "dropped": ";".join(f"{k}={v}" for k, v in sorted(r.dropped.items())),
         "status": r.status, "error": r.error,
@@ -76,6 +77,8 @@ def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
         "error": r.error or None,
         "her2_status": r.her2_status if r.status == "ok" else "error",
         "her2_classes": r.classes,
+        "codrivers": r.codrivers,
+        "driver_group": r.driver_group,
         "assessed": r.assessed,
         "assessed_reasons": r.assessed_reasons,
         "cn_assessed": r.cn_assessed,
@@ -162,6 +165,8 @@ def summary_text(results: list[SampleResult]) -> str:
         cn = "" if r.copy_number is None else f"  CN {r.copy_number:.2f} ({r.cn_source})"
         out.write(f"{r.sample}  [{r.build}, {r.caller}]  HER2: {r.her2_status}"
                   f"  assessed: {r.assessed}  copy number assessed: {r.cn_assessed}{cn}\n")
+        if r.codrivers:
+            out.write(f"    co-drivers: {r.codrivers}  (driver group {r.driver_group})\n")
         for c in r.calls:
             name = c.hgvs_p or c.hgvs_c or c.klass
             if c.klass == "amplification":
@@ -170,7 +175,8 @@ def summary_text(results: list[SampleResult]) -> str:
             vaf = f"VAF {c.vaf:.1%}" if c.vaf is not None else "VAF n/a"
             extra = f"  {c.domain}" if c.domain else ""
             hot = "  hotspot" if c.hotspot else ""
-            out.write(f"    {c.klass:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
+            label = c.klass if c.gene == "ERBB2" else f"{c.gene} {c.klass}"
+            out.write(f"    {label:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
                       f"{vaf}, {c.alt_reads if c.alt_reads is not None else '?'}/{c.depth if c.depth is not None else '?'} reads{extra}{hot}\n")
             if c.aliases:
                 out.write(f"      also known as: {', '.join(c.aliases)}\n")

@@ -21,7 +21,7 @@ import yaml
 from .errors import RulesError
 
 MAX_RULES_BYTES = 5_000_000
-BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml")
+BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml")
 
 
 def builtin_rules_dir() -> Path:
@@ -99,11 +99,19 @@ GENE_SPEC: dict[str, Spec] = {
     "role": str,
     "builds": ("map", {
         "chrom": str,
-        "cds": _PAIR,
-        "exons": ("list", _PAIR),
+        "cds?": _PAIR,
+        "exons?": ("list", _PAIR),
+        "known_exons?": ("list", {"exon": int, "start": int, "end": int, "c_start": int}),
         "windows?": ("list", {"start": int, "sequence": str}),
     }),
-    "protein": str,
+    "protein?": str,
+    "cds_length?": int,
+    "cds_pieces?": ("list", {"c_start": int, "sequence": str}),
+    "flank?": int,
+    "driver_events?": ("list", {
+        "class": str, "name": str, "hgvs_p?": ("list", str), "effect?": ("list", str),
+        "residues?": _PAIR, "location?": ("list", str), "c_range?": _PAIR, "dna?": ("list", str),
+    }),
     "insertion_regions?": ("map", _PAIR),
     "domains?": ("list", {"name": str, "start": int, "end": int}),
     "hotspots?": ("list", str),
@@ -128,6 +136,7 @@ BUILD_SPEC: dict[str, Spec] = {"names": ("list", str), "contig_lengths": ("map",
 RULES_SPEC: dict[str, Spec] = {
     "version?": int,
     "genes?": ("map", GENE_SPEC),
+    "driver_groups?": ("list", {"group": str, "gene": str, "classes": ("list", str)}),
     "thresholds?": THRESHOLDS_SPEC,
     "builds?": ("map", BUILD_SPEC),
 }
@@ -204,12 +213,40 @@ class Window:
 
 
 @dataclass(frozen=True)
+class KnownExon:
+    number: int
+    start: int
+    end: int
+    c_start: int  # c. position of the exon's transcript-5' base (negative: 5' UTR, c.-N)
+
+
+@dataclass(frozen=True)
 class GeneBuild:
     chrom: str
-    cds_start: int  # genomic, lowest coordinate of the CDS
-    cds_end: int
-    exons: tuple[tuple[int, int], ...]  # transcript order
+    cds_start: int | None  # genomic, lowest coordinate of the CDS (full models)
+    cds_end: int | None
+    exons: tuple[tuple[int, int], ...]  # transcript order (full models: every exon)
     windows: tuple[Window, ...]
+    known_exons: tuple[KnownExon, ...] = ()  # partial models: the exons that are placed
+
+
+@dataclass(frozen=True)
+class DriverEvent:
+    klass: str
+    name: str
+    hgvs_p: tuple[str, ...] = ()
+    effect: tuple[str, ...] = ()
+    residues: tuple[int, int] | None = None
+    location: tuple[str, ...] = ()
+    c_range: tuple[int, int] | None = None
+    dna: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DriverGroup:
+    group: str
+    gene: str
+    classes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -235,6 +272,10 @@ class GeneRules:
     recurrent: frozenset[str]
     polymorphisms: frozenset[str]
     aliases: Mapping[str, tuple[str, ...]]
+    cds_length: int | None = None
+    cds_pieces: tuple[tuple[int, str], ...] = ()
+    flank: int = 10
+    driver_events: tuple[DriverEvent, ...] = ()
 
     def domain_of(self, codon: int) -> str:
         for d in self.domains:
@@ -269,6 +310,7 @@ class Rules:
     builds: Mapping[str, BuildRules]
     sources: tuple[str, ...]
     checksum: str  # sha256 of the merged rules, canonical JSON
+    driver_groups: tuple[DriverGroup, ...] = ()
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -292,17 +334,42 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     builds = {}
     for bname, b in g["builds"].items():
         bw = f"{where}.builds.{bname}"
-        for i, pair in enumerate([b["cds"], *b["exons"]]):
+        full = "exons" in b
+        if full == ("known_exons" in b) or full != ("cds" in b):
+            raise RulesError(f"{bw}: give either 'exons' with 'cds' (every exon) or 'known_exons' (a partial model)")
+        pairs = [b["cds"], *b["exons"]] if full else [[e["start"], e["end"]] for e in b["known_exons"]]
+        for i, pair in enumerate(pairs):
             if len(pair) != 2 or pair[0] > pair[1]:
                 raise RulesError(f"{bw}: interval #{i} {pair} must be [start, end] with start <= end")
         windows = tuple(Window(w["start"], w["sequence"].upper()) for w in b.get("windows", []))
         for w in windows:
             if set(w.sequence) - set("ACGTN"):
                 raise RulesError(f"{bw}.windows: sequence at {w.start} has letters other than ACGTN")
+        known = tuple(KnownExon(e["exon"], e["start"], e["end"], e["c_start"]) for e in b.get("known_exons", []))
+        _no_duplicates([str(e.number) for e in known], f"{bw}.known_exons")
         builds[bname] = GeneBuild(
-            chrom=str(b["chrom"]), cds_start=b["cds"][0], cds_end=b["cds"][1],
-            exons=tuple((e[0], e[1]) for e in b["exons"]), windows=windows,
+            chrom=str(b["chrom"]), cds_start=b["cds"][0] if full else None,
+            cds_end=b["cds"][1] if full else None,
+            exons=tuple((e[0], e[1]) for e in b["exons"]) if full else tuple((e.start, e.end) for e in known),
+            windows=windows, known_exons=known,
         )
+    if "protein" not in g and "cds_length" not in g:
+        raise RulesError(f"{where}: give 'protein' or 'cds_length' (with 'cds_pieces')")
+    pieces = tuple((p["c_start"], p["sequence"].upper()) for p in g.get("cds_pieces", []))
+    for c_start, seq in pieces:
+        if set(seq) - set("ACGT") or c_start < 1:
+            raise RulesError(f"{where}.cds_pieces: the piece at c.{c_start} must start at c.1 or later and hold only ACGT")
+    events = []
+    for i, e in enumerate(g.get("driver_events", [])):
+        for key in ("residues", "c_range"):
+            if key in e and (len(e[key]) != 2 or e[key][0] > e[key][1]):
+                raise RulesError(f"{where}.driver_events[{i}].{key}: expected [first, last]")
+        events.append(DriverEvent(
+            klass=e["class"], name=e["name"], hgvs_p=tuple(e.get("hgvs_p", [])),
+            effect=tuple(e.get("effect", [])), residues=tuple(e["residues"]) if "residues" in e else None,
+            location=tuple(e.get("location", [])), c_range=tuple(e["c_range"]) if "c_range" in e else None,
+            dna=tuple(e.get("dna", [])),
+        ))
     domains = tuple(Domain(d["name"], d["start"], d["end"]) for d in g.get("domains", []))
     _no_duplicates([d.name for d in domains], f"{where}.domains")
     hot = g.get("hotspots", [])
@@ -317,11 +384,13 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     return GeneRules(
         symbol=symbol, transcript=g["transcript"],
         transcript_aliases=tuple(g.get("transcript_aliases", [])), protein_id=g["protein_id"],
-        strand=g["strand"], role=g["role"], builds=builds, protein=g["protein"].upper(),
+        strand=g["strand"], role=g["role"], builds=builds, protein=g.get("protein", "").upper(),
         insertion_regions=regions, domains=domains,
         hotspots=frozenset(_residue_number(h, f"{where}.hotspots") for h in hot),
         recurrent=frozenset(g.get("recurrent", [])),
         polymorphisms=frozenset(g.get("polymorphisms", [])), aliases=aliases,
+        cds_length=g.get("cds_length"), cds_pieces=pieces, flank=g.get("flank", 10),
+        driver_events=tuple(events),
     )
 
 
@@ -372,8 +441,10 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
             if bname not in builds:
                 raise RulesError(f"{where}.genes.{g.symbol}.builds.{bname}: build not declared under 'builds'")
     checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
+    groups = tuple(DriverGroup(d["group"], d["gene"], tuple(d["classes"])) for d in tree.get("driver_groups", []))
+    _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,
-                 checksum=checksum, raw=tree)
+                 checksum=checksum, raw=tree, driver_groups=groups)
 
 
 def check_rules_file(path: str | os.PathLike[str]) -> Rules:

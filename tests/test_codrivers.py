@@ -1,0 +1,152 @@
+"""Co-occurring drivers: a table of cases per rule, both builds, both strands, chr/no-chr."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, write
+from her2var.classify import ClassifyOptions, classify_vcf
+from her2var.drivers import driver_group
+from her2var.models import Call
+
+LENGTHS = {"GRCh37": {"7": 159138663, "12": 133851895, "17": 81195210},
+           "GRCh38": {"7": 159345973, "12": 133275309, "17": 83257441}}
+
+
+def vcf_text(build: str, chr_prefix: bool, records: list[tuple[str, int, str, str]]) -> str:
+    p = "chr" if chr_prefix else ""
+    head = ["##fileformat=VCFv4.2"]
+    head += [f"##contig=<ID={p}{c},length={n}>" for c, n in LENGTHS[build].items()]
+    head += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR"]
+    body = [f"{p}{c}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT:AD:DP\t0/1:150,50:200"
+            for c, pos, ref, alt in sorted(records, key=lambda r: (r[0], r[1]))]
+    return "\n".join(head + body) + "\n"
+
+
+def hotspot_rows():
+    lines = (FIXTURES / "codriver_catalog" / "codriver_hotspots.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    out = []
+    for line in lines[1:]:
+        d = dict(zip(header, line.split("\t")))
+        if d["grch37"].endswith(":N"):
+            continue  # "any ALT" rows
+        out.append(d)
+    return out
+
+
+def expected_class(d: dict[str, str]) -> str:
+    gene, p = d["gene"], d["hgvs_p"]
+    if gene == "EGFR":
+        return "resistance" if p in ("p.T790M", "p.C797S") else "sensitizing"
+    if gene in ("KRAS", "BRAF"):
+        return "hotspot"
+    return "splice"
+
+
+ROWS = hotspot_rows()
+
+
+@pytest.mark.parametrize("chr_prefix", [False, True], ids=["17", "chr17"])
+@pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
+@pytest.mark.parametrize("row", range(len(ROWS)), ids=[f"{r['gene']}-{r['hgvs_c']}" for r in ROWS])
+def test_hotspot_named_and_classified(tmp_path, rules, build, chr_prefix, row):
+    d = ROWS[row]
+    chrom, pos, ref, alt = d[build.lower()].split(":")
+    vcf = write(tmp_path, "t.vcf", vcf_text(build, chr_prefix, [(chrom, int(pos), ref, alt)]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    (call,) = res.calls
+    assert call.gene == d["gene"] and call.klass == expected_class(d)
+    assert call.hgvs_c.split(":")[1] == d["hgvs_c"]
+    if d["hgvs_p"].startswith("p.") and " " not in d["hgvs_p"]:
+        assert call.hgvs_p == d["hgvs_p"]
+    assert res.codrivers == f"{d['gene']}:{call.hgvs_p or d['hgvs_c']}"
+
+
+@pytest.mark.parametrize("build,pos,ref,alt,name", [
+    # the same protein change from different deletions (exon 19), both placements
+    ("GRCh37", 55242464, "AGGAATTAAGAGAAGC", "A", "p.E746_A750del"),
+    ("GRCh37", 55242465, "GGAATTAAGAGAAGCA", "G", "p.E746_A750del"),
+    ("GRCh38", 55174771, "AGGAATTAAGAGAAGC", "A", "p.E746_A750del"),
+    # L747_T751del (c.2239_2253del): another in-frame exon 19 deletion
+    ("GRCh37", 55242467, "AATTAAGAGAAGCAAC", "A", None),
+])
+def test_exon19_deletions_are_sensitizing(tmp_path, rules, build, pos, ref, alt, name):
+    vcf = write(tmp_path, "t.vcf", vcf_text(build, False, [("7", pos, ref, alt)]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    (call,) = res.calls
+    assert call.gene == "EGFR" and call.klass == "sensitizing" and call.exon == "19"
+    if name:
+        assert call.hgvs_p == name
+    assert "exon 19 deletion" in call.notes
+
+
+def _egfr_cds_insert(rules, build, after_c: int, inserted: str):
+    """A VCF insertion of `inserted` coding bases after EGFR c.after_c (plus strand)."""
+    from her2var.transcript import TranscriptModel
+
+    m = TranscriptModel(rules.genes["EGFR"], build)
+    g = m.c_to_g(after_c)
+    pad = m.piece_base(after_c)
+    return ("7", g, pad, pad + inserted)
+
+
+@pytest.mark.parametrize("after_c,inserted,klass,name", [
+    (2289, "TTCCAGGAAGCC", "sensitizing", "p.A763_Y764insFQEA"),  # after A763 (c.2287-2289)
+    (2319, "AGCGTGGAC", "exon20_insertion", None),  # D770_N771insSVD
+])
+def test_egfr_exon20_insertions(tmp_path, rules, after_c, inserted, klass, name):
+    rec = _egfr_cds_insert(rules, "GRCh38", after_c, inserted)
+    vcf = write(tmp_path, "t.vcf", vcf_text("GRCh38", True, [rec]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    (call,) = res.calls
+    assert call.klass == klass and call.exon == "20"
+    if name:
+        assert call.hgvs_p == name
+    assert res.driver_group == "EGFR"
+
+
+@pytest.mark.parametrize("pos,ref,alt,loc", [
+    (116411884, "TTTTTTTTTTTTTTTTTT", "T", "splice site"),  # c.2888-18_2888-2del style
+    (116412044, "GTAAG", "G", "splice site"),  # donor deletion c.3028+1_3028+4del
+])
+def test_met_exon14_splice_deletions(tmp_path, rules, pos, ref, alt, loc):
+    vcf = write(tmp_path, "t.vcf", vcf_text("GRCh37", False, [("7", pos, ref, alt)]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    (call,) = res.calls
+    assert call.gene == "MET" and call.klass == "splice"
+    assert "exon 14 skipping" in call.notes and loc in call.notes
+
+
+def test_codriver_synonymous_and_intronic_not_reported(tmp_path, rules):
+    # KRAS G12 GGT>GGC (c.36T>C, genomic A>G on the minus strand): synonymous
+    vcf = write(tmp_path, "t.vcf", vcf_text("GRCh37", False, [("12", 25398283, "A", "G")]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    assert res.calls == [] and res.dropped["kras_not_coding_or_synonymous"] == 1
+    assert res.driver_group == "other"
+
+
+def test_codriver_ref_mismatch_is_an_error(tmp_path, rules):
+    from her2var.errors import InputError
+
+    vcf = write(tmp_path, "t.vcf", vcf_text("GRCh37", False, [("7", 55259515, "A", "G")]))
+    with pytest.raises(InputError, match="REF A does not match"):
+        classify_vcf(str(vcf), rules, ClassifyOptions())
+
+
+def _call(gene, klass):
+    return Call(sample="s", gene=gene, klass=klass)
+
+
+@pytest.mark.parametrize("calls,group", [
+    ([_call("KRAS", "hotspot"), _call("EGFR", "sensitizing")], "EGFR"),
+    ([_call("KRAS", "hotspot")], "KRAS"),
+    ([_call("ALK", "fusion")], "ALK"),
+    ([_call("EGFR", "other"), _call("ERBB2", "exon20_insertion")], "other"),
+    ([], "other"),
+])
+def test_driver_group_order_is_a_rule(rules, calls, group):
+    assert driver_group(calls, rules.driver_groups) == group
