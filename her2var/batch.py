@@ -17,6 +17,8 @@ from .rules import Rules, load_rules
 log = logging.getLogger(__name__)
 
 SHEET_COLUMNS = ("sample", "patient", "vcf", "bam", "cnv", "purity")
+# Columns the cohort stage reads from the same sheet; classify accepts and ignores them.
+SHARED_SHEET_COLUMNS = ("collection_date", "notes")
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,12 @@ def read_samples_sheet(path: str) -> list[Job]:
     dialect = "excel-tab" if "\t" in text.splitlines()[0] else "excel"
     rows = list(csv.reader(text.splitlines(), dialect=dialect))
     header = [h.strip().lower() for h in rows[0]]
-    unknown = [h for h in header if h not in SHEET_COLUMNS]
+    unknown = [h for h in header if h not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
     if unknown:
-        raise InputError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {', '.join(SHEET_COLUMNS)}")
+        raise InputError(
+            f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {', '.join(SHEET_COLUMNS)} "
+            f"(and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
+        )
     if "vcf" not in header and "bam" not in header:
         raise InputError(f"{path}:1: a samples sheet needs a 'vcf' (or 'bam') column")
     jobs = []
@@ -92,8 +97,13 @@ def _run_job(job: Job, rules=None) -> list[SampleResult]:
 
 def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
               fail_fast: bool = False, progress: Callable[[int, int], None] | None = None,
-              rules: Rules | None = None) -> list[SampleResult]:
-    """Classify every job; results come back in job order."""
+              rules: Rules | None = None,
+              on_result: Callable[[list[SampleResult]], None] | None = None) -> list[SampleResult]:
+    """Classify every job; results come back in job order.
+
+    ``on_result`` is called in this process with each job's results as soon as they exist (the
+    store records them there, so a run killed midway keeps everything finished before).
+    """
     results: list[SampleResult] = []
     total = len(jobs)
     if workers <= 1 or total <= 1:
@@ -101,6 +111,8 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
         for i, job in enumerate(jobs, 1):
             out = _run_job(job, rules)
             results.extend(out)
+            if on_result:
+                on_result(out)
             if progress:
                 progress(i, total)
             if fail_fast and any(r.status == "error" for r in out):
@@ -114,6 +126,8 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
         for i, fut in enumerate(futures, 1):
             out = fut.result()
             results.extend(out)
+            if on_result:
+                on_result(out)
             if progress:
                 progress(i, total)
             if fail_fast and any(r.status == "error" for r in out):

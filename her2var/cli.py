@@ -71,8 +71,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option("--annotate-vcf", "annotate_out", type=click.Path(dir_okay=False),
               help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+              help="Record every sample's result in this SQLite store (created when missing).")
 def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, rule_files,
-             workers, fail_fast, annotate_out) -> None:
+             workers, fail_fast, annotate_out, store_path) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
     from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
     from .classify import ClassifyOptions, provenance
@@ -99,9 +101,21 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
                 job.options.purity = purity
             jobs.append(job)
     show_progress = sys.stderr.isatty() and len(jobs) > 1 and logging.getLogger().level < logging.ERROR
-    results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
-                        progress=terminal_progress if show_progress else None, rules=rules)
     prov = provenance(rules, reference)
+    store = None
+    if store_path:
+        from .store import open_store
+
+        store = open_store(store_path)
+    try:
+        results = run_batch(
+            jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
+            progress=terminal_progress if show_progress else None, rules=rules,
+            on_result=(lambda out: [store.record(r, prov, rules.checksum) for r in out]) if store else None,
+        )
+    finally:
+        if store is not None:
+            store.close()
     if outdir:
         write_outdir(outdir, results, prov)
     if annotate_out and all(r.status == "ok" for r in results):
@@ -178,6 +192,16 @@ def rules_show() -> None:
     click.echo(f"checksum: {r.checksum}")
     for s in r.sources:
         click.echo(f"  {os.path.basename(s)}")
+
+
+def _register() -> None:
+    # Command modules import only click at the top; their heavy imports wait until they run.
+    from .cohort.command import cohort
+
+    cli.add_command(cohort)
+
+
+_register()
 
 
 def main() -> None:

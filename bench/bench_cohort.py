@@ -1,0 +1,192 @@
+"""Benchmark: the results store and the cohort build at scale.
+
+    python bench/bench_cohort.py            100,000 patients, 150,000 samples
+    python bench/bench_cohort.py --small    2,000 patients, 3,000 samples (a quick check)
+
+Synthetic, seeded data (numpy.random.default_rng): a clinical CSV, a samples sheet with
+collection dates, and classify results for every sample. Three phases, each in its own process
+so its peak memory (ru_maxrss) is its own:
+
+  ingest   Store.record for every sample, one transaction each (as `classify --store` does)
+  build    build_cohort from the store + samples sheet (reading, validation, derivations,
+           sample choice) and write_cohort (cohort.tsv + problems + conflicts)
+  peer     the named peer: plain pandas read of the same clinical CSV and samples.tsv, and a
+           merge on the patient id (no validation, no derivations)
+
+Prints rows per second and peak memory per phase, and the build/peer time ratio.
+Target for the full size: build <= 20 s and <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SEED = 20261122
+DRUGS = ["carboplatin + pemetrexed", "carboplatin + pemetrexed + pembrolizumab", "pyrotinib", "afatinib",
+         "docetaxel", "carboplatin + paclitaxel + bevacizumab + atezolizumab", "trastuzumab deruxtecan",
+         "nivolumab"]
+RESPONSES = ["CR", "PR", "SD", "PD", "NE", "partial response", "stable", ""]
+
+
+def make_data(folder: Path, n_patients: int, n_samples: int) -> None:
+    """Clinical CSV, samples sheet, samples.tsv and a pickle-free JSON-lines of results."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    base = dt.date(2019, 1, 1)
+    start = rng.integers(0, 1200, n_patients)
+    prog = start + rng.integers(20, 900, n_patients)
+    has_prog = rng.random(n_patients) < 0.7
+    death = prog + rng.integers(0, 700, n_patients)
+    has_death = rng.random(n_patients) < 0.4
+    lfu = np.maximum(prog, start + rng.integers(30, 1500, n_patients))
+    d = lambda k: (base + dt.timedelta(days=int(k))).isoformat()  # noqa: E731
+    with open(folder / "clinical.csv", "w", encoding="utf-8") as fh:
+        fh.write("patient_id,sex,age,smoking,ecog,stage,histology,brain_mets,drugs,treatment_start,"
+                 "progression_date,death_date,last_followup,best_response\n")
+        for i in range(n_patients):
+            fh.write(",".join([
+                f"P{i:06d}", "M" if rng.random() < 0.5 else "F", str(int(rng.integers(30, 85))),
+                ["never", "former", "current"][int(rng.integers(0, 3))], str(int(rng.integers(0, 3))),
+                ["IIIB", "IV", "IVA", "IVB"][int(rng.integers(0, 4))], "adenocarcinoma",
+                "yes" if rng.random() < 0.3 else "no", f'"{DRUGS[int(rng.integers(0, len(DRUGS)))]}"',
+                d(start[i]), d(prog[i]) if has_prog[i] else "", d(death[i]) if has_death[i] else "",
+                d(lfu[i]), RESPONSES[int(rng.integers(0, len(RESPONSES)))]]) + "\n")
+    owner = np.concatenate([np.arange(n_patients), rng.integers(0, n_patients, n_samples - n_patients)])
+    with open(folder / "sheet.tsv", "w", encoding="utf-8") as sheet, \
+            open(folder / "results.jsonl", "w", encoding="utf-8") as res:
+        sheet.write("sample\tpatient\tcollection_date\n")
+        for j in range(n_samples):
+            p = int(owner[j])
+            sheet.write(f"S{j:07d}\tP{p:06d}\t{d(start[p] - int(rng.integers(-60, 200)))}\n")
+            kind = rng.random()
+            res.write(json.dumps({"sample": f"S{j:07d}", "patient": f"P{p:06d}", "kind": float(kind),
+                                  "assessed": ["yes", "unknown", "no"][int(rng.integers(0, 3))],
+                                  "cn": float(rng.uniform(1.5, 12))}) + "\n")
+
+
+def _results(folder: Path):
+    from her2var.classify import SampleResult
+    from her2var.models import Call
+
+    with open(folder / "results.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            calls = []
+            if r["kind"] < 0.35:
+                calls.append(Call(sample=r["sample"], gene="ERBB2", klass="exon20_insertion", hgvs_p="p.Y772_A775dup",
+                                  hgvs_c="NM_004448.4:c.2313_2324dup", chrom="chr17", pos=39724728, ref="A",
+                                  alt="AGCATACGTGATG", depth=500, alt_reads=150, vaf=0.3, build="GRCh38"))
+            elif r["kind"] < 0.5:
+                calls.append(Call(sample=r["sample"], gene="ERBB2", klass="point_mutation", hgvs_p="p.V777L",
+                                  chrom="chr17", pos=39724747, ref="G", alt="T", build="GRCh38"))
+            amplified = r["cn"] > 6
+            if amplified:
+                calls.append(Call(sample=r["sample"], gene="ERBB2", klass="amplification", copy_number=r["cn"]))
+            yield SampleResult(sample=r["sample"], patient=r["patient"], calls=calls, assessed=r["assessed"],
+                               cn_assessed="yes", copy_number=r["cn"], input_sha256=hashlib.sha256(r["sample"].encode()).hexdigest(),
+                               rules_checksum="bench", build="GRCh38")
+
+
+def phase_ingest(folder: Path) -> int:
+    from her2var.store import open_store
+
+    n = 0
+    with open_store(str(folder / "her2var.db")) as store:
+        for r in _results(folder):
+            store.record(r, {"her2var_version": "bench", "rules_checksum": "bench"}, "bench")
+            n += 1
+    return n
+
+
+def phase_samples_tsv(folder: Path) -> int:
+    from her2var.models import SAMPLE_COLUMNS
+    from her2var.output import sample_row, write_tsv
+
+    rows = [sample_row(r) for r in _results(folder)]
+    with open(folder / "samples.tsv", "w", encoding="utf-8") as fh:
+        write_tsv(fh, SAMPLE_COLUMNS, rows)
+    return len(rows)
+
+
+def phase_build(folder: Path) -> int:
+    from her2var.cohort.build import build_cohort
+    from her2var.cohort.export import write_cohort
+
+    result = build_cohort(str(folder / "clinical.csv"), store=str(folder / "her2var.db"),
+                          samples_sheet=str(folder / "sheet.tsv"), today=dt.date(2026, 1, 1))
+    write_cohort(result, str(folder / "out" / "cohort.tsv"))
+    return len(result.rows)
+
+
+def phase_peer(folder: Path) -> int:
+    import pandas as pd
+
+    clinical = pd.read_csv(folder / "clinical.csv", dtype=str, keep_default_na=False)
+    samples = pd.read_csv(folder / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    merged = clinical.merge(samples, left_on="patient_id", right_on="patient", how="left")
+    return len(merged)
+
+
+PHASES = {"ingest": phase_ingest, "samples_tsv": phase_samples_tsv, "build": phase_build, "peer": phase_peer}
+
+
+def run_phase(name: str, folder: Path) -> dict:
+    """Run one phase in a fresh process; return its time, rows and peak memory."""
+    proc = subprocess.run([sys.executable, __file__, "--phase", name, "--dir", str(folder)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--small", action="store_true", help="2,000 patients / 3,000 samples")
+    ap.add_argument("--patients", type=int)
+    ap.add_argument("--samples", type=int)
+    ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    ap.add_argument("--dir", help="keep the data here (default: a temporary folder)")
+    args = ap.parse_args()
+    if args.phase:
+        t0 = time.perf_counter()
+        rows = PHASES[args.phase](Path(args.dir))
+        seconds = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        print(json.dumps({"rows": rows, "seconds": seconds, "peak_bytes": peak}))
+        return
+    n_p = args.patients or (2_000 if args.small else 100_000)
+    n_s = args.samples or (3_000 if args.small else 150_000)
+    with tempfile.TemporaryDirectory(prefix="her2var-bench-") as tmp:
+        folder = Path(args.dir or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        make_data(folder, n_p, n_s)
+        print(f"data: {n_p:,} patients, {n_s:,} samples (seed {SEED}) in {time.perf_counter() - t0:.1f} s")
+        run_phase("samples_tsv", folder)
+        results = {name: run_phase(name, folder) for name in ("ingest", "build", "peer")}
+        print(f"{'phase':<8} {'rows':>9} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
+        for name, r in results.items():
+            rate = r["rows"] / r["seconds"] if r["seconds"] else float("inf")
+            print(f"{name:<8} {r['rows']:>9,} {r['seconds']:>8.2f} {rate:>10,.0f} {r['peak_bytes'] / 2**20:>8.0f}")
+        ratio = results["build"]["seconds"] / results["peer"]["seconds"]
+        print(f"build / peer (plain pandas read + merge) time ratio: {ratio:.1f}x")
+        if not args.small and not args.patients:
+            ok = results["build"]["seconds"] <= 20 and results["build"]["peak_bytes"] <= 2 * 2**30
+            print(f"target (build <= 20 s, <= 2 GB): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

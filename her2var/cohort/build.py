@@ -1,0 +1,249 @@
+"""The cohort table: clinical records joined to classify results, one row per patient.
+
+Order of work: rules -> clinical records (read, validate) -> date checks -> classify results
+(folders, calls.tsv, store) -> samples sheet (patients, collection dates) -> samples matched to
+patients -> one sample per patient -> derived columns -> exclusions per analysis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
+from .clinical import ClinicalTable, Patient, read_clinical
+from .dates import check_dates
+from .derive import (choose_sample, conflicting, her2_altered, her2_status, not_assessed_reason, os_, pfs,
+                     regimen)
+from .problems import MAX_LISTED, Problem
+from .rules import ANALYSES, ClinicalRules, RegimenRules, load_clinical_rules, load_regimen_rules
+
+log = logging.getLogger(__name__)
+
+DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_followup", "cutoff")
+
+
+@dataclass
+class CohortResult:
+    """Everything ``build_cohort`` found: the table, what was left out and why, conflicts."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]  # one per patient, values typed (date, float, int, str, None)
+    problems: list[Problem]
+    conflicts: list[dict[str, Any]]
+    samples_by_patient: dict[str, list[SampleCalls]]
+    chosen: dict[str, SampleCalls]
+    codriver_genes: list[str]
+    clinical: ClinicalTable
+    n_samples: int
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while a cohort is built or written.
+
+    Building allocates millions of small objects that all live to the end and form no reference
+    cycles; the collector would scan them again and again (a third of the run time at 100,000
+    patients). Reference counting still frees everything; the collector is restored after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_samples(calls: list[str] | tuple[str, ...], store: str | None) -> tuple[list[SampleCalls], list[Problem]]:
+    """Results from every source; a sample seen twice keeps the later source's result."""
+    found: dict[str, SampleCalls] = {}
+    problems = []
+    batches = [from_classify_output(c) for c in calls]
+    if store:
+        batches.append(from_store(store))
+    for batch in batches:
+        for s in batch:
+            if s.sample in found:
+                problems.append(Problem("duplicate_sample", f"sample in {found[s.sample].source} and in "
+                                        f"{s.source}; the later one is used", sample=s.sample))
+            found[s.sample] = s
+    return list(found.values()), problems
+
+
+def build_cohort(clinical_path: str, calls: list[str] | tuple[str, ...] = (), *, store: str | None = None,
+                 samples_sheet: str | None = None, sheet: str | None = None, strict: bool = False,
+                 cutoff: dt.date | None = None, date_format: str | None = None,
+                 clinical_rules: ClinicalRules | None = None, regimen_rules: RegimenRules | None = None,
+                 today: dt.date | None = None) -> CohortResult:
+    """Join clinical records to classify results. Raises InputError on unreadable input, and on
+    any validation problem when ``strict``."""
+    if not calls and not store:
+        raise InputError("no classify results given: use --calls (a classify --out folder or calls.tsv) "
+                         "or --store")
+    with paused_gc():
+        return _build(clinical_path, calls, store, samples_sheet, sheet, strict, cutoff, date_format,
+                      clinical_rules, regimen_rules, today)
+
+
+def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | None, samples_sheet: str | None,
+           sheet: str | None, strict: bool, cutoff: dt.date | None, date_format: str | None,
+           clinical_rules: ClinicalRules | None, regimen_rules: RegimenRules | None,
+           today: dt.date | None) -> CohortResult:
+    crules = clinical_rules or load_clinical_rules()
+    rrules = regimen_rules or load_regimen_rules()
+    today = today or dt.date.today()
+    table = read_clinical(clinical_path, crules, rrules, sheet=sheet, date_format=date_format)
+    check_dates(table, crules, today=today, default_cutoff=cutoff)
+    samples, problems = load_samples(calls, store)
+    problems = table.problems + problems
+    if samples_sheet:
+        sheet_rows = read_samples_sheet(samples_sheet, crules, date_format)
+        for s in samples:
+            r = sheet_rows.get(s.sample)
+            if r is None:
+                continue
+            if r.patient and s.patient and r.patient != s.patient:
+                problems.append(Problem("sample_patient_mismatch", f"the classify results name patient "
+                                        f"{s.patient}, the samples sheet (row {r.row}) names {r.patient}; the sheet "
+                                        "is used", patient=r.patient, sample=s.sample))
+            s.patient = r.patient or s.patient
+            s.collection_date = r.collection_date
+
+    first: dict[str, Patient] = {}
+    for p in table.patients:
+        first.setdefault(p.patient_id, p)
+    by_patient: dict[str, list[SampleCalls]] = {}
+    for s in samples:
+        if not s.patient:
+            problems.append(Problem("sample_without_patient", "no patient id for this sample (give --samples "
+                                    "with a patient column)", sample=s.sample))
+        elif s.patient not in first:
+            problems.append(Problem("sample_without_patient", "its patient is not in the clinical records",
+                                    patient=s.patient, sample=s.sample))
+        else:
+            by_patient.setdefault(s.patient, []).append(s)
+    for ss in by_patient.values():
+        ss.sort(key=lambda s: s.sample)
+
+    codrivers = sorted({g for s in samples for g in s.codriver_events()})
+    chosen: dict[str, SampleCalls] = {}
+    conflicts: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for pid, p in first.items():
+        ss = by_patient.get(pid, [])
+        pick, how = (None, "")
+        if ss:
+            pick, how = choose_sample(ss, p.treatment_start, crules.selection)
+            chosen[pid] = pick
+            conflict = conflicting(ss)
+            if conflict:
+                for s in ss:
+                    conflicts.append({
+                        "patient_id": pid, "sample": s.sample, "chosen": "yes" if s is pick else "no",
+                        "collection_date": s.collection_date, "her2_status": her2_status(s),
+                        "erbb2_events": ";".join(s.erbb2_events), "assessed": s.assessed,
+                        "cn_assessed": s.cn_assessed, "status": s.status})
+        else:
+            conflict = False
+            problems.append(Problem("patient_without_samples", "no classified sample for this patient",
+                                    p.row, table.columns["patient_id"], patient=pid, analyses=("her2",)))
+            p.exclude(("her2",), "no sample")
+        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules))
+
+    if strict and problems:
+        lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
+        tail = f"\n  ... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
+        raise InputError(f"--strict: {len(problems)} validation problem(s); nothing was written:\n  "
+                         + "\n  ".join(lines[:MAX_LISTED]) + tail)
+    columns = cohort_columns(crules, codrivers)
+    kinds = Counter(pr.kind for pr in problems)
+    summary = {
+        "patients": len(rows), "clinical_rows": table.n_rows, "samples": len(samples),
+        "patients_with_samples": len(chosen), "problems": dict(sorted(kinds.items())),
+        "included": {a: sum(1 for r in rows if r[f"in_{a}"] == "yes") for a in ANALYSES},
+        "conflicting_patients": len({c["patient_id"] for c in conflicts}),
+        "date_format": table.date_format,
+    }
+    log.info("cohort: %d patients, %d samples, %d problems", len(rows), len(samples), len(problems))
+    return CohortResult(columns=columns, rows=rows, problems=problems, conflicts=conflicts,
+                        samples_by_patient=by_patient, chosen=chosen, codriver_genes=codrivers,
+                        clinical=table, n_samples=len(samples), summary=summary)
+
+
+def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
+    return [
+        "patient_id", "sex", "age", "smoking", "ecog", "stage", "histology",
+        *[f"mets_{s}" for s in crules.metastasis_sites],
+        "drugs", "regimen", "regimen_group", "best_response",
+        *DATE_COLUMNS,
+        "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event", "survival_notes",
+        "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_classes",
+        "erbb2_events", "assessed", "cn_assessed", "copy_number",
+        *[f"codriver_{g}" for g in codrivers],
+        "sample_conflict",
+        *[f"in_{a}" for a in ANALYSES],
+        "exclusions",
+    ]
+
+
+def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool, codrivers: list[str],
+         crules: ClinicalRules, rrules: RegimenRules) -> dict[str, Any]:
+    reg, group = regimen(p, rrules)
+    notes = []
+    surv: dict[str, Any] = {}
+    for name, fn in (("pfs", pfs), ("os", os_)):
+        s, reason = fn(p)
+        if name in p.excluded:
+            s = None  # a value built on a date known to be wrong is not shown
+        elif s is None:
+            p.exclude((name,), reason)
+        if s is not None:
+            surv.update({f"{name}_days": s.days, f"{name}_months": s.months, f"{name}_event": s.event})
+            if s.note:
+                notes.append(f"{name}: {s.note}")
+        else:
+            surv.update({f"{name}_days": None, f"{name}_months": None, f"{name}_event": None})
+    if p.best_response is None and "response" not in p.excluded:
+        p.exclude(("response",), "no best response")
+    if not reg and "regimen" not in p.excluded:
+        p.exclude(("regimen",), "no first-line drugs")
+    status = her2_status(pick)
+    if status in ("not_assessed",) and "her2" not in p.excluded:
+        p.exclude(("her2",), not_assessed_reason(pick))
+    cod = pick.codriver_events() if pick else {}
+    row: dict[str, Any] = {
+        "patient_id": p.patient_id, "sex": p.sex, "age": p.age, "smoking": p.smoking, "ecog": p.ecog,
+        "stage": p.stage, "histology": p.histology,
+        **{f"mets_{s}": p.mets.get(s) for s in crules.metastasis_sites},
+        "drugs": ";".join(p.drugs), "regimen": reg, "regimen_group": group, "best_response": p.best_response,
+        **{c: getattr(p, c) for c in DATE_COLUMNS},
+        **surv, "survival_notes": "; ".join(notes),
+        "sample": pick.sample if pick else "", "n_samples": len(ss), "samples": ";".join(s.sample for s in ss),
+        "sample_choice": how, "her2_status": status, "her2_altered": her2_altered(status),
+        "her2_classes": ";".join(pick.classes) if pick and pick.status == "ok" else "",
+        "erbb2_events": ";".join(pick.erbb2_events) if pick else "",
+        "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
+        "copy_number": pick.copy_number if pick else None,
+        **{f"codriver_{g}": ";".join(cod.get(g, [])) for g in codrivers},
+        "sample_conflict": "yes" if conflict else "no",
+        **{f"in_{a}": "no" if a in p.excluded else "yes" for a in ANALYSES},
+        "exclusions": exclusions_text(p.excluded),
+    }
+    return row
+
+
+def exclusions_text(excluded: dict[str, list[str]]) -> str:
+    """'reason (pfs, os); other reason (her2)': each reason once, with the analyses it affects."""
+    by_reason: dict[str, list[str]] = {}
+    for a in ANALYSES:
+        for r in excluded.get(a, []):
+            by_reason.setdefault(r, []).append(a)
+    return "; ".join(f"{r} ({'all' if len(a) == len(ANALYSES) else ', '.join(a)})" for r, a in by_reason.items())

@@ -1,0 +1,205 @@
+"""Classify results in, one record per sample: from a classify output folder (samples.tsv +
+calls.tsv), a calls.tsv alone, or the SQLite store; plus the samples sheet (sample -> patient,
+collection date)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from ..models import EVENT_CLASSES
+from .rules import ClinicalRules, norm
+from .tables import cell_text, read_table
+
+log = logging.getLogger(__name__)
+INDEX_GENE = "ERBB2"
+
+
+@dataclass
+class SampleCalls:
+    """What the cohort needs of one classified sample."""
+
+    sample: str
+    patient: str
+    status: str  # ok / error
+    error: str = ""
+    classes: tuple[str, ...] = ()
+    assessed: str = "unknown"
+    cn_assessed: str = "no"
+    copy_number: float | None = None
+    calls: list[dict[str, Any]] = field(default_factory=list)  # CALL_COLUMNS keys
+    collection_date: dt.date | None = None
+    source: str = ""
+
+    @property
+    def erbb2_events(self) -> list[str]:
+        return [event_name(c) for c in self.calls if c.get("gene") == INDEX_GENE]
+
+    def codriver_events(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for c in self.calls:
+            gene = c.get("gene") or ""
+            if gene and gene != INDEX_GENE:
+                out.setdefault(gene, []).append(event_name(c))
+        return out
+
+
+def event_name(call: dict[str, Any]) -> str:
+    return str(call.get("hgvs_p") or call.get("hgvs_c") or call.get("class") or "")
+
+
+def _classes_from_status(text: str) -> tuple[str, ...]:
+    if text in ("", "none", "error"):
+        return ()
+    return tuple(c for c in text.split(";") if c)
+
+
+def _float(text: Any) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _read_tsv(path: str) -> list[dict[str, str]]:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t")
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: cannot be read as a classify TSV ({exc})") from exc
+    if "sample" not in header:
+        raise InputError(f"{path}: no 'sample' column; expected a classify calls.tsv or samples.tsv")
+    return rows
+
+
+def from_classify_output(path: str) -> list[SampleCalls]:
+    """A classify --out folder, or a calls.tsv (with its samples.tsv beside it when there is one)."""
+    if os.path.isdir(path):
+        samples_tsv, calls_tsv = os.path.join(path, "samples.tsv"), os.path.join(path, "calls.tsv")
+        if not os.path.exists(samples_tsv):
+            raise InputError(f"{path}: no samples.tsv here; give a 'her2var classify --out' folder, a "
+                             "calls.tsv, or --store")
+    elif os.path.exists(path):
+        calls_tsv = path
+        beside = os.path.join(os.path.dirname(os.path.abspath(path)), "samples.tsv")
+        samples_tsv = beside if os.path.exists(beside) and os.path.abspath(beside) != os.path.abspath(path) else ""
+    else:
+        raise InputError(f"{path}: no such file or folder (--calls)")
+    calls_by_sample: dict[str, list[dict[str, Any]]] = {}
+    if os.path.exists(calls_tsv):
+        rows = _read_tsv(calls_tsv)
+        if rows and "gene" not in rows[0]:
+            raise InputError(f"{calls_tsv}: no 'gene' column; expected a classify calls.tsv")
+        for r in rows:
+            calls_by_sample.setdefault(r["sample"], []).append(r)
+    out: list[SampleCalls] = []
+    if samples_tsv:
+        for r in _read_tsv(samples_tsv):
+            s = r["sample"]
+            status = r.get("status") or "ok"
+            out.append(SampleCalls(
+                sample=s, patient=r.get("patient", ""), status=status, error=r.get("error", ""),
+                classes=_classes_from_status(r.get("her2_status", "")),
+                assessed=r.get("assessed") or "unknown", cn_assessed=r.get("cn_assessed") or "no",
+                copy_number=_float(r.get("copy_number")), calls=calls_by_sample.pop(s, []),
+                source=samples_tsv))
+    else:
+        log.warning("%s: no samples.tsv beside it: samples without a call are not seen, and every "
+                    "sample counts as not assessed", calls_tsv)
+    for s, calls in calls_by_sample.items():
+        found = {c.get("class") for c in calls if c.get("gene") == INDEX_GENE}
+        out.append(SampleCalls(sample=s, patient="", status="ok",
+                               classes=tuple(k for k in EVENT_CLASSES if k in found),
+                               assessed="unknown", cn_assessed="unknown", calls=calls, source=calls_tsv))
+    return out
+
+
+def from_sample_json(doc: dict[str, Any], source: str) -> SampleCalls:
+    """A sample JSON (samples/<id>.json, or a store row)."""
+    status = doc.get("status") or "ok"
+    return SampleCalls(
+        sample=str(doc["sample"]), patient=str(doc.get("patient") or ""), status=status,
+        error=str(doc.get("error") or ""), classes=tuple(doc.get("her2_classes") or ()),
+        assessed=doc.get("assessed") or "unknown", cn_assessed=doc.get("cn_assessed") or "no",
+        copy_number=_float(doc.get("copy_number")), calls=list(doc.get("calls") or []), source=source)
+
+
+def from_store(path: str) -> list[SampleCalls]:
+    from ..store import open_store
+
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such store (--store); 'her2var classify --store {path}' makes one")
+    with open_store(path, create=False) as store:
+        rows = store.cohort_rows()
+    return [SampleCalls(sample=s, patient=p or "", status=st, error=e, classes=classes, assessed=a or "unknown",
+                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path)
+            for s, p, st, e, classes, a, cna, cn, calls in rows]
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    sample: str
+    patient: str
+    collection_date: dt.date | None
+    row: int
+
+
+def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None = None) -> dict[str, SheetRow]:
+    """sample -> (patient, collection date). Other columns (vcf, bam, ...) are ignored."""
+    table = read_table(path, None, what="--samples")
+    cols: dict[str, int] = {}
+    for i, h in enumerate(table.header):
+        f = rules.sheet_index.get(norm(h))
+        if f is not None and f not in cols:
+            cols[f] = i
+    if "sample" not in cols:
+        raise InputError(f"{path}:1: no sample column; headers tried: "
+                         + ", ".join(repr(h) for h, f in rules.sheet_index.items() if f == "sample"))
+    from .dates import choose_date_format
+
+    formats = (date_format,) if date_format else rules.date_formats
+    text_dates = []
+    if "collection_date" in cols:
+        i = cols["collection_date"]
+        for rowno, cells in zip(table.row_numbers, table.rows):
+            c = cells[i]
+            if isinstance(c, str) and norm(c) not in rules.missing:
+                text_dates.append((rowno, table.header[i], c))
+    fmt = choose_date_format(text_dates, formats, table)
+    out: dict[str, SheetRow] = {}
+    errors = []
+    seen: dict[str, dt.date] = {}
+    for rowno, cells in zip(table.row_numbers, table.rows):
+        sample = cell_text(cells[cols["sample"]]).strip()
+        if not sample:
+            continue
+        patient = cell_text(cells[cols["patient"]]).strip() if "patient" in cols else ""
+        date = None
+        if "collection_date" in cols:
+            c = cells[cols["collection_date"]]
+            if isinstance(c, dt.date):
+                date = c
+            elif isinstance(c, (int, float)):
+                errors.append(f"{table.where(rowno, table.header[cols['collection_date']])}: "
+                              f"{cell_text(c)!r} is a number, not a date")
+            elif isinstance(c, str) and norm(c) not in rules.missing and fmt:
+                date = seen.get(c)
+                if date is None:
+                    date = seen[c] = dt.datetime.strptime(c, fmt).date()
+        if sample in out:
+            errors.append(f"{path}: row {rowno}: sample '{sample}' is listed twice (first on row {out[sample].row})")
+            continue
+        out[sample] = SheetRow(sample, patient, date, rowno)
+    if errors:
+        raise InputError(f"{path}: {len(errors)} problem(s) in the samples sheet; nothing was written:\n  "
+                         + "\n  ".join(errors[:60]))
+    return out

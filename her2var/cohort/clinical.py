@@ -1,0 +1,350 @@
+"""Clinical records: find the columns (synonyms from clinical.yaml), read every value into its
+type, and report every problem at once.
+
+Two kinds of trouble, kept apart on purpose:
+- a file that cannot be read as intended (missing required column, two columns meaning one
+  field, mixed or unreadable dates, non-numeric ages, unknown drugs) is an InputError listing every
+  such cell; nothing is written;
+- values that are readable but wrong (unknown response words, dates in the future or after the
+  cut-off, progression before the start, duplicate patients, ...) are Problems: by default the
+  patient is left out of the analyses the value feeds and listed with the reason; ``--strict``
+  turns any Problem into an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from .dates import DATE_FIELDS, choose_date_format, strptime
+from .problems import Errors, Problem
+from .rules import ANALYSES, ClinicalRules, RegimenRules, drug_key, norm
+from .tables import Cell, RawTable, cell_text, read_table
+
+log = logging.getLogger(__name__)
+
+_DRUG_SPLIT = re.compile(r"\s*(?:\+|,|;|/|\||&|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+_SITE_SPLIT = re.compile(r"\s*(?:,|;|/|\||\+|&|\band\b)\s*", re.IGNORECASE)
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+@dataclass
+class Patient:
+    """One patient's clinical record, typed. Dates are datetime.date; missing values are None."""
+
+    row: int
+    patient_id: str
+    sex: str | None = None
+    age: float | None = None
+    birth_date: dt.date | None = None
+    smoking: str | None = None
+    ecog: str | None = None
+    stage: str | None = None
+    histology: str | None = None
+    mets: dict[str, str | None] = field(default_factory=dict)
+    drugs: tuple[str, ...] = ()
+    drug_classes: frozenset[str] = frozenset()
+    regimen_given: str | None = None
+    treatment_start: dt.date | None = None
+    progression_date: dt.date | None = None
+    death_date: dt.date | None = None
+    last_followup: dt.date | None = None
+    best_response: str | None = None
+    cutoff: dt.date | None = None
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # analysis -> reasons
+
+    def exclude(self, analyses: tuple[str, ...] | list[str], reason: str) -> None:
+        for a in (ANALYSES if "all" in analyses else analyses):
+            reasons = self.excluded.setdefault(a, [])
+            if reason not in reasons:
+                reasons.append(reason)
+
+
+@dataclass
+class ClinicalTable:
+    path: str
+    columns: dict[str, str]  # field -> header as written
+    patients: list[Patient]
+    problems: list[Problem]
+    ignored_columns: list[str]
+    date_format: str | None
+    n_rows: int
+
+
+class _Missing:
+    """Is a cell text one of the rules' "no value" words? Cached: the same texts recur."""
+
+    def __init__(self, rules: ClinicalRules):
+        self.words = rules.missing
+        self.cache: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        hit = self.cache.get(text)
+        if hit is None:
+            hit = self.cache[text] = not text or norm(text) in self.words
+        return hit
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+# ---------------------------------------------------------------------------------------------
+def map_columns(table: RawTable, rules: ClinicalRules) -> tuple[dict[str, int], list[str]]:
+    """field -> column index; unknown headers are returned to be logged (names only)."""
+    errors = Errors(table)
+    found: dict[str, int] = {}
+    ignored = []
+    for i, header in enumerate(table.header):
+        target = rules.header_index.get(norm(header)) if header else None
+        if target is None:
+            if header:
+                ignored.append(header)
+            continue
+        if target in found:
+            first = table.header[found[target]]
+            errors.add(1, None, f"columns '{first}' and '{header}' both mean {target}; keep one "
+                       "(or rename the other)")
+            continue
+        found[target] = i
+    for name, col in rules.columns.items():
+        if col.required and name not in found:
+            tried = ", ".join(repr(s) for s in dict.fromkeys((name, *col.synonyms)))
+            errors.add(1, None, f"no column for {name} (required); headers tried: {tried}; "
+                       f"the file has: {', '.join(repr(h) for h in table.header)}")
+    errors.raise_if_any("column problem(s)")
+    return found, ignored
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the records
+# ---------------------------------------------------------------------------------------------
+def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sheet: str | None = None,
+                  date_format: str | None = None, cutoff: dt.date | None = None,
+                  today: dt.date | None = None) -> ClinicalTable:
+    """Read and validate clinical records. Raises InputError for unreadable cells (all listed)."""
+    table = read_table(path, sheet, what="--clinical")
+    cols, ignored = map_columns(table, rules)
+    if ignored:
+        log.info("%s: columns not used: %s", path, ", ".join(ignored))
+    header = table.header
+    errors = Errors(table)
+    problems: list[Problem] = []
+    missing = _Missing(rules)
+
+    # Dates first: one format for the file.
+    text_dates: list[tuple[int, str, str]] = []
+    for f in DATE_FIELDS:
+        if f in cols:
+            i = cols[f]
+            for rowno, cells in zip(table.row_numbers, table.rows):
+                c = cells[i]
+                if isinstance(c, str) and not missing(c):
+                    text_dates.append((rowno, header[i], c))
+    formats = (date_format,) if date_format else rules.date_formats
+    fmt = choose_date_format(text_dates, formats, table)
+    date_cache: dict[str, dt.date] = {}
+
+    def as_date(c: Cell, rowno: int, column: str) -> dt.date | None:
+        if c is None:
+            return None
+        if isinstance(c, dt.date):
+            return c
+        if isinstance(c, (int, float)):
+            errors.add(rowno, column, f"{cell_text(c)!r} is a number, not a date (format the cell as a date)")
+            return None
+        d = date_cache.get(c)
+        if d is None and missing(c):
+            return None
+        if d is None:
+            d = strptime(c, fmt) if fmt else None
+            if d is None:  # pragma: no cover - choose_date_format read every text date
+                errors.add(rowno, column, f"'{c}' is not a date")
+                return None
+            date_cache[c] = d
+        return d
+
+    category_cache: dict[tuple[str, str], str | None] = {}
+    drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
+    patients: list[Patient] = []
+    unknown_drugs: dict[str, list[tuple[int, str]]] = {}
+    site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
+    for rowno, cells in zip(table.row_numbers, table.rows):
+        def raw(f: str) -> Cell:
+            return cells[cols[f]] if f in cols else None
+
+        def text(f: str) -> str:
+            return cell_text(cells[cols[f]]) if f in cols else ""
+
+        pid = text("patient_id")
+        p = Patient(row=rowno, patient_id=pid)
+        if missing(pid):
+            problems.append(Problem("missing_patient_id", "no patient id: the row is left out",
+                                    rowno, header[cols["patient_id"]], pid, analyses=ANALYSES))
+            continue
+
+        def problem(kind: str, f: str, value: str, message: str, analyses: tuple[str, ...] | None = None) -> None:
+            rule = rules.columns.get(f)
+            a = analyses if analyses is not None else (rule.analyses if rule else ())
+            a = ANALYSES if "all" in a else tuple(a)
+            problems.append(Problem(kind, message, rowno, header[cols[f]] if f in cols else "", value,
+                                    patient=pid, analyses=a))
+            if a:
+                p.exclude(a, message)
+
+        # categories
+        for f in ("sex", "smoking", "ecog", "stage", "histology", "best_response"):
+            if f not in cols:
+                continue
+            value = text(f)
+            vs = rules.columns[f].values or f
+            hit = category_cache.get((vs, value), "?")
+            if hit == "?":
+                key = norm(value)
+                hit = "" if key in rules.missing else rules.values[vs].get(key)
+                category_cache[(vs, value)] = hit
+            if hit == "":
+                continue
+            if hit is None:
+                problem("unknown_value", f, value,
+                        f"not a known {f.replace('_', ' ')} (expected one of {', '.join(rules.canonical[vs])}, "
+                        "or a spelling listed in clinical.yaml)")
+            setattr(p, f, hit)
+
+        # age
+        if "age" in cols:
+            c = raw("age")
+            if isinstance(c, (int, float)):
+                p.age = float(c)
+            elif isinstance(c, str) and not missing(c):
+                try:
+                    p.age = float(c.replace(",", "."))
+                except ValueError:
+                    errors.add(rowno, header[cols["age"]], f"age {c!r} is not a number (write years, e.g. 63)")
+            elif isinstance(c, dt.date):
+                errors.add(rowno, header[cols["age"]], f"age {cell_text(c)!r} is a date, not a number of years")
+            if p.age is not None and not 0 <= p.age <= 120:
+                problem("out_of_range", "age", cell_text(c), "age outside 0-120 years")
+                p.age = None
+
+        # dates
+        for f in DATE_FIELDS:
+            if f in cols:
+                setattr(p, f, as_date(raw(f), rowno, header[cols[f]]))
+
+        # metastasis sites: yes/no columns and/or a list column
+        listed: dict[str, str] | None = None
+        if "metastasis_sites" in cols:
+            value = text("metastasis_sites")
+            if not missing(value):
+                listed = _sites(value, rules, lambda v: problem(
+                    "unknown_value", "metastasis_sites", v,
+                    f"not a known metastasis site (expected {', '.join(rules.canonical['sites'])})"))
+        for site in rules.metastasis_sites:
+            yn = None
+            if site in site_cols:
+                value = cell_text(cells[site_cols[site]])
+                if not missing(value):
+                    yn = rules.values["yesno"].get(norm(value))
+                    if yn is None:
+                        problems.append(Problem("unknown_value", "not yes/no", rowno, header[site_cols[site]],
+                                                value, patient=pid, analyses=("baseline",)))
+                        p.exclude(("baseline",), f"{site} metastasis not yes/no")
+            if listed is not None:
+                # a list with a word not understood says nothing about the sites it does not name
+                from_list = listed.get(site, None if listed.get("?") else "no")
+                if yn is not None and from_list is not None and yn != from_list:
+                    problem("conflict", "metastasis_sites", text("metastasis_sites"),
+                            f"says {site} {'is' if from_list == 'yes' else 'is not'} a metastasis site, "
+                            f"but column '{header[site_cols[site]]}' says {yn}")
+                yn = yn or from_list
+            p.mets[site] = yn
+
+        # drugs and regimen
+        if "drugs" in cols:
+            value = text("drugs")
+            if not missing(value):
+                parsed = drug_cache.get(value)
+                if parsed is None:
+                    parsed = drug_cache[value] = parse_drugs(value, regimens)
+                p.drugs, p.drug_classes, unknown = parsed
+                for name in unknown:
+                    unknown_drugs.setdefault(name, []).append((rowno, header[cols["drugs"]]))
+        if "regimen" in cols:
+            value = text("regimen")
+            if not missing(value):
+                parts = [x.strip().upper() for x in re.split(r"[+/,;]| and ", value) if x.strip()]
+                lookup = {c.upper(): c for c in regimens.class_order}
+                lookup.update({n.upper(): c for c, n in regimens.class_names.items()})
+                classes = {lookup.get(x) for x in parts}
+                if None in classes or not classes:
+                    problem("unknown_value", "regimen", value,
+                            f"not a combination of the classes {', '.join(regimens.class_order)}")
+                else:
+                    p.regimen_given = regimens.regimen_of(classes)
+                    if p.drug_classes and regimens.regimen_of(set(p.drug_classes)) != p.regimen_given:
+                        problem("conflict", "regimen", value,
+                                f"the drugs make {regimens.regimen_of(set(p.drug_classes))}, the regimen "
+                                f"column says {p.regimen_given}")
+        patients.append(p)
+
+    if unknown_drugs:
+        for name, where in sorted(unknown_drugs.items()):
+            rows = ", ".join(str(r) for r, _ in where[:8]) + (" ..." if len(where) > 8 else "")
+            errors.add(None, where[0][1], f"unknown drug '{name}' (row(s) {rows}); add it to a regimens "
+                       "file given with --regimens (drug -> class C, I, A, TKI or ADC)")
+    errors.raise_if_any("unreadable value(s)")
+
+    _duplicates(patients, problems, header[cols["patient_id"]])
+    return ClinicalTable(path=path, columns={f: header[i] for f, i in cols.items()}, patients=patients,
+                         problems=problems, ignored_columns=ignored, date_format=fmt, n_rows=len(table.rows))
+
+
+def parse_drugs(value: str, regimens: RegimenRules) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """'Carboplatin/Pemetrexed (AUC5) + Keytruda' -> (canonical drugs, classes, unknown names)."""
+    names, classes, unknown = [], set(), []
+    for part in _DRUG_SPLIT.split(_PARENS.sub(" ", value)):
+        part = part.strip()
+        if not part:
+            continue
+        hit = regimens.drugs.get(drug_key(part))
+        if hit is None:
+            unknown.append(part)
+            continue
+        if hit[0] not in names:
+            names.append(hit[0])
+        classes.add(hit[1])
+    return tuple(names), frozenset(classes), tuple(unknown)
+
+
+def _sites(value: str, rules: ClinicalRules, unknown) -> dict[str, str]:
+    if rules.values["yesno"].get(norm(value)) == "no":
+        return {}
+    out = {}
+    for part in _SITE_SPLIT.split(value):
+        key = norm(part)
+        if not key:
+            continue
+        site = rules.values["sites"].get(key)
+        if site is None:
+            unknown(part.strip())
+            out["?"] = "yes"
+            continue
+        out[site] = "yes"
+    return out
+
+
+def _duplicates(patients: list[Patient], problems: list[Problem], column: str) -> None:
+    """Every row of a patient id seen twice is a problem; the patient leaves every analysis."""
+    rows: dict[str, list[Patient]] = {}
+    for p in patients:
+        rows.setdefault(p.patient_id, []).append(p)
+    for pid, ps in rows.items():
+        if len(ps) < 2:
+            continue
+        where = ", ".join(str(p.row) for p in ps)
+        for p in ps:
+            msg = f"patient id on {len(ps)} rows ({where}); which row is right cannot be known"
+            problems.append(Problem("duplicate_patient", msg, p.row, column, pid, patient=pid,
+                                    analyses=ANALYSES))
+            p.exclude(("all",), "duplicate patient rows")

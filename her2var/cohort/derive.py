@@ -1,0 +1,163 @@
+"""Derived values: PFS and OS from dates, the regimen from drugs, the HER2 status of a patient,
+and which of a patient's samples stands for them.
+
+Survival (months = days / 30.4375, the mean Gregorian month):
+- origin: first-line treatment start, for PFS and OS alike;
+- PFS event: progression or death, whichever is first; without one, censored at the last
+  follow-up; OS event: death; without one, censored at the last date the patient was known
+  alive (last follow-up, or progression when that is later);
+- the data cut-off caps everything: an event after the cut-off is not counted (censored at the
+  cut-off), and no censoring date lies after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .calls import SampleCalls
+from .clinical import Patient
+from .rules import RegimenRules, Selection
+
+MONTH_DAYS = 30.4375
+ASSESSED_RANK = {"yes": 0, "unknown": 1, "no": 2}
+
+
+@dataclass(frozen=True)
+class Survival:
+    days: int
+    event: int  # 1 event, 0 censored
+    note: str = ""  # e.g. "censored at the cut-off"
+
+    @property
+    def months(self) -> float:
+        return self.days / MONTH_DAYS
+
+
+def pfs(p: Patient) -> tuple[Survival | None, str]:
+    """(survival, reason when it cannot be computed)."""
+    start, cut = p.treatment_start, p.cutoff
+    if start is None:
+        return None, "no first-line start date"
+    events = [d for d in (p.progression_date, p.death_date) if d is not None]
+    event = min(events) if events else None
+    if event is not None and (cut is None or event <= cut):
+        return Survival((event - start).days, 1), ""
+    if event is not None:  # after the cut-off: progression-free at the cut-off
+        return Survival((cut - start).days, 0, "event after the cut-off: censored at the cut-off"), ""
+    if p.last_followup is None:
+        return None, "no progression, death or last follow-up date"
+    end, note = _cap(p.last_followup, cut)
+    return Survival((end - start).days, 0, note), ""
+
+
+def os_(p: Patient) -> tuple[Survival | None, str]:
+    start, cut = p.treatment_start, p.cutoff
+    if start is None:
+        return None, "no first-line start date"
+    death = p.death_date
+    if death is not None and (cut is None or death <= cut):
+        return Survival((death - start).days, 1), ""
+    if death is not None:
+        return Survival((cut - start).days, 0, "death after the cut-off: censored at the cut-off"), ""
+    alive = [d for d in (p.last_followup, p.progression_date) if d is not None]
+    if not alive:
+        return None, "no death or last follow-up date"
+    end, note = _cap(max(alive), cut)
+    if p.last_followup is None or p.last_followup < end:
+        note = note or "censored at the progression date (after the last follow-up)"
+    return Survival((end - start).days, 0, note), ""
+
+
+def _cap(date: dt.date, cut: dt.date | None) -> tuple[dt.date, str]:
+    if cut is not None and date > cut:
+        return cut, "censored at the cut-off"
+    return date, ""
+
+
+def regimen(p: Patient, rules: RegimenRules) -> tuple[str, str]:
+    """(regimen such as C+I+A, single/combination); empty when no drugs or regimen were given."""
+    reg = rules.regimen_of(set(p.drug_classes)) if p.drug_classes else (p.regimen_given or "")
+    if not reg:
+        return "", ""
+    return reg, "single" if "+" not in reg else "combination"
+
+
+# ---------------------------------------------------------------------------------------------
+# HER2 status of a patient, from the chosen sample
+# ---------------------------------------------------------------------------------------------
+def her2_status(s: SampleCalls | None) -> str:
+    """Altered classes (';'-joined), ``wild_type``, ``not_assessed`` or ``no_sample``.
+
+    Wild type needs evidence: small variants assessed (``assessed = yes``) and copy number
+    assessed (``cn_assessed = yes``). A sample without an alteration that lacks either, or that
+    failed, is ``not_assessed`` — never wild type by absence of evidence.
+    """
+    if s is None:
+        return "no_sample"
+    if s.status != "ok":
+        return "not_assessed"
+    if s.classes:
+        return ";".join(s.classes)
+    if s.assessed == "yes" and s.cn_assessed == "yes":
+        return "wild_type"
+    return "not_assessed"
+
+
+def her2_altered(status: str) -> str:
+    if status in ("no_sample", "not_assessed"):
+        return "unknown"
+    return "no" if status == "wild_type" else "yes"
+
+
+def not_assessed_reason(s: SampleCalls | None) -> str:
+    if s is None:
+        return "no sample"
+    if s.status != "ok":
+        return "sample failed classification"
+    parts = []
+    if s.assessed != "yes":
+        parts.append(f"small variants assessed: {s.assessed}")
+    if s.cn_assessed != "yes":
+        parts.append(f"copy number assessed: {s.cn_assessed}")
+    return "HER2 not assessed (" + "; ".join(parts) + ")"
+
+
+# ---------------------------------------------------------------------------------------------
+# One sample per patient
+# ---------------------------------------------------------------------------------------------
+def choose_sample(samples: list[SampleCalls], start: dt.date | None, rule: Selection) -> tuple[SampleCalls, str]:
+    """The sample that stands for the patient, and how it was chosen.
+
+    Candidates are the samples that classified (failed ones only when none did). ``prefer``
+    (closest_before_start) takes the latest sample dated on or before the first-line start (plus
+    ``window_days_after_start``); otherwise ``otherwise`` (earliest/latest) among dated samples;
+    undated samples come last. Ties: best ``assessed``, then copy number assessed, then sample id.
+    """
+    ok = [s for s in samples if s.status == "ok"]
+    pool = ok or list(samples)
+    if len(pool) == 1:
+        return pool[0], "only sample" if len(samples) == 1 else "only sample that classified"
+
+    def quality(s: SampleCalls) -> tuple:
+        return (ASSESSED_RANK.get(s.assessed, 3), 0 if s.cn_assessed == "yes" else 1, s.sample)
+
+    dated = [s for s in pool if s.collection_date is not None]
+    if rule.prefer == "closest_before_start" and start is not None:
+        limit = start + dt.timedelta(days=rule.window_days_after_start)
+        before = [s for s in dated if s.collection_date <= limit]
+        if before:
+            best = max(s.collection_date for s in before)
+            return min((s for s in before if s.collection_date == best), key=quality), "closest before first-line start"
+    how = rule.otherwise if rule.prefer == "closest_before_start" else rule.prefer
+    if dated:
+        pick = min if how == "earliest" else max
+        best = pick(s.collection_date for s in dated)
+        return min((s for s in dated if s.collection_date == best), key=quality), f"{how} sample"
+    return min(pool, key=quality), "no collection dates: best assessed"
+
+
+def conflicting(samples: list[SampleCalls]) -> bool:
+    """Two classified samples of one patient that report different ERBB2 events."""
+    sets = {frozenset(s.erbb2_events) for s in samples if s.status == "ok"}
+    return len(sets) > 1

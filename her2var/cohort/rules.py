@@ -1,0 +1,226 @@
+"""The cohort's rules: clinical columns and spellings (clinical.yaml) and drug classes
+(regimens.yaml), checked strictly and loaded into frozen objects.
+
+Both files live beside the classify rules (``rules/`` in a checkout, ``her2var/_rules`` in an
+installed wheel). A lab's own file holds only what it changes and is merged over the built-in one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import RulesError
+from ..rules import builtin_rules_dir, check, read_yaml
+
+ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
+COLUMN_TYPES = ("id", "text", "number", "date", "category", "yesno", "sites", "drugs", "regimen")
+SELECTION_PREFER = ("closest_before_start", "earliest", "latest")
+SELECTION_OTHERWISE = ("earliest", "latest")
+SELECTION_TIE = ("assessed",)
+
+COLUMN_SPEC = {
+    "type": str,
+    "required?": bool,
+    "values?": str,
+    "synonyms": ("list", str),
+    "analyses": ("list", str),
+}
+
+CLINICAL_SPEC = {
+    "version": int,
+    "columns": ("map", COLUMN_SPEC),
+    "metastasis_columns": ("map", ("list", str)),
+    "values": ("map", ("map", ("list", str))),
+    "missing": ("list", str),
+    "date_formats": ("list", str),
+    "samples_sheet": {"sample": ("list", str), "patient": ("list", str),
+                      "collection_date": ("list", str)},
+    "sample_selection": {"window_days_after_start": int, "prefer": str, "otherwise": str,
+                         "tie_break": str},
+}
+
+REGIMENS_SPEC = {
+    "version": int,
+    "class_order": ("list", str),
+    "classes": ("map", {"name": str, "drugs": ("map", ("list", str))}),
+}
+
+_NON_WORD = re.compile(r"[^0-9a-z+]+")
+
+
+def norm(text: str) -> str:
+    """Compare headers and spellings this way: lower case, runs of other characters -> one space."""
+    return _NON_WORD.sub(" ", str(text).lower()).strip()
+
+
+def drug_key(name: str) -> str:
+    """Drug names compare without spaces, hyphens or dots: 'Nab-Paclitaxel' = 'nabpaclitaxel'."""
+    return re.sub(r"[^0-9a-z]+", "", str(name).lower())
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    name: str
+    type: str
+    required: bool
+    values: str | None
+    synonyms: tuple[str, ...]
+    analyses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    window_days_after_start: int
+    prefer: str
+    otherwise: str
+    tie_break: str
+
+
+@dataclass(frozen=True)
+class ClinicalRules:
+    columns: Mapping[str, ColumnRule]
+    header_index: Mapping[str, str]  # normalised header -> field (columns and mets_<site>)
+    metastasis_sites: tuple[str, ...]
+    values: Mapping[str, Mapping[str, str]]  # value set -> normalised spelling -> canonical
+    canonical: Mapping[str, tuple[str, ...]]  # value set -> canonical values in file order
+    missing: frozenset[str]
+    date_formats: tuple[str, ...]
+    sheet_index: Mapping[str, str]  # normalised samples-sheet header -> sample/patient/collection_date
+    selection: Selection
+    source: str
+
+    def synonyms_of(self, field: str) -> list[str]:
+        return [h for h, f in self.header_index.items() if f == field]
+
+
+@dataclass(frozen=True)
+class RegimenRules:
+    class_order: tuple[str, ...]
+    class_names: Mapping[str, str]
+    drugs: Mapping[str, tuple[str, str]]  # drug_key(name or alias) -> (canonical drug, class)
+    source: str
+
+    def regimen_of(self, classes: set[str]) -> str:
+        return "+".join(c for c in self.class_order if c in classes)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def _load_tree(name: str, spec: dict, extra: str | Path | None) -> tuple[dict, str]:
+    base = builtin_rules_dir() / name
+    tree = read_yaml(base) or {}
+    check(tree, spec, str(base), partial=False)
+    where = str(base)
+    if extra:
+        over = read_yaml(extra) or {}
+        check(over, spec, str(extra), partial=True)
+        tree = _merge(tree, over)
+        where = f"{base.name} + {extra}"
+        check(tree, spec, where, partial=False)
+    return tree, where
+
+
+def _index(pairs: list[tuple[str, str]], where: str, what: str) -> dict[str, str]:
+    """normalised spelling -> target; one spelling meaning two targets is an error."""
+    out: dict[str, str] = {}
+    for spelling, target in pairs:
+        key = norm(spelling)
+        if not key and what != "missing":
+            raise RulesError(f"{where}: empty {what} for '{target}'")
+        if key in out and out[key] != target:
+            raise RulesError(f"{where}: the {what} '{spelling}' means both '{out[key]}' and '{target}'")
+        out[key] = target
+    return out
+
+
+def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
+    """clinical.yaml, with a lab's file merged over it."""
+    tree, where = _load_tree("clinical.yaml", CLINICAL_SPEC, extra)
+    columns: dict[str, ColumnRule] = {}
+    for name, c in tree["columns"].items():
+        w = f"{where}: columns.{name}"
+        if c["type"] not in COLUMN_TYPES:
+            raise RulesError(f"{w}.type: '{c['type']}' is not one of {', '.join(COLUMN_TYPES)}")
+        if c["type"] == "category" and c.get("values") not in tree["values"]:
+            raise RulesError(f"{w}.values: '{c.get('values')}' is not a value set under 'values'")
+        for a in c["analyses"]:
+            if a not in (*ANALYSES, "all"):
+                raise RulesError(f"{w}.analyses: '{a}' is not one of {', '.join(ANALYSES)}, all")
+        columns[name] = ColumnRule(name, c["type"], bool(c.get("required", False)), c.get("values"),
+                                   tuple(c["synonyms"]), tuple(c["analyses"]))
+    if "patient_id" not in columns or columns["patient_id"].type != "id":
+        raise RulesError(f"{where}: columns.patient_id (type id) is required")
+    for needed in ("yesno", "sites", "response"):
+        if needed not in tree["values"]:
+            raise RulesError(f"{where}: values.{needed} is required")
+    sites = tuple(tree["metastasis_columns"])
+    unknown_sites = [s for s in sites if s not in tree["values"]["sites"]]
+    if unknown_sites:
+        raise RulesError(f"{where}: metastasis_columns.{unknown_sites[0]}: not a site under values.sites")
+    pairs = [(s, name) for name, c in columns.items() for s in (name, *c.synonyms)]
+    pairs += [(s, f"mets_{site}") for site, syns in tree["metastasis_columns"].items()
+              for s in (f"mets_{site}", *syns)]
+    header_index = _index(pairs, where, "header")
+    values = {
+        vs: _index([(s, canon) for canon, spellings in table.items() for s in (canon, *spellings)],
+                   f"{where}: values.{vs}", "spelling")
+        for vs, table in tree["values"].items()
+    }
+    canonical = {vs: tuple(table) for vs, table in tree["values"].items()}
+    sheet = tree["samples_sheet"]
+    sheet_index = _index([(s, k) for k in ("sample", "patient", "collection_date") for s in (k, *sheet[k])],
+                         f"{where}: samples_sheet", "header")
+    sel = tree["sample_selection"]
+    for key, allowed in (("prefer", SELECTION_PREFER), ("otherwise", SELECTION_OTHERWISE),
+                         ("tie_break", SELECTION_TIE)):
+        if sel[key] not in allowed:
+            raise RulesError(f"{where}: sample_selection.{key}: '{sel[key]}' is not one of {', '.join(allowed)}")
+    if sel["window_days_after_start"] < 0:
+        raise RulesError(f"{where}: sample_selection.window_days_after_start must be >= 0")
+    if not tree["date_formats"]:
+        raise RulesError(f"{where}: date_formats: give at least one format")
+    for fmt in tree["date_formats"]:
+        if "%" not in fmt:
+            raise RulesError(f"{where}: date_formats: '{fmt}' is not a strptime format")
+    return ClinicalRules(
+        columns=columns, header_index=header_index, metastasis_sites=sites, values=values,
+        canonical=canonical, missing=frozenset(norm(m) for m in tree["missing"]),
+        date_formats=tuple(tree["date_formats"]), sheet_index=sheet_index,
+        selection=Selection(sel["window_days_after_start"], sel["prefer"], sel["otherwise"], sel["tie_break"]),
+        source=where,
+    )
+
+
+def load_regimen_rules(extra: str | Path | None = None) -> RegimenRules:
+    """regimens.yaml, with a lab's file merged over it (drugs are added to the classes)."""
+    tree, where = _load_tree("regimens.yaml", REGIMENS_SPEC, extra)
+    order = tuple(tree["class_order"])
+    if len(set(order)) != len(order):
+        raise RulesError(f"{where}: class_order: a class is listed twice")
+    missing = [c for c in tree["classes"] if c not in order]
+    if missing:
+        raise RulesError(f"{where}: classes.{missing[0]}: not in class_order")
+    drugs: dict[str, tuple[str, str]] = {}
+    for klass, c in tree["classes"].items():
+        for drug, aliases in c["drugs"].items():
+            for name in (drug, *aliases):
+                key = drug_key(name)
+                if not key:
+                    raise RulesError(f"{where}: classes.{klass}.drugs.{drug}: empty name")
+                if key in drugs and drugs[key] != (drug, klass):
+                    other = drugs[key]
+                    raise RulesError(f"{where}: '{name}' names both {other[0]} ({other[1]}) and {drug} ({klass})")
+                drugs[key] = (drug, klass)
+    return RegimenRules(class_order=order, class_names={k: c["name"] for k, c in tree["classes"].items()},
+                        drugs=drugs, source=where)

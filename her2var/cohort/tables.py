@@ -1,0 +1,196 @@
+"""Reading a spreadsheet-like file (CSV, TSV or Excel .xlsx) into header + rows of cells.
+
+Cells are ``str`` (stripped), or for Excel also ``datetime.date`` / ``int`` / ``float`` as the
+workbook stores them. Rows keep the row number a person sees in a spreadsheet (header = 1).
+Every failure is an InputError naming the file and what to do; nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import zipfile
+from dataclasses import dataclass
+
+from ..errors import InputError
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+TEXT_EXTENSIONS = {".csv": ",", ".tsv": "\t", ".txt": "\t", ".tab": "\t"}
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+Cell = str | int | float | dt.date | None
+
+
+@dataclass
+class RawTable:
+    path: str
+    header: list[str]
+    rows: list[list[Cell]]
+    row_numbers: list[int]
+    sheet: str | None = None
+
+    def where(self, row: int | None = None, column: str | None = None) -> str:
+        place = self.path + (f" [sheet {self.sheet}]" if self.sheet else "")
+        if row is not None:
+            place += f": row {row}"
+        if column:
+            place += f", column '{column}'"
+        return place
+
+
+def read_table(path: str, sheet: str | None = None, what: str = "table") -> RawTable:
+    """Read CSV (comma), TSV/TXT (tab) or XLSX (first sheet, or ``sheet``)."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file ({what})")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, expected a CSV, TSV or Excel file ({what})")
+    ext = os.path.splitext(path)[1].lower()
+    if ext in EXCEL_EXTENSIONS:
+        return _read_xlsx(path, sheet)
+    if sheet:
+        raise InputError(f"{path}: --sheet is only for Excel workbooks; this is a {ext or 'text'} file")
+    if ext == ".xls":
+        raise InputError(f"{path}: old binary Excel (.xls) is not read; save it as .xlsx (Excel workbook)")
+    if ext in TEXT_EXTENSIONS:
+        return _read_text(path, TEXT_EXTENSIONS[ext])
+    raise InputError(f"{path}: unknown file type '{ext}'; give a .csv (comma-separated), .tsv/.txt "
+                     "(tab-separated) or .xlsx (Excel) file")
+
+
+def _read_text(path: str, delimiter: str) -> RawTable:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV/TSV") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if "\x00" in text:
+        raise InputError(f"{path}: contains NUL bytes: a binary file, not a CSV/TSV text table")
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), None)
+    if first is None:
+        raise InputError(f"{path}: the file is empty")
+    _check_delimiter(path, first, delimiter)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[Cell]] = []
+    numbers: list[int] = []
+    start = 1
+    try:
+        for cells in reader:
+            lineno = start
+            start = reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                header_line = lineno
+                continue
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                raise InputError(f"{path}: row {lineno}: {len(cells)} fields but the header (row "
+                                 f"{header_line}) has {len(header)}; is a value missing quotes around a "
+                                 f"'{delimiter_name(delimiter)}'?")
+            cells = cells[:len(header)] + [""] * (len(header) - len(cells))
+            rows.append([c.strip() for c in cells])
+            numbers.append(lineno)
+    except csv.Error as exc:
+        raise InputError(f"{path}: row {reader.line_num}: not a valid {delimiter_name(delimiter)}-separated "
+                         f"table ({exc})") from exc
+    assert header is not None
+    return RawTable(path, header, rows, numbers)
+
+
+def delimiter_name(d: str) -> str:
+    return {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(d, repr(d))
+
+
+def _check_delimiter(path: str, first: str, delimiter: str) -> None:
+    """A header without the expected delimiter but with another one: the wrong kind of file."""
+    if delimiter in first:
+        return
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|") if d != delimiter}
+    other, n = max(counts.items(), key=lambda kv: kv[1])
+    if n:
+        kind = ".csv" if delimiter == "," else ".tsv/.txt"
+        fix = {",": "rename it to .csv", "\t": "rename it to .tsv"}.get(
+            other, "save it as CSV (comma-separated) or TSV (tab-separated)")
+        raise InputError(
+            f"{path}:1: wrong delimiter: the header has no {delimiter_name(delimiter)} but {n} "
+            f"{delimiter_name(other)}(s), while a {kind} file is read as {delimiter_name(delimiter)}-"
+            f"separated; {fix}"
+        )
+
+
+def _read_xlsx(path: str, sheet: str | None) -> RawTable:
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(OLE2_MAGIC):
+        raise InputError(f"{path}: is an encrypted (password-protected) workbook or an old binary "
+                         "Excel file, which cannot be read; remove the password and save it as .xlsx")
+    if not magic.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path}: is not an Excel .xlsx workbook (it is not a zip package; "
+                         "is it a CSV/text file renamed to .xlsx?)")
+    try:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise InputError("reading Excel needs openpyxl (pip install openpyxl)") from exc
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open and re-save "
+                         "it in Excel as .xlsx") from exc
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(f"{path}: no sheet '{sheet}'; the workbook has: {', '.join(wb.sheetnames)}")
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
+        header: list[str] | None = None
+        rows: list[list[Cell]] = []
+        numbers: list[int] = []
+        for rowno, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_excel_cell(v) for v in values]
+            if not any(c not in (None, "") for c in cells):
+                continue
+            if header is None:
+                while cells and cells[-1] in (None, ""):
+                    cells.pop()
+                header = ["" if c is None else str(c).strip() for c in cells]
+                continue
+            cells = cells[:len(header)] + [None] * (len(header) - len(cells))
+            rows.append(cells)
+            numbers.append(rowno)
+        title = ws.title
+    finally:
+        wb.close()
+    if header is None:
+        raise InputError(f"{path}: sheet '{title}' is empty")
+    return RawTable(path, header, rows, numbers, sheet=title)
+
+
+def _excel_cell(v: object) -> Cell:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, (dt.date, int, float)) and not isinstance(v, bool):
+        return v
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v).strip()
+
+
+def cell_text(c: Cell) -> str:
+    """A cell as text: integral floats without '.0' (Excel stores 1001 as 1001.0)."""
+    if type(c) is str:
+        return c
+    if c is None:
+        return ""
+    if isinstance(c, float) and c.is_integer():
+        return str(int(c))
+    if isinstance(c, dt.date):
+        return c.isoformat()
+    return str(c)

@@ -1,0 +1,229 @@
+"""The SQLite results store: replace vs history, failures, migrations, and real processes writing
+at once or killed midway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from conftest import ROOT
+from her2var.classify import SampleResult
+from her2var.errors import InputError
+from her2var.models import Call
+from her2var.output import sample_json
+from her2var.store import SCHEMA_VERSION, open_store
+
+PROV = {"her2var_version": "test", "rules_checksum": "r1"}
+
+
+def result(sample: str, *, sha: str = "a", klass: str | None = "exon20_insertion", patient: str = "P1",
+           status: str = "ok") -> SampleResult:
+    calls = [Call(sample=sample, gene="ERBB2", klass=klass, hgvs_p="p.Y772_A775dup")] if klass else []
+    return SampleResult(sample=sample, patient=patient, calls=calls, assessed="yes", cn_assessed="yes",
+                        input_sha256=sha * 64, status=status, error="boom" if status == "error" else "")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(str(tmp_path / "h.db"))
+    yield s
+    s.close()
+
+
+def test_new_store_has_current_schema_and_wal(tmp_path, store):
+    assert store.schema_version == SCHEMA_VERSION
+    conn = sqlite3.connect(tmp_path / "h.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_current_result_is_the_sample_json(store):
+    r = result("S1")
+    store.record(r, PROV, "r1")
+    (doc,) = store.current_results()
+    assert doc == json.loads(json.dumps(sample_json(r, PROV), default=str))
+
+
+def test_same_rules_replace_the_current_result(store):
+    store.record(result("S1", klass="exon20_insertion"), PROV, "r1")
+    store.record(result("S1", sha="b", klass="point_mutation"), PROV, "r1")
+    (doc,) = store.current_results()
+    assert doc["her2_classes"] == ["point_mutation"]
+    assert store.counts() == {"current": 1, "history": 0, "failures": 0}
+
+
+def test_other_rules_keep_the_older_result_as_history(store):
+    store.record(result("S1"), PROV, "r1")
+    store.record(result("S1", klass="point_mutation"), {**PROV, "rules_checksum": "r2"}, "r2")
+    hist = store.history("S1")
+    assert [(h["rules_checksum"], h["is_current"]) for h in hist] == [("r1", False), ("r2", True)]
+    assert store.current_results()[0]["her2_classes"] == ["point_mutation"]
+    # back to the first rules on the same input: that history row is replaced, not duplicated
+    store.record(result("S1"), PROV, "r1")
+    assert [(h["rules_checksum"], h["is_current"]) for h in store.history("S1")] == [("r2", False), ("r1", True)]
+    assert store.counts() == {"current": 1, "history": 1, "failures": 0}
+
+
+def test_recording_twice_is_idempotent(store):
+    for _ in range(3):
+        store.record(result("S1"), PROV, "r1")
+    assert store.counts() == {"current": 1, "history": 0, "failures": 0}
+    assert store.is_recorded("S1", "a" * 64, "r1") and not store.is_recorded("S1", "a" * 64, "r2")
+
+
+def test_a_failure_never_replaces_a_good_result(store):
+    store.record(result("S1"), PROV, "r1")
+    store.record(result("S1", status="error"), PROV, "r1")
+    store.record(result("S2", status="error", patient="P2"), PROV, "r1")
+    docs = {d["sample"]: d for d in store.current_results()}
+    assert docs["S1"]["status"] == "ok" and docs["S1"]["her2_classes"] == ["exon20_insertion"]
+    assert docs["S2"]["status"] == "error" and docs["S2"]["error"] == "boom" and docs["S2"]["patient"] == "P2"
+    assert [d["sample"] for d in store.current_results(include_failures=False)] == ["S1"]
+    assert store.counts()["failures"] == 2
+
+
+def test_damaged_row_is_detected(tmp_path, store):
+    store.record(result("S1"), PROV, "r1")
+    conn = sqlite3.connect(tmp_path / "h.db")
+    conn.execute("UPDATE results SET doc = replace(doc, 'exon20_insertion', 'point_mutation')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="does not match its checksum"):
+        store.current_results()
+
+
+def test_schema_is_migrated_forward_not_rebuilt(tmp_path, monkeypatch):
+    from her2var import store as store_mod
+
+    path = str(tmp_path / "h.db")
+    with open_store(path) as s:
+        s.record(result("S1"), PROV, "r1")
+    extra = ["ALTER TABLE results ADD COLUMN reviewed_by TEXT"]
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, extra])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
+    with store_mod.open_store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION + 1
+        assert [d["sample"] for d in s.current_results()] == ["S1"]  # data kept
+    cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(results)")]
+    assert "reviewed_by" in cols
+
+
+def test_store_from_a_newer_her2var_is_refused(tmp_path):
+    path = str(tmp_path / "h.db")
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="version 99 was written by a newer her2var"):
+        open_store(path)
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "not a her2var store"),
+    (b"this is not a database at all" * 100, "not a usable SQLite store"),
+])
+def test_other_files_are_refused_not_overwritten(tmp_path, content, message):
+    path = tmp_path / "other.db"
+    if content is None:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE patients (id TEXT)")
+        conn.commit()
+        conn.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match=message):
+        open_store(str(path))
+    assert path.read_bytes()[:100] == before[:100]
+
+
+def test_missing_store_is_an_error_when_not_creating(tmp_path):
+    with pytest.raises(InputError, match="no such store"):
+        open_store(str(tmp_path / "none.db"), create=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Real processes
+# ---------------------------------------------------------------------------------------------
+WRITER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from her2var.classify import SampleResult
+    from her2var.models import Call
+    from her2var.store import open_store
+    path, prefix, n, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    with open_store(path) as store:
+        for i in range(n):
+            s = f"{{prefix}}{{i:04d}}"
+            calls = [Call(sample=s, gene="ERBB2", klass="exon20_insertion", hgvs_p="p.Y772_A775dup",
+                          notes=["x" * 2000])]
+            r = SampleResult(sample=s, patient="P" + s, calls=calls, assessed="yes", cn_assessed="yes",
+                             input_sha256=f"{{i:064d}}")
+            store.record(r, {{"her2var_version": "t", "rules_checksum": "r"}}, "r")
+            if delay:
+                time.sleep(delay)
+""").format(root=str(ROOT))
+
+
+def _writer(path: str, prefix: str, n: int, delay: float = 0.0) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, path, prefix, str(n), str(delay)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _check_complete(path: str, expected: set[str]) -> None:
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rows = conn.execute("SELECT sample, COUNT(*) FROM results WHERE is_current = 1 GROUP BY sample").fetchall()
+    conn.close()
+    assert {s for s, _ in rows} == expected
+    assert all(n == 1 for _, n in rows), "a sample is stored twice"
+    with open_store(path) as s:
+        docs = s.current_results()  # verifies every row against its checksum
+    assert len(docs) == len(expected)
+    assert all(d["calls"][0]["notes"] == ["x" * 2000] for d in docs), "a half-written row"
+
+
+@pytest.mark.slow
+def test_two_processes_write_at_once(tmp_path):
+    path = str(tmp_path / "h.db")
+    open_store(path).close()
+    procs = [_writer(path, "A", 200), _writer(path, "B", 200)]
+    for p in procs:
+        out, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    _check_complete(path, {f"{p}{i:04d}" for p in "AB" for i in range(200)})
+
+
+@pytest.mark.slow
+def test_killed_run_then_rerun_completes(tmp_path):
+    path = str(tmp_path / "h.db")
+    open_store(path).close()
+    proc = _writer(path, "K", 300, delay=0.005)
+    deadline = time.time() + 120
+    done = 0
+    while time.time() < deadline:
+        time.sleep(0.05)
+        with sqlite3.connect(path, timeout=30) as conn:
+            done = conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        if done >= 40:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with sqlite3.connect(path, timeout=30) as conn:
+        after_kill = conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    assert 40 <= after_kill < 300, "the kill should land midway"
+    _check_complete(path, {f"K{i:04d}" for i in range(after_kill)})
+    rerun = _writer(path, "K", 300)
+    _, err = rerun.communicate(timeout=240)
+    assert rerun.returncode == 0, err
+    _check_complete(path, {f"K{i:04d}" for i in range(300)})
