@@ -145,25 +145,22 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
 @click.option("--seed", type=int, default=20261122, show_default=True, help="Seed of the synthetic data.")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
 def demo(outdir: str, seed: int, workers: int) -> None:
-    """Generate a synthetic demo batch (several callers' dialects) and classify it into OUTDIR."""
-    from .batch import read_samples_sheet, run_batch
-    from .classify import provenance
-    from .demo import write_demo_batch
-    from .output import summary_text, write_outdir
+    """Run classify -> cohort -> analyze on a seeded SYNTHETIC cohort; results in OUTDIR."""
+    from .demo import run_demo
     from .rules import load_rules
 
-    rules = load_rules()
-    batch = write_demo_batch(os.path.join(outdir, "inputs"), rules, seed=seed)
-    results = run_batch(read_samples_sheet(batch.sheet), (), workers=workers, rules=rules)
-    write_outdir(os.path.join(outdir, "classify"), results, provenance(rules, None))
-    click.echo("SYNTHETIC DEMO DATA - not from patients\n")
-    click.echo(summary_text(results), nl=False)
-    click.echo(f"\ninputs: {batch.folder}\nresults: {os.path.join(outdir, 'classify')} "
-               "(calls.tsv, samples.tsv, samples/*.json)")
-    failed = [r for r in results if r.status == "error"]
-    if failed:
-        for r in failed:
-            click.echo(f"her2var: error: {r.error}", err=True)
+    run = run_demo(outdir, load_rules(), seed=seed, workers=workers)
+    click.echo("SYNTHETIC DEMO DATA - no real patient is described\n")
+    click.echo(f"{run.inputs.n_patients} patients, {run.n_samples} tumour samples classified; HER2 status:")
+    click.echo(run.summary)
+    click.echo(f"\ninputs:   {run.inputs.folder} (VCFs, copy number, samples.tsv, clinical.xlsx)")
+    click.echo(f"classify: {run.classify_dir} (calls.tsv, samples.tsv, samples/*.json); store {run.store}")
+    click.echo(f"cohort:   {run.cohort_tsv}")
+    for d in run.analysis_dirs:
+        click.echo(f"analysis: {os.path.join(d, 'report.html')}")
+    if run.failed:
+        for e in run.failed:
+            click.echo(f"her2var: error: {e}", err=True)
         sys.exit(1)
 
 

@@ -1,10 +1,14 @@
-"""`her2var demo`: a seeded synthetic batch in several callers' dialects, classified end to end.
+"""`her2var demo`: a seeded SYNTHETIC cohort run through classify -> cohort -> analyze.
 
-All data written here is SYNTHETIC and labelled so in every file.
+About 120 patients with HER2 exon 20 insertions, point mutations and amplifications (some with
+both), co-occurring EGFR/KRAS drivers, VCFs in four callers' dialects, copy-number files,
+clinical records in an Excel workbook typed the way hospitals type them, and first-line
+regimens of the seed designs. Every file says it is synthetic.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 
@@ -15,85 +19,252 @@ from .rules import Rules
 from .synth import Event
 from .transcript import WindowSequence
 
-# GRCh37 and GRCh38 placements of recurrent ERBB2 events (from the reference catalog).
+OFFSET_38 = {"17": 1_843_747, "7": -67_693, "12": -152_934}
+
+# GRCh37 placements of the events the demo draws from (ERBB2: the reference catalog).
 EVENTS = {
-    "GRCh37": {
-        "YVMA_dup_left": ("37880981", "A", "AGCATACGTGATG"),
-        "YVMA_dup_shifted": ("37880983", "C", "CATACGTGATGGC"),
-        "YVMA_other_dna": ("37880996", "T", "TTATGTAATGGCA"),
-        "G776delinsVC": ("37880997", "G", "GTCT"),
-        "G778_P780dup": ("37881002", "G", "GGGCTCCCCA"),
-        "S310F": ("37868208", "C", "T"),
-        "L755S": ("37880220", "T", "C"),
-        "V777L": ("37881000", "G", "T"),
-        "L755_T759del": ("37880218", "GTTGAGGGAAAACACA", "G"),
-        "I655V": ("37879588", "A", "G"),
-    },
+    "YVMA_dup_left": ("17", 37880981, "A", "AGCATACGTGATG"),
+    "YVMA_dup_shifted": ("17", 37880983, "C", "CATACGTGATGGC"),
+    "YVMA_other_dna": ("17", 37880996, "T", "TTATGTAATGGCA"),
+    "G776delinsVC": ("17", 37880997, "G", "GTCT"),
+    "G778_P780dup": ("17", 37881002, "G", "GGGCTCCCCA"),
+    "V777_S779dup": ("17", 37880999, "T", "TGTGGGCTCC"),
+    "G778dup": ("17", 37881002, "G", "GGGC"),
+    "S310F": ("17", 37868208, "C", "T"),
+    "S310Y": ("17", 37868208, "C", "A"),
+    "L755S": ("17", 37880220, "T", "C"),
+    "V777L": ("17", 37881000, "G", "T"),
+    "D769Y": ("17", 37880261, "G", "T"),
+    "G776C": ("17", 37880997, "G", "T"),
+    "L755_T759del": ("17", 37880218, "GTTGAGGGAAAACACA", "G"),
+    "I655V": ("17", 37879588, "A", "G"),
+    "EGFR_L858R": ("7", 55259515, "T", "G"),
+    "EGFR_E746_A750del": ("7", 55242465, "GGAATTAAGAGAAGCA", "G"),
+    "KRAS_G12C": ("12", 25398285, "C", "A"),
 }
-OFFSET_38 = 1_843_747
+INSERTIONS = ["YVMA_dup_left", "YVMA_dup_shifted", "YVMA_other_dna", "G776delinsVC",
+              "G778_P780dup", "V777_S779dup", "G778dup"]
+POINT = ["S310F", "S310Y", "L755S", "V777L", "D769Y", "G776C"]
+
+# First-line regimens as a clinic writes them, and their synthetic median PFS (months).
+REGIMENS = {
+    "C": (["Pemetrexed + Carboplatin", "pemetrexed, cisplatin", "Docetaxel"], 5.5),
+    "I": (["Pembrolizumab", "Nivolumab"], 3.2),
+    "TKI": (["Pyrotinib", "Afatinib", "poziotinib"], 4.6),
+    "C+I": (["Pemetrexed + Carboplatin + Pembrolizumab", "Paclitaxel, Carboplatin, Tislelizumab"], 7.2),
+    "C+A": (["Pemetrexed + Cisplatin + Bevacizumab", "Carboplatin + Pemetrexed + Endostar"], 6.4),
+    "C+I+A": (["Carboplatin + Paclitaxel + Atezolizumab + Bevacizumab"], 8.8),
+}
+RESPONSE_WORDS = {
+    "CR": ["CR", "Complete response"], "PR": ["PR", "partial response", "Partial Response"],
+    "SD": ["SD", "stable", "Stable disease"], "PD": ["PD", "progressive disease", "Progression"],
+    "NE": ["NE", "not evaluable"],
+}
+CUTOFF = dt.date(2025, 6, 30)
+DIALECTS = ("mutect2", "strelka2", "ion", "dragen")
 
 
-def _event(build: str, name: str, vaf: float, depth: int = 600) -> Event:
-    pos, ref, alt = EVENTS["GRCh37"][name]
-    p = int(pos) + (OFFSET_38 if build == "GRCh38" else 0)
-    return Event(p, ref, alt, vaf, depth)
+def _event(name: str, build: str, vaf: float, depth: int = 600) -> Event:
+    chrom, pos, ref, alt = EVENTS[name]
+    if build == "GRCh38":
+        pos += OFFSET_38[chrom]
+    return Event(pos, ref, alt, vaf, depth, chrom)
 
 
 @dataclass(frozen=True)
-class DemoBatch:
+class DemoInputs:
     folder: str
     sheet: str
-    n_samples: int
+    clinical: str
+    n_patients: int
 
 
-def write_demo_batch(folder: str, rules: Rules, seed: int = 20261122) -> DemoBatch:
-    """Write the demo VCFs, a copy-number file and a samples sheet; return where they are."""
-    rng = np.random.default_rng(seed)
+@dataclass
+class _Patient:
+    pid: str
+    her2: list[str]
+    cn: float
+    codriver: str | None
+    dialect: str
+    regimen: str
+
+
+def _patients(rng: np.random.Generator, n: int) -> list[_Patient]:
+    out = []
+    for i in range(n):
+        u = rng.random()
+        if u < 0.50:
+            her2, cn = [str(rng.choice(INSERTIONS))], float(rng.uniform(1.8, 3.2))
+        elif u < 0.70:
+            her2, cn = [str(rng.choice(POINT))], float(rng.uniform(1.8, 3.2))
+        elif u < 0.93:
+            her2, cn = [], float(rng.uniform(5.5, 16.0))
+        else:
+            her2, cn = [str(rng.choice(INSERTIONS))], float(rng.uniform(6.0, 12.0))
+        amp = cn > 4
+        # The seed: sensitizing EGFR in ~40% of amplified, none of the exon 20 insertions.
+        codriver = None
+        if amp and not her2 and rng.random() < 0.4:
+            codriver = str(rng.choice(["EGFR_L858R", "EGFR_E746_A750del"]))
+        elif not amp and rng.random() < 0.05:
+            codriver = "KRAS_G12C"
+        regimen = str(rng.choice(list(REGIMENS), p=[0.22, 0.1, 0.2, 0.2, 0.14, 0.14]))
+        out.append(_Patient(f"P{i + 1:03d}", her2, cn, codriver, DIALECTS[i % 4], regimen))
+    return out
+
+
+def _vcf_for(p: _Patient, rules: Rules, rng: np.random.Generator, hotspots) -> tuple[str, str, str, str]:
+    """(file name, text, cnv file name or '', cnv text) for one patient's tumour."""
     gene = rules.index_gene
-    os.makedirs(folder, exist_ok=True)
+    sid = f"{p.pid}-T1"
+    if p.dialect == "ion":
+        events = [_event(e, "GRCh37", float(rng.uniform(0.08, 0.4))) for e in p.her2]
+        events += [_event(p.codriver, "GRCh37", 0.3)] if p.codriver else []
+        return f"{sid}.ion.hg19.vcf", synth.ion(sid, events, hotspots, p.cn, rng), "", ""
+    build = "GRCh37" if p.dialect == "strelka2" else "GRCh38"
+    events = [_event(e, build, float(rng.uniform(0.08, 0.4))) for e in p.her2]
+    events += [_event(p.codriver, build, 0.3)] if p.codriver else []
+    cnv_name = f"{sid}.call.cns"
+    cnv_text = synth.cnvkit_call_cns(round(p.cn), 0.6, build, gene)
+    if p.dialect == "mutect2":
+        return f"{sid}.mutect2.GRCh38.vcf", synth.mutect2(sid, f"{p.pid}-N", build, events, rng), cnv_name, cnv_text
+    if p.dialect == "strelka2":
+        return f"{sid}.strelka2.GRCh37.vcf", synth.strelka2(build, events, rng), cnv_name, cnv_text
+    low = 40 if rng.random() < 0.04 else 450  # a few failed runs: not assessed, never wild type
+    return f"{sid}.dragen.GRCh38.gvcf", synth.dragen_gvcf(sid, build, gene, events, rng, block_depth=low), cnv_name, cnv_text
+
+
+def _clinical_rows(patients: list[_Patient], rng: np.random.Generator) -> list[list[object]]:
     rows = []
+    for k, p in enumerate(patients):
+        start = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 5 * 365)))
+        median = REGIMENS[p.regimen][1] * (0.8 if p.cn > 4 and p.regimen == "TKI" else 1.0)
+        pfs_days = rng.exponential(median / np.log(2)) * 30.4375
+        os_days = pfs_days + rng.exponential(14 / np.log(2)) * 30.4375
+        progression = start + dt.timedelta(days=int(pfs_days) + 1)
+        death = start + dt.timedelta(days=int(os_days) + 1)
+        lost = start + dt.timedelta(days=int(rng.uniform(60, 2000)))
+        last = min(CUTOFF, lost, death)
+        prog_cell = progression if progression <= last else None
+        death_cell = death if death <= last else None
+        tumour_shrinks = {"C": 0.25, "I": 0.15, "TKI": 0.3, "C+I": 0.4, "C+A": 0.35, "C+I+A": 0.45}[p.regimen]
+        r = rng.random()
+        best = "PR" if r < tumour_shrinks else ("SD" if r < tumour_shrinks + 0.4 else ("PD" if r < 0.93 else "NE"))
+        if best == "PR" and rng.random() < 0.05:
+            best = "CR"
+        words = RESPONSE_WORDS[best]
+        drugs = REGIMENS[p.regimen][0]
+        stage = str(rng.choice(["IV", "IVA", "IVB", "IIIB", "4"], p=[0.5, 0.2, 0.2, 0.05, 0.05]))
+        stage = "IV" if stage in ("IVA", "IVB") else stage
+        rows.append([
+            p.pid, str(rng.choice(["M", "F", "male", "Female"])), int(rng.integers(34, 82)),
+            str(rng.choice(["Never smoker", "never", "ex", "Current smoker"], p=[0.45, 0.15, 0.3, 0.1])),
+            str(rng.choice(["0", "1", "1", "2"])), stage,
+            "yes" if rng.random() < 0.28 else "no",
+            drugs[int(rng.integers(0, len(drugs)))], start,
+            # a few dates typed as ISO text, as exported from another system
+            prog_cell.isoformat() if (prog_cell and k % 17 == 3) else prog_cell,
+            death_cell, last, words[int(rng.integers(0, len(words)))],
+        ])
+    # one row typed with progression before the start of treatment: excluded from PFS, listed
+    rows[5][9] = rows[5][8] - dt.timedelta(days=20)
+    return rows
 
-    def put(name: str, text: str) -> str:
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return name
 
-    # Mutect2 tumour/normal, GRCh38: the commonest exon 20 insertion.
-    rows.append(("DEMO-01", "P001", put("DEMO-01.mutect2.GRCh38.vcf", synth.mutect2(
-        "DEMO-01", "DEMO-01-N", "GRCh38", [_event("GRCh38", "YVMA_dup_left", 0.31)], rng)), "", ""))
-    # Mutect2, same protein change written in another place of the repeat (GRCh38).
-    rows.append(("DEMO-02", "P002", put("DEMO-02.mutect2.GRCh38.vcf", synth.mutect2(
-        "DEMO-02", "DEMO-02-N", "GRCh38", [_event("GRCh38", "YVMA_dup_shifted", 0.22)], rng)), "", ""))
-    # Strelka2 GRCh37: G778_P780dup and a CNVkit call.cns with amplification (both classes).
-    rows.append(("DEMO-03", "P003", put("DEMO-03.strelka2.GRCh37.vcf", synth.strelka2(
-        "GRCh37", [_event("GRCh37", "G778_P780dup", 0.18)], rng)),
-        put("DEMO-03.call.cns", synth.cnvkit_call_cns(9.0, 0.5, "GRCh37", gene)), "0.5"))
-    # Ion Reporter (hg19): hotspot rows across exon 20, a point mutation, an ERBB2 <CNV>.
-    hotspots = [(int(p), r, a) for p, r, a in EVENTS["GRCh37"].values() if len(r) == len(a) == 1]
+def write_demo_inputs(folder: str, rules: Rules, seed: int = 20261122, n: int = 120) -> DemoInputs:
+    """Write the synthetic VCFs, copy-number files, samples sheet and clinical workbook."""
+    from openpyxl import Workbook
+
+    rng = np.random.default_rng(seed)
+    os.makedirs(os.path.join(folder, "vcf"), exist_ok=True)
+    gene = rules.index_gene
     ref37 = WindowSequence(gene.builds["GRCh37"].windows, "17")
-    for g in range(37880985, 37881160, 9):  # hotspot rows across exon 20, real reference bases
+    hotspots = [(pos, ref, alt) for c, pos, ref, alt in EVENTS.values() if c == "17" and len(ref) == len(alt) == 1]
+    for g in range(37880985, 37881160, 9):
         base = ref37.fetch("17", g, g)
         hotspots.append((g, base, "A" if base != "A" else "G"))
-    rows.append(("DEMO-04", "P004", put("DEMO-04.ion.hg19.vcf", synth.ion(
-        "DEMO-04", [_event("GRCh37", "S310F", 0.12)], hotspots, 11.4, rng)), "", ""))
-    # Ion, wild type with good coverage (assessed yes, not altered) plus the I655V polymorphism.
-    rows.append(("DEMO-05", "P005", put("DEMO-05.ion.hg19.vcf", synth.ion(
-        "DEMO-05", [_event("GRCh37", "I655V", 0.49)], hotspots, 2.1, rng)), "", ""))
-    # DRAGEN gVCF GRCh38: V777L (a point mutation in exon 20, not an insertion).
-    rows.append(("DEMO-06", "P006", put("DEMO-06.dragen.GRCh38.gvcf", synth.dragen_gvcf(
-        "DEMO-06", "GRCh38", gene, [_event("GRCh38", "V777L", 0.27)], rng)), "", ""))
-    # DRAGEN gVCF with failed coverage over exon 20: not assessed, never wild type.
-    rows.append(("DEMO-07", "P007", put("DEMO-07.dragen.GRCh38.gvcf", synth.dragen_gvcf(
-        "DEMO-07", "GRCh38", gene, [], rng, block_depth=40)), "", ""))
-    # Mutect2 variant-only VCF with no ERBB2 call: assessed unknown.
-    rows.append(("DEMO-08", "P008", put("DEMO-08.mutect2.GRCh37.vcf", synth.mutect2(
-        "DEMO-08", "DEMO-08-N", "GRCh37", [], rng, chr_prefix=False)), "", ""))
-    # Strelka2 GRCh37: exon 19 in-frame deletion and G776delinsVC.
-    rows.append(("DEMO-09", "P009", put("DEMO-09.strelka2.GRCh37.vcf", synth.strelka2(
-        "GRCh37", [_event("GRCh37", "L755_T759del", 0.2), _event("GRCh37", "G776delinsVC", 0.15)], rng)), "", ""))
+    patients = _patients(rng, n)
+    sheet_rows = []
+    for p in patients:
+        name, text, cnv_name, cnv_text = _vcf_for(p, rules, rng, hotspots)
+        with open(os.path.join(folder, "vcf", name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if cnv_name:
+            with open(os.path.join(folder, "vcf", cnv_name), "w", encoding="utf-8") as fh:
+                fh.write(cnv_text)
+        sheet_rows.append((f"{p.pid}-T1", p.pid, f"vcf/{name}", f"vcf/{cnv_name}" if cnv_name else "",
+                           "0.6" if cnv_name else ""))
     sheet = os.path.join(folder, "samples.tsv")
     with open(sheet, "w", encoding="utf-8") as fh:
         fh.write("sample\tpatient\tvcf\tcnv\tpurity\n")
-        for sample, patient, vcf, cnv, purity in rows:
-            fh.write(f"{sample}\t{patient}\t{vcf}\t{cnv}\t{purity}\n")
-    return DemoBatch(folder=folder, sheet=sheet, n_samples=len(rows))
+        for row in sheet_rows:
+            fh.write("\t".join(row) + "\n")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "SYNTHETIC patients"
+    ws.append(["Patient No.", "Gender", "Age", "Smoking history", "ECOG PS", "Stage", "Brain metastasis",
+               "First-line treatment", "Start of treatment", "Date of progression", "Date of death",
+               "Last follow-up", "Best response"])
+    for row in _clinical_rows(patients, rng):
+        ws.append(row)
+    notes = wb.create_sheet("README")
+    notes.append(["SYNTHETIC DATA generated by `her2var demo`: no real patient is described here."])
+    clinical = os.path.join(folder, "clinical.xlsx")
+    wb.save(clinical)
+    return DemoInputs(folder=folder, sheet=sheet, clinical=clinical, n_patients=n)
+
+
+@dataclass
+class DemoRun:
+    inputs: DemoInputs
+    classify_dir: str
+    store: str
+    cohort_tsv: str
+    analysis_dirs: list[str]
+    n_samples: int
+    failed: list[str]
+    summary: str
+
+
+def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 1) -> DemoRun:
+    """classify -> store -> cohort -> analyze on the synthetic cohort; everything under outdir."""
+    from .batch import read_samples_sheet, run_batch
+    from .classify import provenance
+    from .cohort.build import build_cohort
+    from .cohort.export import write_cohort
+    from .output import write_outdir
+    from .store import open_store
+
+    inputs = write_demo_inputs(os.path.join(outdir, "inputs"), rules, seed=seed)
+    classify_dir = os.path.join(outdir, "classify")
+    store_path = os.path.join(outdir, "her2var.db")
+    prov = provenance(rules, None)
+    with open_store(store_path) as store:
+        results = run_batch(read_samples_sheet(inputs.sheet), (), workers=workers, rules=rules,
+                            on_result=lambda out: [store.record(r, prov, rules.checksum) for r in out])
+    write_outdir(classify_dir, results, prov)
+    cohort = build_cohort(inputs.clinical, store=store_path, samples_sheet=inputs.sheet, cutoff=CUTOFF)
+    cohort_tsv = os.path.join(outdir, "cohort", "cohort.tsv")
+    write_cohort(cohort, cohort_tsv, xlsx=os.path.join(outdir, "cohort", "cohort.xlsx"))
+    analysis_dirs = _analyze(cohort_tsv, outdir)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.her2_status] = counts.get(r.her2_status, 0) + 1
+    summary = "\n".join(f"  {k:<34} {v:>4}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return DemoRun(inputs, classify_dir, store_path, cohort_tsv, analysis_dirs, len(results),
+                   [r.error for r in results if r.status == "error"], summary)
+
+
+def _analyze(cohort_tsv: str, outdir: str) -> list[str]:
+    """Both built-in plans, when the analysis stage is installed."""
+    try:
+        from .analysis.plan import load_plan
+        from .analysis.run import analyze
+    except ImportError:
+        return []
+    dirs = []
+    for name in ("first-line-regimens", "alteration-groups"):
+        target = os.path.join(outdir, "analysis", name)
+        analyze(cohort_tsv, load_plan(name), target)
+        dirs.append(target)
+    return dirs

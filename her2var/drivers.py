@@ -76,7 +76,12 @@ def codriver_summary(calls: Iterable[Call], index_gene: str) -> str:
 
 def driver_group(calls: Iterable[Call], groups: tuple[DriverGroup, ...]) -> str:
     """The tumour's driver group by the rules' order; 'other' when none applies."""
-    found = {(c.gene, c.klass) for c in calls}
+    return driver_group_of(((c.gene, c.klass) for c in calls), groups)
+
+
+def driver_group_of(gene_classes: Iterable[tuple[str, str]], groups: tuple[DriverGroup, ...]) -> str:
+    """driver_group for (gene, class) pairs, e.g. read back from calls.tsv or a store."""
+    found = set(gene_classes)
     for g in groups:
         if any((g.gene, k) in found for k in g.classes):
             return g.group

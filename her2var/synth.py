@@ -26,6 +26,14 @@ class Event:
     alt: str
     vaf: float
     depth: int = 500
+    chrom: str = "17"
+
+
+CHROM_ORDER = {c: i for i, c in enumerate(["1", "2", "7", "12", "17"])}
+
+
+def _sorted(events: list[Event]) -> list[Event]:
+    return sorted(events, key=lambda e: (CHROM_ORDER.get(e.chrom, 99), e.pos))
 
 
 def _contigs(build: str, chr_prefix: bool) -> str:
@@ -62,12 +70,12 @@ def mutect2(tumour: str, normal: str, build: str, events: list[Event], rng: np.r
         f"##tumor_sample={tumour}\n",
         f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{normal}\t{tumour}\n",
     ]
-    for e in sorted(events, key=lambda e: e.pos):
+    for e in _sorted(events):
         depth, alt = _counts(e, rng)
         af = round(min(0.999, alt / depth * float(rng.uniform(0.93, 1.07))), 3)
         ndp = int(rng.integers(150, 300))
         out.append(
-            f"{p}17\t{e.pos}\t.\t{e.ref}\t{e.alt}\t.\tPASS\tTLOD={alt / 4:.2f}\tGT:AD:AF:DP\t"
+            f"{p}{e.chrom}\t{e.pos}\t.\t{e.ref}\t{e.alt}\t.\tPASS\tTLOD={alt / 4:.2f}\tGT:AD:AF:DP\t"
             f"0/0:{ndp},0:0.004:{ndp}\t0/1:{depth - alt},{alt}:{af}:{depth}\n"
         )
     return "".join(out)
@@ -90,11 +98,11 @@ def strelka2(build: str, events: list[Event], rng: np.random.Generator) -> str:
         '##FORMAT=<ID=TIR,Number=2,Type=Integer,Description="Reads strongly supporting indel allele for tiers 1,2">\n',
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n",
     ]
-    for e in sorted(events, key=lambda e: e.pos):
+    for e in _sorted(events):
         depth, alt = _counts(e, rng)
         ndp = int(rng.integers(150, 300))
         out.append(
-            f"17\t{e.pos}\t.\t{e.ref}\t{e.alt}\t.\tPASS\tSOMATIC;QSI=60\tDP:TAR:TIR\t"
+            f"{e.chrom}\t{e.pos}\t.\t{e.ref}\t{e.alt}\t.\tPASS\tSOMATIC;QSI=60\tDP:TAR:TIR\t"
             f"{ndp}:{ndp},{ndp + 3}:0,0\t{depth}:{depth - alt},{depth - alt + 4}:{alt},{alt + 1}\n"
         )
     return "".join(out)
@@ -138,19 +146,20 @@ def ion(sample: str, events: list[Event], hotspot_rows: list[tuple[int, str, str
         if (pos, ref, alt) in called:
             continue
         fdp = int(rng.integers(int(exon20_depth * 0.8), int(exon20_depth * 1.2)))
-        rows.append((pos, f"chr17\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\tAF=0;FAO=0;FDP={fdp};HS\t"
-                          f"GT:GQ:FAO:FDP:AF\t0/0:99:0:{fdp}:0\n"))
+        rows.append((("17", pos), f"chr17\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\tAF=0;FAO=0;FDP={fdp};HS\t"
+                                  f"GT:GQ:FAO:FDP:AF\t0/0:99:0:{fdp}:0\n"))
     for e in events:
         depth, alt = _counts(e, rng)
-        rows.append((e.pos, f"chr17\t{e.pos}\t.\t{e.ref}\t{e.alt}\t500\tPASS\tAF={alt / depth:.4f};FAO={alt};"
-                            f"FDP={depth};HS;FUNC=[{{'gene':'ERBB2','transcript':'NM_004448.3'}}]\t"
+        gene = "ERBB2" if e.chrom == "17" else {"7": "EGFR", "12": "KRAS"}.get(e.chrom, "")
+        rows.append(((e.chrom, e.pos), f"chr{e.chrom}\t{e.pos}\t.\t{e.ref}\t{e.alt}\t500\tPASS\tAF={alt / depth:.4f};FAO={alt};"
+                            f"FDP={depth};HS;FUNC=[{{'gene':'{gene}'}}]\t"
                             f"GT:GQ:FAO:FDP:AF\t0/1:99:{alt}:{depth}:{alt / depth:.4f}\n"))
     if cn is not None:
         lo, hi = cn * 0.88, cn * 1.1
-        rows.append((37845133, f"chr17\t37845133\tERBB2\tG\t<CNV>\t100\tPASS\tSVTYPE=CNV;END=37884584;"
+        rows.append((("17", 37845133), f"chr17\t37845133\tERBB2\tG\t<CNV>\t100\tPASS\tSVTYPE=CNV;END=37884584;"
                                f"REF_CN=2;CI=0.05:{lo:.4f},0.95:{hi:.4f};RAW_CN={cn * 0.7:.2f};"
                                f"FUNC=[{{'gene':'ERBB2'}}]\tGT:GQ:CN\t./.:0:{cn:.2f}\n"))
-    out += [r for _, r in sorted(rows)]
+    out += [r for _, r in sorted(rows, key=lambda t: (CHROM_ORDER.get(t[0][0], 99), t[0][1]))]
     return "".join(out)
 
 
@@ -173,6 +182,11 @@ def dragen_gvcf(sample: str, build: str, gene: GeneRules, events: list[Event],
         '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions for alt alleles in the order listed">\n',
         f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}\n",
     ]
+    for e in _sorted([e for e in events if e.chrom != "17"]):
+        depth, alt = _counts(e, rng)
+        out.append(f"chr{e.chrom}\t{e.pos}\t.\t{e.ref}\t{e.alt}\t50\tPASS\t.\tGT:AD:AF:DP\t"
+                   f"0/1:{depth - alt},{alt}:{alt / depth:.3f}:{depth}\n")
+    events = [e for e in events if e.chrom == "17"]
     start, end = exon20[0] - 30, exon20[1] + 30
     cursor = start
     for e in sorted(events, key=lambda e: e.pos):

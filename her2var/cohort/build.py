@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..drivers import driver_group_of
+from ..rules import DriverGroup, load_rules
 from ..errors import InputError
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical
@@ -134,6 +136,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         ss.sort(key=lambda s: s.sample)
 
     codrivers = sorted({g for s in samples for g in s.codriver_events()})
+    groups = load_rules().driver_groups  # the tumour driver-group order is a rule
     chosen: dict[str, SampleCalls] = {}
     conflicts: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -156,7 +159,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
             problems.append(Problem("patient_without_samples", "no classified sample for this patient",
                                     p.row, table.columns["patient_id"], patient=pid, analyses=("her2",)))
             p.exclude(("her2",), "no sample")
-        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules))
+        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, groups))
 
     if strict and problems:
         lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
@@ -188,6 +191,7 @@ def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
         "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_classes",
         "erbb2_events", "assessed", "cn_assessed", "copy_number",
         *[f"codriver_{g}" for g in codrivers],
+        "driver_group",
         "sample_conflict",
         *[f"in_{a}" for a in ANALYSES],
         "exclusions",
@@ -195,7 +199,7 @@ def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
 
 
 def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool, codrivers: list[str],
-         crules: ClinicalRules, rrules: RegimenRules) -> dict[str, Any]:
+         crules: ClinicalRules, rrules: RegimenRules, groups: tuple[DriverGroup, ...]) -> dict[str, Any]:
     reg, group = regimen(p, rrules)
     notes = []
     surv: dict[str, Any] = {}
@@ -233,6 +237,8 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
         "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
         "copy_number": pick.copy_number if pick else None,
         **{f"codriver_{g}": ";".join(cod.get(g, [])) for g in codrivers},
+        "driver_group": driver_group_of(((c.get("gene"), c.get("class")) for c in pick.calls), groups)
+        if pick and pick.status == "ok" else "",
         "sample_conflict": "yes" if conflict else "no",
         **{f"in_{a}": "no" if a in p.excluded else "yes" for a in ANALYSES},
         "exclusions": exclusions_text(p.excluded),
