@@ -165,4 +165,9 @@ def tumor_normal(header: VcfHeader) -> tuple[str | None, str | None]:
         return samples[0], samples[1]
     if caller in _SOMATIC and len(samples) == 1:
         return samples[0], None
+    # Tumour/normal pairs named by role (DRAGEN SV, Manta, GATK tutorials): TUMOR/TUMOUR + NORMAL.
+    by_name = {s.upper(): s for s in samples}
+    if len(samples) == 2 and "NORMAL" in by_name and ({"TUMOR", "TUMOUR"} & set(by_name)):
+        tumour = by_name.get("TUMOR") or by_name["TUMOUR"]
+        return tumour, by_name["NORMAL"]
     return None, None

@@ -19,6 +19,8 @@ from .callers import detect_caller, is_gvcf, tumor_normal
 from .drivers import codriver_summary, driver_class, driver_group, reportable
 from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
 from .errors import InputError
+from .fusions import (fusion_regions, fusion_to_call, fusions_from_vcf, is_fusion_record, merge_fusions,
+                      read_fusion_file)
 from .genome import contig_names, detect_build
 from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
@@ -45,6 +47,7 @@ class ClassifyOptions:
     patient: str = ""
     sample_id: str | None = None  # report the tumour under this id (a samples sheet's 'sample')
     targets: str | None = None  # panel BED: exon 20 outside it means not assessed
+    fusions: str | None = None  # fusion-caller table (Arriba, STAR-Fusion)
 
 
 @dataclass
@@ -161,6 +164,9 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
                  if g.role == "codriver" and build in g.builds]
     cd_seq = {m.gene.symbol: sequence_source(m, fasta) for m, _ in codrivers}
     cd_regions = [(m, r) for m, _ in codrivers for c in contig_names(header, m.chrom) for r in exon_regions(m, c)]
+    frules = rules.fusions
+    fregions = fusion_regions(frules, build, lambda c: contig_names(header, c)) if frules else []
+    fusion_records: list[Record] = []
     caller = detect_caller(header)
     gvcf = is_gvcf(header)
     wanted = opts.sample
@@ -185,14 +191,20 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     coverage: dict[str, list[tuple[int, int, int]]] = {s: [] for _, s in samples}
     cnv_records: list[Record] = []
     hotspot_rows = 0
-    for rec in reader.records(regions + [r for _, r in cd_regions]):
+    for rec in reader.records(regions + [r for _, r in cd_regions] + fregions):
         validate(rec, header)
         for r in results.values():
             r.records_in_regions += 1
+        if frules is not None and is_fusion_record(header, rec):
+            fusion_records.append(rec)
+            continue
         if is_cnv_record(header, rec):
             cnv_records.append(rec)
             continue
         in_erbb2 = any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions)
+        in_codriver = any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for _, r in cd_regions)
+        if not in_erbb2 and not in_codriver:
+            continue  # read only for fusions (e.g. Ion expression controls in the kinase genes)
         if not in_erbb2:
             _codriver_record(rec, header, samples, results, cd_regions, cd_seq, rules, build)
             continue
@@ -234,6 +246,12 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
             cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
                                         purity=opts.purity, build=build) + cns
         _copy_number(res, cns, rules, build)
+        if frules is not None:
+            fs = fusions_from_vcf(header, fusion_records, sample_index=max(idx, 0), sample=s, build=build,
+                                  rules=frules, dropped=res.dropped, regions_read=regions + fregions)
+            if opts.fusions:
+                fs += read_fusion_file(opts.fusions, sample=s, build=build, rules=frules, dropped=res.dropped)
+            res.calls += [fusion_to_call(f, build=build, input=res.input) for f in merge_fusions(fs, res.dropped)]
         res.codrivers = codriver_summary(res.calls, gene.symbol)
         res.driver_group = driver_group(res.calls, rules.driver_groups)
     return list(results.values())

@@ -65,6 +65,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
 @click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
 @click.option("--targets", type=click.Path(dir_okay=False), help="Panel targets BED (exon 20 outside it: not assessed).")
+@click.option("--fusions", type=click.Path(dir_okay=False), help="Fusion-caller table (Arriba or STAR-Fusion TSV).")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
@@ -73,7 +74,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
               help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
               help="Record every sample's result in this SQLite store (created when missing).")
-def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, rule_files,
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, rule_files,
              workers, fail_fast, annotate_out, store_path) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
     from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
@@ -92,7 +93,7 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
         raise UsageError("--annotate-vcf takes exactly one input VCF")
     rules = load_rules(list(rule_files))  # fail early on a bad rules file
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
-                           targets=targets)
+                           targets=targets, fusions=fusions)
     jobs = jobs_from_paths(list(inputs), opts)
     if sheet:
         for job in read_samples_sheet(sheet):

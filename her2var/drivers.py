@@ -9,8 +9,6 @@ from .models import Call
 from .naming import Naming
 from .rules import DriverEvent, DriverGroup, GeneRules
 
-CODRIVER_CLASSES = ("sensitizing", "resistance", "exon20_insertion", "hotspot", "point_mutation",
-                    "fusion", "splice", "other")
 
 
 def _dna_kind(n: Naming) -> str:

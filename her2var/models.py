@@ -17,6 +17,10 @@ CALL_COLUMNS: tuple[str, ...] = (
 EVENT_CLASSES: tuple[str, ...] = (
     "exon20_insertion", "point_mutation", "inframe_deletion", "amplification", "other",
 )
+# Classes of co-driver rows (gene is the driver: EGFR, KRAS, BRAF, MET, ALK, ROS1, RET, NTRK1-3).
+CODRIVER_CLASSES: tuple[str, ...] = (
+    "sensitizing", "resistance", "exon20_insertion", "hotspot", "point_mutation", "fusion", "splice", "other",
+)
 
 # Column order of samples.tsv.
 SAMPLE_COLUMNS: tuple[str, ...] = (

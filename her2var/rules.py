@@ -21,7 +21,7 @@ import yaml
 from .errors import RulesError
 
 MAX_RULES_BYTES = 5_000_000
-BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml")
+BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
 
 
 def builtin_rules_dir() -> Path:
@@ -131,12 +131,20 @@ THRESHOLDS_SPEC: dict[str, Spec] = {
     "min_mapq": int,
 }
 
+FUSION_GENE_SPEC: dict[str, Spec] = {
+    "role": str, "strand": str, "transcript": str, "partner_of?": ("list", str),
+    "confidence": str, "numbering_note?": str,
+    "builds": ("map", {"chrom": str, "start": int, "end": int}),
+    "introns?": ("list", {"name": str, "note?": str, "builds": ("map", ("list", int))}),
+}
+
 BUILD_SPEC: dict[str, Spec] = {"names": ("list", str), "contig_lengths": ("map", int)}
 
 RULES_SPEC: dict[str, Spec] = {
     "version?": int,
     "genes?": ("map", GENE_SPEC),
     "driver_groups?": ("list", {"group": str, "gene": str, "classes": ("list", str)}),
+    "fusion_genes?": ("map", FUSION_GENE_SPEC),
     "thresholds?": THRESHOLDS_SPEC,
     "builds?": ("map", BUILD_SPEC),
 }
@@ -311,6 +319,7 @@ class Rules:
     sources: tuple[str, ...]
     checksum: str  # sha256 of the merged rules, canonical JSON
     driver_groups: tuple[DriverGroup, ...] = ()
+    fusions: Any = field(default=None, repr=False, compare=False)  # her2var.fusions.FusionRules
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -443,8 +452,13 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
     groups = tuple(DriverGroup(d["group"], d["gene"], tuple(d["classes"])) for d in tree.get("driver_groups", []))
     _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
+    fusions = None
+    if tree.get("fusion_genes"):
+        from .fusions import fusion_rules_from_tree  # fusion rules are checked by their own module
+
+        fusions = fusion_rules_from_tree({"fusion_genes": tree["fusion_genes"]}, sources)
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,
-                 checksum=checksum, raw=tree, driver_groups=groups)
+                 checksum=checksum, raw=tree, driver_groups=groups, fusions=fusions)
 
 
 def check_rules_file(path: str | os.PathLike[str]) -> Rules:
