@@ -28,20 +28,25 @@ HEADER = (
     '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
 )
+AVOID = {
+    "17": [(37_840_000, 37_890_000)],
+    "7": [(55_240_000, 55_260_000), (116_411_000, 116_413_000), (140_450_000, 140_482_000)],
+    "12": [(25_357_000, 25_404_000)],
+}
 YVMA = "17\t37880981\t.\tA\tAGCATACGTGATG\t60\tPASS\tDP=300\tGT:AD:DP\t0/1:200,100:300\n"
 BASES = np.array(list("ACGT"))
 
 
 def records(rng: np.random.Generator, n: int) -> list[tuple[str, int, str]]:
-    """n SNV lines spread over the contigs, sorted, avoiding ERBB2 (37.84-37.89 Mb on 17)."""
+    """n SNV lines spread over the contigs, sorted, avoiding the genes her2var names."""
     chroms = list(LENGTHS)
     weights = np.array([LENGTHS[c] for c in chroms], dtype=float)
     counts = rng.multinomial(n, weights / weights.sum())
     out = []
     for c, k in zip(chroms, counts):
         pos = np.sort(rng.integers(1_000, LENGTHS[c] - 1_000, size=k))
-        if c == "17":
-            pos = pos[(pos < 37_840_000) | (pos > 37_890_000)]
+        for lo, hi in AVOID.get(c, ()):  # the genes her2var names: keep random bases off them
+            pos = pos[(pos < lo) | (pos > hi)]
         ref = BASES[rng.integers(0, 4, size=len(pos))]
         alt = BASES[(np.searchsorted(BASES, ref) + rng.integers(1, 4, size=len(pos))) % 4]
         dp = rng.integers(30, 500, size=len(pos))

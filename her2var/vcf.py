@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import zlib
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -204,6 +205,26 @@ def _check_count(record: Record, fd: FieldDef, value: str | None, label: str) ->
         )
 
 
+def _merge_spans(regions: Iterable[Region], pad: int) -> dict[str, tuple[list[int], list[int]]]:
+    """Per contig, sorted non-overlapping (starts, ends) of the regions widened by pad."""
+    by_chrom: dict[str, list[tuple[int, int]]] = {}
+    for r in regions:
+        by_chrom.setdefault(r.chrom, []).append((r.start - pad, r.end + pad))
+    out = {}
+    for chrom, spans in by_chrom.items():
+        spans.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in spans:
+            if starts and s <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        out[chrom] = (starts, ends)
+    return out
+
+
 def _sniff(path: str) -> str:
     """Return 'bgzf', 'gzip', 'bcf' or 'text' from the first bytes of a file."""
     with open(path, "rb") as fh:
@@ -331,39 +352,45 @@ class VcfReader:
             yield from self._stream(regions)
 
     def _stream(self, regions: list[Region] | None) -> Iterator[Record]:
-        by_chrom: dict[str, list[tuple[int, int]]] = {}
-        for r in regions or []:
-            by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
+        """Every line is looked at (a shape check), only lines in the regions are parsed."""
         n_samples = len(self.header.samples)
-        min_tabs = 7
-        lineno = 0
+        may_end = "END" in self.header.info  # records may span into a region from before it
+        merged = _merge_spans(regions or [], pad=1000)
+        lineno = self.header.n_lines
         try:
             with self._open_text() as fh:
-                for raw in fh:
-                    lineno += 1
-                    if lineno <= self.header.n_lines:
-                        continue
-                    line = raw.rstrip("\r\n")
-                    if not line:
-                        continue
+                lines = iter(fh)
+                for _ in range(self.header.n_lines):  # the header, already parsed
+                    next(lines, None)
+                for lineno, raw in enumerate(lines, self.header.n_lines + 1):
                     if regions is None:
-                        yield parse_record(line, self.path, lineno, n_samples)
+                        line = raw.rstrip("\r\n")
+                        if line:
+                            yield parse_record(line, self.path, lineno, n_samples)
                         continue
-                    tab = line.find("\t")
-                    spans = by_chrom.get(line[:tab]) if tab > 0 else None
+                    tab = raw.find("\t")
+                    spans = merged.get(raw[:tab]) if tab > 0 else None
                     if spans is None:
-                        if line.count("\t") < min_tabs:
-                            parse_record(line, self.path, lineno, n_samples)  # raises
+                        if raw.count("\t") < 7 and raw.strip():
+                            parse_record(raw.rstrip("\r\n"), self.path, lineno, n_samples)  # raises
                         continue
-                    rec = parse_record(line, self.path, lineno, n_samples)
-                    if any(rec.pos <= e and rec.end >= s for s, e in spans):
+                    starts, ends = spans
+                    tab2 = raw.find("\t", tab + 1)
+                    try:
+                        pos = int(raw[tab + 1:tab2])
+                    except ValueError:
+                        pos = -1  # parse_record below names the problem
+                    if pos >= 0:
+                        i = bisect_right(starts, pos) - 1
+                        if (i < 0 or pos > ends[i]) and not (may_end and "END=" in raw):
+                            continue
+                    rec = parse_record(raw.rstrip("\r\n"), self.path, lineno, n_samples)
+                    if any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions):
                         yield rec
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(
                 f"{self.path}:{lineno}: the compressed file is truncated or corrupt ({exc})"
             ) from exc
-        except UnicodeDecodeError as exc:  # pragma: no cover - errors='replace' prevents it
-            raise InputError(f"{self.path}:{lineno}: not text ({exc})") from exc
 
     def _indexed(self, regions: list[Region]) -> Iterator[Record]:
         n_samples = len(self.header.samples)
