@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .classify import ClassifyOptions, SampleResult, classify_vcf
+from .classify import ClassifyOptions, SampleResult, classify_bam, classify_vcf
 from .errors import Her2varError, InputError
 from .rules import Rules, load_rules
 
@@ -33,13 +33,25 @@ def read_samples_sheet(path: str) -> list[Job]:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file (--samples)")
     folder = os.path.dirname(os.path.abspath(path))
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        text = fh.read()
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the samples sheet as UTF-8") from exc
     if not text.strip():
         raise InputError(f"{path}: the samples sheet is empty")
+    if "\x00" in text:
+        raise InputError(f"{path}: contains NUL bytes: a binary file, not a samples sheet")
     dialect = "excel-tab" if "\t" in text.splitlines()[0] else "excel"
-    rows = list(csv.reader(text.splitlines(), dialect=dialect))
+    reader = csv.reader(text.splitlines(), dialect=dialect)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: not a valid samples sheet ({exc})") from exc
     header = [h.strip().lower() for h in rows[0]]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise InputError(f"{path}:1: column(s) {', '.join(twice)} given twice; keep one")
     unknown = [h for h in header if h not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
     if unknown:
         raise InputError(
@@ -49,12 +61,18 @@ def read_samples_sheet(path: str) -> list[Job]:
     if "vcf" not in header and "bam" not in header:
         raise InputError(f"{path}:1: a samples sheet needs a 'vcf' (or 'bam') column")
     jobs = []
+    first_line: dict[str, int] = {}  # sample id -> line: one id on two rows would mix two results
     for lineno, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             raise InputError(f"{path}:{lineno}: {len(row)} columns, expected {len(header)}")
         rec = {h: cell.strip() for h, cell in zip(header, row)}
+        if rec.get("sample"):
+            if rec["sample"] in first_line:
+                raise InputError(f"{path}:{lineno}: sample '{rec['sample']}' is listed twice (first on line "
+                                 f"{first_line[rec['sample']]})")
+            first_line[rec["sample"]] = lineno
 
         def rel(p: str) -> str | None:
             return None if not p else (p if os.path.isabs(p) else os.path.join(folder, p))
@@ -68,11 +86,12 @@ def read_samples_sheet(path: str) -> list[Job]:
             if not 0 < purity <= 1:
                 raise InputError(f"{path}:{lineno}: purity {purity} is outside (0, 1]")
         vcf = rel(rec.get("vcf", ""))
-        if vcf is None:
-            raise InputError(f"{path}:{lineno}: no VCF given (BAM-only samples need the BAM stage)")
+        bam = rel(rec.get("bam", ""))
+        if vcf is None and bam is None:
+            raise InputError(f"{path}:{lineno}: give a 'vcf' or a 'bam' for each sample")
         opts = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
-                               purity=purity, patient=rec.get("patient", ""))
-        jobs.append(Job(vcf=vcf, options=opts, label=f"{path}:{lineno}"))
+                               purity=purity, patient=rec.get("patient", ""), bam=bam)
+        jobs.append(Job(vcf=vcf or "", options=opts, label=f"{path}:{lineno}"))
     return jobs
 
 
@@ -88,9 +107,11 @@ def _init_worker(rule_files: tuple[str, ...]) -> None:
 def _run_job(job: Job, rules=None) -> list[SampleResult]:
     rules = rules or _WORKER_RULES
     try:
+        if not job.vcf:
+            return classify_bam(job.options.bam, rules, job.options)
         return classify_vcf(job.vcf, rules, job.options)
     except Her2varError as exc:
-        name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf)
+        name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf or job.options.bam or "")
         return [SampleResult(sample=name, patient=job.options.patient, input=job.vcf,
                              status="error", error=str(exc))]
 
@@ -145,4 +166,6 @@ def terminal_progress(done: int, total: int) -> None:
 
 
 def jobs_from_paths(paths: list[str], options: ClassifyOptions) -> list[Job]:
+    if not paths and options.bam:
+        return [Job(vcf="", options=replace(options), label=options.bam)]  # a BAM without a VCF
     return [Job(vcf=p, options=replace(options), label=p) for p in paths]

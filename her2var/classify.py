@@ -48,6 +48,9 @@ class ClassifyOptions:
     sample_id: str | None = None  # report the tumour under this id (a samples sheet's 'sample')
     targets: str | None = None  # panel BED: exon 20 outside it means not assessed
     fusions: str | None = None  # fusion-caller table (Arriba, STAR-Fusion)
+    bam: str | None = None  # tumour BAM/CRAM: copy number, exon 20 coverage and insertion reads
+    pon: str | None = None  # panel of normals built by `her2var pon build`
+    build_index: bool = False  # index a BAM/CRAM that has none
 
 
 @dataclass
@@ -76,6 +79,7 @@ class SampleResult:
     error: str = ""
     codrivers: str = ""  # 'GENE:event;...' of the co-driver calls
     driver_group: str = ""  # EGFR / KRAS / ALK / other, by the rules' order
+    bam: dict | None = None  # BAM evidence: per-exon copy number, interval, exon 20 coverage, reads
 
     @property
     def classes(self) -> list[str]:
@@ -238,13 +242,15 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
         _assess(res, coverage[s], model, rules, gvcf=gvcf,
                 hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
-        if bed is not None:
+        if bed is not None and not opts.bam:
             _assess_by_design(res, bed, model, rules, opts.targets)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
                                    genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
         if opts.cnv:
             cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
                                         purity=opts.purity, build=build) + cns
+        if opts.bam:
+            cns = _bam_into(res, opts, rules, build) + cns
         _copy_number(res, cns, rules, build)
         if frules is not None:
             fs = fusions_from_vcf(header, fusion_records, sample_index=max(idx, 0), sample=s, build=build,
@@ -308,6 +314,39 @@ def _base_call(res: SampleResult, gene: GeneRules, klass: str, n: Naming, rec: R
         filter=";".join(rec.filters) or ".", genotype="/".join("." if a is None else str(a) for a in gt),
         build=res.build, input=res.input,
     )
+
+
+def _bam_into(res: SampleResult, opts: ClassifyOptions, rules: Rules, build: str | None,
+              *, has_vcf: bool = True) -> list[CopyNumber]:
+    """Read the tumour BAM: coverage decides `assessed`, insertions in reads are compared with
+    the VCF's, and the BAM's copy number joins the other sources."""
+    from .bam.evidence import bam_evidence, merge_into
+
+    ev = bam_evidence(opts.bam, rules=rules, build=build, pon_path=opts.pon, targets_path=opts.targets,
+                      purity=opts.purity, reference=opts.reference, sample=res.sample,
+                      build_index=opts.build_index,
+                      vcf_events=[(c.pos, c.ref, c.alt) for c in res.calls if c.klass == "exon20_insertion"])
+    merge_into(res, ev, rules, has_vcf=has_vcf)
+    res.bam = ev.as_dict()
+    return [ev.copy_number] if ev.copy_number is not None else []
+
+
+def classify_bam(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleResult]:
+    """A BAM/CRAM without a VCF: copy number, exon 20 coverage and insertions from the reads."""
+    from .bam.evidence import bam_evidence, merge_into
+
+    ev = bam_evidence(path, rules=rules, build=opts.build, pon_path=opts.pon, targets_path=opts.targets,
+                      purity=opts.purity, reference=opts.reference, sample=opts.sample_id or opts.sample,
+                      build_index=opts.build_index)
+    res = SampleResult(sample=ev.sample, patient=opts.patient, caller="bam", input=path,
+                       input_sha256=sha256_file(path), reference=opts.reference or "rules windows",
+                       rules_checksum=rules.checksum, build=ev.build, build_evidence=ev.build_evidence)
+    merge_into(res, ev, rules, has_vcf=False)
+    res.bam = ev.as_dict()
+    _copy_number(res, [ev.copy_number] if ev.copy_number is not None else [], rules, ev.build)
+    res.codrivers = codriver_summary(res.calls, rules.index_gene.symbol)
+    res.driver_group = driver_group(res.calls, rules.driver_groups)
+    return [res]
 
 
 def _depth(header: VcfHeader, rec: Record, idx: int) -> int | None:
@@ -506,6 +545,15 @@ def _copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: 
     if not cns:
         res.cn_assessed = "no"
         return
+    callable_ = [c for c in cns if c.qc.get("verdict") != "too noisy to call"]
+    for c in cns:
+        if c not in callable_:
+            res.assessed_reasons.append(f"{c.source_caller} copy number too noisy to call ({'; '.join(c.notes)})")
+    if not callable_:
+        res.cn_assessed = "no"
+        res.copy_numbers = cns
+        return
+    cns = callable_
     res.cn_assessed = "yes"
     primary = cns[0]
     res.copy_number = primary.cn

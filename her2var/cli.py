@@ -66,6 +66,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
 @click.option("--targets", type=click.Path(dir_okay=False), help="Panel targets BED (exon 20 outside it: not assessed).")
 @click.option("--fusions", type=click.Path(dir_okay=False), help="Fusion-caller table (Arriba or STAR-Fusion TSV).")
+@click.option("--bam", type=click.Path(dir_okay=False), help="Tumour BAM/CRAM (copy number, exon 20 coverage, insertion reads).")
+@click.option("--pon", type=click.Path(dir_okay=False), help="Panel of normals from 'her2var pon build' (with --bam).")
+@click.option("--index", "build_index", is_flag=True, help="Index a BAM/CRAM that has no index.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
@@ -74,8 +77,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
               help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
               help="Record every sample's result in this SQLite store (created when missing).")
-def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, rule_files,
-             workers, fail_fast, annotate_out, store_path) -> None:
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, bam, pon,
+             build_index, rule_files, workers, fail_fast, annotate_out, store_path) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
     from .batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
     from .classify import ClassifyOptions, provenance
@@ -83,8 +86,12 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
     from .models import CALL_COLUMNS
     from .rules import load_rules
 
-    if not inputs and not sheet:
-        raise UsageError("give VCF file(s) or --samples SHEET (see 'her2var classify --help')")
+    if not inputs and not sheet and not bam:
+        raise UsageError("give VCF file(s), --bam, or --samples SHEET (see 'her2var classify --help')")
+    if bam and len(inputs) > 1:
+        raise UsageError("--bam goes with one VCF (the same tumour); use --samples for a batch")
+    if pon and not bam and not sheet:
+        raise UsageError("--pon is used with --bam (or a samples sheet with a 'bam' column)")
     if purity is not None and not 0 < purity <= 1:
         raise UsageError(f"--purity {purity}: must be in (0, 1]")
     if workers < 1:
@@ -93,11 +100,12 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
         raise UsageError("--annotate-vcf takes exactly one input VCF")
     rules = load_rules(list(rule_files))  # fail early on a bad rules file
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
-                           targets=targets, fusions=fusions)
+                           targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index)
     jobs = jobs_from_paths(list(inputs), opts)
     if sheet:
         for job in read_samples_sheet(sheet):
             job.options.build, job.options.reference, job.options.targets = build, reference, targets
+            job.options.pon, job.options.build_index = pon, build_index
             if job.options.purity is None:
                 job.options.purity = purity
             jobs.append(job)
@@ -194,9 +202,11 @@ def rules_show() -> None:
 
 def _register() -> None:
     # Command modules import only click at the top; their heavy imports wait until they run.
+    from .bam.command import pon
     from .cohort.command import cohort
 
     cli.add_command(cohort)
+    cli.add_command(pon)
 
 
 _register()

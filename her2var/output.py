@@ -86,6 +86,7 @@ def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
         "cn_source": r.cn_source,
         "copy_numbers": [dataclasses.asdict(c) for c in r.copy_numbers],
         "calls": [call_dict(c) for c in r.calls],
+        "bam": r.bam,
         "qc": {"records_in_regions": r.records_in_regions, "dropped": dict(sorted(r.dropped.items()))},
         "provenance": {
             **provenance,

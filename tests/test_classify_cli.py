@@ -219,4 +219,4 @@ def test_targets_bed_decides_assessment_by_design(tmp_path, bed, assessed, reaso
 def test_bad_targets_bed(tmp_path):
     vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + YVMA_37)
     targets = write(tmp_path, "panel.bed", "17\tabc\t37881170\n")
-    assert_clean_error(run_cli("classify", str(vcf), "--targets", str(targets)), "panel.bed:1", "not integers")
+    assert_clean_error(run_cli("classify", str(vcf), "--targets", str(targets)), "panel.bed:1", "not whole numbers")
