@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import zlib
@@ -654,9 +655,12 @@ def _breakpoint(text: str, where: str, column: str) -> tuple[str, int]:
 
 def _number(text: str, where: str, column: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError as exc:
         raise InputError(f"{where}: {column} {text!r} is not a number") from exc
+    if not math.isfinite(value) or value < 0:  # read counts and FFPM: NaN, inf or < 0 is a broken table
+        raise InputError(f"{where}: {column} {text!r} is not a count (expected a finite number >= 0)")
+    return value
 
 
 def _table_gene(text: str, rules: FusionRules) -> str | None:

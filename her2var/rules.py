@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         if node is not None:
             _check_nodes(node, path, set())
         return yaml.safe_load(text)
+    except RecursionError as exc:
+        raise RulesError(f"{path}: nested too deeply to be a rules file (thousands of levels)") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -194,6 +197,8 @@ def check(value: Any, spec: Spec, where: str, *, partial: bool) -> None:
     ok = isinstance(value, spec) and not (spec is not bool and isinstance(value, bool))
     if spec is float and isinstance(value, int) and not isinstance(value, bool):
         ok = True
+    if ok and spec is float and not math.isfinite(value):  # .nan makes every comparison false
+        raise RulesError(f"{where}: expected a finite number, found {value!r}")
     if not ok:
         raise RulesError(f"{where}: expected {_type_name(spec)}, found {value!r}")
 

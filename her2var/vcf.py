@@ -23,6 +23,10 @@ from .models import FieldDef, Record, VcfHeader
 log = logging.getLogger(__name__)
 
 _STRUCTURED = re.compile(r"^<(.*)>$", re.S)
+# The empty block htslib ends every BGZF file with; without it the file was cut at a block edge.
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BASES = re.compile(r"[ACGTN]+")
+_ALT = re.compile(r"[ACGTN]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTN]+|[ACGTN]+\.")  # bases, *, <ID>, breakends
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,16 @@ def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Re
 
 def validate(record: Record, header: VcfHeader) -> None:
     """Check a record's fields against the header: declared, and the right count per allele."""
+    if not _BASES.fullmatch(record.ref):
+        raise InputError(
+            f"{record.where}: REF {record.ref[:40]!r} is not a DNA sequence (expected A, C, G, T or N)"
+        )
+    for i, alt in enumerate(record.alts, 1):
+        if not _ALT.fullmatch(alt.upper()):
+            raise InputError(
+                f"{record.where}: ALT allele {i} {alt[:40]!r} is not a DNA sequence, '*', a symbolic "
+                "allele like <DUP> or a breakend"
+            )
     for key, value in record.info.items():
         fd = header.info.get(key)
         if fd is None:
@@ -238,12 +252,32 @@ def _sniff(path: str) -> str:
                 magic = gz.read(3)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
-        if magic == b"BCF":
-            return "bcf"
-        return "bgzf" if head[12:14] == b"BC" else "gzip"
+        kind = "bcf" if magic == b"BCF" else "bgzf" if head[12:14] == b"BC" else "gzip"
+        if kind != "gzip":
+            with open(path, "rb") as fh:
+                fh.seek(max(0, os.path.getsize(path) - len(BGZF_EOF)))
+                if fh.read() != BGZF_EOF:
+                    raise InputError(
+                        f"{path}: the BGZF end-of-file marker is missing: the file is truncated (records "
+                        "may be lost); copy or compress it again (bgzip)"
+                    )
+        return kind
     if head[:3] == b"BCF":
         return "bcf"
     return "text"
+
+
+def _bcf_iter(path: str, variants: Iterable) -> Iterator:
+    """cyvcf2's records; the bare Exception it raises on a broken record becomes an InputError."""
+    it = iter(variants)
+    while True:
+        try:
+            v = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise InputError(f"{path}: a BCF record cannot be read ({exc}); the file is truncated or corrupt") from exc
+        yield v
 
 
 def _index_path(path: str) -> str | None:
@@ -307,7 +341,7 @@ class VcfReader:
 
         try:
             vcf = cyvcf2.VCF(self.path, lazy=True)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # cyvcf2 raises a bare Exception for a broken header
             raise InputError(f"{self.path}: the BCF file cannot be read ({exc})") from exc
         text = vcf.raw_header
         vcf.close()
@@ -322,7 +356,7 @@ class VcfReader:
                 yield "header", line
             vcf = cyvcf2.VCF(self.path, lazy=True)
             try:
-                for v in vcf:
+                for v in _bcf_iter(self.path, vcf):
                     yield "record", str(v).rstrip("\n")
             finally:
                 vcf.close()
@@ -402,7 +436,7 @@ class VcfReader:
                 for r in regions:
                     if r.chrom not in vcf.seqnames:
                         continue
-                    for v in vcf(f"{r.chrom}:{r.start}-{r.end}"):
+                    for v in _bcf_iter(self.path, vcf(f"{r.chrom}:{r.start}-{r.end}")):
                         yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
             finally:
                 vcf.close()
@@ -438,7 +472,7 @@ class VcfReader:
             by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
         vcf = cyvcf2.VCF(self.path, lazy=True)
         try:
-            for v in vcf:
+            for v in _bcf_iter(self.path, vcf):
                 if regions is not None:
                     spans = by_chrom.get(v.CHROM)
                     if not spans or not any(v.POS <= e and v.end >= s for s, e in spans):

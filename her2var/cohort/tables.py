@@ -10,11 +10,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 
 from ..errors import InputError
 
+# Read-only openpyxl reads a merged range's cells other than the first, and a formula the workbook
+# never calculated, as empty: a value would silently go missing. The sheet XML shows both.
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</(?:\w+:)?c>).)*?'
+                           rb'<(?:\w+:)?f[\s>/](?:(?!</(?:\w+:)?c>).)*</(?:\w+:)?c>', re.S)
+_CACHED_VALUE = re.compile(rb"<(?:\w+:)?v>")  # <v></v> is a saved empty text; <v/> is no value
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TEXT_EXTENSIONS = {".csv": ",", ".tsv": "\t", ".txt": "\t", ".tab": "\t"}
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
@@ -148,6 +155,7 @@ def _read_xlsx(path: str, sheet: str | None) -> RawTable:
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
+        _check_sheet_xml(path, ws)
         header: list[str] | None = None
         rows: list[list[Cell]] = []
         numbers: list[int] = []
@@ -169,6 +177,43 @@ def _read_xlsx(path: str, sheet: str | None) -> RawTable:
     if header is None:
         raise InputError(f"{path}: sheet '{title}' is empty")
     return RawTable(path, header, rows, numbers, sheet=title)
+
+
+def _check_sheet_xml(path: str, ws: object) -> None:
+    """Refuse merged cells and formulas without a saved value (both would read as empty cells)."""
+    try:
+        source = ws._get_source()  # the sheet's XML part inside the package (read-only worksheets)
+    except (AttributeError, KeyError, OSError, zipfile.BadZipFile):
+        return
+    merged: list[str] = []
+    uncached: list[str] = []
+    tail = b""
+    with source:
+        while True:
+            chunk = source.read(1 << 22)
+            buf = tail + chunk
+            end = buf.rfind(b"</row>")
+            cut = len(buf) if not chunk else end + len(b"</row>") if end >= 0 else 0  # whole rows only
+            if cut <= 0:
+                tail = buf
+                continue
+            part, tail = buf[:cut], buf[cut:]
+            if b"mergeCell" in part:  # plain byte searches first: a regex over every cell is slow
+                merged += [m.decode() for m in _MERGED.findall(part)]
+            if b"<f" in part or b":f>" in part or b":f " in part:
+                uncached += [m.group(1).decode() for m in _FORMULA_CELL.finditer(part)
+                             if not _CACHED_VALUE.search(m.group(0))]
+            if not chunk:
+                break
+    where = f"{path} [sheet {ws.title}]"
+    if merged:
+        shown = ", ".join(merged[:10]) + (" ..." if len(merged) > 10 else "")
+        raise InputError(f"{where}: merged cells {shown}: a merged range keeps its value in its first cell "
+                         "only, so the other rows would read as empty; unmerge them and fill every cell")
+    if uncached:
+        shown = ", ".join(uncached[:10]) + (" ..." if len(uncached) > 10 else "")
+        raise InputError(f"{where}: cell(s) {shown} hold a formula with no saved value (the workbook was never "
+                         "calculated); open it in Excel and save it, or paste the values")
 
 
 def _excel_cell(v: object) -> Cell:
