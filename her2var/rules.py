@@ -37,6 +37,38 @@ def builtin_rules_dir() -> Path:
 # ---------------------------------------------------------------------------------------------
 # Reading YAML safely
 # ---------------------------------------------------------------------------------------------
+def _cache_dir() -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "her2var" if base else None
+
+
+def read_builtin_yaml(path: Path) -> Any:
+    """A built-in rules file, parsed once per content and then read back as JSON.
+
+    The built-in files are plain data (strings, numbers, lists, string-keyed mappings), so the
+    JSON copy is exact; it is keyed by the SHA-256 of the text, so an edited file is parsed again.
+    """
+    text = path.read_bytes()
+    folder = _cache_dir()
+    if folder is None:
+        return read_yaml(path)
+    cached = folder / f"rules-{hashlib.sha256(text).hexdigest()[:32]}.json"
+    try:
+        with open(cached, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        pass
+    data = read_yaml(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # no cache here (read-only home): parse every time
+    return data
+
+
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     """Parse a YAML file with safe_load after checking it has no duplicate keys or aliases."""
     path = os.fspath(path)
@@ -421,8 +453,8 @@ def load_rules(extra: list[str | os.PathLike[str]] | None = None) -> Rules:
     base = builtin_rules_dir()
     paths = [base / name for name in BUILTIN_FILES] + [Path(p) for p in (extra or [])]
     merged: dict[str, Any] = {}
-    for path in paths:
-        data = read_yaml(path)
+    for i, path in enumerate(paths):
+        data = read_builtin_yaml(path) if i < len(BUILTIN_FILES) else read_yaml(path)
         if data is None:
             data = {}
         check(data, RULES_SPEC, str(path), partial=True)

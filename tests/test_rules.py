@@ -109,3 +109,18 @@ def test_installed_wheel_finds_its_rules(tmp_path):
     folder, symbol = probe.stdout.split()
     assert folder.startswith(str(target)) and folder.endswith("_rules")
     assert symbol == "ERBB2"
+
+
+def test_builtin_rules_cache_is_keyed_by_content(tmp_path, monkeypatch):
+    from her2var import rules as rules_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_rules()
+    assert list((tmp_path / "cache" / "her2var").glob("rules-*.json"))
+    second = load_rules()  # from the cache
+    assert first.checksum == second.checksum and first.genes.keys() == second.genes.keys()
+    f = tmp_path / "builds.yaml"
+    f.write_text("builds:\n  GRCh37:\n    names: [x]\n    contig_lengths: {'17': 1}\n")
+    assert rules_mod.read_builtin_yaml(f)["builds"]["GRCh37"]["names"] == ["x"]
+    f.write_text("builds:\n  GRCh37:\n    names: [y]\n    contig_lengths: {'17': 1}\n")
+    assert rules_mod.read_builtin_yaml(f)["builds"]["GRCh37"]["names"] == ["y"]  # edited: parsed again
