@@ -202,10 +202,13 @@ def rules_show() -> None:
 
 def _register() -> None:
     # Command modules import only click at the top; their heavy imports wait until they run.
+    from .analysis.command import analyze, plans
     from .bam.command import pon
     from .cohort.command import cohort
 
     cli.add_command(cohort)
+    cli.add_command(analyze)
+    cli.add_command(plans)
     cli.add_command(pon)
 
 

@@ -1,0 +1,428 @@
+"""Every number of the analysis, by calling :mod:`her2var.stats` (nothing is re-implemented here).
+
+The result is a dict of lists of flat records (JSON-ready; "not reached" and "no test" are None)
+plus, for the figures, the fitted curves and models. Levels listed in the plan without patients
+are reported with n = 0 and a note; tests run over the levels that have patients.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..stats import (compare_categorical, compare_continuous, compare_table, cox_fit, cox_univariable,
+                     kaplan_meier, kaplan_meier_by_group, logrank_test, median_follow_up, median_range,
+                     median_survival, n_percent, pairwise_logrank, response_rates, survival_at)
+from .data import Prepared, categories, numbers
+from .plan import Grouping, Plan
+
+log = logging.getLogger(__name__)
+
+RECORD_LISTS = ("km", "landmarks", "logrank", "logrank_pairwise", "follow_up", "response",
+                "response_tests", "table1", "table1_rows", "cox", "cox_models")
+ALL = "all"
+
+
+@dataclass
+class KMSet:
+    """One KM figure's worth: curves per level of a grouping, for one endpoint and subgroup."""
+
+    endpoint: str
+    endpoint_label: str
+    group_by: str
+    group_label: str
+    subgroup: str | None
+    levels: list[str]
+    curves: dict[str, Any]
+    medians: dict[str, Any]
+    logrank_p: float | None
+    logrank_note: str
+
+
+@dataclass
+class Computed:
+    records: dict[str, list[dict[str, Any]]]
+    km_sets: list[KMSet] = field(default_factory=list)
+    cox_models: list[tuple[str, Any]] = field(default_factory=list)  # (endpoint, CoxModel)
+
+
+def _f(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _nonempty(levels: tuple[str, ...] | list[str], labels: np.ndarray) -> list[str]:
+    present = set(labels.tolist())
+    return [lv for lv in levels if lv in present]
+
+
+def _same(g: Grouping, s: Grouping) -> bool:
+    """A subgroup that splits patients exactly as a grouping does."""
+    return g.categories == s.categories
+
+
+class _Run:
+    def __init__(self, plan: Plan, prep: Prepared) -> None:
+        self.plan, self.prep = plan, prep
+        self.out: dict[str, list[dict[str, Any]]] = {k: [] for k in RECORD_LISTS}
+        self.km_sets: list[KMSet] = []
+        self.cox_models: list[tuple[str, Any]] = []
+        self.method = plan.km.median_ci
+        self.ctype = self.method if self.method != "spss" else "plain"
+
+    # -- survival -----------------------------------------------------------------------------
+    def survival(self) -> None:
+        for ep in self.plan.endpoints:
+            keep = self.prep.in_endpoint[ep.name]
+            self._km_overall(ep, keep)
+            for g in self.plan.groupings:
+                self._km_grouping(ep, g, self.prep.groups[g.name], keep, None)
+            for s in self.plan.subgroups:
+                if not any(_same(g, s) for g in self.plan.groupings):
+                    self._km_grouping(ep, s, self.prep.subgroups[s.name], keep, None)
+                for lv in s.levels:
+                    inside = keep & (self.prep.subgroups[s.name] == lv)
+                    for g in self.plan.groupings:
+                        if _same(g, s):
+                            continue  # the grouping is the subgroup itself: one level, nothing to compare
+                        self._km_grouping(ep, g, self.prep.groups[g.name], inside, f"{s.name}={lv}")
+            if self.plan.follow_up == ep.name:
+                self._follow_up(ep, keep)
+
+    def _km_record(self, ep, group_by, subgroup, level, curve, med) -> dict[str, Any]:
+        return {"endpoint": ep.name, "group_by": group_by, "subgroup": subgroup, "group": level,
+                "n": curve.n if curve is not None else 0, "events": curve.events if curve is not None else 0,
+                "median": _f(med.median) if med else None, "ci_low": _f(med.lower) if med else None,
+                "ci_high": _f(med.upper) if med else None, "ci_method": self.method,
+                "median_rule": med.rule if med else self.plan.km.median_rule,
+                "conf_level": self.plan.km.conf_level, "se": _f(med.se) if med else None,
+                "note": (med.note if med else "no patients"),
+                "median_text": med.formatted() if med else "no patients"}
+
+    def _landmarks(self, ep, group_by, subgroup, level, curve) -> None:
+        if not self.plan.km.landmarks:
+            return
+        for lm in survival_at(curve, self.plan.km.landmarks, conf_type=self.ctype):
+            self.out["landmarks"].append({
+                "endpoint": ep.name, "group_by": group_by, "subgroup": subgroup, "group": level,
+                "time": lm.time, "surv": _f(lm.surv), "ci_low": _f(lm.lower), "ci_high": _f(lm.upper),
+                "n_risk": lm.n_risk, "ci_method": f"{lm.conf_type} (pointwise Greenwood band)",
+                "note": lm.note})
+
+    def _km_overall(self, ep, keep: np.ndarray) -> None:
+        if not keep.any():
+            self.out["km"].append(self._km_record(ep, ALL, None, ALL, None, None))
+            return
+        curve = kaplan_meier(self.prep.times[ep.name][keep], self.prep.events[ep.name][keep],
+                             conf_type=self.ctype, conf_level=self.plan.km.conf_level, label=ALL)
+        med = median_survival(curve, self.method, rule=self.plan.km.median_rule)
+        self.out["km"].append(self._km_record(ep, ALL, None, ALL, curve, med))
+        self._landmarks(ep, ALL, None, ALL, curve)
+
+    def _km_grouping(self, ep, g: Grouping, labels_all: np.ndarray, keep: np.ndarray,
+                     subgroup: str | None) -> None:
+        sel = keep & np.array([x is not None for x in labels_all])
+        labels = labels_all[sel].astype(str) if sel.any() else np.array([], dtype=str)
+        levels = list(g.levels)
+        present = _nonempty(levels, labels)
+        t, e = self.prep.times[ep.name][sel], self.prep.events[ep.name][sel]
+        curves = (kaplan_meier_by_group(t, e, labels, levels=present, conf_type=self.ctype,
+                                        conf_level=self.plan.km.conf_level) if present else {})
+        medians = {}
+        for lv in levels:
+            curve = curves.get(lv)
+            med = median_survival(curve, self.method, rule=self.plan.km.median_rule) if curve else None
+            medians[lv] = med
+            self.out["km"].append(self._km_record(ep, g.name, subgroup, lv, curve, med))
+            if curve is not None:
+                self._landmarks(ep, g.name, subgroup, lv, curve)
+        p, note = None, ""
+        base = {"endpoint": ep.name, "group_by": g.name, "subgroup": subgroup, "test": "log-rank",
+                "groups": present, "n": int(sel.sum())}
+        empty = [lv for lv in levels if lv not in present]
+        if len(present) < 2:
+            note = f"no test: {len(present)} group(s) with patients"
+            self.out["logrank"].append({**base, "chisq": None, "df": None, "p": None, "note": note})
+        else:
+            lr = logrank_test(t, e, labels, levels=present)
+            note = lr.note
+            if empty:
+                note = "; ".join(x for x in (note, f"no patients in {empty}") if x)
+            p = _f(lr.p)
+            self.out["logrank"].append({**base, "chisq": _f(lr.chisq) if lr.p is not None else None,
+                                        "df": lr.df if lr.p is not None else None, "p": p, "note": note,
+                                        "observed": list(lr.observed), "expected": list(lr.expected)})
+            if self.plan.pairwise and len(present) >= 3:
+                for pw in pairwise_logrank(t, e, labels, adjust=self.plan.adjust, levels=present):
+                    self.out["logrank_pairwise"].append({
+                        "endpoint": ep.name, "group_by": g.name, "subgroup": subgroup,
+                        "group1": pw.group1, "group2": pw.group2, "chisq": _f(pw.chisq) if pw.p is not None else None,
+                        "p": _f(pw.p), "p_adjusted": _f(pw.p_adjusted), "adjust": pw.adjust})
+        self.km_sets.append(KMSet(ep.name, ep.label, g.name, g.label, subgroup, levels, curves, medians, p, note))
+
+    def _follow_up(self, ep, keep: np.ndarray) -> None:
+        t, e = self.prep.times[ep.name], self.prep.events[ep.name]
+        sets: list[tuple[str, str, np.ndarray]] = [(ALL, ALL, keep)]
+        for g in self.plan.groupings:
+            for lv in g.levels:
+                sets.append((g.name, lv, keep & (self.prep.groups[g.name] == lv)))
+        for group_by, level, sel in sets:
+            rec = {"endpoint": ep.name, "group_by": group_by, "group": level, "n": int(sel.sum()),
+                   "method": "reverse Kaplan-Meier", "ci_method": self.method}
+            if not sel.any():
+                self.out["follow_up"].append({**rec, "median": None, "ci_low": None, "ci_high": None,
+                                              "note": "no patients"})
+                continue
+            m = median_follow_up(t[sel], e[sel], method=self.method, rule=self.plan.km.median_rule,
+                                 conf_level=self.plan.km.conf_level)
+            note = m.note if m.median is not None else "median follow-up not reached (fewer than half censored)"
+            self.out["follow_up"].append({**rec, "median": _f(m.median), "ci_low": _f(m.lower),
+                                          "ci_high": _f(m.upper), "note": note})
+
+    # -- response -----------------------------------------------------------------------------
+    def response(self) -> None:
+        rp = self.plan.response
+        if rp is None:
+            return
+        keep = self.prep.in_response
+        self._response_block(ALL, None, [ALL], np.full(len(keep), ALL, dtype=object), keep)
+        for g in self.plan.groupings:
+            self._response_block(g.name, None, list(g.levels), self.prep.groups[g.name], keep)
+        for s in self.plan.subgroups:
+            if not any(_same(g, s) for g in self.plan.groupings):
+                self._response_block(s.name, None, list(s.levels), self.prep.subgroups[s.name], keep)
+            for lv in s.levels:
+                inside = keep & (self.prep.subgroups[s.name] == lv)
+                for g in self.plan.groupings:
+                    if _same(g, s):
+                        continue
+                    self._response_block(g.name, f"{s.name}={lv}", list(g.levels), self.prep.groups[g.name], inside)
+
+    def _response_block(self, group_by: str, subgroup: str | None, levels: list[str], labels_all: np.ndarray,
+                        keep: np.ndarray) -> None:
+        rp = self.plan.response
+        sel = keep & np.array([x is not None for x in labels_all])
+        codes = self.prep.response[sel]
+        labels = labels_all[sel].astype(str) if sel.any() else np.array([], dtype=str)
+        present = _nonempty(levels, labels)
+        rates = {}
+        if present:
+            res = response_rates(codes, labels, denominator=rp.denominator, levels=present)
+            rates = {r["group"]: r for r in res["groups"]}
+        for lv in levels:
+            r = rates.get(lv)
+            rec: dict[str, Any] = {"group_by": group_by, "subgroup": subgroup, "group": lv,
+                                   "denominator": rp.denominator, "ci_method": "clopper-pearson"}
+            if r is None:
+                rec.update(n=0, n_treated=0, **{k: 0 for k in ("CR", "PR", "SD", "PD", "NE")}, orr=None,
+                           orr_ci_low=None, orr_ci_high=None, dcr=None, dcr_ci_low=None, dcr_ci_high=None,
+                           orr_x=0, dcr_x=0, note="no patients")
+            else:
+                rec.update(n=r["n"], n_treated=r["n_treated"], **r["counts"])
+                for key in ("orr", "dcr"):
+                    p = r[key]
+                    rec.update({key: p["rate"] if p else None, f"{key}_x": p["x"] if p else 0,
+                                f"{key}_ci_low": p["lower"] if p else None, f"{key}_ci_high": p["upper"] if p else None})
+                rec["note"] = "" if r["orr"] else "no evaluable patients"
+            self.out["response"].append(rec)
+        if group_by == ALL:
+            return
+        # Tests over the patients in the denominator, groups with patients only.
+        in_test = np.ones(len(codes), dtype=bool) if rp.denominator == "all" else codes != "NE"
+        measures = [("ORR", ("CR", "PR")), ("DCR", ("CR", "PR", "SD"))]
+        for measure, hits in measures:
+            table = [[int(((labels == lv) & in_test & np.isin(codes, hits)).sum()) for lv in present],
+                     [int(((labels == lv) & in_test & ~np.isin(codes, hits)).sum()) for lv in present]]
+            self._table_test(group_by, subgroup, measure, table, present)
+        if group_by in rp.distribution_test:
+            cats = [c for c in ("CR", "PR", "SD", "PD", "NE") if rp.denominator == "all" or c != "NE"]
+            table = [[int(((labels == lv) & (codes == c)).sum()) for lv in present] for c in cats]
+            self._table_test(group_by, subgroup, "best response (CR/PR/SD/PD/NE)", table, present)
+
+    def _table_test(self, group_by: str, subgroup: str | None, measure: str, table: list[list[int]],
+                    present: list[str]) -> None:
+        rec = {"group_by": group_by, "subgroup": subgroup, "measure": measure, "groups": present,
+               "denominator": self.plan.response.denominator}
+        if len(present) < 2 or not any(any(r) for r in table):
+            self.out["response_tests"].append({**rec, "test": None, "statistic": None, "df": None, "p": None,
+                                               "expected_min": None,
+                                               "note": f"no test: {len(present)} group(s) with patients"})
+            return
+        res = compare_table(table)
+        self.out["response_tests"].append({**rec, "test": res["test"], "statistic": _f(res["statistic"]),
+                                           "df": res["df"], "p": _f(res["p"]),
+                                           "expected_min": _f(res["expected_min"]), "note": res["note"]})
+
+    # -- Table 1 ------------------------------------------------------------------------------
+    def table1(self) -> None:
+        g = self.plan.groupings[0]
+        keep = self.prep.in_table1
+        labels = self.prep.groups[g.name][keep].astype(str) if keep.any() else np.array([], dtype=str)
+        levels = list(g.levels)
+        present = _nonempty(levels, labels)
+        sizes = {lv: int((labels == lv).sum()) for lv in levels}
+        sizes[ALL] = int(keep.sum())
+        cols = [*levels, ALL]
+        self.out["table1_rows"].append({"variable": "N", "label": "Patients", "level": "",
+                                        "cells": {c: str(sizes[c]) for c in cols}, "p": None, "test": None})
+        for v in self.plan.table1:
+            if v.type == "continuous":
+                self._t1_continuous(v, keep, labels, levels, present, cols)
+            else:
+                self._t1_categorical(v, keep, labels, levels, present, cols, sizes)
+
+    def _t1_continuous(self, v, keep, labels, levels, present, cols) -> None:
+        x = numbers(self.prep, v.column, keep)[keep]
+        cells = {lv: median_range(x[labels == lv]) if (labels == lv).any() else "NA" for lv in levels}
+        cells[ALL] = median_range(x)
+        n_missing = int(np.isnan(x).sum())
+        ok = ~np.isnan(x)
+        with_values = _nonempty(present, labels[ok])
+        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": n_missing}
+        if len(with_values) >= 2:
+            res = compare_continuous(x[ok & np.isin(labels, with_values)], labels[ok & np.isin(labels, with_values)],
+                                     levels=with_values)
+            rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]), note="")
+        else:
+            rec.update(test=None, statistic=None, df=None, p=None,
+                       note=f"no test: {len(with_values)} group(s) with values")
+        self.out["table1"].append(rec)
+        self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, median (range)", "level": "",
+                                        "cells": cells, "p": rec["p"], "test": rec["test"]})
+        if n_missing:
+            miss = {lv: str(int(np.isnan(x[labels == lv]).sum())) for lv in levels}
+            miss[ALL] = str(n_missing)
+            self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": "missing",
+                                            "cells": miss, "p": None, "test": None})
+
+    def _t1_categorical(self, v, keep, labels, levels, present, cols, sizes) -> None:
+        if v.type == "presence":
+            cells_raw = self.prep.table.cells.get(v.column)
+            if cells_raw is None:  # if_missing: all_absent
+                values = np.full(int(keep.sum()), "no", dtype=object)
+            else:
+                values = np.array(["yes" if c is not None else "no" for c in cells_raw[keep]], dtype=object)
+            order = ["yes", "no"]
+        else:
+            lv_all, _ = categories(self.prep, v.categories)
+            raw = self.prep.table.cells[v.column][keep]
+            values = lv_all[keep].copy()
+            # A value outside the plan's levels is a real value: counted (and tested) as "other".
+            for i, r in enumerate(raw):
+                if values[i] is None and r is not None:
+                    values[i] = "other"
+            order = list(v.categories.levels) or sorted({x for x in values if x is not None})
+            if any(x == "other" for x in values) and "other" not in order:
+                order.append("other")
+        missing = np.array([x is None for x in values])
+        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": int(missing.sum())}
+        tested = ~missing & np.isin(labels, present)
+        res = compare_categorical(values[tested], labels[tested]) if tested.any() else None
+        if res is None or res["test"] is None:
+            rec.update(test=None, statistic=None, df=None, p=None,
+                       note=(res or {}).get("note") or "no test: no values")
+        else:
+            rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]),
+                       expected_min=_f(res["expected_min"]), note=res["note"])
+        self.out["table1"].append(rec)
+        self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, n (%)", "level": "",
+                                        "cells": {c: "" for c in cols}, "p": rec["p"], "test": rec["test"]})
+        rows = order + (["missing"] if missing.any() else [])
+        for level in rows:
+            hit = missing if level == "missing" else np.array([x == level for x in values])
+            cells = {lv: n_percent(int((hit & (labels == lv)).sum()), sizes[lv]) for lv in levels}
+            cells[ALL] = n_percent(int(hit.sum()), sizes[ALL])
+            self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": level,
+                                            "cells": cells, "p": None, "test": None})
+
+    # -- Cox ----------------------------------------------------------------------------------
+    def cox(self) -> None:
+        cp = self.plan.cox
+        if cp is None:
+            return
+        import pandas as pd
+
+        pop = self.prep.in_population
+        columns: dict[str, np.ndarray] = {}
+        categorical: dict[str, str] = {}
+        for cv in cp.covariates:
+            if cv.type == "continuous":
+                columns[cv.name] = numbers(self.prep, cv.column, pop)
+                continue
+            if cv.grouping is not None:
+                values = self.prep.groups[cv.grouping]
+            else:
+                values, _ = categories(self.prep, cv.categories)
+                values = np.where(pop, values, None)
+            present = sorted({x for x in values[pop] if x is not None})
+            if cv.reference not in present:
+                raise InputError(f"{self.prep.table.path}: Cox covariate {cv.name!r} (plan {self.plan.source}): "
+                                 f"reference level {cv.reference!r} is not found in column "
+                                 f"{cv.column or self.plan.grouping(cv.grouping).column!r}; levels present: {present}")
+            columns[cv.name] = values
+            categorical[cv.name] = cv.reference
+        names = [cv.name for cv in cp.covariates]
+        for ep_name in cp.endpoints:
+            keep = self.prep.in_endpoint[ep_name]
+            frame = pd.DataFrame({name: col[keep] for name, col in columns.items()})
+            for name in categorical:
+                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+            frame["_t_"] = self.prep.times[ep_name][keep]
+            frame["_e_"] = self.prep.events[ep_name][keep]
+            models = []
+            if cp.univariable:
+                for name in names:
+                    cats = {name: categorical[name]} if name in categorical else {}
+                    models.append(self._fit(frame, [name], cats, "univariable"))
+            if cp.multivariable:
+                models.append(self._fit(frame, names, categorical, "multivariable"))
+            for m in models:
+                self.cox_models.append((ep_name, m))
+                self._cox_records(ep_name, m)
+
+    def _fit(self, frame, covariates: list[str], categorical: dict[str, str], kind: str):
+        from ..stats.cox import CoxModel
+
+        if len(frame) == 0:
+            return CoxModel(covariates=tuple(covariates), status="not estimable", n=0, events=0, n_dropped=0,
+                            reason="no patients with this endpoint", kind=kind)
+        try:
+            if kind == "univariable":
+                return cox_univariable(frame, "_t_", "_e_", covariates, categorical=categorical)[0]
+            return cox_fit(frame, "_t_", "_e_", covariates, categorical=categorical, kind=kind)
+        except InputError as exc:
+            # e.g. the reference level has no patients with this endpoint: a labelled result.
+            return CoxModel(covariates=tuple(covariates), status="not estimable", n=0, events=0, n_dropped=0,
+                            reason=str(exc), kind=kind)
+
+    def _cox_records(self, ep_name: str, m) -> None:
+        model_id = f"{m.kind}: {', '.join(m.covariates)}" if m.kind == "univariable" else m.kind
+        base = {"endpoint": ep_name, "model": m.kind, "model_id": model_id, "covariates": list(m.covariates),
+                "n": m.n, "events": m.events, "n_dropped": m.n_dropped, "status": m.status, "ties": m.ties,
+                "ci_method": "Wald", "references": dict(m.references), "warnings": list(m.warnings)}
+        self.out["cox_models"].append({**base, "reason": m.reason, "terms": [t.term for t in m.terms]})
+        if m.status != "ok":
+            self.out["cox"].append({**base, "term": ", ".join(m.covariates), "hr": None, "ci_low": None,
+                                    "ci_high": None, "p": None, "coef": None, "se": None,
+                                    "note": f"not estimable: {m.reason}"})
+            return
+        for t in m.terms:
+            self.out["cox"].append({**base, "term": t.term, "hr": _f(t.hr), "ci_low": _f(t.lower),
+                                    "ci_high": _f(t.upper), "p": _f(t.p), "coef": _f(t.coef), "se": _f(t.se),
+                                    "note": t.note})
+
+
+def compute(plan: Plan, prep: Prepared) -> Computed:
+    """All statistics of the plan on the prepared cohort."""
+    run = _Run(plan, prep)
+    run.survival()
+    run.response()
+    run.table1()
+    run.cox()
+    return Computed(records=run.out, km_sets=run.km_sets, cox_models=run.cox_models)

@@ -1,0 +1,271 @@
+"""The cohort table read for a plan: who is in which analysis, with which values, and why not.
+
+cohort.tsv (tab-separated, as ``her2var cohort`` writes it; a ``.csv`` is read comma-separated)
+is read as text: an empty cell is missing, anything else is a value ("NA" is a value, not a
+missing cell). Numbers are parsed only where the plan needs them; a cell that is not a number
+there is an error naming the line, the patient and the column. Every patient left out of an
+analysis gets a reason, listed in the outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .plan import Categories, Plan
+
+RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+MAX_LISTED = 12
+
+
+@dataclass
+class CohortTable:
+    path: str
+    sha256: str
+    columns: list[str]
+    cells: dict[str, np.ndarray]  # column -> object array of str or None
+    lines: np.ndarray  # line number of each row in the file
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+
+def read_cohort(path: str) -> CohortTable:
+    """Read cohort.tsv (or .csv) as text cells; empty cells are None."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file (the cohort table written by 'her2var cohort')")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder; give the cohort table (cohort.tsv)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the cohort as UTF-8 TSV") from exc
+    if "\x00" in text:
+        raise InputError(f"{path}: contains NUL bytes: a binary file, not a cohort table")
+    delimiter = "," if path.lower().endswith(".csv") else "\t"
+    lines = text.splitlines()
+    header_at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if header_at is None:
+        raise InputError(f"{path}: the file is empty; expected a header row and one row per patient")
+    header = [h.strip() for h in next(csv.reader([lines[header_at]], delimiter=delimiter))]
+    if len(header) < 2:
+        other = "comma" if delimiter == "\t" else "tab"
+        raise InputError(f"{path}:{header_at + 1}: the header has one column; is this a "
+                         f"{'tab' if delimiter == chr(9) else 'comma'}-separated table? (found: "
+                         f"{header[0][:60]!r}; a {other}-separated file needs the matching extension)")
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if not h:
+            raise InputError(f"{path}:{header_at + 1}: column {i + 1} has no name")
+        if h in seen:
+            raise InputError(f"{path}:{header_at + 1}: column {h!r} appears twice (columns {seen[h] + 1} "
+                             f"and {i + 1})")
+        seen[h] = i
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    reader = csv.reader(lines[header_at + 1:], delimiter=delimiter,
+                        quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+    for k, cells in enumerate(reader):
+        lineno = header_at + 2 + k
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise InputError(f"{path}:{lineno}: {len(cells)} fields but the header has {len(header)}")
+        rows.append(cells)
+        numbers.append(lineno)
+    if not rows:
+        raise InputError(f"{path}: a header but no patients; expected one row per patient")
+    cols: dict[str, np.ndarray] = {}
+    for j, h in enumerate(header):
+        arr = np.empty(len(rows), dtype=object)
+        for i, r in enumerate(rows):
+            v = r[j].strip()
+            arr[i] = v if v else None
+        cols[h] = arr
+    return CohortTable(path, digest, header, cols, np.asarray(numbers))
+
+
+def check_columns(table: CohortTable, plan: Plan) -> None:
+    """Every column the plan names must be in the cohort; the error lists what is there."""
+    need = plan.columns()
+    missing = [(c, w) for c, w in need.items() if c not in table.columns]
+    if missing:
+        named = "; ".join(f"{c!r} (plan: {w})" for c, w in missing)
+        raise InputError(
+            f"{table.path}: the plan {plan.name!r} ({plan.source}) names column(s) the cohort lacks: {named}. "
+            f"The cohort's columns are: {', '.join(table.columns)}. Fix the column names in a copy of the "
+            "plan (--plan my_plan.yaml) or rebuild the cohort with 'her2var cohort'.")
+
+
+@dataclass
+class Prepared:
+    """The cohort as the plan sees it. Arrays have one entry per cohort row."""
+
+    table: CohortTable
+    plan: Plan
+    ids: np.ndarray
+    in_population: np.ndarray
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # grouping name -> level or None
+    subgroups: dict[str, np.ndarray] = field(default_factory=dict)
+    times: dict[str, np.ndarray] = field(default_factory=dict)  # endpoint -> float (nan: not in)
+    events: dict[str, np.ndarray] = field(default_factory=dict)
+    in_endpoint: dict[str, np.ndarray] = field(default_factory=dict)
+    response: np.ndarray | None = None  # CR/PR/SD/PD/NE or None
+    in_response: np.ndarray | None = None
+    in_table1: np.ndarray | None = None
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
+
+    def where(self, i: int, column: str) -> str:
+        return f"{self.table.path}:{self.table.lines[i]} (patient {self.ids[i]}), column {column!r}"
+
+
+def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
+    try:
+        x = float(raw)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x):
+        raise InputError(f"{prep.where(i, column)}: {raw!r} is not a number; expected a finite number "
+                         "or an empty cell")
+    return x
+
+
+def numbers(prep: Prepared, column: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """The column as floats (NaN where empty) for the selected rows (default: all); errors name the cell."""
+    cells = prep.table.cells[column]
+    out = np.full(prep.table.n, np.nan)
+    idx = np.arange(prep.table.n) if rows is None else np.flatnonzero(rows)
+    for i in idx:
+        raw = cells[i]
+        if raw is not None:
+            out[i] = _number(prep, int(i), column, raw)
+    return out
+
+
+def categories(prep: Prepared, cats: Categories) -> tuple[np.ndarray, np.ndarray]:
+    """(level or None, reason) per row."""
+    cells = prep.table.cells[cats.column]
+    levels = np.empty(prep.table.n, dtype=object)
+    reasons = np.empty(prep.table.n, dtype=object)
+    cache: dict[Any, tuple[str | None, str]] = {}
+    for i, raw in enumerate(cells):
+        if raw not in cache:
+            cache[raw] = cats.assign(raw)
+        levels[i], reasons[i] = cache[raw]
+    return levels, reasons
+
+
+def _require_yes(prep: Prepared, columns: tuple[str, ...], keep: np.ndarray, analysis: str) -> None:
+    cohort_reasons = prep.table.cells.get("exclusions")
+    for col in columns:
+        cells = prep.table.cells[col]
+        for i in np.flatnonzero(keep):
+            v = cells[i]
+            if v != "yes":
+                why = f"{col} = {v if v is not None else 'empty'}"
+                if cohort_reasons is not None and cohort_reasons[i]:
+                    why += f" (cohort: {cohort_reasons[i]})"
+                prep.exclusions.append({"patient_id": prep.ids[i], "analysis": analysis, "reason": why})
+                keep[i] = False
+
+
+def prepare(table: CohortTable, plan: Plan) -> Prepared:
+    """Population, groups, endpoint times/events, responses; exclusions with reasons."""
+    check_columns(table, plan)
+    ids = table.cells[plan.id_column]
+    empty = np.flatnonzero([v is None for v in ids])
+    if len(empty):
+        raise InputError(f"{table.path}:{table.lines[empty[0]]}: no patient id in column {plan.id_column!r} "
+                         f"({len(empty)} row(s) without one)")
+    uniq, counts = np.unique(ids.astype(str), return_counts=True)
+    dup = uniq[counts > 1]
+    if len(dup):
+        raise InputError(f"{table.path}: patient id(s) {', '.join(map(str, dup[:MAX_LISTED]))} appear more than "
+                         f"once in column {plan.id_column!r}; the cohort has one row per patient")
+    n = table.n
+    prep = Prepared(table=table, plan=plan, ids=ids, in_population=np.ones(n, dtype=bool))
+    for cond in plan.population:
+        cells = table.cells[cond.column]
+        for i in range(n):
+            if prep.in_population[i] and not cond.holds(cells[i]):
+                prep.in_population[i] = False
+                v = cells[i] if cells[i] is not None else "empty"
+                prep.exclusions.append({"patient_id": ids[i], "analysis": "all",
+                                        "reason": f"not in the plan's population: {cond.label} ({cond.column} = {v})"})
+    pop = prep.in_population
+    for g in plan.groupings:
+        levels, reasons = categories(prep, g.categories)
+        prep.groups[g.name] = np.where(pop, levels, None)
+        for i in np.flatnonzero(pop & np.array([lv is None for lv in levels])):
+            prep.exclusions.append({"patient_id": ids[i], "analysis": f"grouping {g.name}", "reason": reasons[i]})
+    for s in plan.subgroups:
+        levels, _ = categories(prep, s.categories)
+        prep.subgroups[s.name] = np.where(pop, levels, None)
+
+    for ep in plan.endpoints:
+        keep = pop.copy()
+        _require_yes(prep, ep.require_yes, keep, ep.name)
+        t = numbers(prep, ep.time, keep)
+        e = numbers(prep, ep.event, keep)
+        for i in np.flatnonzero(keep):
+            if np.isnan(t[i]) or np.isnan(e[i]):
+                col = ep.time if np.isnan(t[i]) else ep.event
+                prep.exclusions.append({"patient_id": ids[i], "analysis": ep.name, "reason": f"{col} is empty"})
+                keep[i] = False
+            elif t[i] < 0:
+                raise InputError(f"{prep.where(int(i), ep.time)}: {t[i]:g} is negative; expected a time >= 0")
+            elif e[i] not in (0.0, 1.0):
+                raise InputError(f"{prep.where(int(i), ep.event)}: {table.cells[ep.event][i]!r}; expected 1 "
+                                 "(event) or 0 (censored)")
+        t[~keep], e[~keep] = np.nan, np.nan
+        prep.times[ep.name], prep.events[ep.name], prep.in_endpoint[ep.name] = t, e, keep
+
+    if plan.response is not None:
+        keep = pop.copy()
+        _require_yes(prep, plan.response.require_yes, keep, "response")
+        cells = table.cells[plan.response.column]
+        codes = np.empty(n, dtype=object)
+        for i in np.flatnonzero(keep):
+            raw = cells[i]
+            if raw is None:
+                prep.exclusions.append({"patient_id": ids[i], "analysis": "response",
+                                        "reason": f"{plan.response.column} is empty"})
+                keep[i] = False
+                continue
+            code = raw.strip().upper()
+            if code not in RESPONSES:
+                raise InputError(f"{prep.where(int(i), plan.response.column)}: {raw!r} is not a RECIST best "
+                                 f"response; expected one of {', '.join(RESPONSES)}")
+            codes[i] = code
+        prep.response, prep.in_response = codes, keep
+
+    keep = pop & np.array([g is not None for g in prep.groups[plan.groupings[0].name]])
+    _require_yes(prep, plan.table1_require_yes, keep, "table1")
+    prep.in_table1 = keep
+    return prep
+
+
+def exclusion_summary(exclusions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (analysis, reason) with the number of patients and the first few ids."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for x in exclusions:
+        by.setdefault((x["analysis"], x["reason"]), []).append(str(x["patient_id"]))
+    out = []
+    for (analysis, reason), pids in by.items():
+        listed = ", ".join(pids[:MAX_LISTED]) + (f", ... ({len(pids) - MAX_LISTED} more)" if len(pids) > MAX_LISTED else "")
+        out.append({"analysis": analysis, "reason": reason, "n": len(pids), "patients": listed})
+    return out

@@ -1,0 +1,112 @@
+"""The methods section, generated from the plan: every statistical choice in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .plan import Plan
+
+MEDIAN_CI = {
+    "log": "the 95% CI bounds are the times where the pointwise confidence band of S(t) on the log scale "
+           "(Greenwood variance) crosses 0.5, as R's survfit does by default (conf.type = \"log\")",
+    "log-log": "the 95% CI bounds are the times where the pointwise log(-log) confidence band of S(t) "
+               "(Greenwood variance) crosses 0.5 (R's conf.type = \"log-log\"; the band lifelines draws)",
+    "plain": "the 95% CI bounds are the times where the untransformed pointwise confidence band of S(t) "
+             "(Greenwood variance) crosses 0.5 (R's conf.type = \"plain\")",
+    "spss": "the 95% CI is median \u00b1 1.96\u00b7SE, as SPSS prints it, with the SE of the median from the "
+            "Greenwood SE of S at the median divided by a density estimate over the 45th\u201355th "
+            "percentiles (Collett 2003; Klein & Moeschberger 2003, practical note); the median is the "
+            "first event time with S(t) \u2264 0.5",
+}
+MEDIAN_RULE = {
+    "print": "the median is the first time S(t) falls to 0.5 or below (where S(t) stays exactly at 0.5, the "
+             "midpoint to the next drop), the rule of R's print.survfit and summary(fit)$table",
+    "quantile": "the median is the first time S(t) falls to 0.5 or below (where S(t) stays exactly at 0.5, the "
+                "midpoint to the next drop), the rule of R's quantile.survfit",
+}
+ADJUST = {"holm": "Holm's step-down method", "BH": "the Benjamini\u2013Hochberg false discovery rate method",
+          "bonferroni": "Bonferroni's method", "none": "no adjustment"}
+
+
+def _levels(levels: Any) -> str:
+    return ", ".join(str(x) for x in levels)
+
+
+def methods_text(plan: Plan) -> list[dict[str, str]]:
+    """[{"topic": ..., "text": ...}] in reading order."""
+    out: list[dict[str, str]] = []
+
+    def add(topic: str, text: str) -> None:
+        out.append({"topic": topic, "text": text})
+
+    if plan.population:
+        add("Population", "Patients were analysed when " + "; and ".join(
+            f"{c.label} (column {c.column}{', values split on ' + repr(c.split) if c.split else ''}: "
+            f"{_levels(c.values)})" for c in plan.population) + ". Others are listed under exclusions.")
+    else:
+        add("Population", "Every patient of the cohort table was analysed.")
+    for g in plan.groupings:
+        extra = g.categories.describe()
+        add(f"Grouping: {g.label}", f"Patients were compared by {g.label} (column {g.column}; groups "
+            f"{_levels(g.levels)}{'; ' + extra if extra else ''}). Patients with another or no value were left "
+            "out of these comparisons (listed under exclusions). A listed group without patients is reported "
+            "with n = 0 and left out of the tests.")
+    for s in plan.subgroups:
+        extra = s.categories.describe()
+        add(f"Subgroup: {s.label}", f"Each level of {s.label} (column {s.column}; {_levels(s.levels)}"
+            f"{'; ' + extra if extra else ''}) was analysed on its own with every grouping, and the levels "
+            "were compared with each other.")
+    unit = plan.km.time_unit
+    for e in plan.endpoints:
+        req = f"; patients with {', '.join(e.require_yes)} other than \"yes\" were left out" if e.require_yes else ""
+        add(f"Endpoint: {e.label}", f"Time in {unit} from column {e.time}, event (1) or censoring (0) from column "
+            f"{e.event}{req}. Dates were converted to months as days / 30.4375 by the cohort stage.")
+    level = f"{100 * plan.km.conf_level:g}%"
+    add("Kaplan\u2013Meier", f"Survival was estimated by the Kaplan\u2013Meier method with Greenwood's variance. "
+        f"Medians with {level} CIs: {MEDIAN_RULE[plan.km.median_rule]}; {MEDIAN_CI[plan.km.median_ci]}. "
+        "A median or bound that the curve never reaches is reported as NR (not reached)."
+        + (f" Survival at {_levels(f'{x:g}' for x in plan.km.landmarks)} {unit} is given with its pointwise "
+           f"{level} CI ({plan.km.median_ci if plan.km.median_ci != 'spss' else 'plain'} band)."
+           if plan.km.landmarks else ""))
+    add("Log-rank", "Groups were compared by the log-rank test (chi-square with k\u22121 degrees of freedom for "
+        "k groups with patients; R's survdiff with rho = 0)." + (
+            f" With three or more groups, each pair was also compared by a log-rank test on that pair's patients, "
+            f"and the pairwise p-values were adjusted by {ADJUST[plan.adjust]}." if plan.pairwise else ""))
+    if plan.follow_up:
+        add("Follow-up", f"Median follow-up was estimated by the reverse Kaplan\u2013Meier method on "
+            f"{plan.endpoint(plan.follow_up).label.lower()} (censoring treated as the event and vice versa), "
+            "with the same median and CI rules.")
+    if plan.response:
+        r = plan.response
+        den = ("all treated patients, including those not evaluable (NE)" if r.denominator == "all"
+               else "evaluable patients (NE left out)")
+        add("Response", f"Best overall response by RECIST 1.1 (column {r.column}). Objective response rate "
+            f"ORR = (CR+PR)/N and disease control rate DCR = (CR+PR+SD)/N, with N = {den}; 95% CIs by the exact "
+            "Clopper\u2013Pearson method. Groups were compared by the chi-square test without continuity correction "
+            "when every expected count was at least 5, otherwise by Fisher's exact test (exact also for r\u00d7c "
+            "tables, by full enumeration; no Monte Carlo)."
+            + (f" The whole CR/PR/SD/PD/NE distribution was compared the same way for: "
+               f"{_levels(r.distribution_test)}." if r.distribution_test else ""))
+    if plan.table1:
+        add("Table 1", f"Baseline characteristics by {plan.groupings[0].label}: n (%) of each group for categorical "
+            "variables (missing values in a row of their own, not tested), median (range) for continuous "
+            "variables. Categorical variables: chi-square without continuity correction when every expected "
+            "count is at least 5, otherwise Fisher's exact test (exact for r\u00d7c tables). Continuous variables: "
+            "Mann\u2013Whitney U test for two groups (exact when both groups have fewer than 50 values and no ties, "
+            "otherwise the normal approximation with continuity correction, as R's wilcox.test) and "
+            "Kruskal\u2013Wallis for more. A value outside a variable's listed levels is counted as \"other\".")
+    if plan.cox:
+        c = plan.cox
+        covs = "; ".join(
+            f"{cv.label} ({'continuous' if cv.type == 'continuous' else 'reference: ' + str(cv.reference)})"
+            for cv in c.covariates)
+        kinds = " and ".join(k for k, on in (("univariable", c.univariable), ("multivariable", c.multivariable)) if on)
+        add("Cox regression", f"{kinds.capitalize()} Cox proportional hazards models of "
+            f"{', '.join(plan.endpoint(e).label.lower() for e in c.endpoints)} with Efron's method for ties (R's "
+            f"coxph default), fitted with lifelines (convergence tolerance 1e-10). Hazard ratios with 95% Wald CIs "
+            f"and Wald p-values. Covariates: {covs}. Patients with a missing value in any covariate of a model "
+            "were left out of that model (N and events are given per model). A model that cannot be estimated "
+            "(a covariate with one level, no events, a diverging fit) is reported as not estimable with the "
+            "reason; warnings raised while fitting are shown next to the model.")
+    add("Software", "her2var (Python); statistics checked against R's survival and stats packages.")
+    return out

@@ -1,0 +1,466 @@
+"""Analysis plans: YAML files (``rules/plans/*.yaml``) checked strictly into frozen objects.
+
+A plan names every cohort column it uses, so a cohort from another source can be mapped onto it
+by editing the plan, never the code. Unknown keys, wrong types, unknown method names, duplicate
+names and references to undefined endpoints or groupings are errors naming the file and the key.
+See ``rules/plans/first-line-regimens.yaml`` for a commented example of every section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import RulesError, UsageError
+from ..rules import builtin_rules_dir, check, read_yaml
+from .categories import Categories, Condition
+
+PLAN_VERSION = 1
+MEDIAN_CI_METHODS = ("log", "log-log", "plain", "spss")
+MEDIAN_RULES = ("print", "quantile")
+ADJUST_METHODS = ("holm", "BH", "bonferroni", "none")
+DENOMINATORS = ("all", "evaluable")
+MULTIPLE = ("first", "exclude")
+VARIABLE_TYPES = ("categorical", "continuous", "presence")
+COVARIATE_TYPES = ("categorical", "continuous")
+IF_MISSING = ("error", "all_absent")
+
+_VALUES = ("map", ("list", str))
+CATEGORY_FIELDS = {"levels?": ("list", str), "values?": _VALUES, "split?": str, "multiple?": str}
+CATEGORY_FIELDS_KEYS = tuple(k.rstrip("?") for k in CATEGORY_FIELDS)
+
+PLAN_SPEC: dict[str, Any] = {
+    "version": int,
+    "name": str,
+    "title": str,
+    "description?": str,
+    "id_column": str,
+    "population?": ("list", {"column": str, "values": ("list", str), "split?": str, "label?": str}),
+    "groupings": ("list", {"name": str, "column": str, "label?": str, **CATEGORY_FIELDS}),
+    "endpoints": ("list", {"name": str, "label": str, "time": str, "event": str,
+                           "require_yes?": ("list", str)}),
+    "subgroups?": ("list", {"name": str, "column": str, "label?": str, **CATEGORY_FIELDS}),
+    "response?": {"column": str, "denominator": str, "require_yes?": ("list", str),
+                  "distribution_test?": ("list", str)},
+    "table1?": {"require_yes?": ("list", str),
+                "variables": ("list", {"column": str, "label?": str, "type": str, "if_missing?": str,
+                                       **CATEGORY_FIELDS})},
+    "cox?": {"endpoints": ("list", str), "univariable": bool, "multivariable": bool,
+             "covariates": ("list", {"name?": str, "column?": str, "grouping?": str, "label?": str,
+                                     "type": str, "reference?": str, **CATEGORY_FIELDS})},
+    "km": {"median_ci": str, "median_rule?": str, "conf_level?": float, "landmarks?": ("list", float),
+           "time_unit?": str},
+    "logrank": {"pairwise": bool, "adjust": str},
+    "follow_up?": {"endpoint": str},
+    "figures?": {"km?": bool, "forest?": bool, "response?": bool,
+                 "swimmer?": {"endpoint": str, "response?": str, "max_patients?": int},
+                 "her2_classes?": {"column": str, "split?": str, "codriver_prefix?": str}},
+}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    name: str
+    label: str
+    categories: Categories
+
+    @property
+    def column(self) -> str:
+        return self.categories.column
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return self.categories.levels
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    label: str
+    time: str
+    event: str
+    require_yes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    column: str
+    denominator: str
+    require_yes: tuple[str, ...] = ()
+    distribution_test: tuple[str, ...] = ()  # groupings whose CR/PR/SD/PD/NE table is tested
+
+
+@dataclass(frozen=True)
+class Variable:
+    column: str
+    label: str
+    type: str
+    categories: Categories
+    if_missing: str = "error"
+
+
+@dataclass(frozen=True)
+class Covariate:
+    name: str
+    label: str
+    type: str
+    column: str | None
+    grouping: str | None
+    reference: str | None
+    categories: Categories
+
+
+@dataclass(frozen=True)
+class CoxPlan:
+    endpoints: tuple[str, ...]
+    univariable: bool
+    multivariable: bool
+    covariates: tuple[Covariate, ...]
+
+
+@dataclass(frozen=True)
+class KMPlan:
+    median_ci: str
+    median_rule: str = "print"
+    conf_level: float = 0.95
+    landmarks: tuple[float, ...] = ()
+    time_unit: str = "months"
+
+
+@dataclass(frozen=True)
+class SwimmerPlan:
+    endpoint: str
+    response: str | None
+    max_patients: int = 150
+
+
+@dataclass(frozen=True)
+class Her2ClassesPlan:
+    column: str
+    split: str = ";"
+    codriver_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class FiguresPlan:
+    km: bool = True
+    forest: bool = True
+    response: bool = True
+    swimmer: SwimmerPlan | None = None
+    her2_classes: Her2ClassesPlan | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    title: str
+    description: str
+    id_column: str
+    population: tuple[Condition, ...]
+    groupings: tuple[Grouping, ...]
+    endpoints: tuple[Endpoint, ...]
+    subgroups: tuple[Grouping, ...]
+    response: ResponsePlan | None
+    table1_require_yes: tuple[str, ...]
+    table1: tuple[Variable, ...]
+    cox: CoxPlan | None
+    km: KMPlan
+    pairwise: bool
+    adjust: str
+    follow_up: str | None
+    figures: FiguresPlan
+    source: str
+    sha256: str
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def endpoint(self, name: str) -> Endpoint:
+        return next(e for e in self.endpoints if e.name == name)
+
+    def grouping(self, name: str) -> Grouping:
+        return next(g for g in self.groupings if g.name == name)
+
+    def columns(self) -> dict[str, str]:
+        """Every cohort column the plan needs -> where in the plan it is named."""
+        need: dict[str, str] = {self.id_column: "id_column"}
+
+        def add(col: str | None, where: str) -> None:
+            if col and col not in need:
+                need[col] = where
+        for i, c in enumerate(self.population):
+            add(c.column, f"population[{i}]")
+        for g in self.groupings:
+            add(g.column, f"groupings.{g.name}")
+        for e in self.endpoints:
+            add(e.time, f"endpoints.{e.name}.time")
+            add(e.event, f"endpoints.{e.name}.event")
+            for c in e.require_yes:
+                add(c, f"endpoints.{e.name}.require_yes")
+        for s in self.subgroups:
+            add(s.column, f"subgroups.{s.name}")
+        if self.response:
+            add(self.response.column, "response.column")
+            for c in self.response.require_yes:
+                add(c, "response.require_yes")
+        for c in self.table1_require_yes:
+            add(c, "table1.require_yes")
+        for v in self.table1:
+            if v.if_missing == "error":
+                add(v.column, f"table1.variables.{v.column}")
+        if self.cox:
+            for cv in self.cox.covariates:
+                add(cv.column, f"cox.covariates.{cv.name}")
+        if self.figures.swimmer and self.figures.swimmer.response:
+            add(self.figures.swimmer.response, "figures.swimmer.response")
+        if self.figures.her2_classes:
+            add(self.figures.her2_classes.column, "figures.her2_classes.column")
+        return need
+
+    def with_overrides(self, *, median_ci: str | None = None, adjust: str | None = None,
+                       denominator: str | None = None) -> Plan:
+        """The same plan with command-line choices applied (each checked as the YAML would be)."""
+        import dataclasses
+
+        plan = self
+        if median_ci is not None:
+            _one_of(median_ci, MEDIAN_CI_METHODS, "--median-ci")
+            _check_spss(median_ci, plan.km.conf_level, "--median-ci")
+            plan = dataclasses.replace(plan, km=dataclasses.replace(plan.km, median_ci=median_ci))
+        if adjust is not None:
+            _one_of(adjust, ADJUST_METHODS, "--adjust")
+            plan = dataclasses.replace(plan, adjust=adjust)
+        if denominator is not None:
+            _one_of(denominator, DENOMINATORS, "--denominator")
+            if plan.response is None:
+                raise UsageError(f"--denominator: plan {plan.name!r} has no response section")
+            plan = dataclasses.replace(plan, response=dataclasses.replace(plan.response, denominator=denominator))
+        return plan
+
+
+def _one_of(value: str, allowed: tuple[str, ...], where: str) -> None:
+    if value not in allowed:
+        raise RulesError(f"{where}: {value!r} is not supported; expected one of {list(allowed)}")
+
+
+def _check_spss(method: str, conf_level: float, where: str) -> None:
+    if method == "spss" and conf_level != 0.95:
+        raise RulesError(f"{where}: median_ci 'spss' prints 95% intervals only (z = 1.96); "
+                         f"km.conf_level is {conf_level}")
+
+
+def _unique(names: list[str], where: str) -> None:
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise RulesError(f"{where}: duplicate name {n!r}")
+        seen.add(n)
+
+
+def _categories(d: Mapping[str, Any], column: str, where: str, *, need_levels: bool) -> Categories:
+    levels = tuple(str(x) for x in d.get("levels", []))
+    if need_levels and not levels:
+        raise RulesError(f"{where}.levels: expected at least one level")
+    _unique(list(levels), f"{where}.levels")
+    values = {str(k): tuple(str(x) for x in v) for k, v in d.get("values", {}).items()}
+    extra = sorted(set(values) - set(levels))
+    if extra:
+        raise RulesError(f"{where}.values: {extra} are not among the levels {list(levels)}")
+    owner: dict[str, str] = {}
+    for lv in levels:
+        for raw in values.get(lv, (lv,)):
+            if raw in owner and owner[raw] != lv:
+                raise RulesError(f"{where}.values: {raw!r} is listed for both {owner[raw]!r} and {lv!r}")
+            owner[raw] = lv
+    multiple = d.get("multiple", "first")
+    _one_of(multiple, MULTIPLE, f"{where}.multiple")
+    split = d.get("split")
+    if split is not None and not split:
+        raise RulesError(f"{where}.split: expected a separator such as ';'")
+    return Categories(column=column, levels=levels, values=values, split=split, multiple=multiple)
+
+
+def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
+    """Check a parsed plan and build the frozen Plan; every error names ``source`` and the key."""
+    where = source
+    if tree is None:
+        raise RulesError(f"{source}: the plan is empty")
+    check(tree, PLAN_SPEC, where, partial=False)
+    if tree["version"] != PLAN_VERSION:
+        raise RulesError(f"{where}.version: {tree['version']}; this her2var reads plan version {PLAN_VERSION}")
+
+    groupings = []
+    for i, g in enumerate(tree["groupings"]):
+        w = f"{where}.groupings[{i}]"
+        groupings.append(Grouping(g["name"], g.get("label", g["column"]),
+                                  _categories(g, g["column"], w, need_levels=True)))
+    if not groupings:
+        raise RulesError(f"{where}.groupings: expected at least one grouping")
+    subgroups = []
+    for i, s in enumerate(tree.get("subgroups", [])):
+        w = f"{where}.subgroups[{i}]"
+        subgroups.append(Grouping(s["name"], s.get("label", s["column"]),
+                                  _categories(s, s["column"], w, need_levels=True)))
+    _unique([g.name for g in groupings] + [s.name for s in subgroups], f"{where}.groupings/subgroups")
+
+    endpoints = tuple(Endpoint(e["name"], e["label"], e["time"], e["event"], tuple(e.get("require_yes", [])))
+                      for e in tree["endpoints"])
+    if not endpoints:
+        raise RulesError(f"{where}.endpoints: expected at least one endpoint")
+    _unique([e.name for e in endpoints], f"{where}.endpoints")
+    ep_names = [e.name for e in endpoints]
+
+    population = tuple(Condition(c["column"], tuple(c["values"]), c.get("split"),
+                                 c.get("label", f"{c['column']} in {c['values']}"))
+                       for c in tree.get("population", []))
+
+    response = None
+    if "response" in tree:
+        r = tree["response"]
+        _one_of(r["denominator"], DENOMINATORS, f"{where}.response.denominator")
+        names = [g.name for g in groupings] + [s.name for s in subgroups]
+        for i, d in enumerate(r.get("distribution_test", [])):
+            if d not in names:
+                raise RulesError(f"{where}.response.distribution_test[{i}]: {d!r} is not a grouping or "
+                                 f"subgroup of this plan {names}")
+        response = ResponsePlan(r["column"], r["denominator"], tuple(r.get("require_yes", [])),
+                                tuple(r.get("distribution_test", [])))
+
+    table1 = []
+    t1 = tree.get("table1", {"variables": []})
+    for i, v in enumerate(t1["variables"]):
+        w = f"{where}.table1.variables[{i}]"
+        _one_of(v["type"], VARIABLE_TYPES, f"{w}.type")
+        if_missing = v.get("if_missing", "error")
+        _one_of(if_missing, IF_MISSING, f"{w}.if_missing")
+        if if_missing != "error" and v["type"] != "presence":
+            raise RulesError(f"{w}.if_missing: 'all_absent' is only for type 'presence'")
+        if v["type"] != "categorical" and any(k in v for k in CATEGORY_FIELDS_KEYS):
+            raise RulesError(f"{w}: levels/values/split/multiple are only for type 'categorical'")
+        table1.append(Variable(v["column"], v.get("label", v["column"]), v["type"],
+                               _categories(v, v["column"], w, need_levels=False), if_missing))
+    _unique([v.column for v in table1], f"{where}.table1.variables")
+
+    cox = None
+    if "cox" in tree:
+        c = tree["cox"]
+        for i, e in enumerate(c["endpoints"]):
+            if e not in ep_names:
+                raise RulesError(f"{where}.cox.endpoints[{i}]: {e!r} is not an endpoint of this plan {ep_names}")
+        covs = []
+        for i, cv in enumerate(c["covariates"]):
+            w = f"{where}.cox.covariates[{i}]"
+            if ("column" in cv) == ("grouping" in cv):
+                raise RulesError(f"{w}: give exactly one of 'column' or 'grouping'")
+            _one_of(cv["type"], COVARIATE_TYPES, f"{w}.type")
+            gname = cv.get("grouping")
+            if gname is not None and gname not in [g.name for g in groupings]:
+                raise RulesError(f"{w}.grouping: {gname!r} is not a grouping of this plan "
+                                 f"{[g.name for g in groupings]}")
+            if gname is not None and cv["type"] != "categorical":
+                raise RulesError(f"{w}.type: a grouping is categorical")
+            if cv["type"] == "continuous" and ("reference" in cv or any(k in cv for k in CATEGORY_FIELDS_KEYS)):
+                raise RulesError(f"{w}: reference/levels/values are only for categorical covariates")
+            if cv["type"] == "categorical" and "reference" not in cv:
+                raise RulesError(f"{w}: a categorical covariate needs its reference level ('reference')")
+            if gname is not None:
+                cats = next(g for g in groupings if g.name == gname).categories
+                if any(k in cv for k in CATEGORY_FIELDS_KEYS):
+                    raise RulesError(f"{w}: a grouping covariate takes its levels from the grouping")
+            else:
+                cats = _categories(cv, cv["column"], w, need_levels=False)
+            ref = cv.get("reference")
+            if ref is not None and cats.levels and ref not in cats.levels:
+                raise RulesError(f"{w}.reference: {ref!r} is not among the levels {list(cats.levels)}")
+            name = cv.get("name", gname or cv.get("column"))
+            covs.append(Covariate(name, cv.get("label", name), cv["type"], cv.get("column"), gname, ref, cats))
+        if not covs:
+            raise RulesError(f"{where}.cox.covariates: expected at least one covariate")
+        _unique([cv.name for cv in covs], f"{where}.cox.covariates (names)")
+        for cv in covs:
+            if "=" in cv.name:
+                raise RulesError(f"{where}.cox.covariates: name {cv.name!r} may not contain '='")
+        cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs))
+
+    k = tree["km"]
+    _one_of(k["median_ci"], MEDIAN_CI_METHODS, f"{where}.km.median_ci")
+    rule = k.get("median_rule", "print")
+    _one_of(rule, MEDIAN_RULES, f"{where}.km.median_rule")
+    level = float(k.get("conf_level", 0.95))
+    if not 0 < level < 1:
+        raise RulesError(f"{where}.km.conf_level: {level}; expected a number strictly between 0 and 1")
+    _check_spss(k["median_ci"], level, f"{where}.km.median_ci")
+    landmarks = tuple(float(x) for x in k.get("landmarks", []))
+    if any(x < 0 for x in landmarks):
+        raise RulesError(f"{where}.km.landmarks: times must be >= 0")
+    km = KMPlan(k["median_ci"], rule, level, landmarks, k.get("time_unit", "months"))
+
+    lr = tree["logrank"]
+    _one_of(lr["adjust"], ADJUST_METHODS, f"{where}.logrank.adjust")
+
+    follow_up = tree.get("follow_up", {}).get("endpoint")
+    if follow_up is not None and follow_up not in ep_names:
+        raise RulesError(f"{where}.follow_up.endpoint: {follow_up!r} is not an endpoint of this plan {ep_names}")
+
+    f = tree.get("figures", {})
+    swimmer = None
+    if "swimmer" in f:
+        s = f["swimmer"]
+        if s["endpoint"] not in ep_names:
+            raise RulesError(f"{where}.figures.swimmer.endpoint: {s['endpoint']!r} is not an endpoint {ep_names}")
+        if s.get("max_patients", 150) < 1:
+            raise RulesError(f"{where}.figures.swimmer.max_patients: expected at least 1")
+        swimmer = SwimmerPlan(s["endpoint"], s.get("response"), s.get("max_patients", 150))
+    her2 = None
+    if "her2_classes" in f:
+        h = f["her2_classes"]
+        her2 = Her2ClassesPlan(h["column"], h.get("split", ";"), h.get("codriver_prefix"))
+    figures = FiguresPlan(f.get("km", True), f.get("forest", True), f.get("response", True), swimmer, her2)
+
+    return Plan(
+        name=tree["name"], title=tree["title"], description=tree.get("description", ""),
+        id_column=tree["id_column"], population=population, groupings=tuple(groupings),
+        endpoints=endpoints, subgroups=tuple(subgroups), response=response,
+        table1_require_yes=tuple(t1.get("require_yes", [])), table1=tuple(table1), cox=cox, km=km,
+        pairwise=lr["pairwise"], adjust=lr["adjust"], follow_up=follow_up, figures=figures,
+        source=source, sha256=sha256, raw=tree)
+
+
+def plans_dir() -> Path:
+    """Folder of the built-in plans (``rules/plans`` in a checkout, ``her2var/_rules/plans`` installed)."""
+    return builtin_rules_dir() / "plans"
+
+
+def builtin_plans() -> dict[str, Path]:
+    """Built-in plan name -> file."""
+    folder = plans_dir()
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def load_plan(name_or_path: str | os.PathLike[str]) -> Plan:
+    """A built-in plan by name, or a plan file by path."""
+    text = os.fspath(name_or_path)
+    builtins = builtin_plans()
+    if os.path.isfile(text):
+        path = Path(text)
+    elif text in builtins:
+        path = builtins[text]
+    elif os.path.isdir(text):
+        raise UsageError(f"--plan {text}: is a folder; give a plan YAML file or a built-in plan name "
+                         f"({', '.join(builtins)})")
+    else:
+        raise UsageError(f"--plan {text}: no such file and no built-in plan of that name; built-in plans: "
+                         f"{', '.join(builtins) or 'none'} (see 'her2var plans')")
+    data = read_yaml(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return plan_from_tree(data, str(path), digest)
+
+
+def plan_checksum(plan: Plan) -> str:
+    """sha256 of the plan as checked (canonical JSON), independent of comments and layout."""
+    return hashlib.sha256(json.dumps(plan.raw, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,240 @@
+"""report.html: one self-contained file with every table, every figure, methods, exclusions, provenance.
+
+Jinja2 with autoescaping on, so every string from the cohort or the plan is escaped. Figures are
+embedded as base64 PNG. A strict Content-Security-Policy allows nothing but the embedded images
+and the one style block (by its hash): no scripts, no external resources, no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from typing import Any
+
+from .compute import ALL
+
+DASH = "\u2013"
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+
+TEST_NAMES = {"chi-square": "chi-square (no continuity correction)", "fisher": "Fisher's exact"}
+
+
+def test_name(test: str | None) -> str:
+    return "" if not test else TEST_NAMES.get(test, test)
+
+
+def fmt_num(x: float | None, digits: int = 1, none: str = "NR") -> str:
+    return none if x is None else f"{x:.{digits}f}"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None:
+        return "\u2013"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_ci(est: float | None, lo: float | None, hi: float | None, digits: int = 1, none: str = "NR") -> str:
+    return f"{fmt_num(est, digits, none)} ({fmt_num(lo, digits, none)}\u2013{fmt_num(hi, digits, none)})"
+
+
+def fmt_pct(rate: float | None, lo: float | None, hi: float | None) -> str:
+    if rate is None:
+        return "\u2013"
+    return f"{100 * rate:.1f}% ({100 * lo:.1f}\u2013{100 * hi:.1f})"
+
+
+def _subgroup_text(sub: str | None, labels: dict[str, str]) -> str:
+    if not sub:
+        return "all patients"
+    name, lv = sub.split("=", 1)
+    return f"{labels.get(name, name)}: {lv}"
+
+
+def _figure(fig: dict[str, Any], folder: str) -> dict[str, Any]:
+    with open(os.path.join(folder, fig["png"]), "rb") as fh:
+        data = base64.b64encode(fh.read()).decode("ascii")
+    return {**fig, "src": f"data:image/png;base64,{data}"}
+
+
+def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
+    plan = res["plan"]
+    glabels = {g["name"]: g["label"] for g in plan["groupings"]}
+    glabels.update({s["name"]: s["label"] for s in plan["subgroups"]})
+    glabels[ALL] = "All patients"
+    slabels = {s["name"]: s["label"] for s in plan["subgroups"]}
+    eplabels = {e["name"]: e["label"] for e in plan["endpoints"]}
+    figs = [_figure(f, folder) for f in res.get("figures", [])]
+
+    def figs_for(**match: Any) -> list[dict[str, Any]]:
+        return [f for f in figs if all(f.get(k) == v for k, v in match.items())]
+
+    # Table 1
+    n_row = next((r for r in res["table1_rows"] if r["variable"] == "N"), {"cells": {}})
+    levels = plan["groupings"][0]["levels"]
+    t1_cols = [*levels, ALL]
+    table1 = {
+        "header": [f"{'All' if c == ALL else c} (n = {n_row['cells'].get(c, '0')})" for c in t1_cols],
+        "rows": [{"label": r["label"] if not r["level"] else "", "level": r["level"],
+                  "cells": [r["cells"].get(c, "") for c in t1_cols],
+                  "p": fmt_p(r["p"]) if r["test"] else "", "test": test_name(r["test"])}
+                 for r in res["table1_rows"] if r["variable"] != "N"],
+        "notes": [f"{t['label']}: {t['note']}" for t in res["table1"] if t.get("note")],
+    }
+
+    # Response, per (grouping, subgroup)
+    response_blocks = []
+    seen = []
+    for r in res["response"]:
+        key = (r["group_by"], r["subgroup"])
+        if key not in seen:
+            seen.append(key)
+    for group_by, sub in seen:
+        rows = [r for r in res["response"] if r["group_by"] == group_by and r["subgroup"] == sub]
+        tests = [t for t in res["response_tests"] if t["group_by"] == group_by and t["subgroup"] == sub]
+        response_blocks.append({
+            "title": f"{glabels.get(group_by, group_by)} ({_subgroup_text(sub, slabels)})",
+            "rows": [{"group": "All" if r["group"] == ALL else r["group"], "n": r["n"], "n_treated": r["n_treated"],
+                      "counts": [r[k] for k in ("CR", "PR", "SD", "PD", "NE")],
+                      "orr": fmt_pct(r["orr"], r["orr_ci_low"], r["orr_ci_high"]),
+                      "dcr": fmt_pct(r["dcr"], r["dcr_ci_low"], r["dcr_ci_high"]), "note": r["note"]}
+                     for r in rows],
+            "tests": [{"measure": t["measure"], "test": test_name(t["test"]) or "no test", "p": fmt_p(t["p"]),
+                       "note": t["note"]} for t in tests],
+            "figures": figs_for(kind="response", group_by=group_by) if sub is None else [],
+        })
+
+    # Survival, per endpoint, per (grouping, subgroup)
+    survival = []
+    for ep in plan["endpoints"]:
+        blocks = []
+        keys = []
+        for r in res["km"]:
+            if r["endpoint"] == ep["name"] and (r["group_by"], r["subgroup"]) not in keys:
+                keys.append((r["group_by"], r["subgroup"]))
+        for group_by, sub in keys:
+            rows = [r for r in res["km"] if r["endpoint"] == ep["name"] and r["group_by"] == group_by
+                    and r["subgroup"] == sub]
+            lms = [m for m in res["landmarks"] if m["endpoint"] == ep["name"] and m["group_by"] == group_by
+                   and m["subgroup"] == sub]
+            times = sorted({m["time"] for m in lms})
+            lr = next((x for x in res["logrank"] if x["endpoint"] == ep["name"] and x["group_by"] == group_by
+                       and x["subgroup"] == sub), None)
+            pw = [x for x in res["logrank_pairwise"] if x["endpoint"] == ep["name"] and x["group_by"] == group_by
+                  and x["subgroup"] == sub]
+            blocks.append({
+                "title": f"by {glabels.get(group_by, group_by)} ({_subgroup_text(sub, slabels)})"
+                if group_by != ALL else "all patients",
+                "landmark_header": [f"{t:g} {plan['time_unit']}" for t in times],
+                "rows": [{"group": "All" if r["group"] == ALL else r["group"], "n": r["n"], "events": r["events"],
+                          "median": fmt_ci(r["median"], r["ci_low"], r["ci_high"]) if r["n"] else "\u2013",
+                          "landmarks": [_landmark(lms, r["group"], t) for t in times], "note": r["note"]}
+                         for r in rows],
+                "logrank": None if lr is None else {
+                    "chisq": fmt_num(lr["chisq"], 2, "\u2013"), "df": lr["df"] if lr["df"] is not None else "\u2013",
+                    "p": fmt_p(lr["p"]), "note": lr["note"]},
+                "pairwise": [{"pair": f"{x['group1']} vs {x['group2']}", "p": fmt_p(x["p"]),
+                              "p_adj": fmt_p(x["p_adjusted"]), "adjust": x["adjust"]} for x in pw],
+                "figures": figs_for(kind="km", endpoint=ep["name"], group_by=group_by, subgroup=sub),
+            })
+        follow = [{"group": ("All" if f["group"] == ALL else f"{glabels.get(f['group_by'], f['group_by'])}: {f['group']}"),
+                   "n": f["n"], "median": fmt_ci(f["median"], f["ci_low"], f["ci_high"]) if f["n"] else "\u2013",
+                   "note": f["note"]} for f in res["follow_up"] if f["endpoint"] == ep["name"]]
+        survival.append({"name": ep["name"], "label": ep["label"], "blocks": blocks, "follow_up": follow})
+
+    # Cox, per endpoint: univariable and multivariable side by side, as papers print them, with
+    # each model's N, events, reason (when not estimable) and warnings right under the table.
+    cox = []
+    for ep_name in dict.fromkeys(m["endpoint"] for m in res["cox_models"]):
+        models = [m for m in res["cox_models"] if m["endpoint"] == ep_name]
+        terms = [t for t in res["cox"] if t["endpoint"] == ep_name]
+        multi = next((m for m in models if m["model"] == "multivariable"), None)
+        multi_terms = {t["term"]: t for t in terms if t["model"] == "multivariable"}
+        rows: list[dict[str, Any]] = []
+        for m in (x for x in models if x["model"] == "univariable"):
+            for t in (x for x in terms if x["model_id"] == m["model_id"]):
+                rows.append({"term": t["term"], "uni": _hr(t), "uni_p": fmt_p(t["p"]), "uni_n": f"{m['n']} / {m['events']}",
+                             "multi": None, "multi_p": "", "note": t["note"]})
+        if multi is not None:
+            by_term = {r["term"]: r for r in rows}
+            for name, t in multi_terms.items():
+                row = by_term.get(name)
+                if row is None:
+                    row = {"term": name, "uni": "", "uni_p": "", "uni_n": "", "note": ""}
+                    rows.append(row)
+                row.update(multi=_hr(t), multi_p=fmt_p(t["p"]))
+                if t["note"] and t["note"] not in row["note"]:
+                    row["note"] = "; ".join(x for x in (row["note"], f"multivariable: {t['note']}") if x)
+        notes = []
+        for m in models:
+            for w in m["warnings"]:
+                notes.append(f"{m['model_id']}: warning while fitting: {w}")
+            if m["n_dropped"]:
+                notes.append(f"{m['model_id']}: {m['n_dropped']} patient(s) left out for a missing value")
+        refs = {}
+        for m in models:
+            refs.update(m["references"])
+        cox.append({
+            "label": eplabels.get(ep_name, ep_name), "rows": rows, "has_uni": any(m["model"] == "univariable" for m in models),
+            "multi": None if multi is None else {"n": multi["n"], "events": multi["events"], "status": multi["status"],
+                                                 "reason": multi["reason"]},
+            "references": ", ".join(f"{k}: {v}" for k, v in refs.items()), "notes": notes,
+            "figures": figs_for(kind="forest", endpoint=ep_name)})
+
+    warnings = []
+    for m in res["cox_models"]:
+        if m["status"] != "ok":
+            warnings.append(f"Cox {m['model_id']} ({eplabels.get(m['endpoint'], m['endpoint'])}): not estimable: "
+                            f"{m['reason']}")
+        for w in m["warnings"]:
+            warnings.append(f"Cox {m['model_id']} ({eplabels.get(m['endpoint'], m['endpoint'])}): {w}")
+    empty = sorted({(r["group_by"], r["group"]) for r in res["km"] if r["n"] == 0 and r["subgroup"] is None})
+    for gb, g in empty:
+        warnings.append(f"{glabels.get(gb, gb)}: group {g} has no patients (reported with n = 0, not tested)")
+
+    prov = res["provenance"]
+    return {
+        "title": plan["title"], "plan": plan, "cohort": res["cohort"], "table1": table1,
+        "response": response_blocks, "survival": survival, "cox": cox, "warnings": warnings,
+        "other_figures": [f for f in figs if f["kind"] in ("swimmer", "her2_classes")],
+        "methods": res["methods"], "exclusions": res["exclusion_summary"],
+        "provenance": prov, "versions": sorted(prov["versions"].items()),
+        "checksums": sorted(prov["rules_sha256"].items()), "n_figures": len(figs),
+    }
+
+
+def _hr(t: dict[str, Any]) -> str:
+    if t["hr"] is None:
+        return "not estimable"
+    return fmt_ci(t["hr"], t["ci_low"], t["ci_high"], 2, DASH)
+
+
+def _landmark(lms: list[dict[str, Any]], group: str, t: float) -> str:
+    m = next((x for x in lms if x["group"] == group and x["time"] == t), None)
+    if m is None:
+        return DASH
+    if m["surv"] is None:
+        return f"{DASH} (beyond follow-up)"
+    lo = None if m["ci_low"] is None else 100 * m["ci_low"]
+    hi = None if m["ci_high"] is None else 100 * m["ci_high"]
+    return f"{100 * m['surv']:.1f}% ({fmt_num(lo, 1, DASH)}{DASH}{fmt_num(hi, 1, DASH)})"
+
+
+def _css() -> str:
+    with open(os.path.join(TEMPLATES, "report.css"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def render(results: dict[str, Any], figures_folder: str) -> str:
+    """The report as one HTML string."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    css = _css()
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    csp = (f"default-src 'none'; img-src data:; style-src 'sha256-{digest}'; script-src 'none'; "
+           "object-src 'none'; base-uri 'none'; form-action 'none'")
+    view = _view(results, figures_folder)
+    return env.get_template("report.html.j2").render(v=view, css=css, csp=csp)

@@ -1,0 +1,251 @@
+"""``analyze()``: cohort + plan -> results.json, tables (TSV, XLSX), figures (PNG, SVG), report.html.
+
+Everything is written into a temporary folder beside OUTDIR, which replaces OUTDIR only when all
+of it is written: a failure leaves no half-written analysis (and an earlier one untouched).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+from .compute import ALL, Computed, compute
+from .data import Prepared, exclusion_summary, prepare, read_cohort
+from .methods import methods_text
+from .plan import Plan, load_plan, plan_checksum
+
+log = logging.getLogger(__name__)
+
+MARKER = "results.json"
+
+
+@dataclass
+class AnalysisResult:
+    """What ``analyze`` wrote and how long each part took (seconds)."""
+
+    outdir: str
+    results: dict[str, Any]
+    files: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.results["cohort"]["patients"])
+
+
+def check_outdir(outdir: str) -> None:
+    """OUTDIR must be new, empty, or an earlier analysis (which is then replaced)."""
+    if os.path.exists(outdir):
+        if not os.path.isdir(outdir):
+            raise UsageError(f"-o {outdir}: exists and is not a folder")
+        if os.listdir(outdir) and not os.path.exists(os.path.join(outdir, MARKER)):
+            raise UsageError(f"-o {outdir}: exists, is not empty and holds no earlier analysis ({MARKER}); "
+                             "give a new or empty folder")
+
+
+def _swap_in(tmp: str, outdir: str) -> None:
+    old = None
+    if os.path.exists(outdir):
+        old = tempfile.mkdtemp(prefix=".old-", suffix="-" + os.path.basename(os.path.abspath(outdir)),
+                               dir=os.path.dirname(os.path.abspath(outdir)))
+        os.rmdir(old)
+        os.replace(outdir, old)
+    try:
+        os.replace(tmp, outdir)
+    except OSError:
+        if old:
+            os.replace(old, outdir)
+        raise
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _now() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else \
+        dt.datetime.now(dt.timezone.utc)
+    return when.replace(microsecond=0).isoformat()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import __version__
+
+    out = {"her2var": __version__, "python": platform.python_version()}
+    for pkg in ("numpy", "scipy", "pandas", "lifelines", "matplotlib", "jinja2", "openpyxl", "pyyaml"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _rules_checksums(plan: Plan) -> dict[str, str]:
+    from ..rules import builtin_rules_dir
+
+    out = {f"plan {os.path.basename(plan.source)}": plan.sha256}
+    base = builtin_rules_dir()
+    for name in ("clinical.yaml", "regimens.yaml"):
+        p = base / name
+        if p.is_file():
+            out[f"built-in {name}"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def provenance(plan: Plan, prep: Prepared, argv: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "date": _now(),
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "plan": {"name": plan.name, "source": plan.source, "sha256": plan.sha256,
+                 "canonical_sha256": plan_checksum(plan)},
+        "rules_sha256": _rules_checksums(plan),
+        "input": {"path": prep.table.path, "sha256": prep.table.sha256, "rows": prep.table.n},
+        "command": argv if argv is not None else [os.path.basename(sys.argv[0]), *sys.argv[1:]],
+    }
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, non-finite floats to None (never NaN in the output)."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if np.isfinite(x) else None
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def _plan_summary(plan: Plan) -> dict[str, Any]:
+    return {
+        "name": plan.name, "title": plan.title, "source": plan.source,
+        "groupings": [{"name": g.name, "label": g.label, "column": g.column, "levels": list(g.levels)}
+                      for g in plan.groupings],
+        "subgroups": [{"name": s.name, "label": s.label, "column": s.column, "levels": list(s.levels)}
+                      for s in plan.subgroups],
+        "endpoints": [{"name": e.name, "label": e.label, "time": e.time, "event": e.event} for e in plan.endpoints],
+        "median_ci": plan.km.median_ci, "median_rule": plan.km.median_rule, "conf_level": plan.km.conf_level,
+        "landmarks": list(plan.km.landmarks), "time_unit": plan.km.time_unit,
+        "pairwise": plan.pairwise, "adjust": plan.adjust,
+        "response_denominator": plan.response.denominator if plan.response else None,
+        "settings": plan.raw,
+    }
+
+
+def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | None = None) -> dict[str, Any]:
+    """results.json's content (without the figure list, added when the figures are drawn)."""
+    primary = plan.groupings[0].name
+    groups = prep.groups[primary]
+    res: dict[str, Any] = {
+        "format": "her2var-analysis", "format_version": 1,
+        "plan": _plan_summary(plan),
+        "cohort": {"path": prep.table.path, "sha256": prep.table.sha256, "patients": prep.table.n,
+                   "in_population": int(prep.in_population.sum()),
+                   "grouped": {g.name: int(sum(x is not None for x in prep.groups[g.name])) for g in plan.groupings},
+                   "endpoints": {e.name: int(prep.in_endpoint[e.name].sum()) for e in plan.endpoints},
+                   "response": int(prep.in_response.sum()) if prep.in_response is not None else None,
+                   "table1": int(prep.in_table1.sum()),
+                   "group_sizes": {lv: int((groups == lv).sum()) for lv in plan.groupings[0].levels}},
+        "methods": methods_text(plan),
+        **{k: v for k, v in comp.records.items() if k != "table1_rows"},
+        "table1_rows": comp.records["table1_rows"],
+        "exclusions": prep.exclusions,
+        "exclusion_summary": exclusion_summary(prep.exclusions),
+        "provenance": provenance(plan, prep, argv),
+    }
+    return res
+
+
+def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = True, jobs: int = 1,
+            argv: list[str] | None = None) -> AnalysisResult:
+    """Run the plan on the cohort and write everything into ``outdir`` (all or nothing).
+
+    ``jobs`` > 1 draws the figures in that many worker processes.
+    """
+    from . import report as report_mod
+    from .draw import draw_figures
+    from .tables import build_tables, write_tsv, write_xlsx
+
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    if not isinstance(plan, Plan):
+        plan = load_plan(plan)
+    check_outdir(outdir)
+    table = read_cohort(cohort_path)
+    prep = prepare(table, plan)
+    if not prep.in_population.any():
+        raise InputError(f"{cohort_path}: no patient is in the plan's population "
+                         f"({'; '.join(c.label for c in plan.population)}); nothing to analyse")
+    timings["read"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    comp = compute(plan, prep)
+    timings["statistics"] = time.perf_counter() - t1
+    results = build_results(plan, prep, comp, argv)
+
+    parent = os.path.dirname(os.path.abspath(outdir))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=".tmp-", suffix="-" + os.path.basename(os.path.abspath(outdir)), dir=parent)
+    except OSError as exc:
+        raise InputError(f"{outdir}: cannot write here ({exc.strerror or exc})") from exc
+    files: list[str] = []
+    try:
+        t2 = time.perf_counter()
+        fig_dir = os.path.join(tmp, "figures")
+        os.makedirs(fig_dir)
+        results["figures"] = draw_figures(plan, prep, comp, fig_dir, jobs=jobs) if figures else []
+        timings["figures"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        tab_dir = os.path.join(tmp, "tables")
+        os.makedirs(tab_dir)
+        tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels))
+        files += [os.path.join("tables", write_tsv(tab_dir, t)) for t in tables]
+        write_xlsx(os.path.join(tmp, "tables.xlsx"), tables)
+        files.append("tables.xlsx")
+        results = _clean(results)
+        with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=1, allow_nan=False, ensure_ascii=False)
+            fh.write("\n")
+        files.append(MARKER)
+        html = report_mod.render(results, fig_dir)
+        with open(os.path.join(tmp, "report.html"), "w", encoding="utf-8") as fh:
+            fh.write(html)
+        files.append("report.html")
+        files += [os.path.join("figures", f[k]) for f in results["figures"] for k in ("png", "svg")]
+        timings["outputs"] = time.perf_counter() - t3
+        _swap_in(tmp, outdir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"{outdir}: writing the analysis failed ({exc.strerror or exc}); nothing was written") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    timings["total"] = time.perf_counter() - t0
+    log.info("analysis of %d patients written to %s in %.1f s", table.n, outdir, timings["total"])
+    return AnalysisResult(outdir=outdir, results=results, files=sorted(files), timings=timings)
+
+
+__all__ = ["ALL", "AnalysisResult", "analyze", "build_results", "check_outdir"]

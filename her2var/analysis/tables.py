@@ -1,0 +1,133 @@
+"""The analysis tables: one TSV per table and one XLSX workbook with a sheet per table.
+
+Missing values ("not reached", "no test") are empty cells; the ``*_text`` columns say NR. A text
+cell that a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .compute import ALL
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # file stem and sheet name
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def safe_text(text: str) -> str:
+    """Neutralise a spreadsheet formula; keep numbers as they are."""
+    if text and text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (list, tuple)):
+        return ";".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return safe_text(text)
+
+
+def _records(name: str, title: str, records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Table:
+    return Table(name, title, list(columns), [[r.get(c) for c in columns] for r in records])
+
+
+KM_COLUMNS = ["endpoint", "group_by", "subgroup", "group", "n", "events", "median", "ci_low", "ci_high",
+              "median_text", "ci_method", "median_rule", "conf_level", "se", "note"]
+LANDMARK_COLUMNS = ["endpoint", "group_by", "subgroup", "group", "time", "surv", "ci_low", "ci_high", "n_risk",
+                    "ci_method", "note"]
+LOGRANK_COLUMNS = ["endpoint", "group_by", "subgroup", "test", "groups", "n", "chisq", "df", "p", "note"]
+PAIRWISE_COLUMNS = ["endpoint", "group_by", "subgroup", "group1", "group2", "chisq", "p", "p_adjusted", "adjust"]
+FOLLOW_COLUMNS = ["endpoint", "group_by", "group", "n", "median", "ci_low", "ci_high", "method", "ci_method", "note"]
+RESPONSE_COLUMNS = ["group_by", "subgroup", "group", "n_treated", "n", "CR", "PR", "SD", "PD", "NE", "orr_x", "orr",
+                    "orr_ci_low", "orr_ci_high", "dcr_x", "dcr", "dcr_ci_low", "dcr_ci_high", "denominator",
+                    "ci_method", "note"]
+RESPONSE_TEST_COLUMNS = ["group_by", "subgroup", "measure", "groups", "denominator", "test", "statistic", "df", "p",
+                         "expected_min", "note"]
+TABLE1_TEST_COLUMNS = ["variable", "label", "type", "test", "statistic", "df", "p", "n_missing", "note"]
+COX_COLUMNS = ["endpoint", "model", "model_id", "term", "hr", "ci_low", "ci_high", "p", "coef", "se", "n", "events",
+               "n_dropped", "status", "ties", "ci_method", "references", "warnings", "note"]
+EXCLUSION_COLUMNS = ["patient_id", "analysis", "reason"]
+
+
+def table1_table(records: dict[str, list[dict[str, Any]]], levels: Sequence[str], sizes: dict[str, str]) -> Table:
+    """Table 1 as printed: one row per variable level, a column per group and All, then p and test."""
+    cols = [*levels, ALL]
+    header = ["variable", "level", *[f"{c} (n = {sizes.get(c, '')})" for c in cols], "p", "test"]
+    rows = []
+    for r in records["table1_rows"]:
+        if r["variable"] == "N":
+            continue
+        rows.append([r["label"], r["level"], *[r["cells"].get(c, "") for c in cols], r["p"], r["test"]])
+    return Table("table1", "Table 1: baseline characteristics", header, rows)
+
+
+def build_tables(records: dict[str, list[dict[str, Any]]], exclusions: list[dict[str, Any]],
+                 levels: Sequence[str]) -> list[Table]:
+    n_row = next((r for r in records["table1_rows"] if r["variable"] == "N"), {"cells": {}})
+    return [
+        table1_table(records, levels, n_row["cells"]),
+        _records("table1_tests", "Table 1 tests", records["table1"], TABLE1_TEST_COLUMNS),
+        _records("response", "Best response, ORR and DCR", records["response"], RESPONSE_COLUMNS),
+        _records("response_tests", "Response comparisons", records["response_tests"], RESPONSE_TEST_COLUMNS),
+        _records("km", "Kaplan-Meier medians", records["km"], KM_COLUMNS),
+        _records("landmarks", "Survival at landmark times", records["landmarks"], LANDMARK_COLUMNS),
+        _records("logrank", "Log-rank tests", records["logrank"], LOGRANK_COLUMNS),
+        _records("logrank_pairwise", "Pairwise log-rank tests", records["logrank_pairwise"], PAIRWISE_COLUMNS),
+        _records("follow_up", "Median follow-up (reverse Kaplan-Meier)", records["follow_up"], FOLLOW_COLUMNS),
+        _records("cox", "Cox proportional hazards models", records["cox"], COX_COLUMNS),
+        _records("exclusions", "Patients left out of an analysis", exclusions, EXCLUSION_COLUMNS),
+    ]
+
+
+def write_tsv(folder: str, table: Table) -> str:
+    name = f"{table.name}.tsv"
+    with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as fh:
+        fh.write("\t".join(table.columns) + "\n")
+        for row in table.rows:
+            fh.write("\t".join(cell_text(v) for v in row) + "\n")
+    return name
+
+
+def write_xlsx(path: str, tables: Sequence[Table]) -> None:
+    """One sheet per table; numbers stay numbers, texts never become formulas."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for t in tables:
+        ws = wb.create_sheet(t.name[:31])
+        header = []
+        for c in t.columns:
+            cell = WriteOnlyCell(ws, value=safe_text(str(c)))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in t.rows:
+            ws.append([v if isinstance(v, (int, float)) and not isinstance(v, bool) else
+                       (cell_text(v) or None) for v in row])
+    wb.save(path)

@@ -1,0 +1,282 @@
+"""`her2var analyze` / `her2var plans` on bad input: a clear message and exit code, or a labelled
+result; never a traceback, a silent NaN or a half-written folder.
+
+Each case runs three ways: click's CliRunner on the command, the command as a process of its own
+(`python -c "from her2var.analysis.command import analyze; analyze()"`), and the real command
+line (`python -m her2var.cli analyze`) once the lead has wired it (skipped until then).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
+PLANS = ROOT / "rules" / "plans"
+
+
+def _cli_has_analyze() -> bool:
+    from her2var.cli import cli
+
+    return "analyze" in cli.commands
+
+
+WAYS = ["clirunner", "process", pytest.param("cli", marks=pytest.mark.skipif(
+    not _cli_has_analyze(), reason="her2var.cli does not have 'analyze' yet (the lead adds cli.add_command)"))]
+
+
+def run(way: str, *args: str, command: str = "analyze") -> tuple[int, str, str]:
+    if way == "clirunner":
+        from her2var.analysis import command as cmd
+
+        res = CliRunner().invoke(getattr(cmd, command), list(args))
+        if res.exception is not None and not isinstance(res.exception, SystemExit):
+            raise res.exception
+        return res.exit_code, res.stdout, res.stderr
+    if way == "process":
+        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        proc = subprocess.run([sys.executable, "-c", f"from her2var.analysis.command import {command}; {command}()",
+                               *args], capture_output=True, text=True, env=env, timeout=300)
+        return proc.returncode, proc.stdout, proc.stderr
+    proc = run_cli(command, *args)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def read_rows(path: Path = COHORT) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_rows(path: Path, columns: list[str], rows: list[dict]) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\t".join(columns) + "\n")
+        for r in rows:
+            fh.write("\t".join(r.get(c, "") for c in columns) + "\n")
+    return path
+
+
+def plan_with(tmp_path: Path, old: str, new: str, base: str = "first-line-regimens") -> Path:
+    text = (PLANS / f"{base}.yaml").read_text()
+    assert old in text, old
+    p = tmp_path / "plan.yaml"
+    p.write_text(text.replace(old, new))
+    return p
+
+
+def no_traceback(err: str) -> None:
+    assert "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_plan_naming_a_missing_column_lists_the_columns(tmp_path: Path, way: str) -> None:
+    plan = plan_with(tmp_path, "column: mets_brain\n    levels", "column: brain_metastases\n    levels")
+    out = tmp_path / "out"
+    code, _, err = run(way, str(COHORT), "--plan", str(plan), "-o", str(out))
+    assert code == 1
+    no_traceback(err)
+    assert "names column(s) the cohort lacks: 'brain_metastases' (plan: subgroups.brain_mets)" in err
+    assert "The cohort's columns are: patient_id, sex, age" in err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_unknown_plan_is_a_usage_error(tmp_path: Path, way: str) -> None:
+    code, _, err = run(way, str(COHORT), "--plan", "first-line", "-o", str(tmp_path / "o"))
+    assert code == 2
+    no_traceback(err)
+    assert "no built-in plan of that name; built-in plans: alteration-groups, first-line-regimens" in err
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_missing_cohort_file(tmp_path: Path, way: str) -> None:
+    code, _, err = run(way, str(tmp_path / "nope.tsv"), "--plan", "first-line-regimens", "-o", str(tmp_path / "o"))
+    assert code == 1
+    no_traceback(err)
+    assert "nope.tsv: no such file" in err
+
+
+@pytest.mark.parametrize("way", ["clirunner", "process"])
+def test_non_numeric_time_names_line_patient_and_column(tmp_path: Path, way: str) -> None:
+    cols, rows = read_rows()
+    rows[4]["pfs_months"] = "about 3"
+    rows[4]["her2_classes"] = "exon20_insertion"
+    rows[4]["in_pfs"] = "yes"
+    cohort = write_rows(tmp_path / "c.tsv", cols, rows)
+    code, _, err = run(way, str(cohort), "--plan", "first-line-regimens", "-o", str(tmp_path / "o"))
+    assert code == 1
+    no_traceback(err)
+    assert f"c.tsv:6 (patient {rows[4]['patient_id']}), column 'pfs_months': 'about 3' is not a number" in err
+
+
+@pytest.mark.parametrize("way", ["clirunner", "process"])
+def test_bad_event_code_and_response_code(tmp_path: Path, way: str) -> None:
+    cols, rows = read_rows()
+    for r in rows:
+        r["her2_classes"] = "exon20_insertion"
+    bad_event = [dict(r) for r in rows]
+    bad_event[0].update(pfs_event="2", in_pfs="yes", pfs_months="3.0")
+    code, _, err = run(way, str(write_rows(tmp_path / "e.tsv", cols, bad_event)), "--plan", "first-line-regimens",
+                       "-o", str(tmp_path / "o"))
+    assert code == 1 and "column 'pfs_event': '2'; expected 1 (event) or 0 (censored)" in err
+    bad_resp = [dict(r) for r in rows]
+    bad_resp[0].update(best_response="responded", in_response="yes")
+    code, _, err = run(way, str(write_rows(tmp_path / "r.tsv", cols, bad_resp)), "--plan", "first-line-regimens",
+                       "-o", str(tmp_path / "o"))
+    assert code == 1 and "'responded' is not a RECIST best response; expected one of CR, PR, SD, PD, NE" in err
+    no_traceback(err)
+
+
+@pytest.mark.parametrize("way", ["clirunner", "process"])
+def test_output_folder_that_is_not_an_analysis_is_left_alone(tmp_path: Path, way: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    code, _, err = run(way, str(COHORT), "--plan", "first-line-regimens", "-o", str(out), "--no-figures")
+    assert code == 2
+    no_traceback(err)
+    assert "exists, is not empty and holds no earlier analysis" in err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("way", ["clirunner", "process"])
+def test_malformed_plan_yaml_names_file_and_line(tmp_path: Path, way: str) -> None:
+    plan = tmp_path / "p.yaml"
+    plan.write_text("version: 1\nname: [unclosed\n")
+    code, _, err = run(way, str(COHORT), "--plan", str(plan), "-o", str(tmp_path / "o"))
+    assert code == 1
+    no_traceback(err)
+    assert "p.yaml:" in err and "not valid YAML" in err
+
+
+def test_nobody_in_the_population(tmp_path: Path) -> None:
+    cols, rows = read_rows()
+    for r in rows:
+        r["her2_classes"] = ""
+    code, _, err = run("clirunner", str(write_rows(tmp_path / "c.tsv", cols, rows)), "--plan", "first-line-regimens",
+                       "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert "no patient is in the plan's population (HER2-mutant" in err
+
+
+def test_duplicate_patient_id(tmp_path: Path) -> None:
+    cols, rows = read_rows()
+    rows[1]["patient_id"] = rows[0]["patient_id"]
+    code, _, err = run("clirunner", str(write_rows(tmp_path / "c.tsv", cols, rows)), "--plan", "first-line-regimens",
+                       "-o", str(tmp_path / "o"))
+    assert code == 1 and f"patient id(s) {rows[0]['patient_id']} appear more than once" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Labelled results: the analysis runs, and says what could not be computed
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory) -> tuple[dict, str]:
+    """One run over the nasty cases: an empty group, an all-censored group, a one-level covariate,
+    a covariate level without events (an infinite coefficient)."""
+    tmp = tmp_path_factory.mktemp("labelled")
+    text = (PLANS / "first-line-regimens.yaml").read_text()
+    text = text.replace("levels: [C, I, TKI, C+I, C+A, C+I+A]", "levels: [C, I, TKI, C+I, C+A, C+I+A, I+A]")
+    text = text.replace("    - {grouping: regimen_group, label: Combination vs single, type: categorical, reference: single}",
+                        "    - {grouping: regimen_group, label: Combination vs single, type: categorical, reference: single}\n"
+                        "    - {column: histology, label: Histology, type: categorical, reference: adenocarcinoma}")
+    text = text.replace("cox:\n  endpoints: [pfs, os]", "cox:\n  endpoints: [pfs, os]", 1)
+    plan = tmp / "plan.yaml"
+    plan.write_text(text)
+    plan2 = tmp / "plan_regimen_cox.yaml"
+    plan2.write_text(text.replace(
+        "    - {column: histology, label: Histology, type: categorical, reference: adenocarcinoma}",
+        "    - {grouping: regimen, label: Regimen, type: categorical, reference: C}"))
+    out, out2 = tmp / "out", tmp / "out2"
+    code, _, err = run("clirunner", str(COHORT), "--plan", str(plan), "-o", str(out))
+    assert code == 0, err
+    code2, _, err2 = run("clirunner", str(COHORT), "--plan", str(plan2), "-o", str(out2), "--no-figures")
+    assert code2 == 0, err2
+    return (json.loads((out / "results.json").read_text()), (out / "report.html").read_text(),
+            json.loads((out2 / "results.json").read_text()), (out2 / "report.html").read_text(), err)
+
+
+def test_group_without_patients_is_reported_with_n_zero(labelled) -> None:
+    res, html, *_ = labelled
+    rec = [r for r in res["km"] if r["group"] == "I+A" and r["subgroup"] is None]
+    assert rec and all(r["n"] == 0 and r["median"] is None and r["note"] == "no patients" for r in rec)
+    lr = next(r for r in res["logrank"] if r["group_by"] == "regimen" and r["subgroup"] is None and r["endpoint"] == "pfs")
+    assert lr["p"] is not None and "no patients in ['I+A']" in lr["note"] and "I+A" not in lr["groups"]
+    assert [r["n"] for r in res["response"] if r["group"] == "I+A" and r["subgroup"] is None] == [0]
+    assert "group I+A has no patients (reported with n = 0, not tested)" in html
+
+
+def test_all_censored_group_is_not_reached(labelled) -> None:
+    res, html, *_ = labelled
+    ca = next(r for r in res["km"] if r["group"] == "C+A" and r["subgroup"] is None and r["endpoint"] == "pfs")
+    assert ca["events"] == 0 and ca["median"] is None and ca["ci_low"] is None and ca["ci_high"] is None
+    assert ca["note"] == "median not reached" and ca["median_text"] == "NR (NR\u2013NR)"
+    assert "NR (NR\u2013NR)" in html
+
+
+def test_one_level_covariate_is_not_estimable_with_reason(labelled) -> None:
+    res, html, *_ = labelled
+    uni = [m for m in res["cox_models"] if m["model_id"] == "univariable: histology"]
+    assert len(uni) == 2 and all(m["status"] == "not estimable" for m in uni)
+    assert "covariate 'histology' has one level (adenocarcinoma)" in uni[0]["reason"]
+    multi = [m for m in res["cox_models"] if m["model"] == "multivariable"]
+    assert all(m["status"] == "not estimable" and "histology" in m["reason"] for m in multi)
+    rec = [r for r in res["cox"] if r["model_id"] == "univariable: histology"]
+    assert all(r["hr"] is None and r["note"].startswith("not estimable") for r in rec)
+    assert "not estimable: covariate &#39;histology&#39; has one level" in html
+    assert "Multivariable model not estimable: covariate &#39;histology&#39;" in html
+
+
+def test_infinite_coefficient_and_warnings_are_labelled_next_to_the_model(labelled) -> None:
+    *_, res, html, _ = labelled
+    term = next(r for r in res["cox"] if r["term"] == "regimen=C+A" and r["model"] == "univariable"
+                and r["endpoint"] == "pfs")
+    assert term["hr"] is None and "coefficient may be infinite" in term["note"]
+    model = next(m for m in res["cox_models"] if m["model_id"] == "univariable: regimen" and m["endpoint"] == "pfs")
+    assert any("regimen=C+A" in w for w in model["warnings"])
+    start = html.index("<h3>Progression-free survival</h3>", html.index('id="cox"'))
+    block = html[start:html.index("</div>", start)]
+    assert "Notes and warnings for these models" in block
+    assert "univariable: regimen: warning while fitting: term &#39;regimen=C+A&#39;: coefficient may be infinite" in block
+
+
+def test_no_nan_anywhere_in_results(labelled) -> None:
+    res, *_ = labelled
+    text = json.dumps(res, allow_nan=False)  # raises on NaN/inf
+    assert "NaN" not in text and "Infinity" not in text
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_plans_lists_and_prints(way: str) -> None:
+    code, out, err = run(way, command="plans")
+    assert code == 0, err
+    assert "first-line-regimens\n    HER2-mutant NSCLC by first-line regimen" in out
+    assert "alteration-groups" in out
+    code, out, _ = run(way, "alteration-groups", command="plans")
+    assert code == 0 and out.startswith("# Analysis plan: HER2 exon 20 insertion vs amplification")
+    code, _, err = run(way, "nope", command="plans")
+    assert code == 2 and "no built-in plan 'nope'" in err
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from her2var.analysis import command
+        heavy = [m for m in ("pandas", "matplotlib", "lifelines", "scipy") if m in sys.modules]
+        print(",".join(heavy))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "", proc.stdout + proc.stderr
