@@ -49,3 +49,33 @@ VCF_HEADER_37 = (
     '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
 )
+
+
+# -- the hostile-input corpus summary (tests/test_bad_inputs.py records one property per case) ----
+_BAD_INPUTS: list[dict] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    # Under pytest-xdist the workers' reports, with their recorded properties, arrive here too.
+    if report.when != "call":
+        return
+    import json
+
+    _BAD_INPUTS.extend(json.loads(v) for k, v in report.user_properties if k == "bad_input")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not _BAD_INPUTS:
+        return
+    cases = {c["id"]: c for c in _BAD_INPUTS}.values()  # a re-run case counts once
+    ok = [c for c in cases if c["as_expected"]]
+    clean = sum(1 for c in ok if c["outcome"] in ("reject", "usage"))
+    usage = sum(1 for c in ok if c["outcome"] == "usage")
+    accepted = sum(1 for c in ok if c["outcome"] == "accept")
+    tracebacks = sum(1 for c in cases if c["traceback"])
+    leftovers = sum(1 for c in cases if c["leftovers"])
+    other = sorted(c["id"] for c in cases if not c["as_expected"])
+    line = (f"hostile-input corpus: {len(cases)} inputs tried, {clean} clean errors ({usage} of them usage, "
+            f"exit 2), {accepted} accepted as valid, {tracebacks} tracebacks, {leftovers} with leftover files, "
+            f"{len(other)} not as expected" + (f" ({', '.join(other)})" if other else ""))
+    terminalreporter.write_line(line)
