@@ -138,6 +138,7 @@ def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str,
     """
     if not any(r.status == "ok" for r in results):
         return
+    _remove_stale_temporaries(outdir)
     with atomic_write(os.path.join(outdir, "calls.tsv")) as fh:
         write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
     with atomic_write(os.path.join(outdir, "samples.tsv")) as fh:
@@ -154,6 +155,19 @@ def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str,
         with atomic_write(os.path.join(outdir, "samples", name + ".json")) as fh:
             json.dump(sample_json(r, provenance), fh, indent=2, default=str)
             fh.write("\n")
+
+
+def _remove_stale_temporaries(outdir: str) -> None:
+    """A run killed while writing leaves its hidden temporary files; the next run removes them."""
+    for folder in (outdir, os.path.join(outdir, "samples")):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".tmp-"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
 
 
 def summary_text(results: list[SampleResult]) -> str:
