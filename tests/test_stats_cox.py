@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from her2var.errors import InputError
+from her2var.stats._coxph import EfronLikelihood, chinv2, cholesky2, chsolve2, coxph_fit
 from her2var.stats.cox import cox_fit, cox_univariable
 
 
@@ -104,3 +105,98 @@ def test_negative_time_is_input_error() -> None:
     d.loc[0, "time"] = -1.0
     with pytest.raises(InputError, match="expected a finite time >= 0"):
         cox_fit(d, "time", "event", ["age"])
+
+
+# --- the Newton–Raphson fit itself (her2var.stats._coxph) ---------------------------------------
+
+def no_events_in_zz() -> pd.DataFrame:
+    d = cohort()
+    d.loc[d["arm"] == "zz", "event"] = 0
+    return d
+
+
+def test_infinite_coefficient_matches_coxph_and_its_warning() -> None:
+    # R 4 / survival 3.5.3: coxph(Surv(time, event) ~ arm) with arm releveled to ctl, on this data,
+    # warns "Loglik converged before variable 2; coefficient may be infinite" (19 iterations).
+    m = cox_fit(no_events_in_zz(), "time", "event", ["arm"], categorical={"arm": "ctl"})
+    exp, zz = m.terms
+    assert exp.coef == pytest.approx(-1.18683290306875, rel=1e-10)
+    assert exp.se == pytest.approx(0.489618234538567, rel=1e-10)
+    assert exp.p == pytest.approx(0.0153507520323925, rel=1e-9)
+    assert zz.coef == pytest.approx(-20.02894383262252, rel=1e-9)
+    assert zz.se == pytest.approx(7603.831321059790753, rel=1e-8)
+    d = no_events_in_zz()
+    x = np.column_stack([(d["arm"] == lv).to_numpy(float) for lv in ("exp", "zz")])
+    fit = coxph_fit(x, d["time"].to_numpy(float), d["event"].to_numpy())
+    assert fit.converged and fit.iterations == 19
+    assert fit.may_be_infinite.tolist() == [False, True]
+
+
+def test_continuous_and_categorical_match_coxph() -> None:
+    # coxph(Surv(time, event) ~ age + arm) on the same data, survival 3.5.3.
+    m = cox_fit(no_events_in_zz(), "time", "event", ["age", "arm"], categorical={"arm": "ctl"})
+    age, exp, _ = m.terms
+    assert age.coef == pytest.approx(0.00571695596455401, rel=1e-9)
+    assert age.se == pytest.approx(0.026586950248238, rel=1e-10)
+    assert exp.coef == pytest.approx(-1.17860029891898010, rel=1e-10)
+    assert exp.se == pytest.approx(0.490736832665848, rel=1e-10)
+
+
+def test_collinear_covariates_are_not_estimable() -> None:
+    d = cohort()
+    d["age2"] = 2 * d["age"] + 1
+    m = cox_fit(d, "time", "event", ["age", "age2"])
+    assert m.status == "not estimable" and "singular" in m.reason and "'age2'" in m.reason
+
+
+def test_score_and_information_are_derivatives_of_the_efron_loglik() -> None:
+    rng = np.random.default_rng(7)
+    n = 80
+    x = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n), rng.normal(2, 3, n)])
+    t = rng.integers(1, 8, n).astype(float)  # heavy ties
+    e = (rng.uniform(size=n) < 0.7).astype(int)
+    lik = EfronLikelihood(x, t, e)
+    beta = np.array([0.3, -0.5, 0.1])
+    _, score, info = lik(beta)
+    h = 1e-6
+    for j in range(3):
+        step = np.eye(3)[j] * h
+        (lp, sp, _), (lm, sm, _) = lik(beta + step), lik(beta - step)
+        assert (lp - lm) / (2 * h) == pytest.approx(score[j], rel=1e-6, abs=1e-8)
+        np.testing.assert_allclose(-(sp - sm) / (2 * h), info[j], rtol=1e-5, atol=1e-7)
+
+
+def test_efron_loglik_by_hand() -> None:
+    # Two tied events at t=1 (x = 1, 0) and one later censored (x = 0), beta = b: risk set sums
+    # S = e^b + 2, tied A = e^b + 1; Efron: log L = b - log S - log(S - A/2).
+    b = 0.7
+    lik = EfronLikelihood(np.array([[1.0], [0.0], [0.0]]), np.array([1.0, 1.0, 2.0]), np.array([1, 1, 0]))
+    s, a = np.exp(b) + 2, np.exp(b) + 1
+    assert lik(np.array([b]))[0] == pytest.approx(b - np.log(s) - np.log(s - a / 2), rel=1e-14)
+
+
+def test_agrees_with_lifelines() -> None:
+    lifelines = pytest.importorskip("lifelines")
+    d = cohort(400, seed=11)
+    d = d[d["ecog"].notna()]
+    m = cox_fit(d, "time", "event", ["age", "arm", "ecog"], categorical={"arm": "ctl", "ecog": "0"})
+    frame = pd.DataFrame({"age": d["age"], "arm=exp": (d["arm"] == "exp").astype(float),
+                          "arm=zz": (d["arm"] == "zz").astype(float), "ecog=1": (d["ecog"] == 1).astype(float),
+                          "time": d["time"], "event": d["event"]})
+    cph = lifelines.CoxPHFitter().fit(frame, "time", "event",
+                                      fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 500})
+    for t in m.terms:
+        assert t.coef == pytest.approx(cph.params_[t.term], rel=1e-6, abs=1e-9), t.term
+        assert t.se == pytest.approx(cph.standard_errors_[t.term], rel=1e-6), t.term
+
+
+def test_cholesky2_marks_singular_columns_and_solves_the_rest() -> None:
+    a = np.array([[4.0, 2.0, 6.0], [2.0, 3.0, 3.0], [6.0, 3.0, 9.0]])  # column 3 = 1.5 x column 1
+    factor, singular = cholesky2(a)
+    assert singular.tolist() == [False, False, True]
+    sol = chsolve2(factor, np.array([2.0, 1.0, 3.0]))
+    assert sol[2] == 0.0
+    np.testing.assert_allclose(a[:2, :2] @ sol[:2], [2.0, 1.0])
+    inv = chinv2(factor)
+    np.testing.assert_allclose(inv[:2, :2], np.linalg.inv(a[:2, :2]))
+    assert not inv[2].any() and not inv[:, 2].any()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from her2var.errors import InputError
@@ -62,3 +63,47 @@ def test_pairwise_pairs_and_adjustment_named() -> None:
     assert all(r.adjust == "BH" and r.p_adjusted >= r.p for r in rows)
     # a vs b alone is the hand-checked case above
     assert rows[0].chisq == pytest.approx(49 / 17)
+
+
+def loop_survdiff(t, e, g, levels):
+    """Reference: survdiff's sums written as a loop over event times (the textbook form)."""
+    t, e, g = np.asarray(t, float), np.asarray(e, int), np.asarray(g)
+    k = len(levels)
+    o, ex, v = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for u in np.unique(t[e == 1]):
+        nj = np.array([np.sum((t >= u) & (g == lv)) for lv in levels], float)
+        dj = np.array([np.sum((t == u) & (e == 1) & (g == lv)) for lv in levels], float)
+        n, d = nj.sum(), dj.sum()
+        o += dj
+        ex += d * nj / n
+        if n > 1:
+            v += d * (n - d) / (n * n * (n - 1)) * (np.diag(nj) * n - np.outer(nj, nj))
+    keep = ex > 0
+    diff = (o - ex)[keep][1:]
+    return o, ex, float(diff @ np.linalg.solve(v[np.ix_(keep, keep)][1:, 1:], diff))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_vectorised_sums_equal_the_loop_over_event_times(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    g = rng.choice(["a", "b", "c", "d"], n)
+    t = rng.integers(0, 40, n).astype(float)  # many ties, time 0 included
+    e = (rng.uniform(size=n) < 0.6).astype(int)
+    e[g == "d"] = 0  # a group without events: still at risk, so expected > 0 and it stays in
+    levels = ["a", "b", "c", "d"]
+    o, ex, chisq = loop_survdiff(t, e, g, levels)
+    res = logrank_test(t, e, g, levels=levels)
+    np.testing.assert_allclose(res.observed, o, rtol=0, atol=0)
+    np.testing.assert_allclose(res.expected, ex, rtol=1e-12)
+    assert res.chisq == pytest.approx(chisq, rel=1e-10) and res.df == 3
+    pairs = pairwise_logrank(t, e, g, adjust="none", levels=levels)
+    for r in pairs:
+        k = (g == r.group1) | (g == r.group2)
+        assert r.chisq == pytest.approx(loop_survdiff(t[k], e[k], g[k], [r.group1, r.group2])[2], rel=1e-10)
+
+
+def test_group_whose_patients_leave_before_the_first_event_is_dropped_like_survdiff() -> None:
+    # Group c is censored before any event: expected 0, so it leaves the test (df 1, not 2).
+    res = logrank_test([5, 6, 7, 8, 1, 1], [1, 1, 1, 0, 0, 0], list("aabbcc"))
+    assert res.expected[2] == 0 and res.df == 1 and res.p is not None

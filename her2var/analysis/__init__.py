@@ -13,5 +13,5 @@ Stages, in the order data flows:
   command    the click commands ``analyze`` and ``plans``
   synthetic  seeded synthetic cohorts for fixtures, the benchmark and demos
 
-Nothing heavy (pandas, matplotlib, lifelines) is imported at package import time.
+Nothing heavy (pandas, matplotlib) is imported at package import time.
 """

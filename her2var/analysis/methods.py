@@ -103,7 +103,8 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
         kinds = " and ".join(k for k, on in (("univariable", c.univariable), ("multivariable", c.multivariable)) if on)
         add("Cox regression", f"{kinds.capitalize()} Cox proportional hazards models of "
             f"{', '.join(plan.endpoint(e).label.lower() for e in c.endpoints)} with Efron's method for ties (R's "
-            f"coxph default), fitted with lifelines (convergence tolerance 1e-10). Hazard ratios with 95% Wald CIs "
+            f"coxph default), fitted by Newton-Raphson as R's coxph does (same start, step-halving and "
+            f"stopping rule: relative log-likelihood change below 1e-9). Hazard ratios with 95% Wald CIs "
             f"and Wald p-values. Covariates: {covs}. Patients with a missing value in any covariate of a model "
             "were left out of that model (N and events are given per model). A model that cannot be estimated "
             "(a covariate with one level, no events, a diverging fit) is reported as not estimable with the "

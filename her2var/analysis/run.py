@@ -87,7 +87,7 @@ def _versions() -> dict[str, str]:
     from .. import __version__
 
     out = {"her2var": __version__, "python": platform.python_version()}
-    for pkg in ("numpy", "scipy", "pandas", "lifelines", "matplotlib", "jinja2", "openpyxl", "pyyaml"):
+    for pkg in ("numpy", "scipy", "pandas", "matplotlib", "jinja2", "openpyxl", "pyyaml"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

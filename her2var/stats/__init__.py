@@ -5,13 +5,13 @@ Modules, each a set of pure functions returning frozen dataclasses or plain dict
   quantiles  median survival with CI (log / log-log / plain as R, or spss), reverse-KM
              follow-up, per-group KM summary
   logrank    k-group and pairwise log-rank, p-value adjustment (R: survdiff, p.adjust)
-  cox        Cox models via lifelines, Efron ties (R: coxph)
+  cox        Cox models, Efron ties, Newton–Raphson as coxph's (R: coxph; engine in _coxph)
   tables     Clopper–Pearson, ORR/DCR, Table 1 tests and cells (R: binom.test, chisq.test,
              fisher.test, wilcox.test, kruskal.test)
   fisher     exact r×c Fisher test
 
 Agreement with R is checked by tests/test_stats_golden.py against tests/golden/expected.json.
-lifelines is imported only inside the Cox functions.
+lifelines is not used here (only as a cross-check in tests/test_stats_cox.py).
 """
 
 from her2var.stats.cox import CoxModel, CoxTerm, cox_fit, cox_univariable

@@ -47,6 +47,9 @@ def group_labels(group: Any, n: int) -> np.ndarray:
     labels = np.asarray(group, dtype=object)
     if labels.ndim != 1 or len(labels) != n:
         raise InputError(f"group: expected {n} labels (one per observation), found {labels.size}")
+    if all(type(g) is str for g in labels):
+        # The common case (labels already text): nothing to convert, nothing missing.
+        return labels.copy()
     out = np.empty(n, dtype=object)
     for i, g in enumerate(labels):
         if is_missing(g):
@@ -100,3 +103,9 @@ def level_text(value: Any) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def level_texts(values: Any) -> np.ndarray:
+    """``level_text`` of each value as an object array, None where the value is missing."""
+    return np.array([v if type(v) is str else (None if is_missing(v) else level_text(v)) for v in values],
+                    dtype=object)

@@ -1,18 +1,16 @@
-"""Cox proportional hazards models (lifelines' CoxPHFitter, Efron ties as R's coxph default).
+"""Cox proportional hazards models (R: ``coxph(..., ties = "efron")``), fitted by ``_coxph``.
 
 Each model reports per term HR, Wald CI and Wald p, plus n and events after dropping rows with a
 missing value in any variable of that model (R's na.omit). Categorical covariates become
 indicator columns named ``var=level`` against an explicit reference level. A model that cannot
-be fitted (a covariate with one level or no variation, no events, a singular or diverging fit)
-comes back with ``status="not estimable"`` and a reason instead of an exception or NaN.
-Warnings raised while fitting (lifelines' ConvergenceWarning, StatisticalWarning, numpy
-overflow...) are kept, as text, on the model they belong to.
+be fitted (a covariate with one level or no variation, no events, collinear covariates) comes
+back with ``status="not estimable"`` and a reason instead of an exception or NaN. What R warns
+about while fitting (no convergence, a coefficient that may be infinite) is kept, as text, on
+the model it belongs to.
 """
 
 from __future__ import annotations
 
-import logging
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,15 +19,14 @@ import numpy as np
 from scipy.stats import norm
 
 from her2var.errors import InputError
-from her2var.stats._checks import check_time_event, is_missing, level_text, merge_near_ties
+from her2var.stats._checks import check_time_event, level_texts, merge_near_ties
+from her2var.stats._coxph import ITER_MAX, coxph_fit
 
-log = logging.getLogger(__name__)
-
-# Tighter than lifelines' default (1e-7) so that HRs agree with R's coxph to ~1e-8.
-FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-12, "max_steps": 500}
-# |coef| or SE beyond these means the partial likelihood has no finite maximum for the term.
-DIVERGED_COEF = 15.0
-DIVERGED_SE = 1e3
+# Beyond R's own test: a coefficient per SD of its covariate this large, or an SE per SD this
+# large (information ~0), means the partial likelihood has no finite maximum for the term.
+DIVERGED_COEF_SD = 10.0
+DIVERGED_SE_SD = 100.0
+INFINITE_NOTE = "coefficient may be infinite (e.g. a level with no events); HR and CI not usable"
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | 
     refs: dict[str, str] = {}
     for var in covariates:
         if var in categorical:
-            values = np.array([level_text(v) for v in df[var]], dtype=object)
+            values = level_texts(df[var])
             ref = references_all[var]
             levels = sorted(set(values.tolist()))
             if len(levels) < 2:
@@ -95,65 +92,52 @@ def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | 
 def _reference_levels(df: Any, categorical: Mapping[str, str | None]) -> dict[str, str]:
     refs = {}
     for var, ref in categorical.items():
-        present = sorted({level_text(v) for v in df[var] if not is_missing(v)})
+        present = sorted({v for v in level_texts(df[var]) if v is not None})
         if ref is None:
             if not present:
                 raise InputError(f"categorical covariate {var!r} has no non-missing values")
             refs[var] = present[0]
-        elif level_text(ref) not in present:
+        elif level_texts([ref])[0] not in present:
             raise InputError(f"reference level {ref!r} for {var!r} not found; levels present: {present}")
         else:
-            refs[var] = level_text(ref)
+            refs[var] = level_texts([ref])[0]
     return refs
 
 
 def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
          conf_level: float) -> tuple[list[CoxTerm], list[str], str]:
-    import pandas as pd
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-
-    frame = pd.DataFrame(design)
-    frame["__time"], frame["__event"] = t, e
-    kept: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            cph = CoxPHFitter().fit(frame, duration_col="__time", event_col="__event",
-                                    fit_options=dict(FIT_OPTIONS))
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-            reason = f"fit failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            return [], _warning_texts(caught, kept), reason
-    texts = _warning_texts(caught, kept)
+    """Terms of one model from the Newton–Raphson fit, with R's warnings as text."""
+    names = list(design)
+    x = np.column_stack([design[k] for k in names])
+    fit = coxph_fit(x, t, e)
+    if fit.singular_at_start.any():
+        bad = [names[i] for i in np.flatnonzero(fit.singular_at_start)]
+        return [], [], f"information matrix is singular: {', '.join(repr(b) for b in bad)} " \
+                       "collinear with other covariates or constant within the risk sets (R gives NA)"
+    texts: list[str] = []
+    if not fit.converged:
+        texts.append(f"did not converge in {ITER_MAX} iterations (R: Ran out of iterations and did not converge)")
     z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
-    summ = cph.summary
+    sd = x.std(axis=0)
     terms = []
-    for name in design:
-        coef, se, p = (float(summ.loc[name, k]) for k in ("coef", "se(coef)", "p"))
-        if not all(np.isfinite([coef, se, p])):
+    for i, name in enumerate(names):
+        coef = float(fit.coef[i])
+        se = float(np.sqrt(fit.var[i, i])) if not fit.singular[i] else float("inf")
+        if not np.isfinite(coef):
             return [], texts, f"fit gave a non-finite estimate for {name!r} (coef {coef}, se {se})"
-        with np.errstate(over="ignore"):
-            hr, lo, hi = (float(np.exp(x)) for x in (coef, coef - z * se, coef + z * se))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            p = float(2.0 * norm.sf(abs(coef / se)))
+            hr, lo, hi = (float(np.exp(v)) for v in (coef, coef - z * se, coef + z * se))
         note = ""
-        if abs(coef) > DIVERGED_COEF or se > DIVERGED_SE or not np.isfinite(hi) or lo == 0.0:
-            # What R flags as "coefficient may be infinite": typically a level without events.
-            note = "coefficient may be infinite (e.g. a level with no events); HR and CI not usable"
+        if (fit.may_be_infinite[i] or fit.singular[i] or abs(coef) * sd[i] > DIVERGED_COEF_SD
+                or se * sd[i] > DIVERGED_SE_SD or not np.isfinite(hi) or lo == 0.0):
+            # What R flags as "Loglik converged before variable ...; coefficient may be infinite":
+            # typically a level without events, where the likelihood keeps rising as |beta| grows.
+            note = INFINITE_NOTE
             texts.append(f"term {name!r}: {note} (coef {coef:.3g}, se {se:.3g})")
             hr = lo = hi = None
         terms.append(CoxTerm(name, coef, se, hr, lo, hi, p, note))
     return terms, texts, ""
-
-
-def _warning_texts(caught: list[warnings.WarningMessage], kept: list[str]) -> list[str]:
-    """Statistical warnings as text; library deprecation chatter is logged, not reported."""
-    for w in caught:
-        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
-            log.debug("ignored while fitting Cox model: %s: %s", w.category.__name__, w.message)
-            continue
-        text = f"{w.category.__name__}: {' '.join(str(w.message).split())}"
-        if text not in kept:
-            kept.append(text)
-    return kept
 
 
 def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,

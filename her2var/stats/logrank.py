@@ -43,25 +43,37 @@ class PairwiseLogRank:
     adjust: str
 
 
-def _survdiff(t: np.ndarray, e: np.ndarray, g: np.ndarray, levels: list[str]) -> LogRankResult:
-    k = len(levels)
+def _group_index(g: np.ndarray, levels: list[str]) -> np.ndarray:
+    """Position of each label in ``levels`` (labels are already checked against them)."""
     pos = {lv: i for i, lv in enumerate(levels)}
-    idx = np.array([pos[x] for x in g], dtype=int)
-    times = np.unique(t[e == 1])
-    observed = np.zeros(k)
-    expected = np.zeros(k)
-    var = np.zeros((k, k))
-    for u in times:
-        at_risk = np.bincount(idx[t >= u], minlength=k).astype(float)
-        deaths = np.bincount(idx[(t == u) & (e == 1)], minlength=k).astype(float)
-        n, d = at_risk.sum(), deaths.sum()
-        observed += deaths
-        expected += d * at_risk / n
-        if n > 1:
-            # Hypergeometric variance of the deaths split across groups at this time.
-            w = d * (n - d) / (n * n * (n - 1))
-            var += w * (np.diag(at_risk) * n - np.outer(at_risk, at_risk))
-    n_by = tuple(int((idx == i).sum()) for i in range(k))
+    return np.fromiter((pos[x] for x in g), dtype=np.intp, count=len(g))
+
+
+def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str]) -> LogRankResult:
+    """R's ``survdiff`` (rho = 0) on group indices ``idx`` into ``levels``, vectorised over event times.
+
+    At each distinct event time u: deaths d_j and numbers at risk n_j per group, E_j += d n_j / n and
+    the hypergeometric variance d (n - d) / (n^2 (n - 1)) (n diag(n_j) - n_j n_l), summed over u.
+    """
+    k = len(levels)
+    ev = e == 1
+    times = np.unique(t[ev])  # sorted distinct event times
+    m = len(times)
+    # Bin every patient by the number of event times <= its own time: it is at risk at event time
+    # number g (0-based) exactly when its bin is > g, so a reverse cumulative sum over bins gives n_j(u).
+    bins = np.searchsorted(times, t, side="right")
+    counts = np.bincount(bins * k + idx, minlength=(m + 1) * k).reshape(m + 1, k)
+    at_risk = np.cumsum(counts[::-1], axis=0)[::-1][1:].astype(float)
+    deaths = np.bincount((bins[ev] - 1) * k + idx[ev], minlength=m * k).reshape(m, k).astype(float)
+    n = at_risk.sum(axis=1)
+    d = deaths.sum(axis=1)
+    observed = deaths.sum(axis=0)
+    expected = (d / n) @ at_risk
+    # Hypergeometric variance; a time with one patient at risk adds nothing (survdiff skips it).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(n > 1, d * (n - d) / (n * n * (n - 1)), 0.0)
+    var = np.diag((w * n) @ at_risk) - at_risk.T @ (w[:, None] * at_risk)
+    n_by = tuple(int(x) for x in np.bincount(idx, minlength=k))
     usable = expected > 0
     df = int(usable.sum()) - 1
     if df < 1:
@@ -90,7 +102,7 @@ def logrank_test(time: Any, event: Any, group: Any, *, levels: Sequence[str] | N
     lv = ordered_levels(g, levels)
     if len(lv) < 2:
         raise InputError(f"log-rank test needs at least two groups; found {lv}")
-    return _survdiff(merge_near_ties(t), e, g, lv)
+    return _survdiff(merge_near_ties(t), e, _group_index(g, lv), lv)
 
 
 def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | None]:
@@ -138,10 +150,12 @@ def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
     lv = ordered_levels(g, levels)
     if len(lv) < 2:
         raise InputError(f"pairwise log-rank needs at least two groups; found {lv}")
+    idx = _group_index(g, lv)
     raw = []
-    for a, b in combinations(lv, 2):
-        keep = (g == a) | (g == b)
+    for (i, a), (j, b) in combinations(enumerate(lv), 2):
+        keep = (idx == i) | (idx == j)
         # Tie merging runs on the pair's data only, as a survdiff on that subset would.
-        raw.append((a, b, _survdiff(merge_near_ties(t[keep]), e[keep], g[keep], [a, b])))
+        pair_idx = (idx[keep] == j).astype(np.intp)
+        raw.append((a, b, _survdiff(merge_near_ties(t[keep]), e[keep], pair_idx, [a, b])))
     adjusted = p_adjust([r.p for _, _, r in raw], adjust)
     return [PairwiseLogRank(a, b, r.chisq, r.p, adj, adjust) for (a, b, r), adj in zip(raw, adjusted)]

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from her2var.errors import InputError
-from her2var.stats._checks import as_float_array, group_labels, is_missing, level_text, ordered_levels
+from her2var.stats._checks import as_float_array, group_labels, is_missing, level_texts, ordered_levels
 from her2var.stats.fisher import FisherTooLarge, check_table, fisher_exact_rxc
 
 RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NE")
@@ -101,11 +101,15 @@ def _crosstab(values: Any, group: Any) -> tuple[np.ndarray, list[str], list[str]
     if len(vals) != len(grp):
         raise InputError(f"variable and group differ in length: {len(vals)} values, {len(grp)} labels")
 
-    keep = np.array([not (is_missing(v) or is_missing(g)) for v, g in zip(vals, grp)], dtype=bool)
-    v = np.array([level_text(x) for x in vals[keep]], dtype=object)
-    g = np.array([level_text(x) for x in grp[keep]], dtype=object)
+    vt, gt = level_texts(vals), level_texts(grp)
+    keep = np.array([a is not None and b is not None for a, b in zip(vt, gt)], dtype=bool)
+    v, g = vt[keep], gt[keep]
     rows, cols = sorted(set(v.tolist())), sorted(set(g.tolist()))
-    table = np.array([[int(((v == r) & (g == c)).sum()) for c in cols] for r in rows], dtype=np.int64)
+    # One pass: each value's row and column index, then counts of the (row, column) pairs.
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: i for i, c in enumerate(cols)}
+    cell = np.fromiter((ri[a] * len(cols) + ci[b] for a, b in zip(v, g)), dtype=np.int64, count=len(v))
+    table = np.bincount(cell, minlength=len(rows) * len(cols)).astype(np.int64)
     return table.reshape(len(rows), len(cols)), rows, cols, int((~keep).sum())
 
 
