@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from . import __version__
 from .annotations import annotations, pick_transcript, protein_to_one_letter
 from .callers import detect_caller, is_gvcf, tumor_normal
+from .decide import (assess_by_design, assess_coverage, decide_copy_number, erbb2_class, is_hotspot,
+                     quality_reason)
 from .drivers import codriver_summary, driver_class, driver_group, reportable
 from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
 from .errors import InputError
@@ -26,7 +28,7 @@ from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
 from .rules import GeneRules, Rules
 from .support import allele_support, genotype, is_reference_block, real_alts, site_depth
-from .targets import covered_fraction, read_bed
+from .targets import read_bed
 from .transcript import (ChainSequence, FastaSequence, PieceSequence, SequenceSource, TranscriptModel,
                          WindowSequence)
 from .vcf import Region, VcfReader, validate
@@ -240,10 +242,10 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         _dedupe(res)
         # Reference-genotype rows mean panel coverage only where the caller writes every
         # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
-        _assess(res, coverage[s], model, rules, gvcf=gvcf,
+        assess_coverage(res, coverage[s], model, rules, gvcf=gvcf,
                 hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
         if bed is not None and not opts.bam:
-            _assess_by_design(res, bed, model, rules, opts.targets)
+            assess_by_design(res, bed, model, rules, opts.targets)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
                                    genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
         if opts.cnv:
@@ -251,7 +253,7 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
                                         purity=opts.purity, build=build) + cns
         if opts.bam:
             cns = _bam_into(res, opts, rules, build) + cns
-        _copy_number(res, cns, rules, build)
+        decide_copy_number(res, cns, rules, build)
         if frules is not None:
             fs = fusions_from_vcf(header, fusion_records, sample_index=max(idx, 0), sample=s, build=build,
                                   rules=frules, dropped=res.dropped, regions_read=regions + fregions)
@@ -284,7 +286,7 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
                 if not reportable(n, m.gene):
                     res.dropped[f"{m.gene.symbol.lower()}_not_coding_or_synonymous"] += 1
                     continue
-                reason = _quality(rec, sup, rules)
+                reason = quality_reason(rec, sup, rules)
                 if reason:
                     res.dropped[f"{m.gene.symbol.lower()}_{reason}"] += 1
                     continue
@@ -307,7 +309,7 @@ def _base_call(res: SampleResult, gene: GeneRules, klass: str, n: Naming, rec: R
         sample=res.sample, gene=gene.symbol, klass=klass, hgvs_p=n.hgvs_p, hgvs_p3=n.hgvs_p3,
         hgvs_c=n.hgvs_c, exon=str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
         domain=gene.domain_of(first) if first else "",
-        hotspot=_is_hotspot(n, gene) if gene.role == "index" else klass in ("hotspot", "sensitizing", "resistance"),
+        hotspot=is_hotspot(n, gene) if gene.role == "index" else klass in ("hotspot", "sensitizing", "resistance"),
         chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
         depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
         vaf=sup.vaf if sup else None, source="vcf", vaf_method=sup.method if sup else "none",
@@ -343,7 +345,7 @@ def classify_bam(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
                        rules_checksum=rules.checksum, build=ev.build, build_evidence=ev.build_evidence)
     merge_into(res, ev, rules, has_vcf=False)
     res.bam = ev.as_dict()
-    _copy_number(res, [ev.copy_number] if ev.copy_number is not None else [], rules, ev.build)
+    decide_copy_number(res, [ev.copy_number] if ev.copy_number is not None else [], rules, ev.build)
     res.codrivers = codriver_summary(res.calls, rules.index_gene.symbol)
     res.driver_group = driver_group(res.calls, rules.driver_groups)
     return [res]
@@ -386,11 +388,11 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
     if n.hgvs_p and n.hgvs_p in gene.polymorphisms:
         res.dropped["germline_polymorphism"] += 1
         return None
-    reason = _quality(rec, sup, rules)
+    reason = quality_reason(rec, sup, rules)
     if reason:
         res.dropped[reason] += 1
         return None
-    klass = _class_of(n, gene)
+    klass = erbb2_class(n, gene)
     call = _base_call(res, gene, klass, n, rec, allele, sup, gt)
     if n.hgvs_p:
         call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
@@ -408,46 +410,6 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
         call.notes.append(f"caller AF {sup.caller_af:g}")
     _compare_annotation(call, header, rec, allele, gene)
     return call
-
-
-def _quality(rec: Record, sup, rules: Rules) -> str:
-    t = rules.thresholds
-    if rec.filters and not all(f in ("PASS", *t.accepted_filters) for f in rec.filters):
-        return "filter"
-    if sup is None:
-        return ""
-    if sup.depth is not None and sup.depth < t.min_depth:
-        return "low_depth"
-    if sup.alt_reads is not None and sup.alt_reads < t.min_alt_reads:
-        return "low_alt_reads"
-    if sup.vaf is not None and sup.vaf < t.min_vaf:
-        return "low_vaf"
-    return ""
-
-
-def _class_of(n: Naming, gene: GeneRules) -> str:
-    if n.location != "coding":
-        return "other"
-    gain = n.dna_delta > 0 and n.dna_delta % 3 == 0
-    if n.effect in ("frameshift", "nonsense", "stop_gained", "stop_lost", "start_lost", "reference_mismatch"):
-        return "other"
-    if gain and n.effect in ("inframe_insertion", "") or (gain and n.unknown_reason):
-        for first_codon, last_codon in gene.insertion_regions.values():
-            lo, hi = 3 * first_codon - 2, 3 * last_codon
-            if n.c_start is not None and n.c_end is not None and lo <= n.c_start and n.c_end <= hi:
-                return "exon20_insertion"
-        return "other"
-    if n.effect in ("missense", "substitution"):
-        return "point_mutation"
-    if n.effect == "inframe_deletion" or (n.dna_delta < 0 and n.dna_delta % 3 == 0):
-        return "inframe_deletion"
-    return "other"
-
-
-def _is_hotspot(n: Naming, gene: GeneRules) -> bool:
-    if n.effect in ("missense", "substitution") and n.first_residue is not None:
-        return n.first_residue in gene.hotspots
-    return bool(n.hgvs_p) and (n.hgvs_p in gene.recurrent or n.hgvs_p in gene.aliases)
 
 
 def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str, gene: GeneRules) -> None:
@@ -485,101 +447,6 @@ def _dedupe(res: SampleResult) -> None:
         best[key] = keep
         res.dropped["duplicate_of_another_record"] += 1
     res.calls = [best[k] for k in order]
-
-
-def _assess(res: SampleResult, cov: list[tuple[int, int, int]], model: TranscriptModel,
-            rules: Rules, *, gvcf: bool, hotspot_style: bool) -> None:
-    """Whether ERBB2 exon 20 was covered well enough for absence to mean wild type."""
-    t = rules.thresholds
-    lo, hi = exon20_span(model)
-    total = hi - lo + 1
-    in_exon = [(max(s, lo), min(e, hi), d) for s, e, d in cov if e >= lo and s <= hi]
-    if gvcf:
-        covered = set()
-        for s, e, d in in_exon:
-            if d >= t.min_coverage_depth:
-                covered.update(range(s, e + 1))
-        frac = len(covered) / total
-        figure = f"{frac:.0%} of exon 20 coding bases at >= {t.min_coverage_depth}x (gVCF blocks)"
-        res.assessed = "yes" if frac >= t.min_exon20_covered_fraction else "no"
-        res.assessed_reasons.append(figure)
-        return
-    if hotspot_style:
-        good = sum(1 for _, _, d in in_exon if d >= t.min_coverage_depth)
-        if not in_exon:
-            res.assessed = "no"
-            res.assessed_reasons.append("hotspot-style VCF with no rows in ERBB2 exon 20 (not in the panel?)")
-        elif good:
-            res.assessed = "yes"
-            res.assessed_reasons.append(f"{good} of {len(in_exon)} exon 20 rows at >= {t.min_coverage_depth}x")
-        else:
-            res.assessed = "no"
-            res.assessed_reasons.append(f"all {len(in_exon)} exon 20 rows below {t.min_coverage_depth}x")
-        return
-    res.assessed = "unknown"
-    res.assessed_reasons.append("variant-only VCF: no coverage evidence, absence of a call is not wild type")
-
-
-def exon20_span(model: TranscriptModel) -> tuple[int, int]:
-    """Genomic span of the insertion region's coding bases (exon 20 for ERBB2)."""
-    first, last = next(iter(model.gene.insertion_regions.values()))
-    a, b = model.c_to_g(3 * first - 2), model.c_to_g(3 * last)
-    return min(a, b), max(a, b)
-
-
-def _assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rules, path: str) -> None:
-    lo, hi = exon20_span(model)
-    frac = covered_fraction(bed, model.chrom, lo, hi)
-    if frac < rules.thresholds.min_exon20_covered_fraction:
-        res.assessed = "no"
-        res.assessed_reasons.append(f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)})")
-    elif res.assessed == "unknown":
-        res.assessed = "yes"
-        res.assessed_reasons.append(
-            f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)}); by design, coverage not measured")
-
-
-def _copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:
-    threshold = rules.thresholds.amplification_cn
-    res.copy_numbers = cns
-    if not cns:
-        res.cn_assessed = "no"
-        return
-    callable_ = [c for c in cns if c.qc.get("verdict") != "too noisy to call"]
-    for c in cns:
-        if c not in callable_:
-            res.assessed_reasons.append(f"{c.source_caller} copy number too noisy to call ({'; '.join(c.notes)})")
-    if not callable_:
-        res.cn_assessed = "no"
-        res.copy_numbers = cns
-        return
-    cns = callable_
-    res.cn_assessed = "yes"
-    primary = cns[0]
-    res.copy_number = primary.cn
-    res.cn_source = f"{primary.source_caller}:{primary.source_field}"
-    for cn in cns:
-        if cn.cn is None or cn.cn <= threshold:
-            if cn.caller_call.lower() in ("amplification", "amp", "gain", "<dup>", "+") and cn.cn is not None:
-                msg = f"{cn.source_caller} calls {cn.caller_call}, but CN {cn.cn:.2f} is not > {threshold:g}"
-                cn.notes.append(msg)
-                res.assessed_reasons.append(msg)
-            continue
-        call = Call(
-            sample=res.sample, gene=cn.gene, klass="amplification", chrom=cn.chrom, pos=cn.start,
-            copy_number=round(cn.cn, 3), source=cn.source_caller, cn_ci_low=cn.cn_ci_low,
-            cn_ci_high=cn.cn_ci_high, cn_kind=cn.source_field, caller_call=cn.caller_call,
-            filter=cn.filter, build=build, input=cn.path or res.input,
-        )
-        call.notes.append(f"CN {cn.cn:.2f} > {threshold:g} ({cn.source_field} {cn.raw_value:g}"
-                          + (f", purity {cn.purity_used:g}" if cn.purity_used is not None else "") + ")")
-        if cn.cn_ci_low is not None and cn.cn_ci_low <= threshold:
-            call.notes.append(f"lower CI bound {cn.cn_ci_low:.2f} is not above {threshold:g}")
-        call.notes.extend(cn.notes)
-        res.calls.append(call)
-    values = {round(c.cn, 2) for c in cns if c.cn is not None}
-    if len(cns) > 1 and len({c.cn is not None and c.cn > threshold for c in cns}) > 1:
-        res.assessed_reasons.append(f"copy-number sources disagree about amplification: {sorted(values)}")
 
 
 def provenance(rules: Rules, reference: str | None) -> dict[str, object]:

@@ -491,7 +491,7 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
     fusions = None
     if tree.get("fusion_genes"):
-        from .fusions import fusion_rules_from_tree  # fusion rules are checked by their own module
+        from .fusion_rules import fusion_rules_from_tree  # fusion rules are checked by their own module
 
         fusions = fusion_rules_from_tree({"fusion_genes": tree["fusion_genes"]}, sources)
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,

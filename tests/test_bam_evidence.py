@@ -172,14 +172,14 @@ def test_evidence_is_deterministic():
 
 # -- merging into a classify result -----------------------------------------------------------
 def vcf_call(sample, pos, ref, alt):
-    from her2var.classify import _class_of
+    from her2var.decide import erbb2_class
     from her2var.models import Call
     from her2var.naming import describe
     from her2var.transcript import TranscriptModel, WindowSequence
 
     model = TranscriptModel(rules().index_gene, "GRCh37")
     n = describe(model, WindowSequence(model.windows, "17"), pos, ref, alt)
-    return Call(sample=sample, gene="ERBB2", klass=_class_of(n, rules().index_gene), hgvs_p=n.hgvs_p,
+    return Call(sample=sample, gene="ERBB2", klass=erbb2_class(n, rules().index_gene), hgvs_p=n.hgvs_p,
                 hgvs_c=n.hgvs_c, chrom="17", pos=pos, ref=ref, alt=alt, source="vcf")
 
 

@@ -22,7 +22,8 @@ from ..rules import Rules
 from ..transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
 from .alignments import Alignments, open_alignments
 from .coverage import base_depth, target_coverage
-from .insertions import ReadInsertion, ReadSupport, exon20_span, scan_exon20
+from ..decide import exon20_span
+from .insertions import ReadInsertion, ReadSupport, scan_exon20
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ def merge_into(res: Any, ev: BamEvidence, rules: Rules, *, has_vcf: bool) -> Non
     The copy-number record (``ev.copy_number``) is not touched here: classify's copy-number step
     takes it with the other sources.
     """
-    from ..classify import _class_of, _is_hotspot
+    from ..decide import erbb2_class, is_hotspot
     from ..models import Call
 
     gene = rules.index_gene
@@ -265,10 +266,10 @@ def merge_into(res: Any, ev: BamEvidence, rules: Rules, *, has_vcf: bool) -> Non
         if ins.filter_reason:
             res.dropped[f"bam_{ins.filter_reason}"] += 1
             continue
-        call = Call(sample=res.sample, gene=gene.symbol, klass=_class_of(n, gene), hgvs_p=n.hgvs_p,
+        call = Call(sample=res.sample, gene=gene.symbol, klass=erbb2_class(n, gene), hgvs_p=n.hgvs_p,
                     hgvs_p3=n.hgvs_p3, hgvs_c=n.hgvs_c, exon=str(n.exon or ""),
                     domain=gene.domain_of(n.first_residue) if n.first_residue else "",
-                    hotspot=_is_hotspot(n, gene), chrom=ev.chrom,
+                    hotspot=is_hotspot(n, gene), chrom=ev.chrom,
                     pos=ins.pos, ref=ins.ref, alt=ins.alt, depth=ins.depth, alt_reads=ins.alt_reads,
                     vaf=None if ins.vaf is None else round(ins.vaf, 4), source="bam",
                     vaf_method="reads (junction-balanced)", build=ev.build, input=ev.path)

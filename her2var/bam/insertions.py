@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..decide import exon20_span
 from ..naming import Naming, describe
 from ..transcript import SequenceSource, TranscriptModel
 from .alignments import Alignments
@@ -129,13 +130,6 @@ def normalise(ev: Event, local: LocalReference) -> Event:
 
 
 # -- the scan ---------------------------------------------------------------------------------
-def exon20_span(model: TranscriptModel) -> tuple[int, int]:
-    """Genomic 1-based inclusive span of the insertion region's coding bases (exon 20)."""
-    first, last = next(iter(model.gene.insertion_regions.values()))
-    g = sorted(model.c_to_g(c) for c in (3 * first - 2, 3 * last))
-    return g[0], g[1]
-
-
 def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *, min_mapq: int,
                 min_depth: int, min_alt_reads: int, min_vaf: float,
                 known: Iterable[tuple[int, str, str]] = ()) -> InsertionScan:
