@@ -34,11 +34,24 @@ def _fmt(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    return str(value).replace("\t", " ").replace("\n", " ")
+        text = ";".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return neutralise(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe,
+    unless it is a number."""
+    if text[:1] in ("=", "+", "-", "@"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def call_row(call: Call) -> list[str]:

@@ -79,8 +79,8 @@ def test_sheet_choice(tmp_path, crules, rrules):
 @pytest.mark.parametrize("name,needles", [
     ("wrong_delimiter.csv", ["wrong delimiter", "3 semicolon(s)", "comma-separated"]),
     ("missing_column.csv", ["no column for patient_id", "'patient no'", "'name'"]),
-    ("mixed_dates.csv", ["mixed date formats", "row 2, column 'treatment_start': '2021-03-01' (%Y-%m-%d)",
-                         "row 3, column 'treatment_start': '10.04.2021' (%d.%m.%Y)"]),
+    ("mixed_dates.csv", ["mixed date formats", "row 2, column 'treatment_start' (%Y-%m-%d)",
+                         "row 3, column 'treatment_start' (%d.%m.%Y)"]),
     ("non_numeric_age.csv", ["row 3, column 'age': age 'sixty-two' is not a number",
                              "row 4, column 'age': age '>80' is not a number", "2 unreadable value(s)"]),
     ("encrypted.xlsx", ["encrypted (password-protected)", "save it as .xlsx"]),
@@ -119,8 +119,10 @@ def test_unreadable_dates_and_numbers_in_date_columns(tmp_path, crules, rrules):
     p = write(tmp_path, "c.csv", "patient_id,treatment_start,last_followup\nP1,2021-03-01,soon\nP2,2021-13-45,2022-01-01\n")
     with pytest.raises(InputError) as err:
         read_clinical(str(p), crules, rrules)
-    assert "row 2, column 'last_followup': 'soon' is not a date" in str(err.value)
-    assert "row 3, column 'treatment_start': '2021-13-45' is not a date" in str(err.value)
+    text = str(err.value)
+    assert "row 2, column 'last_followup': the value is not a date" in text
+    assert "row 3, column 'treatment_start': the value is not a date" in text
+    assert "2021-13-45" not in text and "soon" not in text  # dates are patient data: never echoed
 
 
 def test_ragged_row_and_non_utf8(tmp_path, crules, rrules):

@@ -72,12 +72,12 @@ def read_targets(path: str) -> TargetSet:
         import gzip
 
         try:
-            text = gzip.decompress(raw).decode("utf-8")
+            text = gzip.decompress(raw).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: not a readable gzipped BED ({exc})") from exc
     else:
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the contig name
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not UTF-8 text; expected a BED file") from exc
     targets: list[Target] = []

@@ -190,7 +190,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
                 date = c
             elif isinstance(c, (int, float)):
                 errors.append(f"{table.where(rowno, table.header[cols['collection_date']])}: "
-                              f"{cell_text(c)!r} is a number, not a date")
+                              "a number, not a date (the value is not repeated here)")
             elif isinstance(c, str) and norm(c) not in rules.missing and fmt:
                 date = seen.get(c)
                 if date is None:

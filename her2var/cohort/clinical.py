@@ -151,7 +151,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
         if isinstance(c, dt.date):
             return c
         if isinstance(c, (int, float)):
-            errors.add(rowno, column, f"{cell_text(c)!r} is a number, not a date (format the cell as a date)")
+            errors.add(rowno, column, "a number, not a date (format the cell as a date; the value is not repeated here)")
             return None
         d = date_cache.get(c)
         if d is None and missing(c):
@@ -159,7 +159,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
         if d is None:
             d = strptime(c, fmt) if fmt else None
             if d is None:  # pragma: no cover - choose_date_format read every text date
-                errors.add(rowno, column, f"'{c}' is not a date")
+                errors.add(rowno, column, "not a date (the value is not repeated here: dates are patient data)")
                 return None
             date_cache[c] = d
         return d
