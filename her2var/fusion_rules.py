@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, RulesError
-from .rules import FUSION_GENE_SPEC, RULES_SPEC, builtin_rules_dir, check, read_yaml
+from .rules import (
+    FUSION_GENE_SPEC,
+    RULES_SPEC,
+    builtin_rules_dir,
+    check,
+    merge_trees,
+    read_yaml,
+)
 from .vcf import Region
 
 FUSION_BUILDS = ("GRCh37", "GRCh38")
@@ -98,12 +105,6 @@ class FusionRules:
         return ""
 
 
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        return {**base, **{k: _merge(base[k], v) if k in base else v for k, v in over.items()}}
-    return over
-
-
 def load_fusion_rules(extra: list[str] | None = None) -> FusionRules:
     """Built-in ``rules/fusions.yaml``, then the ``fusion_genes`` of each extra file merged over it."""
     paths = [builtin_rules_dir() / "fusions.yaml", *(Path(p) for p in extra or [])]
@@ -111,7 +112,7 @@ def load_fusion_rules(extra: list[str] | None = None) -> FusionRules:
     for path in paths:
         data = read_yaml(path) or {}
         check(data, FUSION_RULES_SPEC, str(path), partial=True)
-        merged = _merge(merged, {k: v for k, v in data.items() if k in ("version", "fusion_genes")})
+        merged = merge_trees(merged, {k: v for k, v in data.items() if k in ("version", "fusion_genes")})
     return fusion_rules_from_tree(merged, tuple(str(p) for p in paths))
 
 

@@ -235,11 +235,12 @@ def check(value: Any, spec: Spec, where: str, *, partial: bool) -> None:
         raise RulesError(f"{where}: expected {_type_name(spec)}, found {value!r}")
 
 
-def _merge(base: Any, over: Any) -> Any:
+def merge_trees(base: Any, over: Any) -> Any:
+    """Rules files merge key by key: mappings recursively, lists and values replace."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base else v
+            out[k] = merge_trees(base[k], v) if k in base else v
         return out
     return over
 
@@ -458,7 +459,7 @@ def load_rules(extra: list[str | os.PathLike[str]] | None = None) -> Rules:
         if data is None:
             data = {}
         check(data, RULES_SPEC, str(path), partial=True)
-        merged = _merge(merged, data)
+        merged = merge_trees(merged, data)
     return rules_from_tree(merged, sources=tuple(str(p) for p in paths))
 
 
@@ -491,7 +492,9 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
     fusions = None
     if tree.get("fusion_genes"):
-        from .fusion_rules import fusion_rules_from_tree  # fusion rules are checked by their own module
+        from .fusion_rules import (
+            fusion_rules_from_tree,  # fusion rules are checked by their own module
+        )
 
         fusions = fusion_rules_from_tree({"fusion_genes": tree["fusion_genes"]}, sources)
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,

@@ -11,10 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import RulesError
-from ..rules import builtin_rules_dir, check, read_yaml
+from ..rules import builtin_rules_dir, check, merge_trees, read_yaml
 
 ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
 COLUMN_TYPES = ("id", "text", "number", "date", "category", "yesno", "sites", "drugs", "regimen")
@@ -108,15 +107,6 @@ class RegimenRules:
         return "+".join(c for c in self.class_order if c in classes)
 
 
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base else v
-        return out
-    return over
-
-
 def _load_tree(name: str, spec: dict, extra: str | Path | None) -> tuple[dict, str]:
     base = builtin_rules_dir() / name
     tree = read_yaml(base) or {}
@@ -125,7 +115,7 @@ def _load_tree(name: str, spec: dict, extra: str | Path | None) -> tuple[dict, s
     if extra:
         over = read_yaml(extra) or {}
         check(over, spec, str(extra), partial=True)
-        tree = _merge(tree, over)
+        tree = merge_trees(tree, over)
         where = f"{base.name} + {extra}"
         check(tree, spec, where, partial=False)
     return tree, where
