@@ -36,6 +36,9 @@ def check_purity(purity: float | None, where: str = "purity") -> float | None:
     return p
 
 
+MAX_ABS_LOG2 = 30.0  # a billion-fold copy ratio: anything beyond is a broken file, not biology
+
+
 def log2_to_cn(log2: float, purity: float | None, ploidy: float = 2.0) -> float:
     """Absolute copy number from a log2 copy ratio: CN = (ploidy·2^r − 2·(1−p))/p.
 
@@ -47,6 +50,8 @@ def log2_to_cn(log2: float, purity: float | None, ploidy: float = 2.0) -> float:
     p = 1.0 if p is None else p
     if not math.isfinite(log2):
         raise ValueError(f"log2 ratio {log2!r} is not finite")
+    if abs(log2) > MAX_ABS_LOG2:
+        raise ValueError(f"log2 ratio {log2!r} is outside ±{MAX_ABS_LOG2} (a {2 ** MAX_ABS_LOG2:.0e}-fold change)")
     cn = (ploidy * 2.0 ** log2 - NORMAL_COPIES * (1.0 - p)) / p
     return max(cn, 0.0)
 

@@ -308,7 +308,10 @@ def _row_segment(
             cn=total, line=lineno, cn_is_integer=True, notes=[f"nMajor {major}, nMinor {minor}"],
         )
     log2 = parse_float(row["log2"], labels["log2"], where)
-    converted = log2_to_cn(log2, p)
+    try:
+        converted = log2_to_cn(log2, p)
+    except ValueError as exc:
+        raise InputError(f"{where}: {labels['log2']} {row['log2']!r}: {exc}") from exc
     cn_text = row.get("cn")
     if kind == "cnvkit" and cn_text not in (None, *_MISSING):
         cn = parse_float(cn_text, labels["cn"], where)

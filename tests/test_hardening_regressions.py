@@ -180,3 +180,16 @@ def test_xlsx_formula_with_saved_value_is_read_by_value(tmp_path):
 
     table = read_table(str(_workbook(tmp_path, formula, cache)))
     assert table.rows[1] == ["P002", dt.date(2021, 4, 1)]
+
+
+def test_huge_log2_ratio_is_a_clean_error_not_an_overflow(tmp_path):
+    """Found by the property test: a log2 of 1e5 overflowed 2**r (OverflowError, a traceback)."""
+    from her2var.copynumber import read_copy_number_file
+    from her2var.errors import InputError
+    from her2var.vcf import Region
+
+    p = tmp_path / "x.cns"
+    p.write_text("chromosome\tstart\tend\tgene\tlog2\n17\t37844000\t37885000\tERBB2\t100000\n")
+    with pytest.raises(InputError, match=r"x.cns:2: .*log2.*outside"):
+        read_copy_number_file(str(p), sample=None, genes={"ERBB2": Region("17", 37844000, 37885000, "ERBB2")},
+                              purity=None, build=None)
