@@ -280,6 +280,30 @@ def _bcf_iter(path: str, variants: Iterable) -> Iterator:
         yield v
 
 
+def _last_record(path: str) -> str | None:
+    """The last data line of a BGZF file, read from its last blocks only (None: no records)."""
+    size = os.path.getsize(path)
+    window = 4 * 65536
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - window))
+        data = fh.read()
+    for start in (i for i in range(len(data) - 3) if data[i:i + 4] == b"\x1f\x8b\x08\x04"):
+        out, rest = [], data[start:]
+        try:
+            while rest:
+                d = zlib.decompressobj(31)
+                out.append(d.decompress(rest))
+                rest = d.unused_data
+        except zlib.error:
+            continue  # the magic bytes appeared inside compressed data: try the next start
+        text = b"".join(out).rstrip(b"\r\n")
+        if b"\n" not in text and start > 0:
+            return None  # a line longer than the window: no check possible
+        last = text.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").rstrip("\r")
+        return None if last.startswith("#") or not last else last
+    return None
+
+
 def _index_path(path: str) -> str | None:
     for ext in (".tbi", ".csi"):
         if os.path.exists(path + ext):
@@ -449,6 +473,7 @@ class VcfReader:
             raise InputError(f"{self.path}: the index {self.index} cannot be used ({exc})") from exc
         try:
             contigs = set(tbx.contigs)
+            self._check_index(tbx, contigs)
             for r in regions:
                 if r.chrom not in contigs:
                     continue
@@ -462,6 +487,28 @@ class VcfReader:
                     ) from exc
         finally:
             tbx.close()
+
+    def _check_index(self, tbx, contigs: set[str]) -> None:
+        """An index made for another file (or before the file was rewritten) would silently
+        return nothing: the file's last record must be found through it."""
+        last = _last_record(self.path)
+        if last is None:
+            return
+        cols = last.split("\t", 2)
+        if len(cols) < 2 or not cols[1].isdigit():
+            return  # a malformed last line is reported when it is read
+        chrom, pos = cols[0], int(cols[1])
+        found = False
+        if chrom in contigs:
+            try:
+                found = any(line.rstrip("\r") == last for line in tbx.fetch(chrom, max(pos - 1, 0), pos + 1))
+            except (OSError, ValueError):
+                found = False
+        if not found:
+            raise InputError(
+                f"{self.path}: the index {self.index} does not match the file (its last record, "
+                f"{chrom}:{pos}, is not found through it); rebuild it with: tabix -p vcf {self.path}"
+            )
 
     def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:
         import cyvcf2

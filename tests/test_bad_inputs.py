@@ -64,10 +64,7 @@ def _stage(case: dict, work: Path) -> None:
 
 # Cases whose right behaviour needs a change in code owned elsewhere or not yet made: they stay in
 # the corpus, marked here, and xfail_strict makes the mark go once they pass.
-KNOWN_GAPS = {
-    "vcf_index_of_other_file": "a .tbi made for another file is used as is and can hide every ERBB2 "
-                               "record (no cheap check without reading the index itself)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _check(case: dict, proc, work: Path, leftovers: list[str]) -> list[str]:
