@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS  # noqa: E402
+from hostile_inputs.alignments_plans import bam_cases, plan_cases  # noqa: E402
 from hostile_inputs.build import CLIN_HEAD, CLIN_ROWS, YVMA, YVMA_NAME, Case, csv_text, tsv, vcf  # noqa: E402
 from hostile_inputs.config import rules_cases, store_cases, usage_cases  # noqa: E402
 from hostile_inputs.evidence import cnv_cases, fusion_cases  # noqa: E402
@@ -46,7 +47,8 @@ SEED = 20260311
 MANIFEST_COLUMNS = ("id", "reader", "files", "shared", "args", "exit", "outcome", "expect_stderr",
                     "expect_stdout", "outputs", "expect_files", "why")
 # BAM/CRAM ("bam", "cram") and analysis plan YAML ("plan") cases join here, and in tests/test_bad_inputs.py.
-READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "usage")
+READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
+           "usage")
 
 
 # -- shared inputs and writing ------------------------------------------------------------------
@@ -70,7 +72,8 @@ def shared_files() -> dict[str, str | bytes]:
 def all_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
     cases = (vcf_cases(rng) + bcf_cases(rng) + cnv_cases(rng) + fusion_cases(rng) + samples_cases(rng)
-             + targets_cases(rng) + rules_cases(rng) + clinical_cases(rng) + store_cases(rng) + usage_cases())
+             + targets_cases(rng) + rules_cases(rng) + clinical_cases(rng) + store_cases(rng) + bam_cases(rng)
+             + plan_cases(rng) + usage_cases())
     for c in cases:
         if c.id.endswith("_given_folder"):
             c.exit = 2  # click refuses a folder where a file is expected: a usage error naming it

@@ -22,7 +22,8 @@ from conftest import ROOT
 
 CORPUS = ROOT / "tests" / "bad_inputs"
 MANIFEST = CORPUS / "manifest.tsv"
-READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "usage")
+READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
+           "usage")
 TIMEOUT = 120  # seconds; a parser that takes longer is hanging
 
 
@@ -64,7 +65,10 @@ def _stage(case: dict, work: Path) -> None:
 
 # Cases whose right behaviour needs a change in code owned elsewhere or not yet made: they stay in
 # the corpus, marked here, and xfail_strict makes the mark go once they pass.
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "bam_index_of_other_file": "a .bai built for another BAM is used as is (the VCF path checks its index "
+                               "against the file's last record; the BAM path does not yet)",
+}
 
 
 def _check(case: dict, proc, work: Path, leftovers: list[str]) -> list[str]:

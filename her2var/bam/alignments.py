@@ -73,7 +73,11 @@ class Alignments:
         return None
 
     def close(self) -> None:
-        self.handle.close()
+        # After a failed read htslib may also fail to close; the read error is what gets reported.
+        try:
+            self.handle.close()
+        except OSError:
+            pass
 
     def __enter__(self) -> Alignments:
         return self
