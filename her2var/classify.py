@@ -27,7 +27,7 @@ from .genome import contig_names, detect_build
 from .models import Call, CopyNumber, Record, VcfHeader
 from .naming import Naming, describe
 from .rules import GeneRules, Rules
-from .support import allele_support, genotype, is_reference_block, real_alts, site_depth
+from .support import allele_support, genotype, has_alt_support, is_reference_block, real_alts, site_depth
 from .targets import read_bed
 from .transcript import (ChainSequence, FastaSequence, PieceSequence, SequenceSource, TranscriptModel,
                          WindowSequence)
@@ -229,7 +229,7 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
             for allele_idx, allele in real_alts(rec):
                 sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
                 carried = allele_idx in gt
-                has_reads = sup is not None and ((sup.alt_reads or 0) > 0 or (sup.alt_reads is None and (sup.vaf or 0) > 0))
+                has_reads = sup is not None and has_alt_support(sup)
                 if idx >= 0 and not carried and not has_reads:
                     res.dropped["reference_genotype"] += 1
                     hotspot_rows += 1
@@ -279,7 +279,7 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
             gt = genotype(rec, idx) if idx >= 0 else []
             for allele_idx, allele in real_alts(rec):
                 sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
-                has_reads = sup is not None and ((sup.alt_reads or 0) > 0 or (sup.alt_reads is None and (sup.vaf or 0) > 0))
+                has_reads = sup is not None and has_alt_support(sup)
                 if idx >= 0 and allele_idx not in gt and not has_reads:
                     continue
                 n = describe(m, seq, rec.pos, rec.ref, allele)

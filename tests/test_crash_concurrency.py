@@ -95,34 +95,28 @@ def test_two_writers_and_a_reader_at_once(tmp_path):
         assert s.counts()["current"] == 50
 
 
-def _mount_tmpfs(path, options: str) -> bool:
-    path.mkdir()
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-                        capture_output=True).returncode == 0
-    return ok
-
-
 @pytest.fixture
-def tiny_disk(tmp_path):
-    mnt = tmp_path / "full"
-    if not _mount_tmpfs(mnt, "size=48k"):
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    yield mnt
-    subprocess.run(["umount", str(mnt)], capture_output=True)
+def tmpfs(tmp_path):
+    """Mount a tmpfs with the given options (skip where mounting is not allowed); unmount after."""
+    mounted = []
+
+    def mount(name: str, options: str):
+        mnt = tmp_path / name
+        mnt.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mnt)],
+                          capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (needs root)")
+        mounted.append(mnt)
+        return mnt
+
+    yield mount
+    for mnt in mounted:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
-@pytest.fixture
-def read_only(tmp_path):
-    mnt = tmp_path / "ro"
-    if not _mount_tmpfs(mnt, "size=1m,ro"):
-        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
-    yield mnt
-    subprocess.run(["umount", str(mnt)], capture_output=True)
-
-
-def test_disk_full_is_a_clean_error_and_nothing_is_half_written(tmp_path, tiny_disk):
+def test_disk_full_is_a_clean_error_and_nothing_is_half_written(tmp_path, tmpfs):
     sheet = batch(tmp_path, 40)
-    out = tiny_disk / "out"
+    out = tmpfs("full", "size=48k") / "out"
     proc = run_cli("classify", "--samples", sheet, "--out", str(out), "--format", "tsv")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "No space left on device" in proc.stderr and "nothing was written" in proc.stderr
@@ -130,7 +124,8 @@ def test_disk_full_is_a_clean_error_and_nothing_is_half_written(tmp_path, tiny_d
     assert not list(out.rglob(".tmp-*"))
 
 
-def test_read_only_output_folder(tmp_path, read_only):
+def test_read_only_output_folder(tmp_path, tmpfs):
+    read_only = tmpfs("ro", "size=1m,ro")
     vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + YVMA)
     proc = run_cli("classify", str(vcf), "--out", str(read_only / "out"))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
