@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -65,10 +64,7 @@ def _stage(case: dict, work: Path) -> None:
 
 # Cases whose right behaviour needs a change in code owned elsewhere or not yet made: they stay in
 # the corpus, marked here, and xfail_strict makes the mark go once they pass.
-KNOWN_GAPS: dict[str, str] = {
-    "bam_index_of_other_file": "a .bai built for another BAM is used as is (the VCF path checks its index "
-                               "against the file's last record; the BAM path does not yet)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _check(case: dict, proc, work: Path, leftovers: list[str]) -> list[str]:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
-from ..rules import Rules
+from ..rules import GeneBuild, Rules
+from .index_check import (
+    BinningIndex,
+    check_bam_index,
+    check_cram_index,
+    locate_index,
+    read_binning_index,
+)
 
 if TYPE_CHECKING:  # pysam is imported only when a file is opened
     import pysam
@@ -86,12 +93,14 @@ class Alignments:
         self.close()
 
 
-def _open(path: str, reference: str | None, threads: int) -> pysam.AlignmentFile:
+def _open(path: str, reference: str | None, threads: int, index: str | None) -> pysam.AlignmentFile:
     import pysam
 
     kwargs: dict[str, Any] = {"threads": max(1, threads)}
     if reference:
         kwargs["reference_filename"] = reference
+    if index:  # named explicitly so the index checked is the one htslib uses
+        kwargs["index_filename"] = index
     with quiet_htslib():
         return pysam.AlignmentFile(path, "r", **kwargs)
 
@@ -115,18 +124,34 @@ def open_alignments(path: str, rules: Rules, *, build: str | None = None,
             f"{path}: a CRAM file needs its reference FASTA to be decoded; give --reference FASTA "
             "(the one it was written with)"
         )
+    index = locate_index(path, is_cram)
+    # Read before htslib sees it, so a damaged index is reported for what it is.
+    binning = read_binning_index(index) if index and not is_cram else None
     try:
-        handle = _open(path, reference if is_cram else None, threads)
+        handle = _open(path, reference if is_cram else None, threads, index)
     except (OSError, ValueError) as exc:
+        if index is not None and _opens_without_index(path, reference if is_cram else None):
+            raise InputError(f"{path}: its index {index} cannot be read ({exc}); re-index it "
+                             f"('samtools index {path}')") from exc
         raise InputError(
             f"{path}: cannot be read as BAM/CRAM ({exc}); the file may be truncated or not an "
             "alignment file (expected a complete, coordinate-sorted BAM or CRAM)"
         ) from exc
     try:
-        return _checked(path, handle, rules, build, reference, build_index, threads, what, is_cram)
+        return _checked(path, handle, rules, build, reference, build_index, threads, what, is_cram,
+                        index, binning)
     except BaseException:
-        handle.close()
+        with contextlib.suppress(OSError):  # a failed read can make close fail too; report the read
+            handle.close()
         raise
+
+
+def _opens_without_index(path: str, reference: str | None) -> bool:
+    try:
+        _open(path, reference, 1, None).close()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _looks_like_cram(path: str) -> bool:
@@ -139,7 +164,7 @@ def _looks_like_cram(path: str) -> bool:
 
 def _checked(path: str, handle: pysam.AlignmentFile, rules: Rules, build: str | None,
              reference: str | None, build_index: bool, threads: int, what: str,
-             is_cram: bool) -> Alignments:
+             is_cram: bool, index: str | None, binning: BinningIndex | None) -> Alignments:
     header = handle.header.to_dict()
     contigs = {sq["SN"]: int(sq["LN"]) for sq in header.get("SQ", [])}
     if not contigs:
@@ -161,12 +186,13 @@ def _checked(path: str, handle: pysam.AlignmentFile, rules: Rules, build: str | 
                 f"run 'samtools index {path}' (or ask her2var to build it with --index)"
             )
         handle.close()
-        make_index(path)
+        index = make_index(path)
         try:
-            handle = _open(path, reference if is_cram else None, threads)
+            handle = _open(path, reference if is_cram else None, threads, index)
         except (OSError, ValueError) as exc:
             raise InputError(f"{path}: cannot be read after indexing ({exc})") from exc
-    _warn_stale_index(path, is_cram)
+    elif index is not None:
+        _check_index(path, handle, index, binning, rules.index_gene.builds[found_build], chrom)
     samples = sorted({rg["SM"] for rg in header.get("RG", []) if rg.get("SM")})
     notes = []
     if len(samples) > 1:
@@ -244,11 +270,12 @@ def make_index(path: str) -> str:
     return final
 
 
-def _warn_stale_index(path: str, is_cram: bool) -> None:
-    candidates = [path + ".crai"] if is_cram else [path + ".bai", path + ".csi", path[:-4] + ".bai"]
-    for idx in candidates:
-        if os.path.exists(idx):
-            if os.path.getmtime(idx) + 1 < os.path.getmtime(path):
-                log.warning("%s: the index %s is older than the file; if the file was rewritten, "
-                            "re-index it", path, idx)
-            return
+def _check_index(path: str, handle: pysam.AlignmentFile, index: str, binning: BinningIndex | None,
+                 gene: GeneBuild, chrom: str) -> None:
+    """The index must describe this file (an index of another file silently loses reads)."""
+    if binning is None:
+        check_cram_index(path, index, handle.nreferences)
+        return
+    span = (min(s for s, _ in gene.exons) - 1, max(e for _, e in gene.exons))
+    with quiet_htslib():
+        check_bam_index(handle, path, index, binning, handle.get_tid(chrom), span)

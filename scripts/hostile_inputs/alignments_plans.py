@@ -12,16 +12,20 @@ from .config import BILLION_LAUGHS
 
 ROOT = Path(__file__).resolve().parents[2]
 GRCH37_17, GRCH38_17 = 81195210, 83257441
+INDEX_CASES_SEED = 60511
 
 
 def tiny_bam(rng: np.random.Generator, *, sorted_reads: bool = True, chr17_length: int = GRCH37_17,
-             first: int = 37880900) -> tuple[bytes, bytes | None]:
-    """A small BAM of 60 reads over ERBB2 exon 20 and its index (None when unsorted)."""
+             first: int = 37880900, n_reads: int = 60, unplaced: int = 0,
+             csi: bool = False, keep: int | None = None) -> tuple[bytes, bytes | None]:
+    """A small BAM of `n_reads` reads over ERBB2 exon 20 (then `unplaced` unmapped reads without a
+    position) and its index (.bai, or .csi; None when unsorted). `keep`: write only the first reads
+    (the same ones the full file would hold)."""
     import pysam
 
     header = {"HD": {"VN": "1.6", "SO": "coordinate" if sorted_reads else "unsorted"},
               "SQ": [{"SN": "17", "LN": chr17_length}], "RG": [{"ID": "rg1", "SM": "HOSTILE"}]}
-    starts = sorted(int(x) for x in rng.integers(first, first + 300, size=60))
+    starts = sorted(int(x) for x in rng.integers(first, first + 300, size=n_reads))
     if not sorted_reads:
         starts = starts[::-1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,11 +38,17 @@ def tiny_bam(rng: np.random.Generator, *, sorted_reads: bool = True, chr17_lengt
                 a.query_sequence = "".join(rng.choice(list("ACGT"), size=100))
                 a.query_qualities = pysam.qualitystring_to_array("I" * 100)
                 a.set_tag("RG", "rg1")
+                if keep is None or i < keep:
+                    out.write(a)
+            for i in range(unplaced):
+                a = pysam.AlignedSegment(out.header)
+                a.query_name, a.flag, a.reference_id, a.reference_start = f"u{i}", 4, -1, -1
+                a.query_sequence = "A" * 100
                 out.write(a)
         bai = None
         if sorted_reads:
-            pysam.index(str(path))
-            bai = (Path(str(path) + ".bai")).read_bytes()
+            pysam.index(*(["-c"] if csi else []), str(path))
+            bai = (Path(str(path) + (".csi" if csi else ".bai"))).read_bytes()
         return path.read_bytes(), bai
 
 
@@ -68,6 +78,7 @@ def bam_cases(rng: np.random.Generator) -> list[Case]:
     reject("bam_empty_file", {"t.bam": b""}, [], ["t.bam"], "an empty file")
     reject("cram_without_reference", {"t.bam": garbage(rng, 200, prefix=b"CRAM\x03\x00")}, [], ["t.bam"],
            "a CRAM-looking file that is not one")
+    index_cases(np.random.default_rng(INDEX_CASES_SEED), reject)
     targets = "17\t37880978\t37881164\tERBB2_ex20\n"
     cases.append(Case("pon_one_normal", "bam", {"n1.bam": bam, "n1.bam.bai": bai, "t.bed": targets},
                       ["pon", "build", "n1.bam", "--targets", "t.bed", "-o", "out/pon.tsv"], 1,
@@ -81,6 +92,23 @@ def bam_cases(rng: np.random.Generator) -> list[Case]:
                       ["pon", "build", "n1.bam", "n2.bam", "--targets", "t.bed", "-o", "out/pon.tsv"], 1,
                       ["t.bed:1"], "a targets file with a broken line", outputs=["out"]))
     return cases
+
+
+def index_cases(rng: np.random.Generator, reject) -> None:
+    """Indexes that do not describe their BAM; their own generator keeps the other cases' bytes."""
+    bam, bai = tiny_bam(rng, unplaced=2)
+    _, other_csi = tiny_bam(rng, first=37868100, unplaced=2, csi=True)
+    _, first50_bai = tiny_bam(np.random.default_rng(INDEX_CASES_SEED + 1), keep=50, unplaced=2)
+    grown, _ = tiny_bam(np.random.default_rng(INDEX_CASES_SEED + 1), unplaced=2)
+    assert bai is not None and other_csi is not None and first50_bai is not None
+    reject("bam_csi_of_other_file", {"t.bam": bam, "t.bam.csi": other_csi}, [], ["t.bam.csi", "does not match"],
+           "a .csi built for another BAM (htslib prefers it to a .bai)")
+    reject("bam_index_before_reads_added", {"t.bam": grown, "t.bam.bai": first50_bai}, [],
+           ["t.bam.bai", "does not match", "samtools index"], "the index of the file before 10 reads were added")
+    reject("bam_index_truncated", {"t.bam": bam, "t.bam.bai": bai[: len(bai) // 2]}, [],
+           ["t.bam.bai", "ends early"], "a .bai cut in half")
+    reject("bam_index_garbage", {"t.bam": bam, "t.bam.bai": garbage(rng, 600)}, [], ["t.bam.bai", "not a BAI or CSI"],
+           "random bytes named .bai")
 
 
 def plan_cases(rng: np.random.Generator) -> list[Case]:
