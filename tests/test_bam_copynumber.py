@@ -65,6 +65,38 @@ def test_gc_biased_sample_without_correction_is_too_noisy_to_call():
     assert evidence("T7").too_noisy
 
 
+@pytest.mark.parametrize("limit,callable_", [(0.5, False), (5.0, True)])
+def test_the_noise_limit_is_a_rule_a_lab_can_change(tmp_path, limit, callable_):
+    from her2var.bam.evidence import bam_evidence
+    from her2var.rules import load_rules
+    from test_bam_fixtures import bam, pon
+
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(f"thresholds:\n  bam_max_sample_noise: {limit}\n")
+    ev = bam_evidence(bam("T7"), rules=load_rules([lab]), build=None, pon_path=pon(False), targets_path=None,
+                      purity=float(truth()["T7"]["purity"]), reference=None, sample="T7")
+    noise = float(ev.copy_number.qc["sample_noise_log2"])
+    assert 0.5 < noise < 5.0  # T7's GC bias lies between the two limits
+    assert (ev.copy_number.qc["verdict"] == "ok") is callable_
+    assert any(f"exceeds {limit:g}" in n for n in ev.copy_number.notes) is not callable_
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("bam_min_cn_exons: 0", "bam_min_cn_exons must be at least 1"),
+    ("bam_max_sample_noise: -1", "bam_max_sample_noise above 0"),
+    ("bam_max_sample_noise: .nan", "expected a finite number"),
+    ("bam_min_cn_exons: three", "expected an integer"),
+])
+def test_bam_thresholds_are_checked(tmp_path, value, expected):
+    from her2var.errors import RulesError
+    from her2var.rules import load_rules
+
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(f"thresholds:\n  {value}\n")
+    with pytest.raises(RulesError, match=expected):
+        load_rules([lab])
+
+
 def test_per_exon_values():
     ev = evidence("T1")
     assert [e["exon"] for e in ev.exons] == list(range(1, 28))

@@ -14,7 +14,8 @@ from her2var.batch import read_samples_sheet
 from her2var.cohort.tables import read_table
 from her2var.errors import InputError, RulesError
 from her2var.fusions import load_fusion_rules, read_fusion_file
-from her2var.rules import load_rules, read_yaml
+from her2var.rules import load_rules
+from her2var.rules_yaml import read_yaml
 from her2var.vcf import BGZF_EOF, VcfReader, parse_record, validate
 
 YVMA_37 = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120\n"

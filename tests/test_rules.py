@@ -10,7 +10,8 @@ import pytest
 
 from conftest import ROOT, run_cli, write
 from her2var.errors import RulesError
-from her2var.rules import load_rules, read_yaml
+from her2var.rules import load_rules
+from her2var.rules_yaml import read_yaml
 
 
 def test_builtin_rules_load(rules):
@@ -112,7 +113,7 @@ def test_installed_wheel_finds_its_rules(tmp_path):
 
 
 def test_builtin_rules_cache_is_keyed_by_content(tmp_path, monkeypatch):
-    from her2var import rules as rules_mod
+    from her2var import rules_yaml as rules_mod
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = load_rules()

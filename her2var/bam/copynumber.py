@@ -30,6 +30,7 @@ import numpy as np
 
 from ..cn_common import fold_change_to_cn
 from ..errors import InputError
+from ..rules import Thresholds
 from ..transcript import TranscriptModel
 from .coverage import Coverage
 from .targets import Target, bare
@@ -37,8 +38,6 @@ from .targets import Target, bare
 Z95 = 1.959964
 MAD_SCALE = 1.4826
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)  # SE of a median = this · σ / sqrt(n)
-MIN_EXONS = 3  # fewer measured ERBB2 exons: too noisy to call
-MAX_SAMPLE_NOISE = 0.5  # log2 target-to-target noise above which a sample is too noisy to call
 MIN_GC_TARGETS = 20  # fewer usable targets with a GC value: no GC correction
 
 
@@ -148,7 +147,7 @@ def exon_targets(model: TranscriptModel, targets: list[Target],
 def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, *,
                   median_norm: np.ndarray, mad_log2: np.ndarray, usable: np.ndarray,
                   n_normals: int, gc: np.ndarray | None, purity: float,
-                  amplification_cn: float, read_span: float, where: str) -> GeneEstimate:
+                  thresholds: Thresholds, read_span: float, where: str) -> GeneEstimate:
     """ERBB2 copy number of one tumour from its coverage and the panel (module docstring)."""
     total = cov.total_mean_depth
     if total <= 0:
@@ -209,7 +208,8 @@ def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, 
     vals = np.log2([x.ratio for x in measured])
     centre = float(np.median(vals))
     expected = math.sqrt(float(np.mean([x.noise_log2 ** 2 for x in measured])))
-    spread = mad(vals) if len(measured) >= MIN_EXONS else float("nan")
+    min_exons, max_noise = thresholds.bam_min_cn_exons, thresholds.bam_max_sample_noise
+    spread = mad(vals) if len(measured) >= min_exons else float("nan")
     sigma = max(expected, spread) if math.isfinite(spread) else expected
     se = MEDIAN_EFFICIENCY * sigma / math.sqrt(len(measured)) if len(measured) > 1 else sigma
     se_shift = MEDIAN_EFFICIENCY * (sample_noise if math.isfinite(sample_noise) else 0.0) / math.sqrt(int(reference.sum()))
@@ -219,12 +219,12 @@ def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, 
     est.ci_low = ratio_to_cn(2.0 ** (centre - Z95 * se_total), purity)
     est.ci_high = ratio_to_cn(2.0 ** (centre + Z95 * se_total), purity)
     est.se_log2 = se_total
-    if len(measured) < MIN_EXONS:
-        est.too_noisy.append(f"only {len(measured)} {model.gene.symbol} exon(s) measured (need {MIN_EXONS})")
-    if est.ci_high - est.ci_low > amplification_cn:
+    if len(measured) < min_exons:
+        est.too_noisy.append(f"only {len(measured)} {model.gene.symbol} exon(s) measured (need {min_exons})")
+    if est.ci_high - est.ci_low > thresholds.amplification_cn:
         est.too_noisy.append(
-            f"95% interval {est.ci_low:.2f}-{est.ci_high:.2f} is wider than {amplification_cn:g} copies"
+            f"95% interval {est.ci_low:.2f}-{est.ci_high:.2f} is wider than {thresholds.amplification_cn:g} copies"
         )
-    if math.isfinite(sample_noise) and sample_noise > MAX_SAMPLE_NOISE:
-        est.too_noisy.append(f"target-to-target noise {sample_noise:.2f} log2 exceeds {MAX_SAMPLE_NOISE}")
+    if math.isfinite(sample_noise) and sample_noise > max_noise:
+        est.too_noisy.append(f"target-to-target noise {sample_noise:.2f} log2 exceeds {max_noise:g}")
     return est

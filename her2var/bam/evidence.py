@@ -197,7 +197,7 @@ def _copy_number(ev: BamEvidence, aln: Alignments, model: TranscriptModel, pon: 
     p, purity_notes = conversion_purity(purity)
     est = estimate_gene(model, pon.targets, cov, median_norm=pon.median_norm, mad_log2=pon.mad_log2,
                         usable=pon.usable, n_normals=pon.n_normals, gc=gc, purity=p,
-                        amplification_cn=t.amplification_cn, read_span=cov.mean_read_span or 100.0,
+                        thresholds=t, read_span=cov.mean_read_span or 100.0,
                         where=aln.path)
     ev.exons = [x.as_dict() for x in est.exons]
     ev.qc.update(_coverage_qc(cov))
