@@ -208,3 +208,17 @@ def test_clinical_errors_do_not_echo_a_birth_date(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "c.csv: row 2, column 'birth_date'" in proc.stderr
     assert "1957" not in proc.stderr and "1960" not in proc.stderr
+
+
+def test_an_impossible_excel_date_serial_is_not_echoed(tmp_path):
+    """openpyxl warns with the cell's value; the value is a date and must not reach the terminal."""
+    import shutil
+
+    corpus = Path(__file__).parent / "bad_inputs"
+    shutil.copytree(corpus / "shared", tmp_path / "shared")
+    shutil.copyfile(corpus / "clinical" / "xlsx_date_out_of_range" / "records.xlsx", tmp_path / "records.xlsx")
+    proc = run_cli("cohort", "--clinical", "records.xlsx", "--calls", "shared/calls", "-o", "out/cohort.tsv",
+                   cwd=tmp_path)
+    assert proc.returncode == 1 and "row 2, column 'treatment_start'" in proc.stderr
+    assert "99999999" not in proc.stderr and "Warning" not in proc.stderr
+    assert not (tmp_path / "out").exists()

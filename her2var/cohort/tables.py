@@ -12,7 +12,9 @@ import datetime as dt
 import os
 import re
 import zipfile
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import InputError
 
@@ -143,9 +145,17 @@ def _read_xlsx(path: str, sheet: str | None) -> RawTable:
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise InputError("reading Excel needs openpyxl (pip install openpyxl)") from exc
+    # openpyxl warns with cell values (e.g. an impossible date serial): those are patient data and
+    # never reach the terminal; the cell itself is then refused by the clinical checks by row/column.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_workbook(path, sheet, openpyxl, InvalidFileException)
+
+
+def _read_workbook(path: str, sheet: str | None, openpyxl: Any, invalid: type[Exception]) -> RawTable:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, invalid, KeyError, OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open and re-save "
                          "it in Excel as .xlsx") from exc
     try:
