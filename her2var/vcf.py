@@ -17,12 +17,13 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from . import vcf_scan
 from .errors import InputError
+from .vcf_header import parse_header_lines
 from .models import FieldDef, Record, VcfHeader
 
 log = logging.getLogger(__name__)
 
-_STRUCTURED = re.compile(r"^<(.*)>$", re.S)
 # The empty block htslib ends every BGZF file with; without it the file was cut at a block edge.
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _BASES = re.compile(r"[ACGTN]+")
@@ -37,103 +38,6 @@ class Region:
     start: int
     end: int
     name: str = ""
-
-
-def _parse_structured(text: str) -> dict[str, str] | None:
-    """Parse ``<ID=x,Number=1,Description="a, b">`` into a dict; None when not structured."""
-    m = _STRUCTURED.match(text.strip())
-    if not m:
-        return None
-    body = m.group(1)
-    out: dict[str, str] = {}
-    i, n = 0, len(body)
-    while i < n:
-        eq = body.find("=", i)
-        if eq < 0:
-            break
-        key = body[i:eq].strip()
-        j = eq + 1
-        if j < n and body[j] == '"':
-            j += 1
-            buf = []
-            while j < n and body[j] != '"':
-                if body[j] == "\\" and j + 1 < n:
-                    j += 1
-                buf.append(body[j])
-                j += 1
-            value = "".join(buf)
-            j += 1  # closing quote
-            comma = body.find(",", j)
-            i = n if comma < 0 else comma + 1
-        else:
-            comma = body.find(",", j)
-            end = n if comma < 0 else comma
-            value = body[j:end]
-            i = end + 1
-        out[key] = value
-    return out
-
-
-def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
-    """Build a VcfHeader from the header lines (## lines and the #CHROM line)."""
-    if not lines or not lines[0].startswith("##fileformat=VCF"):
-        first = lines[0][:60] if lines else ""
-        raise InputError(
-            f"{path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line, "
-            f"found {first!r}"
-        )
-    fileformat = lines[0].split("=", 1)[1].strip()
-    meta: dict[str, list[str]] = {}
-    info: dict[str, FieldDef] = {}
-    fmt: dict[str, FieldDef] = {}
-    contigs: dict[str, int | None] = {}
-    samples: list[str] | None = None
-    for lineno, line in enumerate(lines, start=1):
-        if line.startswith("#CHROM"):
-            cols = line.split("\t")
-            expected = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
-            if cols[:8] != expected:
-                raise InputError(
-                    f"{path}:{lineno}: malformed #CHROM line: expected tab-separated "
-                    f"{' '.join(expected)}, found {' | '.join(cols[:8])!r}"
-                )
-            if len(cols) > 8 and cols[8] != "FORMAT":
-                raise InputError(f"{path}:{lineno}: column 9 of the #CHROM line must be FORMAT")
-            samples = cols[9:]
-            dupes = sorted({s for s in samples if samples.count(s) > 1})
-            if dupes:
-                raise InputError(
-                    f"{path}:{lineno}: duplicate sample names in the #CHROM line: {', '.join(dupes)}"
-                )
-            continue
-        if not line.startswith("##"):
-            raise InputError(f"{path}:{lineno}: expected a '##' header line or the #CHROM line")
-        key, sep, value = line[2:].partition("=")
-        if not sep:
-            continue  # '##' comment lines without '=' are tolerated
-        meta.setdefault(key, []).append(value)
-        if key in ("INFO", "FORMAT", "contig"):
-            fields = _parse_structured(value)
-            if fields is None or "ID" not in fields:
-                raise InputError(f"{path}:{lineno}: malformed ##{key} line: expected <ID=...,...>")
-            if key == "contig":
-                length = fields.get("length")
-                contigs[fields["ID"]] = int(length) if length and length.isdigit() else None
-            else:
-                fd = FieldDef(
-                    id=fields["ID"],
-                    number=fields.get("Number", "."),
-                    type=fields.get("Type", "String"),
-                    description=fields.get("Description", ""),
-                )
-                # A field declared twice (Ion declares FR twice) keeps its first declaration.
-                (info if key == "INFO" else fmt).setdefault(fd.id, fd)
-    if samples is None:
-        raise InputError(f"{path}: no '#CHROM' header line: the file is truncated or not a VCF")
-    return VcfHeader(
-        path=path, fileformat=fileformat, meta=meta, info=info, format=fmt,
-        contigs=contigs, samples=samples, n_lines=len(lines),
-    )
 
 
 def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Record:
@@ -409,90 +313,58 @@ class VcfReader:
         else:
             yield from self._stream(regions)
 
-    def _lines(self) -> Iterator[bytes]:
-        """Data lines as bytes, decompressed in large chunks (much faster than line iteration).
-
-        Raises EOFError when a gzip/BGZF stream ends before its end-of-stream marker.
-        """
-        compressed = self.kind in ("bgzf", "gzip")
-        with open(self.path, "rb") as fh:
-            d = zlib.decompressobj(31) if compressed else None
-            tail = b""
-            first = True
-            while True:
-                chunk = fh.read(1 << 20)
-                if not chunk:
-                    break
-                if d is not None:
-                    parts = [d.decompress(chunk)]
-                    while d.eof and d.unused_data:  # BGZF and concatenated gzip: many members
-                        rest = d.unused_data
-                        d = zlib.decompressobj(31)
-                        parts.append(d.decompress(rest))
-                    data = b"".join(parts)
-                else:
-                    data = chunk
-                lines = (tail + data).split(b"\n")
-                tail = lines.pop()
-                if first and lines:
-                    lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")
-                    first = False
-                yield from lines
-            if d is not None and not d.eof:
-                raise EOFError("compressed data ended before the end-of-stream marker")
-            if tail:
-                yield tail
-
     def _stream(self, regions: list[Region] | None) -> Iterator[Record]:
-        """Every line is looked at (a shape check), only lines in the regions are parsed."""
-        n_samples = len(self.header.samples)
-        may_end = "END" in self.header.info  # records may span into a region from before it
-        merged = {c.encode(): v for c, v in _merge_spans(regions or [], pad=1000).items()}
+        """Every line is looked at (a shape check), only lines that may be in the regions are parsed."""
+        n_samples, n_header = len(self.header.samples), self.header.n_lines
+        compressed = self.kind in ("bgzf", "gzip")
         lineno = 0
-        prefix, spans, gap_lo, gap_hi = b"", None, 0, -1
         try:
-            for lineno, raw in enumerate(self._lines(), 1):
-                if lineno <= self.header.n_lines:
-                    continue
-                if regions is None:
+            if regions is None:
+                for lineno, raw in enumerate(vcf_scan.lines(self.path, compressed), 1):
                     line = raw.decode("utf-8", "replace").rstrip("\r")
-                    if line:
+                    if lineno > n_header and line:
                         yield parse_record(line, self.path, lineno, n_samples)
-                    continue
-                if prefix and raw.startswith(prefix):
-                    tab = len(prefix) - 1  # the same contig as the line before
-                else:
-                    tab = raw.find(b"\t")
-                    spans = merged.get(raw[:tab]) if tab > 0 else None
-                    prefix = raw[:tab + 1] if tab > 0 else b""
-                    gap_lo, gap_hi = 0, -1  # no known gap between regions yet on this contig
-                if spans is None:
-                    if raw.count(b"\t") < 7 and raw.strip():
-                        parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
-                    continue
-                tab2 = raw.find(b"\t", tab + 1)
-                try:
-                    pos = int(raw[tab + 1:tab2])
-                except ValueError:
-                    pos = -1  # parse_record below names the problem
-                if gap_lo <= pos <= gap_hi and not (may_end and b"END=" in raw):
-                    continue  # still in the gap between two regions
-                if pos >= 0:
-                    starts, ends = spans
-                    i = bisect_right(starts, pos) - 1
-                    if i < 0 or pos > ends[i]:
-                        # remember this gap: sorted files stay in it for many lines
-                        gap_lo = ends[i] + 1 if i >= 0 else 0
-                        gap_hi = starts[i + 1] - 1 if i + 1 < len(starts) else 1 << 62
-                        if not (may_end and b"END=" in raw):
-                            continue
-                rec = parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
-                if any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions):
-                    yield rec
+                return
+            merged = {c.encode(): v for c, v in _merge_spans(regions, pad=1000).items()}
+            may_end = "END" in self.header.info  # records may span into a region from before it
+            scan = vcf_scan.RegionFilter(merged, may_end)
+            for buf in vcf_scan.chunks(self.path, compressed):
+                n, kept = scan.keep(buf)
+                for i, lo, hi in kept:
+                    if lineno + i + 1 > n_header:
+                        rec = self._in_regions(buf[lo:hi], lineno + i + 1, merged, may_end, regions)
+                        if rec is not None:
+                            yield rec
+                lineno += n
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(
                 f"{self.path}:{lineno + 1}: the compressed file is truncated or corrupt ({exc})"
             ) from exc
+
+    def _in_regions(self, raw: bytes, lineno: int, merged: dict[bytes, tuple[list[int], list[int]]],
+                    may_end: bool, regions: list[Region]) -> Record | None:
+        """The record on this line when it overlaps a region; a malformed line is an error."""
+        n_samples = len(self.header.samples)
+        tab = raw.find(b"\t")
+        spans = merged.get(raw[:tab]) if tab > 0 else None
+        if spans is None:
+            if raw.count(b"\t") < 7 and raw.strip():
+                parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
+            return None
+        tab2 = raw.find(b"\t", tab + 1)
+        try:
+            pos = int(raw[tab + 1:tab2]) if tab2 > 0 else -1
+        except ValueError:
+            pos = -1  # parse_record below names the problem
+        if pos >= 0 and raw.count(b"\t") >= 7:
+            starts, ends = spans
+            i = bisect_right(starts, pos) - 1
+            if (i < 0 or pos > ends[i]) and not (may_end and b"END=" in raw):
+                return None
+        rec = parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
+        if any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions):
+            return rec
+        return None
 
     def _indexed(self, regions: list[Region]) -> Iterator[Record]:
         n_samples = len(self.header.samples)
