@@ -235,8 +235,14 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
     if ref_cds is not None and "N" in ref_cds:
         ref_cds = None  # the reference has no bases here (N): unknown, not a mismatch
     hint = _missing_hint(seq)
-    if ref_cds is None and not frameshift and _infer_from_residue(model, lo_c, ref, alt, n, hint):
-        return
+    if ref_cds is None and not frameshift:
+        # In frame, the codons beside the event are unchanged: their residues come from the
+        # protein, so only the codons the event splits need bases (none at a codon boundary).
+        # Only for an event placed on reference bases: unplaced, it might shift out of the exon.
+        if seq is not None and _name_from_split_codons(model, seq, lo_c, hi_c, alt, k_first, k_last, n):
+            return
+        if _infer_from_residue(model, lo_c, ref, alt, n, hint):
+            return
     if ref_cds is None:
         n.unknown_reason = f"no reference sequence for codons {k_first + 1}-{k_last + 1} ({hint})"
         n.effect = "frameshift" if frameshift else _effect_by_length(ref, alt)
@@ -266,6 +272,39 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
         return
     alt_aa = translate(alt_cds)
     _name_protein_change(model.protein, k_first, ref_aa, alt_aa, n)
+
+
+def _name_from_split_codons(model: TranscriptModel, seq: SequenceSource | None, lo_c: int, hi_c: int,
+                            alt: str, k_first: int, k_last: int, n: Naming) -> bool:
+    """Name an in-frame event from the bases of the codons it touches and the protein around them.
+
+    ``lo_c..hi_c`` is the replaced coding span (empty, hi_c = lo_c - 1, for an insertion). False
+    when those codons' bases are not known; a reference mismatch there is reported as such.
+    """
+    if hi_c < lo_c:  # insertion between hi_c and lo_c: the codon split, if any
+        t_first, t_last = (lo_c - 1) // 3, (hi_c - 1) // 3
+        if lo_c % 3 == 1:  # at a codon boundary nothing is split
+            t_first, t_last = (lo_c - 1) // 3, (lo_c - 1) // 3 - 1
+    else:
+        t_first, t_last = (lo_c - 1) // 3, (hi_c - 1) // 3
+    if t_first < k_first or t_last > k_last:
+        return False
+    inner = model.cds_bases(seq, 3 * t_first + 1, 3 * t_last + 3) if t_last >= t_first else ""
+    if inner is None or "N" in inner:
+        return False
+    protein = model.protein
+    if translate(inner) != protein[t_first:t_last + 1]:
+        n.unknown_reason = (f"reference bases at codons {t_first + 1}-{t_last + 1} translate to "
+                            f"{translate(inner)}, not {protein[t_first:t_last + 1]} of "
+                            f"{model.gene.protein_id}: wrong reference or build")
+        n.effect = "reference_mismatch"
+        return True
+    off = 3 * t_first + 1
+    alt_inner = inner[:lo_c - off] + alt + inner[hi_c - off + 1:]
+    before, after = protein[k_first:t_first], protein[t_last + 1:k_last + 1]
+    _name_protein_change(protein, k_first, before + protein[t_first:t_last + 1] + after,
+                         before + translate(alt_inner) + after, n)
+    return True
 
 
 def _missing_hint(seq: SequenceSource | None) -> str:

@@ -228,3 +228,43 @@ def test_reference_mismatch_is_reported(erbb2):
 
     n = describe(m, Wrong(), 37880997, "A", "T")
     assert n.effect == "reference_mismatch" and "wrong reference or build" in n.unknown_reason
+
+
+# -- in-frame events in the last codons of exon 20, next to exon 21 (which the rules do not carry) --
+def _with_exon21(model):
+    """The rules' windows plus exon 21's first codons, written with codons chosen for the protein."""
+    from her2var.rules import Window
+    from her2var.transcript import CODON_TABLE, WindowSequence
+
+    first = {aa: codon for codon, aa in sorted(CODON_TABLE.items(), reverse=True)}
+    start = model.c_to_g(2494)
+    codons = "".join(first[aa] for aa in model.protein[831:831 + 10])
+    return WindowSequence((*model.windows, Window(start, codons)), model.chrom)
+
+
+@pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
+def test_inframe_events_at_the_end_of_exon20_are_named_without_exon21(erbb2, build):
+    """Without exon 21's bases the name must equal the name with them (an in-frame event leaves
+    the next codon as it is); a split codon's own bases are in the rules' exon 20 window."""
+    from her2var.naming import describe
+    from her2var.transcript import TranscriptModel, WindowSequence
+
+    model = TranscriptModel(erbb2, build)
+    rules_only, full = WindowSequence(model.windows, model.chrom), _with_exon21(model)
+    named = 0
+    for c in range(2479, 2493):  # after c.2479 ... c.2492: codons 827-831
+        pos = model.c_to_g(c)
+        base = full.fetch(model.chrom, pos, pos)
+        for ins in ("GGC", "TTT", "GCATAC", "AAACCC", "CATGGGAAA", "TAA"):
+            a = describe(model, rules_only, pos, base, base + ins)
+            b = describe(model, full, pos, base, base + ins)
+            assert (a.hgvs_p, a.effect) == (b.hgvs_p, b.effect), (c, ins, a.unknown_reason)
+            named += bool(a.hgvs_p)
+    for first in range(2482, 2492):  # in-frame deletions of 3 bases ending by c.2493
+        pos = model.c_to_g(first) - 1
+        ref = full.fetch(model.chrom, pos, pos + 3)
+        a = describe(model, rules_only, pos, ref, ref[0])
+        b = describe(model, full, pos, ref, ref[0])
+        assert (a.hgvs_p, a.effect) == (b.hgvs_p, b.effect), (first, a.unknown_reason)
+        named += bool(a.hgvs_p)
+    assert named >= 90
