@@ -250,13 +250,8 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
         n.last_residue = (max(lo_c, hi_c) - 1) // 3 + 1
         return
     ref_aa = translate(ref_cds)
-    expected = model.protein[k_first:k_last + 1]
-    if ref_aa != expected:
-        n.unknown_reason = (
-            f"reference bases at codons {k_first + 1}-{k_last + 1} translate to {ref_aa}, "
-            f"not {expected} of {model.gene.protein_id}: wrong reference or build"
-        )
-        n.effect = "reference_mismatch"
+    if ref_aa != model.protein[k_first:k_last + 1]:
+        _reference_mismatch(model, k_first, k_last, ref_aa, n)
         return
     off = 3 * k_first + 1
     alt_cds = ref_cds[:lo_c - off] + alt + ref_cds[hi_c - off + 1:]
@@ -274,6 +269,13 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
     _name_protein_change(model.protein, k_first, ref_aa, alt_aa, n)
 
 
+def _reference_mismatch(model: TranscriptModel, k_first: int, k_last: int, found: str, n: Naming) -> None:
+    n.unknown_reason = (f"reference bases at codons {k_first + 1}-{k_last + 1} translate to {found}, "
+                        f"not {model.protein[k_first:k_last + 1]} of {model.gene.protein_id}: wrong "
+                        "reference or build")
+    n.effect = "reference_mismatch"
+
+
 def _name_from_split_codons(model: TranscriptModel, seq: SequenceSource | None, lo_c: int, hi_c: int,
                             alt: str, k_first: int, k_last: int, n: Naming) -> bool:
     """Name an in-frame event from the bases of the codons it touches and the protein around them.
@@ -281,12 +283,8 @@ def _name_from_split_codons(model: TranscriptModel, seq: SequenceSource | None, 
     ``lo_c..hi_c`` is the replaced coding span (empty, hi_c = lo_c - 1, for an insertion). False
     when those codons' bases are not known; a reference mismatch there is reported as such.
     """
-    if hi_c < lo_c:  # insertion between hi_c and lo_c: the codon split, if any
-        t_first, t_last = (lo_c - 1) // 3, (hi_c - 1) // 3
-        if lo_c % 3 == 1:  # at a codon boundary nothing is split
-            t_first, t_last = (lo_c - 1) // 3, (lo_c - 1) // 3 - 1
-    else:
-        t_first, t_last = (lo_c - 1) // 3, (hi_c - 1) // 3
+    # codons holding lo_c..hi_c; for an insertion the one it splits, or none at a codon boundary
+    t_first, t_last = (lo_c - 1) // 3, (hi_c - 1) // 3
     if t_first < k_first or t_last > k_last:
         return False
     inner = model.cds_bases(seq, 3 * t_first + 1, 3 * t_last + 3) if t_last >= t_first else ""
@@ -294,10 +292,7 @@ def _name_from_split_codons(model: TranscriptModel, seq: SequenceSource | None, 
         return False
     protein = model.protein
     if translate(inner) != protein[t_first:t_last + 1]:
-        n.unknown_reason = (f"reference bases at codons {t_first + 1}-{t_last + 1} translate to "
-                            f"{translate(inner)}, not {protein[t_first:t_last + 1]} of "
-                            f"{model.gene.protein_id}: wrong reference or build")
-        n.effect = "reference_mismatch"
+        _reference_mismatch(model, t_first, t_last, translate(inner), n)
         return True
     off = 3 * t_first + 1
     alt_inner = inner[:lo_c - off] + alt + inner[hi_c - off + 1:]

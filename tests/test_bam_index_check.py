@@ -11,7 +11,6 @@ import numpy as np
 import pysam
 import pytest
 from test_bam_fixtures import bam as fixture_bam
-from test_bam_fixtures import rules  # noqa: F401  (session fixture)
 
 from her2var.bam.alignments import open_alignments
 from her2var.bam.index_check import (
@@ -61,7 +60,7 @@ def index(path: Path, csi: bool = False) -> Path:
     return Path(str(path) + (".csi" if csi else ".bai"))
 
 
-def opened(path: Path, rules) -> None:  # noqa: F811
+def opened(path: Path, rules) -> None:
     with open_alignments(str(path), rules, build="GRCh37"):
         pass
 
@@ -83,13 +82,13 @@ def sample(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("csi", [False, True], ids=["bai", "csi"])
-def test_a_files_own_index_is_accepted(sample, rules, csi):  # noqa: F811
+def test_a_files_own_index_is_accepted(sample, rules, csi):
     index(sample, csi)
     opened(sample, rules)
 
 
 @pytest.mark.parametrize("csi", [False, True], ids=["bai", "csi"])
-def test_an_index_of_another_bam_is_refused(sample, tmp_path, rules, csi):  # noqa: F811
+def test_an_index_of_another_bam_is_refused(sample, tmp_path, rules, csi):
     # Same header, same number and size of reads: only where the reads lie differs.
     other = [("7", 55_242_400, 0), ("7", 55_242_450, 0), *reads_over(EXON20 - 20_000, 40, seed=2),
              ("17", EXON20 + 400, 0x5), (None, 0, 0x4), (None, 0, 0x4)]
@@ -113,7 +112,7 @@ def test_the_same_reads_at_other_places_would_have_been_lost(sample, tmp_path):
         assert sum(1 for _ in fh.fetch("17", EXON20 - 100, EXON20 + 300)) == 40
 
 
-def test_an_index_made_before_reads_were_added_is_refused(tmp_path, rules):  # noqa: F811
+def test_an_index_made_before_reads_were_added_is_refused(tmp_path, rules):
     reads, unplaced = reads_over(EXON20 - 100, 60, seed=3), [(None, 0, 0x4)] * 2
     stale_copy(tmp_path, write_bam(tmp_path / "t.bam", reads + unplaced), reads[:50] + unplaced)
     with pytest.raises(InputError, match=r"it says the reads placed on a reference end at virtual offset \d+, "
@@ -121,14 +120,14 @@ def test_an_index_made_before_reads_were_added_is_refused(tmp_path, rules):  # n
         opened(tmp_path / "t.bam", rules)
 
 
-def test_an_index_of_a_bam_with_other_contigs_is_refused(sample, tmp_path, rules):  # noqa: F811
+def test_an_index_of_a_bam_with_other_contigs_is_refused(sample, tmp_path, rules):
     other = write_bam(tmp_path / "o.bam", reads_over(EXON20, 10, seed=4), contigs=("17",))
     shutil.copyfile(index(other), str(sample) + ".bai")
     with pytest.raises(InputError, match=r"covers 1 references but the file's header has 2"):
         opened(sample, rules)
 
 
-def test_the_fixture_bams_pass_with_their_own_indexes(rules):  # noqa: F811
+def test_the_fixture_bams_pass_with_their_own_indexes(rules):
     for name in ("T1", "T2", "N1"):
         opened(Path(fixture_bam(name)), rules)
 
@@ -139,7 +138,7 @@ def test_the_fixture_bams_pass_with_their_own_indexes(rules):  # noqa: F811
     (lambda b: b[:8] + b"\xff\xff\xff\x7f" + b[12:], "bins is impossible"),
     (lambda b: gzip.compress(b"CSI\x01" + b"\x00" * 3), "the index ends early"),
 ])
-def test_a_damaged_index_is_a_clean_error(sample, rules, damage, expected):  # noqa: F811
+def test_a_damaged_index_is_a_clean_error(sample, rules, damage, expected):
     bai = index(sample)
     bai.write_bytes(damage(bai.read_bytes()))
     with pytest.raises(InputError) as err:
@@ -167,7 +166,7 @@ def test_the_index_checked_is_the_one_htslib_loads(sample, tmp_path, present):
         assert sum(1 for _ in fh.fetch("17", EXON20 - 100, EXON20 + 300)) == 40
 
 
-def test_a_cram_index_of_another_cram_is_refused(tmp_path, rules):  # noqa: F811
+def test_a_cram_index_of_another_cram_is_refused(tmp_path, rules):
     crams = []
     for name in ("T1", "T2"):
         cram = tmp_path / name / "x.cram"

@@ -125,18 +125,28 @@ class _Reader:
         return n
 
 
-def read_binning_index(name: str) -> BinningIndex:
-    """Parse a .bai or .csi file (a CSI is BGZF-compressed)."""
+def _index_bytes(name: str) -> bytes:
+    """An index file's bytes, decompressed when gzip/BGZF (.csi, .crai)."""
     try:
         with open(name, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{name}: the compressed index cannot be read ({exc}); re-index the file") from exc
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{name}: the compressed index cannot be read ({exc}); re-index the file") from exc
+
+
+def _advice(path: str, kind: str) -> str:
+    return f"it was made for another file or the {kind} was rewritten; re-index it ('samtools index {path}')"
+
+
+def read_binning_index(name: str) -> BinningIndex:
+    """Parse a .bai or .csi file (a CSI is BGZF-compressed)."""
+    raw = _index_bytes(name)
     r = _Reader(raw, name)
     magic = raw[:4]
     r.skip(4)
@@ -191,13 +201,13 @@ def _probes(index: BinningIndex, gene_tid: int, gene_span: tuple[int, int]) -> I
     with_data = [t for t, ref in enumerate(index.refs) if ref.bins or ref.meta]
     checked = set(_spread(with_data, MAX_REFERENCES_CHECKED)) | {gene_tid}
     for tid in sorted(checked):
-        ref = index.refs[tid] if tid < len(index.refs) else RefIndex()
+        ref = index.refs[tid]
         if ref.meta:
             yield _Probe(ref.meta[0], tid, None, "the first read of {ref} is")
         chunks = [(b, c) for b in sorted(ref.bins) for c in ref.bins[b]]
         for b, (beg, _) in _spread(chunks, SAMPLED_CHUNKS_PER_REFERENCE):
             yield _Probe(beg, tid, b, _bin_words(index, b))
-    gene = index.refs[gene_tid] if gene_tid < len(index.refs) else RefIndex()
+    gene = index.refs[gene_tid]
     over = [(b, c) for b in index.bins_over(*gene_span) if b in gene.bins for c in gene.bins[b]]
     for b, (beg, _) in _spread(over, MAX_GENE_CHUNKS):
         yield _Probe(beg, gene_tid, b, _bin_words(index, b))
@@ -219,7 +229,7 @@ def check_bam_index(handle: Any, path: str, index_path: str, index: BinningIndex
                     gene_span: tuple[int, int]) -> None:
     """Raise InputError unless `index` (read from `index_path`) describes the BAM open in `handle`."""
     size = os.path.getsize(path)
-    advice = f"it was made for another file or the BAM was rewritten; re-index it ('samtools index {path}')"
+    advice = _advice(path, "BAM")
     if len(index.refs) != handle.nreferences:
         raise InputError(f"{path}: the index {index_path} covers {len(index.refs)} references but the "
                          f"file's header has {handle.nreferences}; {advice}")
@@ -270,14 +280,8 @@ def _record_at(handle: Any, offset: int, size: int) -> Any:
 
 def check_cram_index(path: str, index_path: str, n_refs: int) -> None:
     """Raise InputError unless sampled .crai rows point at matching containers in the CRAM."""
-    try:
-        with open(index_path, "rb") as fh:
-            raw = fh.read()
-        text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-        rows = [line.split(b"\t") for line in text.splitlines() if line.strip()]
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{index_path}: cannot be read as a CRAM index ({exc}); re-index the file") from exc
-    advice = f"it was made for another file or the CRAM was rewritten; re-index it ('samtools index {path}')"
+    rows = [line.split(b"\t") for line in _index_bytes(index_path).splitlines() if line.strip()]
+    advice = _advice(path, "CRAM")
     parsed = []
     for n, row in enumerate(rows, 1):
         try:
