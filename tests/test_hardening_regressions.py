@@ -102,9 +102,13 @@ def test_fusion_read_count_nan_inf_or_negative_is_refused(tmp_path, value):
 @pytest.mark.parametrize("text", ["x: " + "[" * 5000 + "]" * 5000 + "\n", "x: " + "{k: " * 5000 + "v" + "}" * 5000 + "\n"],
                          ids=["lists", "mappings"])
 def test_rules_nested_thousands_deep_is_a_rules_error_not_a_recursion_traceback(tmp_path, text):
+    # PyYAML 6.0.4 stops such a document itself, earlier releases overflow Python's stack; either
+    # way the user gets a RulesError naming the file (the wording is the library's or ours).
     path = write(tmp_path, "deep.yaml", text)
-    with pytest.raises(RulesError, match=r"deep\.yaml: nested too deeply"):
+    with pytest.raises(RulesError) as info:
         read_yaml(path)
+    assert str(info.value).startswith(str(path))
+    assert len(str(info.value)) < 500
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])

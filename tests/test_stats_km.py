@@ -39,18 +39,6 @@ def test_log_band_by_hand_and_undefined_at_zero() -> None:
     assert math.isnan(c.lower[2]) and math.isnan(c.upper[2])
 
 
-def test_log_log_band_equals_lifelines_band() -> None:
-    from lifelines import KaplanMeierFitter
-
-    t = [1, 2, 2, 3, 4, 5, 5, 6, 7, 9, 10]
-    e = [0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 0]
-    ci = KaplanMeierFitter().fit(t, e).confidence_interval_survival_function_
-    c = kaplan_meier(t, e, conf_type="log-log")
-    ours = ~np.isnan(c.lower)  # at S = 1 R (and we) leave the log-log band undefined
-    np.testing.assert_allclose(c.lower[ours], ci.iloc[:, 0].loc[c.time[ours]].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(c.upper[ours], ci.iloc[:, 1].loc[c.time[ours]].to_numpy(), rtol=1e-9)
-
-
 @pytest.mark.parametrize("time, event, rule, expected", [
     # S = 0.5 on [2, 3): midpoint of the flat stretch
     ([1, 2, 3, 4], [1, 1, 1, 1], "quantile", 2.5),
