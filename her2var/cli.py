@@ -1,7 +1,12 @@
 """The command line: parses options, sets up logging, calls one library function per command.
 
-Errors of the Her2varError family become a message and an exit code here, in one place:
-bad input 1, usage 2. ``--debug`` shows tracebacks.
+Exit codes are decided here, in one place (:func:`run`): 0 done, 1 bad input (a Her2varError, or
+a command that ends with ``ctx.exit(1)`` after reporting its failures), 2 usage (click's usage
+errors and her2var's UsageError), 130 interrupted. ``--debug`` shows tracebacks; any other
+exception is a bug and escapes with its traceback.
+
+:func:`main` returns the code instead of exiting, so it can be called in-process (tests); the
+console script ``her2var`` and ``python -m her2var.cli`` exit with it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -18,24 +24,75 @@ from .errors import Her2varError, UsageError
 
 log = logging.getLogger("her2var")
 
+LOG_FORMAT = "her2var: %(levelname)s: %(message)s"
 
-class Her2varGroup(click.Group):
-    """Maps the project's exceptions to messages and exit codes."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D401
-        try:
-            return super().invoke(ctx)
-        except Her2varError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"her2var: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: str = "her2var") -> int:
+    """Run a click command (the ``her2var`` group, or one command on its own) and return its exit code.
+
+    The one place where errors become messages and exit codes. Never calls ``sys.exit``.
+    """
+    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    state: dict = {}  # the root context's obj: the group callback records --debug in it
+    try:
+        rv = command.main(args, prog_name=prog_name, standalone_mode=False, obj=state)
+    except Her2varError as exc:
+        if state.get("debug"):
+            raise
+        click.echo(f"her2var: error: {exc}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:  # click's usage errors (exit 2), bad parameters
+        exc.show()
+        return exc.exit_code
+    except click.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
             click.echo("her2var: interrupted", err=True)
-            ctx.exit(130)
+            return 130
+        click.echo("Aborted!", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("her2var: interrupted", err=True)
+        return 130
+    except SystemExit as exc:  # click exits by itself on a broken pipe and for shell completion
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return code or 0
+        click.echo(str(code), err=True)
+        return 1
+    # Normal end, or click's Exit (ctx.exit(code): --help, --version, a command's own failure).
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
 
 
-@click.group(cls=Her2varGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main(argv: Sequence[str] | None = None) -> int:
+    """``her2var ARGS...``: run the command line and return its exit code (do not exit)."""
+    return run(cli, argv)
+
+
+def _start_logging(ctx: click.Context, level: int) -> None:
+    """Log to the current sys.stderr at this call's level, until this call's context closes.
+
+    Per call rather than ``logging.basicConfig`` (once per process): calls made in one process
+    (tests) each log at their own -v/-q to their own stderr and leave no handler behind.
+    """
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def stop() -> None:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        try:
+            handler.flush()
+        except (OSError, ValueError):  # stderr already closed or a broken pipe
+            pass
+
+    ctx.call_on_close(stop)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="her2var")
 @click.option("-v", "--verbose", count=True, help="More messages (repeat for debug-level logs).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -48,7 +105,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     if debug:
         level = logging.DEBUG
-    logging.basicConfig(level=level, format="her2var: %(levelname)s: %(message)s", stream=sys.stderr)
+    _start_logging(ctx, level)
 
 
 @cli.command()
@@ -146,7 +203,7 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, 
         click.echo(f"her2var: error: {r.error}", err=True)
     if failed:
         click.echo(f"her2var: {len(failed)} of {len(jobs)} input(s) failed", err=True)
-        sys.exit(1)
+        click.get_current_context().exit(1)
 
 
 @cli.command()
@@ -170,7 +227,7 @@ def demo(outdir: str, seed: int, workers: int) -> None:
     if run.failed:
         for e in run.failed:
             click.echo(f"her2var: error: {e}", err=True)
-        sys.exit(1)
+        click.get_current_context().exit(1)
 
 
 @cli.group()
@@ -215,9 +272,5 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    cli(prog_name="her2var")
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

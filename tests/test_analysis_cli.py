@@ -1,39 +1,30 @@
 """`her2var analyze` / `her2var plans` on bad input: a clear message and exit code, or a labelled
 result; never a traceback, a silent NaN or a half-written folder.
 
-Each case runs three ways: click's CliRunner on the command, the command as a process of its own
-(`python -c "from her2var.analysis.command import analyze; analyze()"`), and the real command
-line (`python -m her2var.cli analyze`) once the lead has wired it (skipped until then).
+Each case runs two ways in this process: click's CliRunner on the command alone, and the command
+line's entry point (`her2var.cli.main(["analyze", ...])`). One case per command also runs the
+installed `her2var` program in a process of its own (way "process").
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import run_cli
+from conftest import run_cli, run_process, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
 PLANS = ROOT / "rules" / "plans"
 
 
-def _cli_has_analyze() -> bool:
-    from her2var.cli import cli
-
-    return "analyze" in cli.commands
-
-
-WAYS = ["clirunner", "process", pytest.param("cli", marks=pytest.mark.skipif(
-    not _cli_has_analyze(), reason="her2var.cli does not have 'analyze' yet (the lead adds cli.add_command)"))]
+WAYS = ["clirunner", "cli"]
+SMOKE = [*WAYS, pytest.param("process", marks=pytest.mark.slow)]  # one case per command: the installed program
 
 
 def run(way: str, *args: str, command: str = "analyze") -> tuple[int, str, str]:
@@ -44,12 +35,7 @@ def run(way: str, *args: str, command: str = "analyze") -> tuple[int, str, str]:
         if res.exception is not None and not isinstance(res.exception, SystemExit):
             raise res.exception
         return res.exit_code, res.stdout, res.stderr
-    if way == "process":
-        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        proc = subprocess.run([sys.executable, "-c", f"from her2var.analysis.command import {command}; {command}()",
-                               *args], capture_output=True, text=True, env=env, timeout=300)
-        return proc.returncode, proc.stdout, proc.stderr
-    proc = run_cli(command, *args)
+    proc = (run_process if way == "process" else run_cli)(command, *args)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -79,7 +65,7 @@ def no_traceback(err: str) -> None:
     assert "Traceback" not in err, err
 
 
-@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("way", SMOKE)
 def test_plan_naming_a_missing_column_lists_the_columns(tmp_path: Path, way: str) -> None:
     plan = plan_with(tmp_path, "column: mets_brain\n    levels", "column: brain_metastases\n    levels")
     out = tmp_path / "out"
@@ -108,7 +94,7 @@ def test_missing_cohort_file(tmp_path: Path, way: str) -> None:
     assert "nope.tsv: no such file" in err
 
 
-@pytest.mark.parametrize("way", ["clirunner", "process"])
+@pytest.mark.parametrize("way", WAYS)
 def test_non_numeric_time_names_line_patient_and_column(tmp_path: Path, way: str) -> None:
     cols, rows = read_rows()
     rows[4]["pfs_months"] = "about 3"
@@ -121,7 +107,7 @@ def test_non_numeric_time_names_line_patient_and_column(tmp_path: Path, way: str
     assert f"c.tsv:6 (patient {rows[4]['patient_id']}), column 'pfs_months': 'about 3' is not a number" in err
 
 
-@pytest.mark.parametrize("way", ["clirunner", "process"])
+@pytest.mark.parametrize("way", WAYS)
 def test_bad_event_code_and_response_code(tmp_path: Path, way: str) -> None:
     cols, rows = read_rows()
     for r in rows:
@@ -139,7 +125,7 @@ def test_bad_event_code_and_response_code(tmp_path: Path, way: str) -> None:
     no_traceback(err)
 
 
-@pytest.mark.parametrize("way", ["clirunner", "process"])
+@pytest.mark.parametrize("way", WAYS)
 def test_output_folder_that_is_not_an_analysis_is_left_alone(tmp_path: Path, way: str) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -151,7 +137,7 @@ def test_output_folder_that_is_not_an_analysis_is_left_alone(tmp_path: Path, way
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
-@pytest.mark.parametrize("way", ["clirunner", "process"])
+@pytest.mark.parametrize("way", WAYS)
 def test_malformed_plan_yaml_names_file_and_line(tmp_path: Path, way: str) -> None:
     plan = tmp_path / "p.yaml"
     plan.write_text("version: 1\nname: [unclosed\n")
@@ -258,7 +244,7 @@ def test_no_nan_anywhere_in_results(labelled) -> None:
     assert "NaN" not in text and "Infinity" not in text
 
 
-@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("way", SMOKE)
 def test_plans_lists_and_prints(way: str) -> None:
     code, out, err = run(way, command="plans")
     assert code == 0, err
@@ -277,6 +263,5 @@ def test_help_does_not_import_heavy_libraries() -> None:
         heavy = [m for m in ("pandas", "matplotlib", "lifelines", "scipy") if m in sys.modules]
         print(",".join(heavy))
     """)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    proc = run_python(code, timeout=60)  # a fresh interpreter: this one has imported them already
     assert proc.returncode == 0 and proc.stdout.strip() == "", proc.stdout + proc.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shlex
 import shutil
@@ -17,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, installed_command, process_env
 
 CORPUS = ROOT / "tests" / "bad_inputs"
 MANIFEST = CORPUS / "manifest.tsv"
@@ -40,11 +39,10 @@ CASES = load_manifest()
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """The real command line, as a user runs it, in ``cwd``."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "her2var.cli", *args], capture_output=True, text=True,
-                          errors="replace", cwd=cwd, env=env, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    """The installed command, as a user runs it, in ``cwd``: a process of its own, so that a hang
+    is caught by the timeout and a crash cannot take the suite with it."""
+    return subprocess.run([*installed_command(), *args], capture_output=True, text=True, errors="replace",
+                          cwd=cwd, env=process_env(), timeout=TIMEOUT, stdin=subprocess.DEVNULL)
 
 
 def _listing(folder: Path) -> set[str]:

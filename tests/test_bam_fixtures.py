@@ -7,7 +7,6 @@ import atexit
 import csv
 import functools
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pysam
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, run_cli
 
 BAM_DIR = FIXTURES / "bam"
 _WORK = Path(tempfile.mkdtemp(prefix="her2var-bam-tests-"))
@@ -75,11 +74,8 @@ def evidence(sample: str, *, with_reference: bool = False, gc_pon: bool = False)
 
 
 def run_pon_cli(*args: str) -> subprocess.CompletedProcess:
-    """`her2var pon ...` in a subprocess, through the main group's error handling."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-c", "from her2var.bam.command import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    """`her2var pon ...` in this process, through the command line's entry point and error handling."""
+    return run_cli("pon", *args)
 
 
 @functools.lru_cache(maxsize=None)

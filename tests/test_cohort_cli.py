@@ -1,26 +1,20 @@
-"""`her2var cohort` through a real process: outputs, exit codes, messages, no partial output."""
+"""`her2var cohort` through the command line's entry point: outputs, exit codes, messages, no partial
+output. The end-to-end case also runs the installed program in a process of its own."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT, write
+from conftest import FIXTURES, run_cli, run_process, run_python, write
 
 CLIN = FIXTURES / "clinical"
-# The command is attached here in case the CLI group does not list it yet.
-RUN = ("from her2var.cli import cli, main; from her2var.cohort.command import cohort; "
-       "cli.commands.setdefault('cohort', cohort); main()")
 
 
-def run_cohort(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-c", RUN, "cohort", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+def run_cohort(*args: str, way: str = "cli") -> subprocess.CompletedProcess:
+    return (run_process if way == "process" else run_cli)("cohort", *args)
 
 
 def assert_clean_error(proc, *needles, code=1):
@@ -30,11 +24,12 @@ def assert_clean_error(proc, *needles, code=1):
         assert n in proc.stderr, proc.stderr
 
 
-def test_cohort_end_to_end(tmp_path):
+@pytest.mark.parametrize("way", ["cli", pytest.param("process", marks=pytest.mark.slow)])
+def test_cohort_end_to_end(tmp_path, way):
     out = tmp_path / "out"
     proc = run_cohort("--clinical", str(CLIN / "clean_cohort.csv"), "--calls", str(CLIN / "clean_calls"),
                       "--samples", str(CLIN / "clean_samples.tsv"), "-o", str(out / "cohort.tsv"),
-                      "--xlsx", str(out / "cohort.xlsx"), "--cbioportal", str(out / "study"), "--strict")
+                      "--xlsx", str(out / "cohort.xlsx"), "--cbioportal", str(out / "study"), "--strict", way=way)
     assert proc.returncode == 0, proc.stderr
     assert "cohort: 12 patients, 13 samples" in proc.stderr and "conflicting calls" in proc.stderr
     assert sorted(os.listdir(out)) == ["cohort.conflicts.tsv", "cohort.problems.tsv", "cohort.tsv", "cohort.xlsx", "study"]
@@ -110,7 +105,7 @@ def test_help_lists_options_and_imports_stay_light():
     for opt in ("--clinical", "--calls", "--store", "--samples", "--xlsx", "--parquet", "--cbioportal",
                 "--pseudonymize", "--strict", "--sheet", "--cutoff"):
         assert opt in proc.stdout
-    check = subprocess.run([sys.executable, "-c", "import sys, her2var.cohort.command; "
-                            "print(sorted(m for m in ('pandas', 'openpyxl', 'numpy') if m in sys.modules))"],
-                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    # A fresh interpreter: this one has imported them already.
+    check = run_python("import sys, her2var.cohort.command; "
+                       "print(sorted(m for m in ('pandas', 'openpyxl', 'numpy') if m in sys.modules))")
     assert check.stdout.strip() == "[]", check.stderr

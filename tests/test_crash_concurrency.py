@@ -1,4 +1,5 @@
-"""Killed runs, concurrent writers, a full disk and a read-only folder, with real processes."""
+"""Killed runs and concurrent writers with real processes (the installed program); a full disk and a
+read-only folder through the command line's entry point."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, VCF_HEADER_37, run_cli, write
+from conftest import VCF_HEADER_37, installed_command, process_env, run_cli, write
 from her2var.store import open_store
 
 YVMA = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120\n"
@@ -31,10 +31,10 @@ def batch(tmp_path, n: int, prefix: str = "S") -> str:
     return str(sheet)
 
 
-def popen(*args: str, log=None) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "her2var.cli", *args], stdout=subprocess.DEVNULL,
-                            stderr=log if log is not None else subprocess.DEVNULL, env=env)
+def popen(*args: str, cwd, log=None) -> subprocess.Popen:
+    """The installed `her2var ARGS...` in a process of its own (to kill, or to run alongside others)."""
+    return subprocess.Popen([*installed_command(), *args], stdout=subprocess.DEVNULL,
+                            stderr=log if log is not None else subprocess.DEVNULL, env=process_env(), cwd=cwd)
 
 
 def check_outputs_complete(out) -> None:
@@ -54,7 +54,7 @@ def test_sigkill_midway_then_rerun_completes(tmp_path, seed):
     n = 40
     sheet = batch(tmp_path, n)
     out, db = tmp_path / "out", str(tmp_path / "h.db")
-    proc = popen("classify", "--samples", sheet, "--out", str(out), "--store", db, "--format", "tsv")
+    proc = popen("classify", "--samples", sheet, "--out", str(out), "--store", db, "--format", "tsv", cwd=tmp_path)
     time.sleep(float(np.random.default_rng(seed).uniform(0.4, 2.5)))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -78,7 +78,7 @@ def test_two_writers_and_a_reader_at_once(tmp_path):
     db = str(tmp_path / "h.db")
     open_store(db).close()
     logs = [open(tmp_path / f"w{i}.log", "w") for i in range(2)]
-    writers = [popen("classify", "--samples", s, "--store", db, "--format", "tsv", log=fh)
+    writers = [popen("classify", "--samples", s, "--store", db, "--format", "tsv", log=fh, cwd=tmp_path)
                for s, fh in zip((sheet_a, sheet_b), logs)]
     seen = []
     while any(w.poll() is None for w in writers):

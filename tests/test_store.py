@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import process_env
 from her2var.classify import SampleResult
 from her2var.errors import InputError
 from her2var.models import Call
@@ -156,27 +156,28 @@ def test_missing_store_is_an_error_when_not_creating(tmp_path):
 # ---------------------------------------------------------------------------------------------
 WRITER = textwrap.dedent("""
     import sys, time
-    sys.path.insert(0, {root!r})
     from her2var.classify import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
     path, prefix, n, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     with open_store(path) as store:
         for i in range(n):
-            s = f"{{prefix}}{{i:04d}}"
+            s = f"{prefix}{i:04d}"
             calls = [Call(sample=s, gene="ERBB2", klass="exon20_insertion", hgvs_p="p.Y772_A775dup",
                           notes=["x" * 2000])]
             r = SampleResult(sample=s, patient="P" + s, calls=calls, assessed="yes", cn_assessed="yes",
-                             input_sha256=f"{{i:064d}}")
-            store.record(r, {{"her2var_version": "t", "rules_checksum": "r"}}, "r")
+                             input_sha256=f"{i:064d}")
+            store.record(r, {"her2var_version": "t", "rules_checksum": "r"}, "r")
             if delay:
                 time.sleep(delay)
-""").format(root=str(ROOT))
+""")
 
 
 def _writer(path: str, prefix: str, n: int, delay: float = 0.0) -> subprocess.Popen:
+    """A process of its own writing to the store with the installed her2var (folder: the store's)."""
     return subprocess.Popen([sys.executable, "-c", WRITER, path, prefix, str(n), str(delay)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(path), env=process_env())
 
 
 def _check_complete(path: str, expected: set[str]) -> None:

@@ -1,33 +1,30 @@
 """``her2var analyze`` and ``her2var plans``: the command-line face of :func:`analyze`.
 
-Both commands map her2var's errors to a message and an exit code themselves (bad input 1, usage
-2), so they behave the same inside the ``her2var`` group and run on their own; inside the group,
-``her2var --debug`` still shows the traceback. Heavy imports happen inside the commands.
+Inside the ``her2var`` group, errors become messages and exit codes in :func:`her2var.cli.run`
+(bad input 1, usage 2; ``her2var --debug`` shows the traceback). Run on their own (``analyze()``,
+click's CliRunner) the commands go through that same function. Heavy imports happen inside the
+commands.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
-
-from ..errors import Her2varError
 
 log = logging.getLogger(__name__)
 
 
 class _Command(click.Command):
-    """A click command that reports Her2varError as ``her2var: error: ...`` with its exit code."""
+    """A click command that, run on its own, reports errors like ``her2var`` does (her2var.cli.run)."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D401
-        try:
-            return super().invoke(ctx)
-        except Her2varError as exc:
-            root = ctx.find_root()
-            if isinstance(root.obj, dict) and root.obj.get("debug"):
-                raise
-            click.echo(f"her2var: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from ..cli import run
+
+        sys.exit(run(self, args, prog_name or f"her2var {self.name}"))
 
 
 @click.command("analyze", cls=_Command)
@@ -51,7 +48,7 @@ def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adj
     Writes OUTDIR/results.json, OUTDIR/tables/*.tsv, OUTDIR/tables.xlsx, OUTDIR/figures/*.png|svg
     and OUTDIR/report.html, all at once or not at all.
     """
-    from ..errors import UsageError
+    from ..errors import UsageError, shown
     from .plan import load_plan
     from .run import analyze as run_analyze
 
@@ -61,7 +58,8 @@ def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adj
     result = run_analyze(cohort, plan, outdir, figures=not no_figures, jobs=jobs)
     c = result.results["cohort"]
     n_fail = sum(1 for m in result.results["cox_models"] if m["status"] != "ok")
-    click.echo(f"analyze: {c['patients']} patients, {c['in_population']} in the population; plan {plan.name}; "
+    click.echo(f"analyze: {c['patients']} patients, {c['in_population']} in the population; "
+               f"plan {shown(plan.name, bare=True)}; "
                f"{len(result.results['figures'])} figures", err=True)
     if n_fail:
         click.echo(f"analyze: {n_fail} Cox model(s) not estimable (reasons in the report and results.json)", err=True)
@@ -78,9 +76,9 @@ def plans(name: str | None) -> None:
     found = builtin_plans()
     if name:
         if name not in found:
-            from ..errors import UsageError
+            from ..errors import UsageError, shown
 
-            raise UsageError(f"no built-in plan {name!r}; built-in plans: {', '.join(found) or 'none'}")
+            raise UsageError(f"no built-in plan {shown(name)}; built-in plans: {', '.join(found) or 'none'}")
         click.echo(found[name].read_text(encoding="utf-8"), nl=False)
         return
     for key, path in found.items():
@@ -92,4 +90,4 @@ def plans(name: str | None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    analyze()
+    analyze()  # exits with the code

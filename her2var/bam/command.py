@@ -36,6 +36,7 @@ def pon() -> None:
 def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, reference: str | None,
           rule_files: tuple[str, ...], gc: bool, build_index: bool, threads: int) -> None:
     """Build a panel of normals from NORMAL BAM/CRAM files over --targets."""
+    from ..errors import shown
     from ..rules import load_rules
     from .pon import RECOMMENDED_NORMALS, build_pon, write_pon
 
@@ -47,17 +48,21 @@ def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, r
     click.echo(f"{out}: {len(result.targets)} targets ({usable} usable) from {result.n_normals} normals, "
                f"{result.build}, GC correction {'yes' if result.gc is not None else 'no'}")
     for qc in result.normals:
-        click.echo(f"  {qc.name}: {qc.reads_used} reads, mean target depth {qc.mean_target_depth:.1f}, "
+        click.echo(f"  {shown(qc.name, bare=True)}: {qc.reads_used} reads, mean target depth {qc.mean_target_depth:.1f}, "
                    f"noise {qc.noise_log2:.3f} log2")
     if result.n_normals < RECOMMENDED_NORMALS:
         click.echo(f"her2var: warning: {result.n_normals} normals; {RECOMMENDED_NORMALS} or more give a "
                    "steadier noise estimate", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run `her2var pon ...` before the main command line has the group (bench, tests)."""
-    from ..cli import cli
+def main(argv: list[str] | None = None) -> int:
+    """``her2var pon ARGS...`` (bench, tests): returns the exit code, like :func:`her2var.cli.main`."""
+    from ..cli import cli, run
 
     if "pon" not in cli.commands:
         cli.add_command(pon)
-    cli(["pon", *(sys.argv[1:] if argv is None else argv)], prog_name="her2var")
+    return run(cli, ["pon", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
