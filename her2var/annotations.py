@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .errors import InputError
+from .errors import InputError, shown
 from .models import Record, VcfHeader
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def _vep(header: VcfHeader, record: Record, allele: str) -> list[Annotation]:
                 forms = candidate
                 break
         else:
-            log.debug("%s: CSQ alleles %s match no known VEP spelling", record.where, sorted(written))
+            log.debug("%s: CSQ alleles %s match no known VEP spelling", record.where, shown(sorted(written)))
     wanted = forms[index - 1] if index is not None else allele
 
     out = []
@@ -310,7 +310,7 @@ class _FuncParser:
         while self.i < len(self.s) and self.s[self.i] not in ",:]}[{'\" \t":
             self.i += 1
         if self.i == start:
-            raise self.fail(f"unexpected {self.s[self.i]!r}")
+            raise self.fail(f"unexpected {shown(self.s[self.i])}")
         return self.s[start:self.i]
 
 

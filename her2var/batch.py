@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .classify import ClassifyOptions, SampleResult, classify_bam, classify_vcf
-from .errors import Her2varError, InputError
+from .errors import Her2varError, InputError, shown
 from .rules import Rules, load_rules
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,15 @@ def read_samples_sheet(path: str) -> list[Job]:
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: not a valid samples sheet ({exc})") from exc
+        raise InputError(f"{path}:{reader.line_num}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
     header = [h.strip().lower() for h in rows[0]]
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:
-        raise InputError(f"{path}:1: column(s) {', '.join(twice)} given twice; keep one")
+        raise InputError(f"{path}:1: column(s) {shown(', '.join(twice), bare=True)} given twice; keep one")
     unknown = [h for h in header if h not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
     if unknown:
         raise InputError(
-            f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {', '.join(SHEET_COLUMNS)} "
+            f"{path}:1: unknown column(s) {shown(', '.join(unknown), bare=True)}; expected {', '.join(SHEET_COLUMNS)} "
             f"(and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
         )
     if "vcf" not in header and "bam" not in header:
@@ -70,7 +70,7 @@ def read_samples_sheet(path: str) -> list[Job]:
         rec = {h: cell.strip() for h, cell in zip(header, row)}
         if rec.get("sample"):
             if rec["sample"] in first_line:
-                raise InputError(f"{path}:{lineno}: sample '{rec['sample']}' is listed twice (first on line "
+                raise InputError(f"{path}:{lineno}: sample {shown(rec['sample'])} is listed twice (first on line "
                                  f"{first_line[rec['sample']]})")
             first_line[rec["sample"]] = lineno
 
@@ -82,7 +82,7 @@ def read_samples_sheet(path: str) -> list[Job]:
             try:
                 purity = float(rec["purity"])
             except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: purity {rec['purity']!r} is not a number") from exc
+                raise InputError(f"{path}:{lineno}: purity {shown(rec['purity'])} is not a number") from exc
             if not 0 < purity <= 1:
                 raise InputError(f"{path}:{lineno}: purity {purity} is outside (0, 1]")
         vcf = rel(rec.get("vcf", ""))

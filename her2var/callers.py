@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from .errors import shown
 from .models import VcfHeader
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ def tumor_normal(header: VcfHeader) -> tuple[str | None, str | None]:
 
     def present(name: str | None, role: str) -> str | None:
         if name is not None and name not in samples:
-            log.warning("%s: the header names %s sample %r, which is not a sample column",
-                        header.path, role, name)
+            log.warning("%s: the header names %s sample %s, which is not a sample column",
+                        header.path, role, shown(name))
             return None
         return name
 

@@ -20,7 +20,7 @@ from .decide import (assess_by_design, assess_coverage, decide_copy_number, erbb
                      quality_reason)
 from .drivers import codriver_summary, driver_class, driver_group, reportable
 from .copynumber import copy_number_from_vcf, is_cnv_record, read_copy_number_file
-from .errors import InputError
+from .errors import InputError, shown
 from .fusions import (fusion_regions, fusion_to_call, fusions_from_vcf, is_fusion_record, merge_fusions,
                       read_fusion_file)
 from .genome import contig_names, detect_build
@@ -145,7 +145,7 @@ def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tup
         return [(-1, name)]
     if wanted is not None:
         if wanted not in samples:
-            raise InputError(f"{path}: sample '{wanted}' not found; the file has: {', '.join(samples)}")
+            raise InputError(f"{path}: sample {shown(wanted)} not found; the file has: {shown(', '.join(samples), 200, bare=True)}")
         return [(samples.index(wanted), wanted)]
     tumour, normal = tumor_normal(header)
     if tumour and tumour in samples:
@@ -183,8 +183,8 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         samples = [(samples[0][0], opts.sample_id)]
     elif opts.sample_id:
         raise InputError(
-            f"{path}: the samples sheet names sample '{opts.sample_id}', but the file has "
-            f"{len(samples)} tumour samples ({', '.join(s for _, s in samples)}); name one of them"
+            f"{path}: the samples sheet names sample {shown(opts.sample_id)}, but the file has "
+            f"{len(samples)} tumour samples ({shown(', '.join(s for _, s in samples), 200, bare=True)}); name one of them"
         )
     digest = sha256_file(path)
     results = {
@@ -358,7 +358,7 @@ def _depth(header: VcfHeader, rec: Record, idx: int) -> int | None:
     try:
         return int(float(raw)) if raw not in (None, ".") else None
     except ValueError as exc:
-        raise InputError(f"{rec.where}: INFO/DP {raw!r} is not a number") from exc
+        raise InputError(f"{rec.where}: INFO/DP {shown(raw)} is not a number") from exc
 
 
 def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: str) -> None:
@@ -368,8 +368,8 @@ def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: 
     bases = seq.fetch(rec.chrom, rec.pos, rec.pos + len(ref) - 1)
     if bases is not None and "N" not in bases and bases != ref:
         raise InputError(
-            f"{rec.where}: REF {ref} does not match the {build} reference ({bases}) at "
-            f"{rec.chrom}:{rec.pos}; is the file on another genome build? (give --build, or "
+            f"{rec.where}: REF {shown(ref, bare=True)} does not match the {build} reference ({shown(bases, bare=True)}) at "
+            f"{shown(rec.chrom, bare=True)}:{rec.pos}; is the file on another genome build? (give --build, or "
             "check --reference)"
         )
 
@@ -396,7 +396,7 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
     call = _base_call(res, gene, klass, n, rec, allele, sup, gt)
     if n.hgvs_p:
         call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
-    written = f"{rec.chrom}:{rec.pos}:{rec.ref}>{allele}"
+    written = shown(f"{rec.chrom}:{rec.pos}:{rec.ref}>{allele}", bare=True)
     if n.placement and n.placement[0] != rec.pos:
         call.notes.append(f"written as {written}")
     if n.unknown_reason:
@@ -427,7 +427,7 @@ def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str,
         call.annotation_agrees = "alias"
     else:
         call.annotation_agrees = "no"
-        call.notes.append(f"{ann.source} names it {theirs}")
+        call.notes.append(f"{ann.source} names it {shown(theirs, bare=True)}")
     if theirs != call.hgvs_p and theirs.removeprefix("p.") not in call.aliases:
         call.aliases.append(theirs.removeprefix("p."))
 
@@ -443,7 +443,7 @@ def _dedupe(res: SampleResult) -> None:
             order.append(key)
             continue
         keep, other = (best[key], c) if (best[key].alt_reads or 0) >= (c.alt_reads or 0) else (c, best[key])
-        keep.notes.append(f"also written as {other.chrom}:{other.pos}:{other.ref}>{other.alt}")
+        keep.notes.append("also written as " + shown(f"{other.chrom}:{other.pos}:{other.ref}>{other.alt}", bare=True))
         best[key] = keep
         res.dropped["duplicate_of_another_record"] += 1
     res.calls = [best[k] for k in order]

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from .errors import InputError, shown
 from .models import CopyNumber
 from .vcf import Region
 
@@ -26,11 +26,11 @@ def check_purity(purity: float | None, where: str = "purity") -> float | None:
         p = float(purity)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"{where}: {purity!r} is not a number; expected a fraction in (0, 1]"
+            f"{where}: {shown(purity)} is not a number; expected a fraction in (0, 1]"
         ) from exc
     if not (0.0 < p <= 1.0):  # also rejects NaN
         raise InputError(
-            f"{where}: {purity!r} is outside (0, 1]; give tumour purity as a fraction "
+            f"{where}: {shown(purity)} is outside (0, 1]; give tumour purity as a fraction "
             "(e.g. 0.3 for 30%)"
         )
     return p
@@ -93,9 +93,9 @@ def parse_float(text: str | None, what: str, where: str) -> float:
     try:
         value = float(text.strip().strip('"'))
     except ValueError as exc:
-        raise InputError(f"{where}: {what} {text!r} is not a number") from exc
+        raise InputError(f"{where}: {what} {shown(text)} is not a number") from exc
     if not math.isfinite(value):
-        raise InputError(f"{where}: {what} {text!r} is not a finite number")
+        raise InputError(f"{where}: {what} {shown(text)} is not a finite number")
     return value
 
 
@@ -103,7 +103,7 @@ def parse_int(text: str | None, what: str, where: str) -> int:
     """An integer from raw text; R writes round positions as '1e+05', so integral floats pass."""
     value = parse_float(text, what, where)
     if value != int(value):
-        raise InputError(f"{where}: {what} {text!r} is not a whole number")
+        raise InputError(f"{where}: {what} {shown(text)} is not a whole number")
     return int(value)
 
 
@@ -134,11 +134,11 @@ class Segment:
 
     def describe(self) -> str:
         """``chr17:1-100 log2=1.2 CN=4.6 <DUP> (line 7; FORMAT/SM 3.1)`` for notes."""
-        text = f"{self.chrom}:{self.start}-{self.end} {self.source_field}={self.raw_value:g}"
+        text = f"{shown(self.chrom, bare=True)}:{self.start}-{self.end} {self.source_field}={self.raw_value:g}"
         if self.source_field != "CN":
             text += " CN=" + ("NA" if self.cn is None else f"{self.cn:.3g}")
         if self.caller_call:
-            text += f" {self.caller_call}"
+            text += f" {shown(self.caller_call, bare=True)}"
         extra = ([f"line {self.line}"] if self.line is not None else []) + self.notes
         return text + (f" ({'; '.join(extra)})" if extra else "")
 

@@ -25,7 +25,7 @@ from .cn_common import (
     select_by_interval,
     summarise,
 )
-from .errors import InputError
+from .errors import InputError, shown
 from .models import CopyNumber
 from .vcf import Region
 
@@ -177,7 +177,7 @@ def _cells(table: Table, lineno: int, cells: list[str], cols: dict[str, int]) ->
     if len(cells) < need:
         raise InputError(
             f"{table.path}:{lineno}: {len(cells)} column(s), expected {len(table.columns)} "
-            f"({' '.join(table.columns)})"
+            f"({shown(' '.join(table.columns), 120, bare=True)})"
         )
     return {name: cells[i + offset] for name, i in cols.items()}
 
@@ -231,9 +231,9 @@ def copy_number_from_table(
     samples = list(seen)
     if sample is not None and "sample" in cols:
         if sample not in seen:
-            shown = ", ".join(samples[:20]) or "none"
+            listed = shown(", ".join(samples[:20]), 200, bare=True) if samples else "none"
             raise InputError(
-                f"{table.path}: no rows for sample {sample!r}; samples in the file: {shown}"
+                f"{table.path}: no rows for sample {shown(sample)}; samples in the file: {listed}"
             )
         samples = [sample]
     out: list[CopyNumber] = []
@@ -267,7 +267,7 @@ def _file_sample(table: Table, kind: str, sample: str | None) -> str:
         if names:
             if sample is not None and sample not in names:
                 raise InputError(
-                    f"{table.path}: the @RG header names sample {names[0]!r}, not {sample!r}"
+                    f"{table.path}: the @RG header names sample {shown(names[0])}, not {shown(sample)}"
                 )
             return sample or names[0]
     return sample or file_stem(table.path)
@@ -292,7 +292,7 @@ def _row_segment(
         start += 1  # CNVkit writes 0-based, half-open starts
     if start > end:
         raise InputError(
-            f"{where}: {labels['start']} {row['start']} is after {labels['end']} {row['end']}"
+            f"{where}: {labels['start']} {shown(row['start'], bare=True)} is after {labels['end']} {shown(row['end'], bare=True)}"
         )
     chrom = row["chrom"]
     if not chrom:
@@ -301,7 +301,7 @@ def _row_segment(
         major = parse_int(row["nmajor"], labels["nmajor"], where)
         minor = parse_int(row["nminor"], labels["nminor"], where)
         if major < 0 or minor < 0:
-            raise InputError(f"{where}: nMajor {major} / nMinor {minor} must not be negative")
+            raise InputError(f"{where}: nMajor {shown(major)} / nMinor {shown(minor)} must not be negative")
         total = float(major + minor)
         return Segment(
             chrom=chrom, start=start, end=end, source_field="nMajor+nMinor", raw_value=total,
@@ -311,12 +311,12 @@ def _row_segment(
     try:
         converted = log2_to_cn(log2, p)
     except ValueError as exc:
-        raise InputError(f"{where}: {labels['log2']} {row['log2']!r}: {exc}") from exc
+        raise InputError(f"{where}: {labels['log2']} {shown(row['log2'])}: {exc}") from exc
     cn_text = row.get("cn")
     if kind == "cnvkit" and cn_text not in (None, *_MISSING):
         cn = parse_float(cn_text, labels["cn"], where)
         if cn < 0:
-            raise InputError(f"{where}: {labels['cn']} {cn_text!r} must not be negative")
+            raise InputError(f"{where}: {labels['cn']} {shown(cn_text)} must not be negative")
         return Segment(
             chrom=chrom, start=start, end=end, source_field="CN", raw_value=cn, cn=cn,
             line=lineno, cn_is_integer=cn.is_integer(),
@@ -335,7 +335,7 @@ def _fc_segment(
     """A TSO500 fc.txt row: per-gene fold change, placed on the gene's own interval."""
     fc = parse_float(row["fc"], labels["fc"], where)
     if fc < 0:
-        raise InputError(f"{where}: {labels['fc']} {row['fc']!r} must not be negative")
+        raise InputError(f"{where}: {labels['fc']} {shown(row['fc'])} must not be negative")
     return Segment(
         chrom=region.chrom, start=region.start, end=region.end, source_field="FC",
         raw_value=fc, cn=fold_change_to_cn(fc, p), line=lineno,

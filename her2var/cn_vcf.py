@@ -25,7 +25,7 @@ from .cn_common import (
     select_by_interval,
     summarise,
 )
-from .errors import InputError
+from .errors import InputError, shown
 from .models import CopyNumber, Record, VcfHeader
 from .vcf import Region
 
@@ -136,7 +136,7 @@ def copy_number_from_vcf(
     if header.samples and not 0 <= sample_index < len(header.samples):
         raise InputError(
             f"{header.path}: sample index {sample_index} is out of range; the file has "
-            f"{len(header.samples)} sample(s): {', '.join(header.samples)}"
+            f"{len(header.samples)} sample(s): {shown(', '.join(header.samples), 200, bare=True)}"
         )
     si = sample_index if header.samples else None
     dialect = vcf_dialect(header)
@@ -177,7 +177,7 @@ def copy_number_from_vcf(
                 gene, region, pairs, sample=sample, source_caller=dialect,
                 purity_used=purity_used, path=header.path, qc=qc, notes=notes,
             ))
-    log.debug("%s: %d copy-number record(s) for %s", header.path, len(out), sample)
+    log.debug("%s: %d copy-number record(s) for %s", header.path, len(out), shown(sample))
     return out
 
 
@@ -215,7 +215,7 @@ def _ion_segment(rec: Record, si: int | None) -> tuple[Segment | None, set[str]]
     if func:
         entries = _parse_func(func)
         if entries is None:
-            notes.append(f"INFO/FUNC could not be parsed: {func[:80]!r}")
+            notes.append(f"INFO/FUNC could not be parsed: {shown(func)}")
         else:
             for entry in entries:
                 if entry.get("gene"):
@@ -265,7 +265,7 @@ def _parse_ion_ci(raw: str, where: str) -> tuple[float, float]:
         q, sep, v = part.partition(":")
         if not sep:
             raise InputError(
-                f"{where}: INFO/CI {raw!r} is not of the form 0.05:low,0.95:high"
+                f"{where}: INFO/CI {shown(raw)} is not of the form 0.05:low,0.95:high"
             )
         pairs.append((parse_float(q, "INFO/CI quantile", where),
                       parse_float(v, "INFO/CI value", where)))
@@ -302,8 +302,8 @@ def _segment(
         else:
             cn = fold_change_to_cn(raw, p)
     except ValueError as exc:
-        raise InputError(f"{rec.where}: {quantity} {raw_text!r}: {exc}") from exc
-    notes = [f"{q} {v}" for q, v in present[1:]]
+        raise InputError(f"{rec.where}: {quantity} {shown(raw_text)}: {exc}") from exc
+    notes = [f"{q} {shown(v, bare=True)}" for q, v in present[1:]]
     declared = header.format.get("CN")
     is_int = kind == "CN" and raw.is_integer() and (declared is None or declared.type == "Integer")
     # Symbolic CNV records put the padding base at POS (DRAGEN: intersect [POS+1, END]); gCNV

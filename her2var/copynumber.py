@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from .cn_common import check_purity, fold_change_to_cn, log2_to_cn
 from .cn_tables import file_stem, copy_number_from_table, read_table, table_kind
 from .cn_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
-from .errors import InputError
+from .errors import InputError, shown
 from .models import CopyNumber
 from .vcf import Region, VcfReader
 
@@ -82,9 +82,9 @@ def read_copy_number_file(
     kind = table_kind(table) if table is not None else None
     if table is None or kind is None:
         line = table.header_line if table is not None else 1
-        found = " ".join(table.columns)[:120] if table is not None else "no header row"
+        found = " ".join(table.columns) if table is not None else "no header row"
         raise InputError(
-            f"{path}:{line}: not a recognised copy-number file (header: {found!r}); {_accepted()}"
+            f"{path}:{line}: not a recognised copy-number file (header: {shown(found, 120)}); {_accepted()}"
         )
     log.debug("%s: read as %s", path, kind)
     return copy_number_from_table(table, kind, sample=sample, genes=genes, purity=purity)
@@ -116,8 +116,8 @@ def _from_vcf(
     elif sample is not None:
         if sample not in header.samples:
             raise InputError(
-                f"{path}: sample {sample!r} is not in the VCF; its samples are "
-                f"{', '.join(header.samples)}"
+                f"{path}: sample {shown(sample)} is not in the VCF; its samples are "
+                f"{shown(', '.join(header.samples), 200, bare=True)}"
             )
         targets = [(header.samples.index(sample), sample)]
     else:

@@ -31,3 +31,40 @@ def where(path: object, line: int | None = None, record: str | None = None) -> s
     if record:
         place += f" ({record})"
     return place
+
+
+def shown(value: object, limit: int = 60, *, bare: bool = False) -> str:
+    """A user's value as a message may echo it: like ``repr`` (quoted, with newlines, escape
+    sequences and other control characters escaped, never raw) and at most ``limit`` characters;
+    a longer value is cut, marked and measured: ``'AAAA…' (100,000 characters)``.
+
+    Bytes are decoded as UTF-8 (bad bytes become U+FFFD) and exceptions shown by their text, both
+    as strings; numbers, None and the like appear as ``repr`` writes them (``3.5``, ``True``).
+    ``bare=True`` is for where a message has always written the value without quotes: a key or
+    name inside a label or key path (``genes.ERBB2.strand``, ``INFO/DP``, ``of sample T1``), a
+    caller's word in a note. A short printable string is then written as it is, anything else as
+    above. Every message that echoes a value read from a user's file or command line goes through
+    here, so this is the one place the rule is kept.
+    """
+    if isinstance(value, BaseException):
+        value = str(value)
+    elif isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode("utf-8", "replace")
+    if not isinstance(value, str):
+        try:
+            text = repr(value)
+        except ValueError:  # an int too long to write out
+            text = f"<{type(value).__name__} too long to show>"
+        if not text.isprintable():
+            return shown(text, limit)
+        return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    if bare and len(value) <= limit and value.isprintable():
+        return value
+    n = min(len(value), limit)
+    out = repr(value[:n])
+    while len(out) > limit + 2:  # an escape (\n, \x1b) takes several characters
+        n -= 1
+        out = repr(value[:n])
+    if n == len(value):
+        return out
+    return f"{out[:-1]}…{out[-1]} ({len(value):,} characters)"

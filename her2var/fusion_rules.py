@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, RulesError
+from .errors import InputError, RulesError, shown
 from .rules import (
     FUSION_GENE_SPEC,
     RULES_SPEC,
@@ -120,7 +120,7 @@ def fusion_rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Fu
     where = "fusion rules (" + ", ".join(Path(s).name for s in sources) + ")"
     check(tree, FUSION_RULES_SPEC, where, partial=False)
     raw = tree.get("fusion_genes") or {}
-    genes = {str(s): _build_gene(str(s), g, f"{where}.fusion_genes.{s}") for s, g in raw.items()}
+    genes = {str(s): _build_gene(str(s), g, f"{where}.fusion_genes.{shown(s, bare=True)}") for s, g in raw.items()}
     kinases = {s for s, g in genes.items() if g.role == "kinase"}
     if not kinases:
         raise RulesError(f"{where}.fusion_genes: no gene has role 'kinase'")
@@ -128,8 +128,8 @@ def fusion_rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Fu
         for k in g.partner_of:
             if k not in kinases:
                 raise RulesError(
-                    f"{where}.fusion_genes.{g.symbol}.partner_of: '{k}' is not a kinase of these "
-                    f"rules (kinases: {', '.join(sorted(kinases))})")
+                    f"{where}.fusion_genes.{shown(g.symbol, bare=True)}.partner_of: {shown(k)} is not a kinase of these "
+                    f"rules (kinases: {shown(', '.join(sorted(kinases)), bare=True)})")
     checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
     return FusionRules(genes=genes, sources=sources, checksum=checksum)
 
@@ -137,16 +137,16 @@ def fusion_rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Fu
 def _build_gene(symbol: str, g: dict[str, Any], where: str) -> FusionGene:
     for key, allowed in (("role", ("kinase", "partner")), ("strand", ("+", "-")), ("confidence", CONFIDENCE)):
         if g[key] not in allowed:
-            raise RulesError(f"{where}.{key}: expected one of {', '.join(allowed)}, found {g[key]!r}")
+            raise RulesError(f"{where}.{key}: expected one of {', '.join(allowed)}, found {shown(g[key])}")
     if g["role"] == "kinase" and g.get("partner_of"):
         raise RulesError(f"{where}.partner_of: a kinase has no partner_of (it is the 3' driver)")
     if set(g["builds"]) != set(FUSION_BUILDS):
         raise RulesError(f"{where}.builds: expected exactly {' and '.join(FUSION_BUILDS)}, found "
-                         f"{', '.join(map(str, g['builds'])) or 'none'}")
+                         f"{shown(', '.join(map(str, g['builds'])), bare=True) or 'none'}")
     builds = {}
     for b, s in g["builds"].items():
         if not 0 < s["start"] <= s["end"] or not s["chrom"]:
-            raise RulesError(f"{where}.builds.{b}: expected chrom and 0 < start <= end, found {s}")
+            raise RulesError(f"{where}.builds.{shown(b, bare=True)}: expected chrom and 0 < start <= end, found {shown(s)}")
         builds[b] = GeneSpan(_bare(s["chrom"]), s["start"], s["end"])
     introns = []
     for i, intr in enumerate(g.get("introns", [])):
@@ -157,7 +157,7 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> FusionGene:
         for b, pair in intr["builds"].items():
             span = builds[b]
             if len(pair) != 2 or not span.start <= pair[0] <= pair[1] <= span.end:
-                raise RulesError(f"{iw}.builds.{b}: {pair} must be [start, end] inside the gene "
+                raise RulesError(f"{iw}.builds.{shown(b, bare=True)}: {shown(pair)} must be [start, end] inside the gene "
                                  f"span {span.start}-{span.end}")
             spans[b] = (pair[0], pair[1])
         introns.append(BreakpointIntron(intr["name"], intr.get("note", ""), spans))
@@ -172,7 +172,7 @@ def fusion_regions(rules: FusionRules, build: str, chrom_names: Callable[[str], 
     """Spans of every kinase and known partner (either mate of a pair may be the one written),
     under each contig spelling ``chrom_names`` gives (e.g. ``lambda c: contig_names(header, c)``)."""
     if build not in FUSION_BUILDS:
-        raise InputError(f"build {build!r}: the fusion rules have spans for {', '.join(FUSION_BUILDS)} only")
+        raise InputError(f"build {shown(build)}: the fusion rules have spans for {', '.join(FUSION_BUILDS)} only")
     out = []
     for g in rules.genes.values():
         span = g.builds[build]

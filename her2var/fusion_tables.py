@@ -8,7 +8,7 @@ import os
 import zlib
 from collections import Counter
 
-from .errors import InputError
+from .errors import InputError, shown
 from .fusion_rules import FUSION_PAD, FusionRules
 from .fusions import FIVE, THREE, Fusion, _assemble, _End, _support_note, merge_fusions
 
@@ -48,10 +48,10 @@ def _table_format(path: str, header: list[str]) -> str:
     if len(missing) < len(_FORMATS[best][0]) / 2:
         raise InputError(f"{path}:1: looks like a {_DESCRIBED[best]} but lacks column(s) "
                          f"{', '.join(missing)}; expected header columns: {expected}")
-    shown = " ".join(header[:12]) + (" ..." if len(header) > 12 else "")
+    listed = shown(" ".join(header[:12]), 300, bare=True) + (" ..." if len(header) > 12 else "")
     tso500 = any(h.startswith("[") for h in header)
     hint = " (a TSO500 CombinedVariantOutput is not read here)" if tso500 else ""
-    raise InputError(f"{path}:1: unknown fusion table columns: {shown}{hint}; expected the header of one of: "
+    raise InputError(f"{path}:1: unknown fusion table columns: {listed}{hint}; expected the header of one of: "
                      f"{expected}")
 
 
@@ -59,7 +59,7 @@ def _breakpoint(text: str, where: str, column: str) -> tuple[str, int]:
     parts = text.split(":")
     if len(parts) >= 2 and parts[1].isdigit():
         return parts[0], int(parts[1])
-    raise InputError(f"{where}: {column} {text!r} is not a breakpoint "
+    raise InputError(f"{where}: {column} {shown(text)} is not a breakpoint "
                      "(expected chrom:pos, e.g. chr2:29223528)")
 
 
@@ -67,9 +67,9 @@ def _number(text: str, where: str, column: str) -> float:
     try:
         value = float(text)
     except ValueError as exc:
-        raise InputError(f"{where}: {column} {text!r} is not a number") from exc
+        raise InputError(f"{where}: {column} {shown(text)} is not a number") from exc
     if not math.isfinite(value) or value < 0:  # read counts and FFPM: NaN, inf or < 0 is a broken table
-        raise InputError(f"{where}: {column} {text!r} is not a count (expected a finite number >= 0)")
+        raise InputError(f"{where}: {column} {shown(text)} is not a count (expected a finite number >= 0)")
     return value
 
 
@@ -126,7 +126,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
                _breakpoint(row["breakpoint2"], where, "breakpoint2"))
         support = {k: _number(row[k], where, k) for k in ("split_reads1", "split_reads2", "discordant_mates")}
         caller_name = f"{genes[0]}--{genes[1]}"
-        said = [f"{k} {row[k]}" for k in ("confidence", "reading_frame", "type", "site1", "site2")
+        said = [f"{k} {shown(row[k], bare=True)}" for k in ("confidence", "reading_frame", "type", "site1", "site2")
                 if row.get(k) not in (None, "", ".")]
         if said:
             notes.append("Arriba " + ", ".join(said))
@@ -138,7 +138,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
         if row.get("FFPM") not in (None, "", "."):
             support["FFPM"] = _number(row["FFPM"], where, "FFPM")
         caller_name = row["FusionName"]
-        said = [f"{k} {row[k]}" for k in ("SpliceType", "PROT_FUSION_TYPE")
+        said = [f"{k} {shown(row[k], bare=True)}" for k in ("SpliceType", "PROT_FUSION_TYPE")
                 if row.get(k) not in (None, "", ".")]
         if said:
             notes.append("STAR-Fusion " + ", ".join(said))
@@ -146,7 +146,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
     for text, (chrom, pos), role in zip(genes, bps, (FIVE, THREE)):
         gene = _table_gene(text, rules)
         if gene not in rules.kinases and (g := rules.gene_at(build, chrom, pos)) and g.role == "kinase":
-            notes.append(f"{chrom}:{pos} is in {g.symbol}; the caller names it {text}")
+            notes.append(f"{shown(chrom, bare=True)}:{pos} is in {g.symbol}; the caller names it {shown(text, bare=True)}")
             gene = g.symbol
         ends.append(_End(chrom, pos, gene, role))
     f = _assemble(ends[0], ends[1], rules, build, sample=sample, support=support, source=fmt,
@@ -160,7 +160,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
     _check_build(f, build, rules, where)
     for e, text in zip(ends, genes):
         if e.gene is None:
-            f.notes.append(f"the caller names the partner end {text} (intergenic)")
+            f.notes.append(f"the caller names the partner end {shown(text, bare=True)} (intergenic)")
     f.notes.extend(notes)
     if note := _support_note(support):
         f.notes.append(note)
@@ -181,9 +181,9 @@ def _check_build(f: Fusion, build: str | None, rules: FusionRules, where: str) -
             continue
         fits = [b for b, s in spans.items() if b != build and s.contains(chrom, pos, FUSION_PAD)]
         if fits:
-            raise InputError(f"{where}: the {gene} breakpoint {chrom}:{pos} lies outside {gene} "
+            raise InputError(f"{where}: the {gene} breakpoint {shown(chrom, bare=True)}:{pos} lies outside {gene} "
                              f"on {build} but inside it on {fits[0]}: is the table on {fits[0]}? "
                              f"(give --build {fits[0]})")
-        f.notes.append(f"the {gene} breakpoint {chrom}:{pos} is outside the {gene} span of "
+        f.notes.append(f"the {gene} breakpoint {shown(chrom, bare=True)}:{pos} is outside the {gene} span of "
                        f"the rules ({build})")
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, shown
 from .models import Call, Record, VcfHeader
 from .fusion_rules import FUSION_PAD, FusionRules, _bare, fusion_regions, load_fusion_rules  # noqa: F401
 from .vcf import Region
@@ -108,7 +108,7 @@ class _End:
 
 
 def _bp(end: _End) -> str:
-    return f"{end.chrom}:{end.pos}" if end.pos is not None else "unknown position"
+    return f"{shown(end.chrom, bare=True)}:{end.pos}" if end.pos is not None else "unknown position"
 
 
 def _assemble(a: _End, b: _End, rules: FusionRules, build: str | None, **kw: Any) -> Fusion | None:
@@ -124,20 +124,21 @@ def _assemble(a: _End, b: _End, rules: FusionRules, build: str | None, **kw: Any
     pbp = (p.chrom, p.pos) if p.pos is not None else None
     notes: list[str] = []
     five = three = None
+    P = shown(p.gene, bare=True) if p.gene else p.gene  # the caller's name, in names and notes
     if p.gene == K:
         naming, name, five, three = "intragenic", f"{K} intragenic rearrangement", K, K
         notes.append(f"both breakpoints in {K}: {_bp(k)}, {_bp(p)}")
     elif k.role == THREE and p.role == FIVE and p.gene:
-        naming, name, five, three = "partner_kinase", f"{p.gene}-{K}", p.gene, K
+        naming, name, five, three = "partner_kinase", f"{P}-{K}", p.gene, K
     elif k.role == THREE and not p.gene:
         naming, name, three = "unknown_partner", f"{K} fusion (partner {_bp(p)})", K
         notes.append(f"partner end {_bp(p)} is in no known gene")
     elif k.role == FIVE and p.role == THREE and p.gene:
-        naming, name, five, three = "reciprocal", f"{K}-{p.gene}", K, p.gene
+        naming, name, five, three = "reciprocal", f"{K}-{P}", K, p.gene
         notes.append(f"reciprocal orientation: {K} is the 5' partner, so this product lacks the "
-                     f"{K} kinase domain; the {p.gene}-{K} junction was not seen")
+                     f"{K} kinase domain; the {P}-{K} junction was not seen")
     else:
-        naming, name = "rearrangement", f"{K} rearrangement (partner {p.gene or _bp(p)})"
+        naming, name = "rearrangement", f"{K} rearrangement (partner {P or _bp(p)})"
         five = next((e.gene or _bp(e) for e in (k, p) if e.role == FIVE), None)
         three = next((e.gene or _bp(e) for e in (k, p) if e.role == THREE), None)
         why = {(FIVE, FIVE): "head-to-head: both ends keep their 5' parts",
@@ -150,7 +151,7 @@ def _assemble(a: _End, b: _End, rules: FusionRules, build: str | None, **kw: Any
     if naming != "intragenic":
         label = {FIVE: "5' ", THREE: "3' "}
         notes.insert(0, " :: ".join(
-            f"{label.get(e.role or '', '')}{e.gene or 'intergenic'} {_bp(e)}"
+            f"{label.get(e.role or '', '')}{shown(e.gene, bare=True) if e.gene else 'intergenic'} {_bp(e)}"
             f"{rules.describe(e.gene, build, e.pos)}" for e in ends))
     return Fusion(kinase=K, partner=p.gene, name=name, five_prime=five, three_prime=three,
                   kinase_breakpoint=kbp, partner_breakpoint=pbp, naming=naming, notes=notes, **kw)
@@ -172,7 +173,7 @@ def merge_fusions(fusions: Iterable[Fusion], dropped: Counter | None = None) -> 
             continue
         best, other = sorted((old, f), key=lambda x: (_RANK[x.naming], -(x.reads or 0)))
         best.notes.append(f"also seen as {other.name} ({other.source}, {other.kinase} breakpoint "
-                          f"{other.kinase_breakpoint[0]}:{other.kinase_breakpoint[1]}"
+                          f"{shown(other.kinase_breakpoint[0], bare=True)}:{other.kinase_breakpoint[1]}"
                           + (f", {other.reads} reads" if other.reads is not None else "") + ")")
         kept[key] = best
         if dropped is not None:
@@ -282,7 +283,7 @@ def _count(raw: str, rec: Record, label: str) -> float:
     try:
         return float(raw.split(",")[-1])  # Number=R: 'ref,alt'; the alt value is last
     except ValueError as exc:
-        raise InputError(f"{rec.where}: {label} {raw!r} is not a number (expected read counts)") from exc
+        raise InputError(f"{rec.where}: {label} {shown(raw)} is not a number (expected read counts)") from exc
 
 
 def _bnd_support(rec: Record, idx: int) -> tuple[dict[str, float], bool]:
@@ -315,7 +316,7 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
         if other_pos.isdigit():
             parsed = (None, primary.info["CHR2"] or "", int(other_pos), None)
     if parsed is None:
-        raise InputError(f"{primary.where}: SVTYPE=BND but ALT {','.join(primary.alts)!r} is not one "
+        raise InputError(f"{primary.where}: SVTYPE=BND but ALT {shown(','.join(primary.alts))} is not one "
                          "breakend (expected t[p[, t]p], ]p]t, [p[t, a single breakend t. / .t, or "
                          "<BND>/<TRA> with INFO/CHR2 and POS2 or END)")
     kept, mchrom, mpos, mkept = parsed
@@ -336,24 +337,24 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
                   path=primary.path, line=primary.line, caller_name=primary.id, filter="PASS")
     assert f is not None
     if mchrom is None:
-        f.notes.append(f"single breakend at {primary.chrom}:{primary.pos}: the partner is not known")
+        f.notes.append(f"single breakend at {shown(primary.chrom, bare=True)}:{primary.pos}: the partner is not known")
     elif len(group) == 1 and (mate_id or not primary.info.get("EVENT")) \
             and _in_regions(mchrom, mpos, regions):
-        what = f"breakend mate {mate_id}" if mate_id else "the mate breakend (no MATEID)"
+        what = f"breakend mate {shown(mate_id, bare=True)}" if mate_id else "the mate breakend (no MATEID)"
         f.notes.append(f"{what} is not in the file: reported from the "
-                       f"{primary.chrom}:{primary.pos} breakend alone")
+                       f"{shown(primary.chrom, bare=True)}:{primary.pos} breakend alone")
     elif len(group) == 2 and kept is not None:
         other = group[1] if primary is group[0] else group[0]
         back = parse_breakend(other.alts[0]) if len(other.alts) == 1 else None
         if back is None or back[2] != primary.pos or _bare(back[1] or "") != _bare(primary.chrom):
-            f.notes.append(f"mates disagree: {other.id} at {other.chrom}:{other.pos} does not point back "
-                           f"to {primary.chrom}:{primary.pos}")
+            f.notes.append(f"mates disagree: {shown(other.id, bare=True)} at {shown(other.chrom, bare=True)}:{other.pos} "
+                           f"does not point back to {shown(primary.chrom, bare=True)}:{primary.pos}")
     first = next((r for r in group if "RNA_FIRST" in r.info), None)
     if first is not None:
         first_gene = a.gene if first is primary else b.gene
         if first_gene and f.five_prime and first_gene != f.five_prime:
-            f.notes.append(f"the caller marks {first_gene} as 5' (RNA_FIRST); "
-                           f"the orientation says {f.five_prime}")
+            f.notes.append(f"the caller marks {shown(first_gene, bare=True)} as 5' (RNA_FIRST); "
+                           f"the orientation says {shown(f.five_prime, bare=True)}")
     if note := _support_note(support):
         f.notes.append(note)
     return f
@@ -420,14 +421,15 @@ def _from_ion(key: str, recs: list[Record], *, rules: FusionRules, build: str, s
     assert f is not None
     exons = _ION_EXONS.match(key.split(".")[1]) if "." in key else None
     if exons:
-        f.notes.append(f"{g5} exon {exons.group(1)} :: {g3} exon {exons.group(2)} (caller's numbering)")
+        f.notes.append(f"{shown(g5, bare=True)} exon {exons.group(1)} :: {shown(g3, bare=True)} exon "
+                       f"{exons.group(2)} (caller's numbering)")
         f.notes.extend(rules.genes[g].numbering_note for g in (g5, g3)
                        if g in rules.genes and rules.genes[g].numbering_note)
     if missing:
         gone = ends[missing[0]]
         if gone.pos is None or _in_regions(gone.chrom, gone.pos, regions):
-            f.notes.append(f"the {gone.gene or missing[0]} end of {key} is not in the file: "
-                           f"reported from {recs[0].id} alone")
+            f.notes.append(f"the {shown(gone.gene or missing[0], bare=True)} end of {shown(key, bare=True)} is not in the file: "
+                           f"reported from {shown(recs[0].id, bare=True)} alone")
     if note := _support_note(support):
         f.notes.append(note)
     return f

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, shown
 from .models import VcfHeader
 from .rules import Rules
 
@@ -33,7 +33,7 @@ def build_evidence(header: VcfHeader, rules: Rules) -> list[tuple[str, str]]:
     for label, text in texts:
         for b in rules.builds.values():
             if any(_name_pattern(n).search(text) for n in b.names):
-                found.append((b.name, f"{label}={text.strip()[:80]}"))
+                found.append((b.name, f"{label}={shown(text.strip(), 80, bare=True)}"))
                 break
     return found
 
@@ -41,7 +41,7 @@ def build_evidence(header: VcfHeader, rules: Rules) -> list[tuple[str, str]]:
 def detect_build(header: VcfHeader, rules: Rules, override: str | None = None) -> tuple[str, str]:
     """Return (build, how it was decided). Raise when the header contradicts itself or --build."""
     if override is not None and override not in rules.builds:
-        raise UsageError(f"--build {override}: unknown build (expected one of {', '.join(rules.builds)})")
+        raise UsageError(f"--build {shown(override, bare=True)}: unknown build (expected one of {', '.join(rules.builds)})")
     evidence = build_evidence(header, rules)
     builds = sorted({b for b, _ in evidence})
     if len(builds) > 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import shown
+
 # Column order of calls.tsv / `classify --format tsv`. The first twenty are the public contract.
 CALL_COLUMNS: tuple[str, ...] = (
     "sample", "gene", "class", "hgvs_p", "hgvs_p3", "hgvs_c", "exon", "domain", "hotspot",
@@ -82,7 +84,7 @@ class Record:
     def where(self) -> str:
         if self.line is not None:
             return f"{self.path}:{self.line}"
-        return f"{self.path} ({self.chrom}:{self.pos})"
+        return f"{self.path} ({shown(self.chrom, bare=True)}:{self.pos})"
 
     @property
     def end(self) -> int:

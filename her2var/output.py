@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from .classify import SampleResult
-from .errors import InputError
+from .errors import InputError, shown
 from .models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -188,10 +188,10 @@ def summary_text(results: list[SampleResult]) -> str:
     out = io.StringIO()
     for r in results:
         if r.status != "ok":
-            out.write(f"{r.sample}: ERROR  {r.error}\n")
+            out.write(f"{shown(r.sample, bare=True)}: ERROR  {r.error}\n")
             continue
         cn = "" if r.copy_number is None else f"  CN {r.copy_number:.2f} ({r.cn_source})"
-        out.write(f"{r.sample}  [{r.build}, {r.caller}]  HER2: {r.her2_status}"
+        out.write(f"{shown(r.sample, bare=True)}  [{r.build}, {r.caller}]  HER2: {r.her2_status}"
                   f"  assessed: {r.assessed}  copy number assessed: {r.cn_assessed}{cn}\n")
         if r.codrivers:
             out.write(f"    co-drivers: {r.codrivers}  (driver group {r.driver_group})\n")
@@ -207,7 +207,7 @@ def summary_text(results: list[SampleResult]) -> str:
             out.write(f"    {label:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
                       f"{vaf}, {c.alt_reads if c.alt_reads is not None else '?'}/{c.depth if c.depth is not None else '?'} reads{extra}{hot}\n")
             if c.aliases:
-                out.write(f"      also known as: {', '.join(c.aliases)}\n")
+                out.write(f"      also known as: {', '.join(shown(a, bare=True) for a in c.aliases)}\n")
             for note in c.notes:
                 out.write(f"      note: {note}\n")
         if r.assessed_reasons:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import RulesError
+from .errors import RulesError, shown
 from .rules_yaml import Spec, builtin_rules_dir, check, merge_trees, read_builtin_yaml, read_yaml
 
 BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
@@ -216,27 +216,27 @@ class Rules:
 def _residue_number(token: str, where: str) -> int:
     digits = token[1:]
     if not token[:1].isalpha() or not digits.isdigit():
-        raise RulesError(f"{where}: '{token}' is not a residue like S310")
+        raise RulesError(f"{where}: {shown(token)} is not a residue like S310")
     return int(digits)
 
 
 def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     if g["strand"] not in ("+", "-"):
-        raise RulesError(f"{where}.strand: expected '+' or '-', found {g['strand']!r}")
+        raise RulesError(f"{where}.strand: expected '+' or '-', found {shown(g['strand'])}")
     builds = {}
     for bname, b in g["builds"].items():
-        bw = f"{where}.builds.{bname}"
+        bw = f"{where}.builds.{shown(bname, bare=True)}"
         full = "exons" in b
         if full == ("known_exons" in b) or full != ("cds" in b):
             raise RulesError(f"{bw}: give either 'exons' with 'cds' (every exon) or 'known_exons' (a partial model)")
         pairs = [b["cds"], *b["exons"]] if full else [[e["start"], e["end"]] for e in b["known_exons"]]
         for i, pair in enumerate(pairs):
             if len(pair) != 2 or pair[0] > pair[1]:
-                raise RulesError(f"{bw}: interval #{i} {pair} must be [start, end] with start <= end")
+                raise RulesError(f"{bw}: interval #{i} {shown(pair)} must be [start, end] with start <= end")
         windows = tuple(Window(w["start"], w["sequence"].upper()) for w in b.get("windows", []))
         for w in windows:
             if set(w.sequence) - set("ACGTN"):
-                raise RulesError(f"{bw}.windows: sequence at {w.start} has letters other than ACGTN")
+                raise RulesError(f"{bw}.windows: sequence at {shown(w.start)} has letters other than ACGTN")
         known = tuple(KnownExon(e["exon"], e["start"], e["end"], e["c_start"]) for e in b.get("known_exons", []))
         _no_duplicates([str(e.number) for e in known], f"{bw}.known_exons")
         builds[bname] = GeneBuild(
@@ -250,7 +250,7 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     pieces = tuple((p["c_start"], p["sequence"].upper()) for p in g.get("cds_pieces", []))
     for c_start, seq in pieces:
         if set(seq) - set("ACGT") or c_start < 1:
-            raise RulesError(f"{where}.cds_pieces: the piece at c.{c_start} must start at c.1 or later and hold only ACGT")
+            raise RulesError(f"{where}.cds_pieces: the piece at c.{shown(c_start)} must start at c.1 or later and hold only ACGT")
     events = []
     for i, e in enumerate(g.get("driver_events", [])):
         for key in ("residues", "c_range"):
@@ -271,7 +271,7 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     regions = {}
     for name, pair in g.get("insertion_regions", {}).items():
         if len(pair) != 2 or pair[0] > pair[1]:
-            raise RulesError(f"{where}.insertion_regions.{name}: expected [first_codon, last_codon]")
+            raise RulesError(f"{where}.insertion_regions.{shown(name, bare=True)}: expected [first_codon, last_codon]")
         regions[name] = (pair[0], pair[1])
     return GeneRules(
         symbol=symbol, transcript=g["transcript"],
@@ -290,7 +290,7 @@ def _no_duplicates(items: list[str], where: str) -> None:
     seen = set()
     for item in items:
         if item in seen:
-            raise RulesError(f"{where}: duplicate id '{item}'")
+            raise RulesError(f"{where}: duplicate id {shown(item)}")
         seen.add(item)
 
 
@@ -314,7 +314,7 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     for section in ("genes", "thresholds", "builds"):
         if section not in tree:
             raise RulesError(f"{where}: missing section '{section}'")
-    genes = {s: _build_gene(s, g, f"{where}.genes.{s}") for s, g in tree["genes"].items()}
+    genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
     t = tree["thresholds"]
     thresholds = Thresholds(
         amplification_cn=float(t["amplification_cn"]), min_depth=t["min_depth"],
@@ -335,7 +335,8 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     for g in genes.values():
         for bname in g.builds:
             if bname not in builds:
-                raise RulesError(f"{where}.genes.{g.symbol}.builds.{bname}: build not declared under 'builds'")
+                raise RulesError(f"{where}.genes.{shown(g.symbol, bare=True)}.builds.{shown(bname, bare=True)}: "
+                                 "build not declared under 'builds'")
     checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
     groups = tuple(DriverGroup(d["group"], d["gene"], tuple(d["classes"])) for d in tree.get("driver_groups", []))
     _no_duplicates([d.group for d in groups], f"{where}.driver_groups")

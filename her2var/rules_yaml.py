@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import RulesError
+from .errors import RulesError, shown
 
 # A spec is a type, ("list", spec), ("map", spec) or a dict of fields (a key ending in "?" is optional).
 Spec = Any
@@ -93,7 +93,7 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise RulesError(f"{path}{line}: not valid YAML ({problem})") from exc
+        raise RulesError(f"{path}{line}: not valid YAML ({shown(problem, 200, bare=True)})") from exc
 
 
 def _check_nodes(node: yaml.Node, path: str, seen_nodes: set[int]) -> None:
@@ -109,7 +109,7 @@ def _check_nodes(node: yaml.Node, path: str, seen_nodes: set[int]) -> None:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise RulesError(f"{path}:{line}: duplicate key '{key}' (first at line {seen[key]})")
+                raise RulesError(f"{path}:{line}: duplicate key {shown(key)} (first at line {seen[key]})")
             seen[key] = line
             _check_nodes(value_node, path, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
@@ -134,7 +134,7 @@ def check(value: Any, spec: Spec, where: str, *, partial: bool) -> None:
         for key in value:
             if key not in known:
                 raise RulesError(
-                    f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(known))})"
+                    f"{where}.{shown(key, bare=True)}: unknown key (expected one of: {', '.join(sorted(known))})"
                 )
         if not partial:
             for key, optional in known.items():
@@ -156,15 +156,15 @@ def check(value: Any, spec: Spec, where: str, *, partial: bool) -> None:
             if not isinstance(value, dict):
                 raise RulesError(f"{where}: expected a mapping, found {type(value).__name__}")
             for key, item in value.items():
-                check(item, sub, f"{where}.{key}", partial=partial)
+                check(item, sub, f"{where}.{shown(key, bare=True)}", partial=partial)
         return
     ok = isinstance(value, spec) and not (spec is not bool and isinstance(value, bool))
     if spec is float and isinstance(value, int) and not isinstance(value, bool):
         ok = True
     if ok and spec is float and not math.isfinite(value):  # .nan makes every comparison false
-        raise RulesError(f"{where}: expected a finite number, found {value!r}")
+        raise RulesError(f"{where}: expected a finite number, found {shown(value)}")
     if not ok:
-        raise RulesError(f"{where}: expected {_type_name(spec)}, found {value!r}")
+        raise RulesError(f"{where}: expected {_type_name(spec)}, found {shown(value)}")
 
 
 def merge_trees(base: Any, over: Any) -> Any:

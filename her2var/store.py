@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .classify import SampleResult
-from .errors import InputError
+from .errors import InputError, shown
 from .output import sample_json
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class Store:
                      result.error or "", now))
             return
         if not result.input_sha256:
-            raise ValueError(f"sample {result.sample}: a result without input_sha256 cannot be stored")
+            raise ValueError(f"sample {shown(result.sample)}: a result without input_sha256 cannot be stored")
         full = sample_json(result, provenance)
         doc = json.dumps(full, default=str, separators=(",", ":"))
         calls = json.dumps(full["calls"], default=str, separators=(",", ":"))
@@ -255,7 +255,7 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if (tables and "schema_version" not in tables) or app_id not in (0, APPLICATION_ID):
         raise InputError(f"{path}: an SQLite database that is not a her2var store (tables: "
-                         f"{', '.join(sorted(tables)) or 'none'}); give another path")
+                         f"{shown(', '.join(sorted(tables)), bare=True) or 'none'}); give another path")
 
 
 def _migrate(conn: sqlite3.Connection, path: str) -> None:

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable
 
-from .errors import InputError
+from .errors import InputError, shown
 from .models import FieldDef, Record, Support, VcfHeader
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,13 @@ def genotype(record: Record, sample_index: int) -> list[int | None]:
             idx = int(part)
             if idx >= n_alleles:
                 raise InputError(
-                    f"{record.where}: FORMAT/GT {raw!r} refers to allele {idx}, but the record has "
+                    f"{record.where}: FORMAT/GT {shown(raw)} refers to allele {idx}, but the record has "
                     f"only {n_alleles} allele(s) (REF + {len(record.alts)} ALT)"
                 )
             out.append(idx)
         else:
             raise InputError(
-                f"{record.where}: FORMAT/GT {raw!r} is not a genotype "
+                f"{record.where}: FORMAT/GT {shown(raw)} is not a genotype "
                 "(expected allele numbers separated by '/' or '|', e.g. 0/1)"
             )
     return out
@@ -109,7 +109,7 @@ class _Fields:
 
     def label(self, where: str, key: str) -> str:
         if where == "FORMAT" and self.sample:
-            return f"FORMAT/{key} of sample {self.sample}"
+            return f"FORMAT/{key} of sample {shown(self.sample, bare=True)}"
         return f"{where}/{key}"
 
     def values(self, where: str, key: str, kind: type) -> list[int | float | None] | None:
@@ -134,7 +134,7 @@ class _Fields:
         if value is None or (kind is float and not math.isfinite(value)) or value < 0:
             expected = "a count (integer >= 0)" if kind is int else "a fraction or rate (number >= 0)"
             raise InputError(
-                f"{self.record.where}: {self.label(where, key)} value {text[:40]!r} is not "
+                f"{self.record.where}: {self.label(where, key)} value {shown(text)} is not "
                 f"{expected}; fix or remove the field"
             )
         return value
@@ -227,7 +227,7 @@ def _rule_ad(f: _Fields, allele: int) -> Support | None:
             )
         # AD declared Number=1 (VarScan: alt count only) or otherwise not per allele: indexing
         # it by position would be a guess, so leave it to the later rules.
-        log.debug("%s: FORMAT/AD (Number=%s) is not per allele; not used", f.record.where, number)
+        log.debug("%s: FORMAT/AD (Number=%s) is not per allele; not used", f.record.where, shown(number, bare=True))
         return None
     alt = ad[allele]
     caller_af = _caller_af(f, allele)
@@ -326,7 +326,7 @@ def _rule_dp4(f: _Fields, allele: int) -> Support | None:
         parts = re.split(r"[,/]", raw) if where == "FORMAT" else raw.split(",")
         if len(parts) != 4:
             raise InputError(
-                f"{f.record.where}: {f.label(where, 'DP4')} {raw[:40]!r} has {len(parts)} value(s), "
+                f"{f.record.where}: {f.label(where, 'DP4')} {shown(raw)} has {len(parts)} value(s), "
                 "expected 4 (ref-forward, ref-reverse, alt-forward, alt-reverse)"
             )
         counts = [f.number(p, where, "DP4", int) for p in parts]
@@ -355,7 +355,7 @@ def _rule_af(f: _Fields, allele: int) -> Support | None:
             fd = f.field_def(where, "AF")
             raise InputError(
                 f"{f.record.where}: {f.label(where, 'AF')} has {len(vals)} value(s) for "
-                f"{n_alt} ALT allele(s) (Number={fd.number if fd else '.'}); cannot read allele {allele}"
+                f"{n_alt} ALT allele(s) (Number={shown(fd.number, bare=True) if fd else '.'}); cannot read allele {allele}"
             )
         if af is None:
             return _NONE

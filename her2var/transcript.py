@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import InputError, RulesError
+from .errors import InputError, RulesError, shown
 from .rules import GeneRules, Window
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
@@ -131,7 +131,7 @@ class TranscriptModel:
 
     def __init__(self, gene: GeneRules, build: str) -> None:
         if build not in gene.builds:
-            raise RulesError(f"the rules have no {gene.symbol} model for build {build}")
+            raise RulesError(f"the rules have no {shown(gene.symbol, bare=True)} model for build {shown(build, bare=True)}")
         b = gene.builds[build]
         self.gene = gene
         self.build = build
@@ -151,7 +151,7 @@ class TranscriptModel:
             stop_genomic = b.cds_end if self.strand == "+" else b.cds_start
             tx_c1, tx_stop = self._g_to_tx(c1_genomic), self._g_to_tx(stop_genomic)
             if tx_c1 is None or tx_stop is None:
-                raise RulesError(f"{gene.symbol} {build}: the CDS ends are not inside exons")
+                raise RulesError(f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: the CDS ends are not inside exons")
             self._first = [t - tx_c1 + 1 for t in tx_starts]
             self.cds_length = tx_stop - tx_c1 + 1
         else:
@@ -160,11 +160,11 @@ class TranscriptModel:
             self.exon_numbers = tuple(k.number for k in known)
             self._first = [k.c_start + 1 if k.c_start < 0 else k.c_start for k in known]
             if gene.cds_length is None:
-                raise RulesError(f"{gene.symbol}: a partial model needs cds_length")
+                raise RulesError(f"{shown(gene.symbol, bare=True)}: a partial model needs cds_length")
             self.cds_length = gene.cds_length
         if self.cds_length % 3 or (gene.protein and self.cds_length != 3 * (len(gene.protein) + 1)):
             raise RulesError(
-                f"{gene.symbol} {build}: CDS of {self.cds_length} nt does not encode the "
+                f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: CDS of {self.cds_length} nt does not encode the "
                 f"{len(gene.protein)}-residue protein plus a stop codon"
             )
         self.pieces = gene.cds_pieces

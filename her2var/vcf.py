@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import vcf_scan
-from .errors import InputError
+from .errors import InputError, shown
 from .vcf_header import parse_header_lines
 from .models import FieldDef, Record, VcfHeader
 
@@ -57,7 +57,7 @@ def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Re
         )
     chrom, pos_s, vid, ref, alt, qual, filt, info_s = cols[:8]
     if not pos_s.isdigit():
-        raise InputError(f"{place}: POS {pos_s[:40]!r} is not a positive integer")
+        raise InputError(f"{place}: POS {shown(pos_s)} is not a positive integer")
     info: dict[str, str | None] = {}
     if info_s not in (".", ""):
         for item in info_s.split(";"):
@@ -79,33 +79,33 @@ def validate(record: Record, header: VcfHeader) -> None:
     """Check a record's fields against the header: declared, and the right count per allele."""
     if not _BASES.fullmatch(record.ref):
         raise InputError(
-            f"{record.where}: REF {record.ref[:40]!r} is not a DNA sequence (expected A, C, G, T or N)"
+            f"{record.where}: REF {shown(record.ref)} is not a DNA sequence (expected A, C, G, T or N)"
         )
     for i, alt in enumerate(record.alts, 1):
         if not _ALT.fullmatch(alt.upper()):
             raise InputError(
-                f"{record.where}: ALT allele {i} {alt[:40]!r} is not a DNA sequence, '*', a symbolic "
+                f"{record.where}: ALT allele {i} {shown(alt)} is not a DNA sequence, '*', a symbolic "
                 "allele like <DUP> or a breakend"
             )
     for key, value in record.info.items():
         fd = header.info.get(key)
         if fd is None:
             raise InputError(
-                f"{record.where}: INFO/{key} is used but not declared in the header "
-                f"(expected a ##INFO=<ID={key},...> line)"
+                f"{record.where}: INFO/{shown(key, bare=True)} is used but not declared in the header "
+                "(expected a ##INFO=<ID=...> line declaring it)"
             )
-        _check_count(record, fd, value, f"INFO/{key}")
+        _check_count(record, fd, value, f"INFO/{shown(key, bare=True)}")
     for key in record.format_keys:
         fd = header.format.get(key)
         if fd is None:
             raise InputError(
-                f"{record.where}: FORMAT/{key} is used but not declared in the header "
-                f"(expected a ##FORMAT=<ID={key},...> line)"
+                f"{record.where}: FORMAT/{shown(key, bare=True)} is used but not declared in the header "
+                "(expected a ##FORMAT=<ID=...> line declaring it)"
             )
         for values in record.sample_values:
             k = record.format_keys.index(key)
             if k < len(values):
-                _check_count(record, fd, values[k], f"FORMAT/{key}")
+                _check_count(record, fd, values[k], f"FORMAT/{shown(key, bare=True)}")
 
 
 def _check_count(record: Record, fd: FieldDef, value: str | None, label: str) -> None:
@@ -180,7 +180,8 @@ def _bcf_iter(path: str, variants: Iterable) -> Iterator:
         except StopIteration:
             return
         except Exception as exc:
-            raise InputError(f"{path}: a BCF record cannot be read ({exc}); the file is truncated or corrupt") from exc
+            raise InputError(f"{path}: a BCF record cannot be read ({shown(exc, 200, bare=True)}); the file is "
+                             "truncated or corrupt") from exc
         yield v
 
 
@@ -270,7 +271,7 @@ class VcfReader:
         try:
             vcf = cyvcf2.VCF(self.path, lazy=True)
         except Exception as exc:  # cyvcf2 raises a bare Exception for a broken header
-            raise InputError(f"{self.path}: the BCF file cannot be read ({exc})") from exc
+            raise InputError(f"{self.path}: the BCF file cannot be read ({shown(exc, 200, bare=True)})") from exc
         text = vcf.raw_header
         vcf.close()
         return [ln for ln in text.splitlines() if ln]
@@ -386,7 +387,7 @@ class VcfReader:
         try:
             tbx = pysam.TabixFile(self.path, index=self.index)
         except (OSError, ValueError) as exc:
-            raise InputError(f"{self.path}: the index {self.index} cannot be used ({exc})") from exc
+            raise InputError(f"{self.path}: the index {self.index} cannot be used ({shown(exc, 200, bare=True)})") from exc
         try:
             contigs = set(tbx.contigs)
             self._check_index(tbx, contigs)
@@ -399,7 +400,7 @@ class VcfReader:
                 except (OSError, ValueError) as exc:
                     raise InputError(
                         f"{self.path}: reading {r.chrom}:{r.start}-{r.end} through the index "
-                        f"failed ({exc}); the file or its index is corrupt"
+                        f"failed ({shown(exc, 200, bare=True)}); the file or its index is corrupt"
                     ) from exc
         finally:
             tbx.close()
@@ -423,7 +424,7 @@ class VcfReader:
         if not found:
             raise InputError(
                 f"{self.path}: the index {self.index} does not match the file (its last record, "
-                f"{chrom}:{pos}, is not found through it); rebuild it with: tabix -p vcf {self.path}"
+                f"{shown(chrom, bare=True)}:{pos}, is not found through it); rebuild it with: tabix -p vcf {self.path}"
             )
 
     def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError
+from .errors import InputError, shown
 from .models import FieldDef, VcfHeader
 
 _STRUCTURED = re.compile(r"^<(.*)>$", re.S)
@@ -48,10 +48,10 @@ def _parse_structured(text: str) -> dict[str, str] | None:
 def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
     """Build a VcfHeader from the header lines (## lines and the #CHROM line)."""
     if not lines or not lines[0].startswith("##fileformat=VCF"):
-        first = lines[0][:60] if lines else ""
+        first = shown(lines[0] if lines else "")
         raise InputError(
             f"{path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line, "
-            f"found {first!r}"
+            f"found {first}"
         )
     fileformat = lines[0].split("=", 1)[1].strip()
     meta: dict[str, list[str]] = {}
@@ -66,7 +66,7 @@ def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
             if cols[:8] != expected:
                 raise InputError(
                     f"{path}:{lineno}: malformed #CHROM line: expected tab-separated "
-                    f"{' '.join(expected)}, found {' | '.join(cols[:8])!r}"
+                    f"{' '.join(expected)}, found {shown(' | '.join(cols[:8]))}"
                 )
             if len(cols) > 8 and cols[8] != "FORMAT":
                 raise InputError(f"{path}:{lineno}: column 9 of the #CHROM line must be FORMAT")
@@ -74,7 +74,7 @@ def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
             dupes = sorted({s for s in samples if samples.count(s) > 1})
             if dupes:
                 raise InputError(
-                    f"{path}:{lineno}: duplicate sample names in the #CHROM line: {', '.join(dupes)}"
+                    f"{path}:{lineno}: duplicate sample names in the #CHROM line: {shown(', '.join(dupes), bare=True)}"
                 )
             continue
         if not line.startswith("##"):

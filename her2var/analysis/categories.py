@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..errors import shown
+
 
 @dataclass(frozen=True)
 class Categories:
@@ -29,13 +31,13 @@ class Categories:
         tokens = [t for t in tokens if t]
         if not self.levels:
             if len(tokens) > 1 and self.multiple == "exclude":
-                return None, f"{self.column} = {raw!r} has several values"
+                return None, f"{self.column} = {shown(raw)} has several values"
             return (tokens[0], "") if tokens else (None, f"{self.column} is missing")
         hits = [lv for lv in self.levels if any(t in self.values.get(lv, (lv,)) for t in tokens)]
         if not hits:
-            return None, f"{self.column} = {raw!r} is not among the plan's levels {list(self.levels)}"
+            return None, f"{self.column} = {shown(raw)} is not among the plan's levels {shown(list(self.levels))}"
         if len(hits) > 1 and self.multiple == "exclude":
-            return None, f"{self.column} = {raw!r} matches several levels {hits}"
+            return None, f"{self.column} = {shown(raw)} matches several levels {shown(hits)}"
         return hits[0], ""
 
     def describe(self) -> str:
@@ -44,7 +46,7 @@ class Categories:
         if recoded:
             parts.append("; ".join(f"{lv} = {', '.join(v)}" for lv, v in recoded.items()))
         if self.split:
-            parts.append(f"values split on {self.split!r}; a patient matching several levels is "
+            parts.append(f"values split on {shown(self.split)}; a patient matching several levels is "
                          + ("counted in the first listed level" if self.multiple == "first" else "left out"))
         return "; ".join(parts)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..stats import (compare_categorical, compare_continuous, compare_table, cox_fit, cox_univariable,
                      kaplan_meier, kaplan_meier_by_group, logrank_test, median_follow_up, median_range,
                      median_survival, n_percent, pairwise_logrank, response_rates, survival_at)
@@ -362,9 +362,10 @@ class _Run:
                 values = np.where(pop, values, None)
             present = sorted({x for x in values[pop] if x is not None})
             if cv.reference not in present:
-                raise InputError(f"{self.prep.table.path}: Cox covariate {cv.name!r} (plan {self.plan.source}): "
-                                 f"reference level {cv.reference!r} is not found in column "
-                                 f"{cv.column or self.plan.grouping(cv.grouping).column!r}; levels present: {present}")
+                raise InputError(f"{self.prep.table.path}: Cox covariate {shown(cv.name)} (plan {self.plan.source}): "
+                                 f"reference level {shown(cv.reference)} is not found in column "
+                                 f"{shown(cv.column or self.plan.grouping(cv.grouping).column)}; "
+                                 f"levels present: {shown(present)}")
             columns[cv.name] = values
             categorical[cv.name] = cv.reference
         names = [cv.name for cv in cp.covariates]

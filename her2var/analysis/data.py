@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from .plan import Categories, Plan
 
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
@@ -66,13 +66,13 @@ def read_cohort(path: str) -> CohortTable:
         other = "comma" if delimiter == "\t" else "tab"
         raise InputError(f"{path}:{header_at + 1}: the header has one column; is this a "
                          f"{'tab' if delimiter == chr(9) else 'comma'}-separated table? (found: "
-                         f"{header[0][:60]!r}; a {other}-separated file needs the matching extension)")
+                         f"{shown(header[0])}; a {other}-separated file needs the matching extension)")
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
         if not h:
             raise InputError(f"{path}:{header_at + 1}: column {i + 1} has no name")
         if h in seen:
-            raise InputError(f"{path}:{header_at + 1}: column {h!r} appears twice (columns {seen[h] + 1} "
+            raise InputError(f"{path}:{header_at + 1}: column {shown(h)} appears twice (columns {seen[h] + 1} "
                              f"and {i + 1})")
         seen[h] = i
     rows: list[list[str]] = []
@@ -104,10 +104,11 @@ def check_columns(table: CohortTable, plan: Plan) -> None:
     need = plan.columns()
     missing = [(c, w) for c, w in need.items() if c not in table.columns]
     if missing:
-        named = "; ".join(f"{c!r} (plan: {w})" for c, w in missing)
+        named = "; ".join(f"{shown(c)} (plan: {w})" for c, w in missing)
         raise InputError(
-            f"{table.path}: the plan {plan.name!r} ({plan.source}) names column(s) the cohort lacks: {named}. "
-            f"The cohort's columns are: {', '.join(table.columns)}. Fix the column names in a copy of the "
+            f"{table.path}: the plan {shown(plan.name)} ({plan.source}) names column(s) the cohort lacks: {named}. "
+            f"The cohort's columns are: {', '.join(shown(c, bare=True) for c in table.columns)}. "
+            "Fix the column names in a copy of the "
             "plan (--plan my_plan.yaml) or rebuild the cohort with 'her2var cohort'.")
 
 
@@ -130,7 +131,7 @@ class Prepared:
     exclusions: list[dict[str, Any]] = field(default_factory=list)
 
     def where(self, i: int, column: str) -> str:
-        return f"{self.table.path}:{self.table.lines[i]} (patient {self.ids[i]}), column {column!r}"
+        return f"{self.table.path}:{self.table.lines[i]} (patient {shown(self.ids[i], bare=True)}), column {shown(column)}"
 
 
 def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
@@ -139,7 +140,7 @@ def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
     except ValueError:
         x = math.nan
     if not math.isfinite(x):
-        raise InputError(f"{prep.where(i, column)}: {raw!r} is not a number; expected a finite number "
+        raise InputError(f"{prep.where(i, column)}: {shown(raw)} is not a number; expected a finite number "
                          "or an empty cell")
     return x
 
@@ -176,9 +177,9 @@ def _require_yes(prep: Prepared, columns: tuple[str, ...], keep: np.ndarray, ana
         for i in np.flatnonzero(keep):
             v = cells[i]
             if v != "yes":
-                why = f"{col} = {v if v is not None else 'empty'}"
+                why = f"{col} = {shown(v, bare=True) if v is not None else 'empty'}"
                 if cohort_reasons is not None and cohort_reasons[i]:
-                    why += f" (cohort: {cohort_reasons[i]})"
+                    why += f" (cohort: {shown(cohort_reasons[i], 300, bare=True)})"
                 prep.exclusions.append({"patient_id": prep.ids[i], "analysis": analysis, "reason": why})
                 keep[i] = False
 
@@ -189,13 +190,13 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
     ids = table.cells[plan.id_column]
     empty = np.flatnonzero([v is None for v in ids])
     if len(empty):
-        raise InputError(f"{table.path}:{table.lines[empty[0]]}: no patient id in column {plan.id_column!r} "
+        raise InputError(f"{table.path}:{table.lines[empty[0]]}: no patient id in column {shown(plan.id_column)} "
                          f"({len(empty)} row(s) without one)")
     uniq, counts = np.unique(ids.astype(str), return_counts=True)
     dup = uniq[counts > 1]
     if len(dup):
-        raise InputError(f"{table.path}: patient id(s) {', '.join(map(str, dup[:MAX_LISTED]))} appear more than "
-                         f"once in column {plan.id_column!r}; the cohort has one row per patient")
+        raise InputError(f"{table.path}: patient id(s) {', '.join(shown(str(x), bare=True) for x in dup[:MAX_LISTED])} "
+                         f"appear more than once in column {shown(plan.id_column)}; the cohort has one row per patient")
     n = table.n
     prep = Prepared(table=table, plan=plan, ids=ids, in_population=np.ones(n, dtype=bool))
     for cond in plan.population:
@@ -203,7 +204,7 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
         for i in range(n):
             if prep.in_population[i] and not cond.holds(cells[i]):
                 prep.in_population[i] = False
-                v = cells[i] if cells[i] is not None else "empty"
+                v = shown(cells[i], bare=True) if cells[i] is not None else "empty"
                 prep.exclusions.append({"patient_id": ids[i], "analysis": "all",
                                         "reason": f"not in the plan's population: {cond.label} ({cond.column} = {v})"})
     pop = prep.in_population
@@ -229,7 +230,7 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
             elif t[i] < 0:
                 raise InputError(f"{prep.where(int(i), ep.time)}: {t[i]:g} is negative; expected a time >= 0")
             elif e[i] not in (0.0, 1.0):
-                raise InputError(f"{prep.where(int(i), ep.event)}: {table.cells[ep.event][i]!r}; expected 1 "
+                raise InputError(f"{prep.where(int(i), ep.event)}: {shown(table.cells[ep.event][i])}; expected 1 "
                                  "(event) or 0 (censored)")
         t[~keep], e[~keep] = np.nan, np.nan
         prep.times[ep.name], prep.events[ep.name], prep.in_endpoint[ep.name] = t, e, keep
@@ -248,7 +249,7 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
                 continue
             code = raw.strip().upper()
             if code not in RESPONSES:
-                raise InputError(f"{prep.where(int(i), plan.response.column)}: {raw!r} is not a RECIST best "
+                raise InputError(f"{prep.where(int(i), plan.response.column)}: {shown(raw)} is not a RECIST best "
                                  f"response; expected one of {', '.join(RESPONSES)}")
             codes[i] = code
         prep.response, prep.in_response = codes, keep

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import RulesError, UsageError
+from ..errors import RulesError, UsageError, shown
 from ..rules_yaml import builtin_rules_dir, check, read_yaml
 from .categories import Categories, Condition
 
@@ -194,14 +194,14 @@ class Plan:
         for i, c in enumerate(self.population):
             add(c.column, f"population[{i}]")
         for g in self.groupings:
-            add(g.column, f"groupings.{g.name}")
+            add(g.column, f"groupings.{shown(g.name, bare=True)}")
         for e in self.endpoints:
-            add(e.time, f"endpoints.{e.name}.time")
-            add(e.event, f"endpoints.{e.name}.event")
+            add(e.time, f"endpoints.{shown(e.name, bare=True)}.time")
+            add(e.event, f"endpoints.{shown(e.name, bare=True)}.event")
             for c in e.require_yes:
-                add(c, f"endpoints.{e.name}.require_yes")
+                add(c, f"endpoints.{shown(e.name, bare=True)}.require_yes")
         for s in self.subgroups:
-            add(s.column, f"subgroups.{s.name}")
+            add(s.column, f"subgroups.{shown(s.name, bare=True)}")
         if self.response:
             add(self.response.column, "response.column")
             for c in self.response.require_yes:
@@ -210,10 +210,10 @@ class Plan:
             add(c, "table1.require_yes")
         for v in self.table1:
             if v.if_missing == "error":
-                add(v.column, f"table1.variables.{v.column}")
+                add(v.column, f"table1.variables.{shown(v.column, bare=True)}")
         if self.cox:
             for cv in self.cox.covariates:
-                add(cv.column, f"cox.covariates.{cv.name}")
+                add(cv.column, f"cox.covariates.{shown(cv.name, bare=True)}")
         if self.figures.swimmer and self.figures.swimmer.response:
             add(self.figures.swimmer.response, "figures.swimmer.response")
         if self.figures.her2_classes:
@@ -236,14 +236,14 @@ class Plan:
         if denominator is not None:
             _one_of(denominator, DENOMINATORS, "--denominator")
             if plan.response is None:
-                raise UsageError(f"--denominator: plan {plan.name!r} has no response section")
+                raise UsageError(f"--denominator: plan {shown(plan.name)} has no response section")
             plan = dataclasses.replace(plan, response=dataclasses.replace(plan.response, denominator=denominator))
         return plan
 
 
 def _one_of(value: str, allowed: tuple[str, ...], where: str) -> None:
     if value not in allowed:
-        raise RulesError(f"{where}: {value!r} is not supported; expected one of {list(allowed)}")
+        raise RulesError(f"{where}: {shown(value)} is not supported; expected one of {list(allowed)}")
 
 
 def _check_spss(method: str, conf_level: float, where: str) -> None:
@@ -256,7 +256,7 @@ def _unique(names: list[str], where: str) -> None:
     seen = set()
     for n in names:
         if n in seen:
-            raise RulesError(f"{where}: duplicate name {n!r}")
+            raise RulesError(f"{where}: duplicate name {shown(n)}")
         seen.add(n)
 
 
@@ -268,12 +268,12 @@ def _categories(d: Mapping[str, Any], column: str, where: str, *, need_levels: b
     values = {str(k): tuple(str(x) for x in v) for k, v in d.get("values", {}).items()}
     extra = sorted(set(values) - set(levels))
     if extra:
-        raise RulesError(f"{where}.values: {extra} are not among the levels {list(levels)}")
+        raise RulesError(f"{where}.values: {shown(extra)} are not among the levels {shown(list(levels))}")
     owner: dict[str, str] = {}
     for lv in levels:
         for raw in values.get(lv, (lv,)):
             if raw in owner and owner[raw] != lv:
-                raise RulesError(f"{where}.values: {raw!r} is listed for both {owner[raw]!r} and {lv!r}")
+                raise RulesError(f"{where}.values: {shown(raw)} is listed for both {shown(owner[raw])} and {shown(lv)}")
             owner[raw] = lv
     multiple = d.get("multiple", "first")
     _one_of(multiple, MULTIPLE, f"{where}.multiple")
@@ -290,7 +290,7 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         raise RulesError(f"{source}: the plan is empty")
     check(tree, PLAN_SPEC, where, partial=False)
     if tree["version"] != PLAN_VERSION:
-        raise RulesError(f"{where}.version: {tree['version']}; this her2var reads plan version {PLAN_VERSION}")
+        raise RulesError(f"{where}.version: {shown(tree['version'])}; this her2var reads plan version {PLAN_VERSION}")
 
     groupings = []
     for i, g in enumerate(tree["groupings"]):
@@ -324,8 +324,8 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         names = [g.name for g in groupings] + [s.name for s in subgroups]
         for i, d in enumerate(r.get("distribution_test", [])):
             if d not in names:
-                raise RulesError(f"{where}.response.distribution_test[{i}]: {d!r} is not a grouping or "
-                                 f"subgroup of this plan {names}")
+                raise RulesError(f"{where}.response.distribution_test[{i}]: {shown(d)} is not a grouping or "
+                                 f"subgroup of this plan {shown(names)}")
         response = ResponsePlan(r["column"], r["denominator"], tuple(r.get("require_yes", [])),
                                 tuple(r.get("distribution_test", [])))
 
@@ -349,7 +349,7 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         c = tree["cox"]
         for i, e in enumerate(c["endpoints"]):
             if e not in ep_names:
-                raise RulesError(f"{where}.cox.endpoints[{i}]: {e!r} is not an endpoint of this plan {ep_names}")
+                raise RulesError(f"{where}.cox.endpoints[{i}]: {shown(e)} is not an endpoint of this plan {shown(ep_names)}")
         covs = []
         for i, cv in enumerate(c["covariates"]):
             w = f"{where}.cox.covariates[{i}]"
@@ -358,8 +358,8 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
             _one_of(cv["type"], COVARIATE_TYPES, f"{w}.type")
             gname = cv.get("grouping")
             if gname is not None and gname not in [g.name for g in groupings]:
-                raise RulesError(f"{w}.grouping: {gname!r} is not a grouping of this plan "
-                                 f"{[g.name for g in groupings]}")
+                raise RulesError(f"{w}.grouping: {shown(gname)} is not a grouping of this plan "
+                                 f"{shown([g.name for g in groupings])}")
             if gname is not None and cv["type"] != "categorical":
                 raise RulesError(f"{w}.type: a grouping is categorical")
             if cv["type"] == "continuous" and ("reference" in cv or any(k in cv for k in CATEGORY_FIELDS_KEYS)):
@@ -374,7 +374,7 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
                 cats = _categories(cv, cv["column"], w, need_levels=False)
             ref = cv.get("reference")
             if ref is not None and cats.levels and ref not in cats.levels:
-                raise RulesError(f"{w}.reference: {ref!r} is not among the levels {list(cats.levels)}")
+                raise RulesError(f"{w}.reference: {shown(ref)} is not among the levels {shown(list(cats.levels))}")
             name = cv.get("name", gname or cv.get("column"))
             covs.append(Covariate(name, cv.get("label", name), cv["type"], cv.get("column"), gname, ref, cats))
         if not covs:
@@ -382,7 +382,7 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         _unique([cv.name for cv in covs], f"{where}.cox.covariates (names)")
         for cv in covs:
             if "=" in cv.name:
-                raise RulesError(f"{where}.cox.covariates: name {cv.name!r} may not contain '='")
+                raise RulesError(f"{where}.cox.covariates: name {shown(cv.name)} may not contain '='")
         cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs))
 
     k = tree["km"]
@@ -403,14 +403,14 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
 
     follow_up = tree.get("follow_up", {}).get("endpoint")
     if follow_up is not None and follow_up not in ep_names:
-        raise RulesError(f"{where}.follow_up.endpoint: {follow_up!r} is not an endpoint of this plan {ep_names}")
+        raise RulesError(f"{where}.follow_up.endpoint: {shown(follow_up)} is not an endpoint of this plan {shown(ep_names)}")
 
     f = tree.get("figures", {})
     swimmer = None
     if "swimmer" in f:
         s = f["swimmer"]
         if s["endpoint"] not in ep_names:
-            raise RulesError(f"{where}.figures.swimmer.endpoint: {s['endpoint']!r} is not an endpoint {ep_names}")
+            raise RulesError(f"{where}.figures.swimmer.endpoint: {shown(s['endpoint'])} is not an endpoint {shown(ep_names)}")
         if s.get("max_patients", 150) < 1:
             raise RulesError(f"{where}.figures.swimmer.max_patients: expected at least 1")
         swimmer = SwimmerPlan(s["endpoint"], s.get("response"), s.get("max_patients", 150))

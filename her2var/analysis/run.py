@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, shown
 from .compute import ALL, Computed, compute
 from .data import Prepared, exclusion_summary, prepare, read_cohort
 from .methods import methods_text
@@ -197,7 +197,7 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
     prep = prepare(table, plan)
     if not prep.in_population.any():
         raise InputError(f"{cohort_path}: no patient is in the plan's population "
-                         f"({'; '.join(c.label for c in plan.population)}); nothing to analyse")
+                         f"({'; '.join(shown(c.label, 200, bare=True) for c in plan.population)}); nothing to analyse")
     timings["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     comp = compute(plan, prep)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, shown
 from ..rules import GeneBuild, Rules
 from .index_check import (
     BinningIndex,
@@ -113,7 +113,7 @@ def open_alignments(path: str, rules: Rules, *, build: str | None = None,
     ``what`` names the file's role in messages (``--bam``, ``normal``).
     """
     if build is not None and build not in rules.builds:
-        raise UsageError(f"--build {build}: unknown build (expected one of {', '.join(rules.builds)})")
+        raise UsageError(f"--build {shown(build, bare=True)}: unknown build (expected one of {', '.join(rules.builds)})")
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file ({what})")
     if reference and not os.path.exists(reference):
@@ -171,7 +171,7 @@ def _checked(path: str, handle: pysam.AlignmentFile, rules: Rules, build: str | 
         raise InputError(f"{path}: the header has no @SQ lines; expected an aligned BAM/CRAM")
     so = header.get("HD", {}).get("SO")
     if so not in (None, "coordinate"):
-        raise InputError(f"{path}: @HD SO:{so}; expected a coordinate-sorted file (samtools sort)")
+        raise InputError(f"{path}: @HD SO:{shown(so, bare=True)}; expected a coordinate-sorted file (samtools sort)")
     gene_chrom = rules.index_gene.builds[next(iter(rules.index_gene.builds))].chrom
     found_build, evidence, chrom = detect_alignment_build(path, contigs, rules, gene_chrom)
     if build is not None and build != found_build:
@@ -196,7 +196,7 @@ def _checked(path: str, handle: pysam.AlignmentFile, rules: Rules, build: str | 
     samples = sorted({rg["SM"] for rg in header.get("RG", []) if rg.get("SM")})
     notes = []
     if len(samples) > 1:
-        notes.append(f"read groups name {len(samples)} samples ({', '.join(samples)}); all reads counted")
+        notes.append(f"read groups name {len(samples)} samples ({shown(', '.join(samples), bare=True)}); all reads counted")
     name = samples[0] if len(samples) == 1 else _basename(path)
     return Alignments(path=path, handle=handle, kind="CRAM" if is_cram else "BAM",
                       build=found_build, build_evidence=evidence, chrom=chrom, contigs=contigs,
@@ -264,7 +264,7 @@ def make_index(path: str) -> str:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise InputError(
-            f"{path}: indexing failed ({str(exc).strip()[:200]}); is it coordinate-sorted and complete?"
+            f"{path}: indexing failed ({shown(str(exc).strip(), 200, bare=True)}); is it coordinate-sorted and complete?"
         ) from exc
     log.info("%s: index written to %s", path, final)
     return final

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from .alignments import READ_FILTER_FLAGS, Alignments, filter_reason
 from .targets import Target, bare
 
@@ -89,7 +89,7 @@ def _read_spans(aln: Alignments, contig: str, blocks: list[tuple[int, int]], min
     s_arr = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
     e_arr = np.frombuffer(ends, dtype=np.int64) if len(ends) else np.zeros(0, np.int64)
     if s_arr.size > 1 and np.any(s_arr[1:] < s_arr[:-1]):
-        raise InputError(f"{aln.path}: reads on {contig} are not in coordinate order; sort the file (samtools sort)")
+        raise InputError(f"{aln.path}: reads on {shown(contig, bare=True)} are not in coordinate order; sort the file (samtools sort)")
     new = s_arr >= counted_to
     stats["_used"] += int(np.count_nonzero(new))
     stats["_span"] += int(e_arr[new].sum() - s_arr[new].sum())
@@ -122,7 +122,7 @@ def target_coverage(aln: Alignments, targets: list[Target], min_mapq: int,
         contig = aln.resolve(targets[idx[0]].chrom)
         if contig is None:
             raise InputError(
-                f"{aln.path}: the targets name contig {targets[idx[0]].chrom}, which is not in the "
+                f"{aln.path}: the targets name contig {shown(targets[idx[0]].chrom, bare=True)}, which is not in the "
                 "file's @SQ lines; the targets and the alignment do not belong together"
             )
         idx = sorted(idx, key=lambda i: (targets[i].start, targets[i].end))
@@ -134,7 +134,7 @@ def target_coverage(aln: Alignments, targets: list[Target], min_mapq: int,
             try:
                 starts, ends = _read_spans(aln, contig, blocks, min_mapq, counted_to, stats)
             except OSError as exc:
-                raise InputError(f"{aln.path}: reading failed on {contig} ({exc}); the file may be "
+                raise InputError(f"{aln.path}: reading failed on {shown(contig, bare=True)} ({exc}); the file may be "
                                  "truncated or corrupt") from exc
             counted_to = blocks[-1][1]
             if starts.size:
@@ -161,5 +161,6 @@ def base_depth(aln: Alignments, contig: str, start: int, end: int, min_mapq: int
                     diff[lo - start] += 1
                     diff[hi - start] -= 1
     except OSError as exc:
-        raise InputError(f"{aln.path}: reading failed on {contig} ({exc}); the file may be truncated or corrupt") from exc
+        raise InputError(f"{aln.path}: reading failed on {shown(contig, bare=True)} ({exc}); the file may be "
+                         "truncated or corrupt") from exc
     return np.cumsum(diff[:-1])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..cn_common import check_purity, conversion_purity
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..models import CopyNumber
 from ..rules import Rules
 from ..transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
@@ -101,7 +101,7 @@ def bam_evidence(bam_path: str, *, rules: Rules, build: str | None, pon_path: st
         if pon is not None and pon.build != aln.build:
             raise InputError(
                 f"{bam_path}: the BAM is on {aln.build} ({aln.build_evidence}), but the panel of "
-                f"normals {pon_path} is on {pon.build}; use a panel built on the same build"
+                f"normals {pon_path} is on {shown(pon.build, bare=True)}; use a panel built on the same build"
             )
         model = TranscriptModel(rules.index_gene, aln.build)
         seq = _sequence(model, reference, rules)

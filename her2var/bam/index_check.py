@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, shown
 
 BAI_MIN_SHIFT, BAI_DEPTH = 14, 5
 SAMPLED_CHUNKS_PER_REFERENCE = 2
@@ -261,7 +261,7 @@ def check_bam_index(handle: Any, path: str, index_path: str, index: BinningIndex
 
 
 def _ref_name(handle: Any, tid: int) -> str:
-    return handle.get_reference_name(tid) if 0 <= tid < handle.nreferences else "no reference"
+    return shown(handle.get_reference_name(tid), bare=True) if 0 <= tid < handle.nreferences else "no reference"
 
 
 _END = object()  # the end of the file was reached

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..decide import exon20_span
+from ..errors import shown
 from ..naming import Naming, describe
 from ..transcript import SequenceSource, TranscriptModel
 from .alignments import Alignments
@@ -155,7 +156,7 @@ def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *,
     for pos, ref, alt in known:
         ev = normalise((pos - 1, ref.upper(), alt.upper()), local)
         if not (ev[1] or ev[2]) or local.get(pos - 1, pos - 1 + len(ref)) != ref.upper():
-            notes.append(f"{aln.chrom}:{pos} {ref}>{alt}: REF does not match the reference here; not counted")
+            notes.append(f"{aln.chrom}:{pos} {shown(f'{ref}>{alt}', bare=True)}: REF does not match the reference here; not counted")
             continue
         known_events[(pos, ref, alt)] = by_hap.setdefault(_haplotype_text(ev, local), ev)
     supports = _count_with_pruning(sorted(by_hap.values()), set(known_events.values()), reads, local)

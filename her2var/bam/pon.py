@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..rules import Rules
 from .alignments import open_alignments
 from .copynumber import gc_correct, mad
@@ -223,7 +223,7 @@ def read_pon(path: str) -> Pon:
                 if line.startswith("##"):
                     key, sep, value = line[2:].partition("=")
                     if not sep:
-                        raise InputError(f"{path}:{lineno}: header line without '=': {line[:60]!r}")
+                        raise InputError(f"{path}:{lineno}: header line without '=': {shown(line)}")
                     if key == "normal":
                         normals.append(_parse_normal(value, path, lineno))
                     else:
@@ -244,9 +244,9 @@ def read_pon(path: str) -> Pon:
                         for k in range(4):
                             cols_num[k].append(_num(cols[4 + k]))
                     except ValueError as exc:
-                        raise InputError(f"{path}:{lineno}: a number column is not a number ({exc})") from exc
+                        raise InputError(f"{path}:{lineno}: a number column is not a number ({shown(exc, 200, bare=True)})") from exc
                     if cols[8] not in ("yes", "no"):
-                        raise InputError(f"{path}:{lineno}: usable is {cols[8]!r}, expected yes or no")
+                        raise InputError(f"{path}:{lineno}: usable is {shown(cols[8])}, expected yes or no")
                     targets.append(target)
                     usable.append(cols[8] == "yes")
     except UnicodeDecodeError as exc:
@@ -265,13 +265,13 @@ def read_pon(path: str) -> Pon:
         )
     gc, depth, med, spread = cols_num
     if str(len(targets)) != meta["n_targets"]:
-        raise InputError(f"{path}: {len(targets)} target rows, but the header says {meta['n_targets']}")
+        raise InputError(f"{path}: {len(targets)} target rows, but the header says {shown(meta['n_targets'], bare=True)}")
     if intervals_checksum(targets) != meta["targets_intervals_sha256"]:
         raise InputError(f"{path}: the target rows do not match the header's targets checksum; the file was edited")
     try:
         min_mapq = int(meta["min_mapq"])
     except ValueError as exc:
-        raise InputError(f"{path}: ##min_mapq={meta['min_mapq']!r} is not a whole number") from exc
+        raise InputError(f"{path}: ##min_mapq={shown(meta['min_mapq'])} is not a whole number") from exc
     gc_arr = np.array(gc, dtype=float)
     return Pon(targets=targets, median_depth=np.array(depth, dtype=float),
                median_norm=np.array(med, dtype=float), mad_log2=np.array(spread, dtype=float),
@@ -290,7 +290,7 @@ def _parse_normal(value: str, path: str, lineno: int) -> NormalQC:
     for part in value.split(";"):
         k, sep, v = part.partition("=")
         if not sep:
-            raise InputError(f"{path}:{lineno}: ##normal field {part!r} is not key=value")
+            raise InputError(f"{path}:{lineno}: ##normal field {shown(part)} is not key=value")
         fields[k] = v
     try:
         filtered = {} if fields.get("filtered", "none") == "none" else {
@@ -300,7 +300,7 @@ def _parse_normal(value: str, path: str, lineno: int) -> NormalQC:
                         targets_covered=float(fields["targets_covered"]),
                         noise_log2=float(fields["noise_log2"]), filtered=filtered)
     except (KeyError, ValueError) as exc:
-        raise InputError(f"{path}:{lineno}: ##normal line is incomplete or malformed ({exc})") from exc
+        raise InputError(f"{path}:{lineno}: ##normal line is incomplete or malformed ({shown(exc, 200, bare=True)})") from exc
 
 
 def check_targets_match(pon: Pon, ts: TargetSet) -> None:
@@ -308,6 +308,6 @@ def check_targets_match(pon: Pon, ts: TargetSet) -> None:
     if ts.intervals_sha256 != pon.intervals_sha256:
         raise InputError(
             f"{ts.path}: these {len(ts)} targets are not the ones the panel of normals {pon.path or ''} "
-            f"was built on ({pon.targets_file}, {len(pon.targets)} targets; checksums differ); use the "
+            f"was built on ({shown(pon.targets_file, bare=True)}, {len(pon.targets)} targets; checksums differ); use the "
             "panel's own targets file or rebuild the panel"
         )

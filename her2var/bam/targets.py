@@ -12,7 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import InputError, shown
 
 MAX_TARGETS = 2_000_000
 
@@ -93,9 +93,10 @@ def read_targets(path: str) -> TargetSet:
         try:
             start, end = int(cols[1]), int(cols[2])
         except ValueError as exc:
-            raise InputError(f"{path}:{lineno}: start/end {cols[1]!r}, {cols[2]!r} are not whole numbers") from exc
+            raise InputError(f"{path}:{lineno}: start/end {shown(cols[1])}, {shown(cols[2])} are not whole numbers") from exc
         if start < 0 or end <= start:
-            raise InputError(f"{path}:{lineno}: interval {start}-{end} is empty or negative (BED is 0-based, end > start)")
+            raise InputError(f"{path}:{lineno}: interval {shown(start)}-{shown(end)} is empty or negative "
+                             "(BED is 0-based, end > start)")
         key = (bare(cols[0]), start, end)
         if key in seen:
             raise InputError(f"{path}:{lineno}: the same interval as line {seen[key]}; remove duplicate targets")
@@ -118,10 +119,10 @@ def gc_fractions(targets: list[Target], fasta_path: str) -> list[float | None]:
     out: list[float | None] = []
     for t in targets:
         if fa.resolve(t.chrom) is None:
-            raise InputError(f"{fasta_path}: no contig {t.chrom} (a target's contig) in the --reference FASTA")
+            raise InputError(f"{fasta_path}: no contig {shown(t.chrom, bare=True)} (a target's contig) in the --reference FASTA")
         seq = fa.fetch(t.chrom, t.start + 1, t.end)
         if seq is None:
-            raise InputError(f"{fasta_path}: target {t.chrom}:{t.start}-{t.end} runs past the contig's end")
+            raise InputError(f"{fasta_path}: target {shown(t.chrom, bare=True)}:{t.start}-{t.end} runs past the contig's end")
         acgt = sum(seq.count(b) for b in "ACGT")
         out.append((seq.count("G") + seq.count("C")) / acgt if acgt else None)
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..drivers import driver_group_of
 from ..rules import DriverGroup, load_rules
-from ..errors import InputError
+from ..errors import InputError, shown
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical
 from .dates import check_dates
@@ -114,7 +114,8 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
                 continue
             if r.patient and s.patient and r.patient != s.patient:
                 problems.append(Problem("sample_patient_mismatch", f"the classify results name patient "
-                                        f"{s.patient}, the samples sheet (row {r.row}) names {r.patient}; the sheet "
+                                        f"{shown(s.patient, bare=True)}, the samples sheet (row {r.row}) names "
+                                        f"{shown(r.patient, bare=True)}; the sheet "
                                         "is used", patient=r.patient, sample=s.sample))
             s.patient = r.patient or s.patient
             s.collection_date = r.collection_date

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..models import EVENT_CLASSES
 from .rules import ClinicalRules, norm
 from .tables import cell_text, read_table
@@ -163,7 +163,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
             cols[f] = i
     if "sample" not in cols:
         raise InputError(f"{path}:1: no sample column; headers tried: "
-                         + ", ".join(repr(h) for h, f in rules.sheet_index.items() if f == "sample"))
+                         + ", ".join(shown(h) for h, f in rules.sheet_index.items() if f == "sample"))
     from .dates import choose_date_format
 
     formats = (date_format,) if date_format else rules.date_formats
@@ -196,7 +196,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
                 if date is None:
                     date = seen[c] = dt.datetime.strptime(c, fmt).date()
         if sample in out:
-            errors.append(f"{path}: row {rowno}: sample '{sample}' is listed twice (first on row {out[sample].row})")
+            errors.append(f"{path}: row {rowno}: sample {shown(sample)} is listed twice (first on row {out[sample].row})")
             continue
         out[sample] = SheetRow(sample, patient, date, rowno)
     if errors:

@@ -23,7 +23,7 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, shown
 from .build import CohortResult
 from .calls import INDEX_GENE, SampleCalls
 from .derive import her2_status
@@ -51,7 +51,7 @@ MAF_COLUMNS = ("Hugo_Symbol", "Entrez_Gene_Id", "Center", "Tumor_Sample_Barcode"
 def _safe_id(value: str, what: str) -> str:
     out = BAD_ID_CHARS.sub("_", value)
     if what == "sample" and len(out) > MAX_SAMPLE_ID:
-        raise InputError(f"cBioPortal: sample id '{value}' is longer than {MAX_SAMPLE_ID} characters; "
+        raise InputError(f"cBioPortal: sample id {shown(value)} is longer than {MAX_SAMPLE_ID} characters; "
                          "use --pseudonymize or shorter ids")
     return out
 
@@ -66,7 +66,7 @@ class _Ids:
         out = _safe_id(raw, what)
         prev = self.seen.setdefault((what, out), value)
         if prev != value:
-            raise InputError(f"cBioPortal: {what} ids '{prev}' and '{value}' both become '{out}' (cBioPortal "
+            raise InputError(f"cBioPortal: {what} ids {shown(prev)} and {shown(value)} both become {shown(out)} (cBioPortal "
                              "allows only letters, digits, '.', '_' and '-'); rename one, or use --pseudonymize")
         return out
 
@@ -149,7 +149,7 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
                 build: str | None = None) -> dict[str, Any]:
     """Write the study into ``folder`` (an empty, staged folder). Returns what was left out."""
     if not STUDY_ID.match(study_id):
-        raise UsageError(f"--study-id {study_id!r}: use lower-case letters, digits and '_' only")
+        raise UsageError(f"--study-id {shown(study_id)}: use lower-case letters, digits and '_' only")
     ids = _Ids(pseudonymizer)
     rows = [r for r in result.rows if result.samples_by_patient.get(r["patient_id"])]
     samples: list[tuple[dict[str, Any], SampleCalls]] = [
@@ -160,7 +160,7 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
     if build is None:
         build = max(sorted(builds), key=lambda b: builds[b]) if builds else "GRCh38"
     if build not in GENOMES:
-        raise UsageError(f"--cbioportal-build {build}: use GRCh37 or GRCh38")
+        raise UsageError(f"--cbioportal-build {shown(build, bare=True)}: use GRCh37 or GRCh38")
 
     _meta(os.path.join(folder, "meta_study.txt"), [
         ("type_of_cancer", "nsclc"), ("cancer_study_identifier", study_id),
@@ -306,8 +306,9 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
              f"{len(result.rows) - len(rows)})", f"samples: {len(samples)}", f"mutation rows: {len(maf_rows)}"]
     if left_out:
         notes.append(f"events left out of the MAF (other genome build or no VCF alleles): {len(left_out)}")
-        notes += [f"  {ids.get(s.sample, 'sample')}\t{c.get('gene')}\t{c.get('hgvs_p') or c.get('hgvs_c')}\t"
-                  f"{c.get('build')}" for s, c in left_out]
+        notes += [f"  {ids.get(s.sample, 'sample')}\t{shown(c.get('gene'), bare=True)}\t"
+                  f"{shown(c.get('hgvs_p') or c.get('hgvs_c'), bare=True)}\t{shown(c.get('build'), bare=True)}"
+                  for s, c in left_out]
     with open(os.path.join(folder, "her2var_export.txt"), "w", encoding="utf-8") as fh:
         fh.write("\n".join(notes) + "\n")
     return {"build": build, "left_out": len(left_out), "patients": len(rows), "samples": len(samples)}

@@ -18,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from ..errors import shown
 from .dates import DATE_FIELDS, choose_date_format, strptime
 from .problems import Errors, Problem
 from .rules import ANALYSES, ClinicalRules, RegimenRules, drug_key, norm
@@ -103,15 +104,16 @@ def map_columns(table: RawTable, rules: ClinicalRules) -> tuple[dict[str, int], 
             continue
         if target in found:
             first = table.header[found[target]]
-            errors.add(1, None, f"columns '{first}' and '{header}' both mean {target}; keep one "
+            errors.add(1, None, f"columns {shown(first)} and {shown(header)} both mean {target}; keep one "
                        "(or rename the other)")
             continue
         found[target] = i
     for name, col in rules.columns.items():
         if col.required and name not in found:
-            tried = ", ".join(repr(s) for s in dict.fromkeys((name, *col.synonyms)))
+            tried = ", ".join(shown(s) for s in dict.fromkeys((name, *col.synonyms)))
+            has = ", ".join(shown(h) for h in table.header[:40]) + (" ..." if len(table.header) > 40 else "")
             errors.add(1, None, f"no column for {name} (required); headers tried: {tried}; "
-                       f"the file has: {', '.join(repr(h) for h in table.header)}")
+                       f"the file has: {has}")
     errors.raise_if_any("column problem(s)")
     return found, ignored
 
@@ -126,7 +128,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     table = read_table(path, sheet, what="--clinical")
     cols, ignored = map_columns(table, rules)
     if ignored:
-        log.info("%s: columns not used: %s", path, ", ".join(ignored))
+        log.info("%s: columns not used: %s", path, shown(", ".join(ignored), 300, bare=True))
     header = table.header
     errors = Errors(table)
     problems: list[Problem] = []
@@ -220,9 +222,9 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 try:
                     p.age = float(c.replace(",", "."))
                 except ValueError:
-                    errors.add(rowno, header[cols["age"]], f"age {c!r} is not a number (write years, e.g. 63)")
+                    errors.add(rowno, header[cols["age"]], f"age {shown(c)} is not a number (write years, e.g. 63)")
             elif isinstance(c, dt.date):
-                errors.add(rowno, header[cols["age"]], f"age {cell_text(c)!r} is a date, not a number of years")
+                errors.add(rowno, header[cols["age"]], f"age {shown(cell_text(c))} is a date, not a number of years")
             if p.age is not None and not 0 <= p.age <= 120:
                 problem("out_of_range", "age", cell_text(c), "age outside 0-120 years")
                 p.age = None
@@ -256,7 +258,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 if yn is not None and from_list is not None and yn != from_list:
                     problem("conflict", "metastasis_sites", text("metastasis_sites"),
                             f"says {site} {'is' if from_list == 'yes' else 'is not'} a metastasis site, "
-                            f"but column '{header[site_cols[site]]}' says {yn}")
+                            f"but column {shown(header[site_cols[site]])} says {yn}")
                 yn = yn or from_list
             p.mets[site] = yn
 
@@ -291,7 +293,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     if unknown_drugs:
         for name, where in sorted(unknown_drugs.items()):
             rows = ", ".join(str(r) for r, _ in where[:8]) + (" ..." if len(where) > 8 else "")
-            errors.add(None, where[0][1], f"unknown drug '{name}' (row(s) {rows}); add it to a regimens "
+            errors.add(None, where[0][1], f"unknown drug {shown(name)} (row(s) {rows}); add it to a regimens "
                        "file given with --regimens (drug -> class C, I, A, TKI or ADC)")
     errors.raise_if_any("unreadable value(s)")
 

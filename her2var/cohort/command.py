@@ -11,7 +11,7 @@ import os
 
 import click
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise UsageError(f"{option} {value!r}: write the date as YYYY-MM-DD") from exc
+        raise UsageError(f"{option} {shown(value)}: write the date as YYYY-MM-DD") from exc
 
 
 @click.command("cohort")
@@ -68,7 +68,7 @@ def cohort(clinical, sheet, calls, store, samples_sheet, out, xlsx, parquet, cbi
     if len({os.path.abspath(p) for p in outputs}) != len(outputs):
         raise UsageError("-o, --xlsx and --parquet must be different files")
     if date_format and "%" not in date_format:
-        raise UsageError(f"--date-format {date_format!r}: give a strptime format such as %d/%m/%Y")
+        raise UsageError(f"--date-format {shown(date_format)}: give a strptime format such as %d/%m/%Y")
     pz = Pseudonymizer.from_file(keyfile) if keyfile else None
     result = build_cohort(
         clinical, list(calls), store=store, samples_sheet=samples_sheet, sheet=sheet, strict=strict,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ..errors import shown
 from .problems import Errors, Problem
 from .rules import ClinicalRules
 
@@ -41,9 +42,9 @@ def choose_date_format(values: list[tuple[int, str, str]], formats: tuple[str, .
             differ = [t for t in distinct if parsed[other][t] != parsed[first][t]]
             if differ:
                 row, col, text = next(v for v in values if v[2] == differ[0])
-                errors.add(row, col, f"'{text}' reads as {parsed[first][text]} with {first} and as "
+                errors.add(row, col, f"{shown(text)} reads as {parsed[first][text]} with {first} and as "
                            f"{parsed[other][text]} with {other}; every date in the file fits both, "
-                           f"so say which with --date-format '{first}' or '{other}'")
+                           f"so say which with --date-format {shown(first)} or {shown(other)}")
                 errors.raise_if_any("ambiguous date format")
         return first
     readers = {t: next((f for f in formats if t in parsed[f]), None) for t in distinct}
@@ -55,7 +56,7 @@ def choose_date_format(values: list[tuple[int, str, str]], formats: tuple[str, .
         by_format: dict[str, tuple[int, str, str]] = {}
         for r, c, t in values:
             by_format.setdefault(readers[t], (r, c, t))
-        examples = "; ".join(f"row {r}, column '{c}' ({f})" for f, (r, c, t) in by_format.items())
+        examples = "; ".join(f"row {r}, column {shown(c)} ({f})" for f, (r, c, t) in by_format.items())
         errors.add(None, None, f"mixed date formats: {examples}. Write every date of the file one "
                    "way (or store them as dates in Excel)")
     errors.raise_if_any("date problem(s)")
@@ -109,20 +110,20 @@ def check_dates(table: ClinicalTable, rules: ClinicalRules, *, today: dt.date,
                                    ok.get("death_date"), ok.get("last_followup"))
         name = {f: cols.get(f, f) for f in DATE_FIELDS}
         if start and prog and prog < start:
-            add("date_order", "progression_date", f"progression before the first-line start ('{name['treatment_start']}')",
+            add("date_order", "progression_date", f"progression before the first-line start ({shown(name['treatment_start'])})",
                 ("pfs",))
         if prog and death and death < prog:
-            add("date_order", "death_date", f"death before progression ('{name['progression_date']}')", ("pfs", "os"))
+            add("date_order", "death_date", f"death before progression ({shown(name['progression_date'])})", ("pfs", "os"))
         if start and death and death < start:
-            add("date_order", "death_date", f"death before the first-line start ('{name['treatment_start']}')",
+            add("date_order", "death_date", f"death before the first-line start ({shown(name['treatment_start'])})",
                 ("pfs", "os"))
         if start and lfu and lfu < start:
-            add("date_order", "last_followup", f"last follow-up before the first-line start ('{name['treatment_start']}')",
+            add("date_order", "last_followup", f"last follow-up before the first-line start ({shown(name['treatment_start'])})",
                 ("pfs", "os"))
         if lfu and death and lfu > death:
-            add("date_order", "last_followup", f"last follow-up after death ('{name['death_date']}')", ())
+            add("date_order", "last_followup", f"last follow-up after death ({shown(name['death_date'])})", ())
         if lfu and prog and not death and lfu < prog:
-            add("date_order", "last_followup", f"last follow-up before progression ('{name['progression_date']}'): "
+            add("date_order", "last_followup", f"last follow-up before progression ({shown(name['progression_date'])}): "
                 "OS is censored at the progression date", ())
         birth = ok.get("birth_date")
         if birth and start and birth > start:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..errors import shown
 from .calls import SampleCalls
 from .clinical import Patient
 from .rules import RegimenRules, Selection
@@ -117,9 +118,9 @@ def not_assessed_reason(s: SampleCalls | None) -> str:
         return "sample failed classification"
     parts = []
     if s.assessed != "yes":
-        parts.append(f"small variants assessed: {s.assessed}")
+        parts.append(f"small variants assessed: {shown(s.assessed, bare=True)}")
     if s.cn_assessed != "yes":
-        parts.append(f"copy number assessed: {s.cn_assessed}")
+        parts.append(f"copy number assessed: {shown(s.cn_assessed, bare=True)}")
     return "HER2 not assessed (" + "; ".join(parts) + ")"
 
 

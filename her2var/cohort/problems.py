@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from .tables import RawTable
 
 MAX_LISTED = 60  # problems shown in one error message; the rest are counted
@@ -29,11 +29,12 @@ class Problem:
         if self.row is not None:
             place += f"{': ' if place else ''}row {self.row}"
         if self.column:
-            place += f"{', ' if place else ''}column '{self.column}'"
-        who = f"patient {self.patient}" if self.patient else (f"sample {self.sample}" if self.sample else "")
+            place += f"{', ' if place else ''}column {shown(self.column)}"
+        who = (f"patient {shown(self.patient, bare=True)}" if self.patient
+               else f"sample {shown(self.sample, bare=True)}" if self.sample else "")
         if self.patient and self.sample:
-            who += f", sample {self.sample}"
-        value = f" {self.value!r}:" if self.value else ""
+            who += f", sample {shown(self.sample, bare=True)}"
+        value = f" {shown(self.value)}:" if self.value else ""
         effect = (f" (left out of: {', '.join(self.analyses)})" if self.analyses else " (flagged)")
         head = ", ".join(x for x in (place, who) if x)
         return f"{head}:{value} {self.message}{effect}"
@@ -52,8 +53,8 @@ class Errors:
     def raise_if_any(self, what: str) -> None:
         if not self.items:
             return
-        shown = self.items[:MAX_LISTED]
-        more = len(self.items) - len(shown)
+        listed = self.items[:MAX_LISTED]
+        more = len(self.items) - len(listed)
         tail = f"\n  ... and {more} more" if more else ""
         raise InputError(f"{self.table.path}: {len(self.items)} {what}; nothing was written:\n  "
-                         + "\n  ".join(shown) + tail)
+                         + "\n  ".join(listed) + tail)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import RulesError
+from ..errors import RulesError, shown
 from ..rules_yaml import builtin_rules_dir, check, merge_trees, read_yaml
 
 ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
@@ -127,9 +127,9 @@ def _index(pairs: list[tuple[str, str]], where: str, what: str) -> dict[str, str
     for spelling, target in pairs:
         key = norm(spelling)
         if not key and what != "missing":
-            raise RulesError(f"{where}: empty {what} for '{target}'")
+            raise RulesError(f"{where}: empty {what} for {shown(target)}")
         if key in out and out[key] != target:
-            raise RulesError(f"{where}: the {what} '{spelling}' means both '{out[key]}' and '{target}'")
+            raise RulesError(f"{where}: the {what} {shown(spelling)} means both {shown(out[key])} and {shown(target)}")
         out[key] = target
     return out
 
@@ -139,14 +139,14 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
     tree, where = _load_tree("clinical.yaml", CLINICAL_SPEC, extra)
     columns: dict[str, ColumnRule] = {}
     for name, c in tree["columns"].items():
-        w = f"{where}: columns.{name}"
+        w = f"{where}: columns.{shown(name, bare=True)}"
         if c["type"] not in COLUMN_TYPES:
-            raise RulesError(f"{w}.type: '{c['type']}' is not one of {', '.join(COLUMN_TYPES)}")
+            raise RulesError(f"{w}.type: {shown(c['type'])} is not one of {', '.join(COLUMN_TYPES)}")
         if c["type"] == "category" and c.get("values") not in tree["values"]:
-            raise RulesError(f"{w}.values: '{c.get('values')}' is not a value set under 'values'")
+            raise RulesError(f"{w}.values: {shown(c.get('values'))} is not a value set under 'values'")
         for a in c["analyses"]:
             if a not in (*ANALYSES, "all"):
-                raise RulesError(f"{w}.analyses: '{a}' is not one of {', '.join(ANALYSES)}, all")
+                raise RulesError(f"{w}.analyses: {shown(a)} is not one of {', '.join(ANALYSES)}, all")
         columns[name] = ColumnRule(name, c["type"], bool(c.get("required", False)), c.get("values"),
                                    tuple(c["synonyms"]), tuple(c["analyses"]))
     if "patient_id" not in columns or columns["patient_id"].type != "id":
@@ -157,14 +157,14 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
     sites = tuple(tree["metastasis_columns"])
     unknown_sites = [s for s in sites if s not in tree["values"]["sites"]]
     if unknown_sites:
-        raise RulesError(f"{where}: metastasis_columns.{unknown_sites[0]}: not a site under values.sites")
+        raise RulesError(f"{where}: metastasis_columns.{shown(unknown_sites[0], bare=True)}: not a site under values.sites")
     pairs = [(s, name) for name, c in columns.items() for s in (name, *c.synonyms)]
     pairs += [(s, f"mets_{site}") for site, syns in tree["metastasis_columns"].items()
               for s in (f"mets_{site}", *syns)]
     header_index = _index(pairs, where, "header")
     values = {
         vs: _index([(s, canon) for canon, spellings in table.items() for s in (canon, *spellings)],
-                   f"{where}: values.{vs}", "spelling")
+                   f"{where}: values.{shown(vs, bare=True)}", "spelling")
         for vs, table in tree["values"].items()
     }
     canonical = {vs: tuple(table) for vs, table in tree["values"].items()}
@@ -175,14 +175,14 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
     for key, allowed in (("prefer", SELECTION_PREFER), ("otherwise", SELECTION_OTHERWISE),
                          ("tie_break", SELECTION_TIE)):
         if sel[key] not in allowed:
-            raise RulesError(f"{where}: sample_selection.{key}: '{sel[key]}' is not one of {', '.join(allowed)}")
+            raise RulesError(f"{where}: sample_selection.{key}: {shown(sel[key])} is not one of {', '.join(allowed)}")
     if sel["window_days_after_start"] < 0:
         raise RulesError(f"{where}: sample_selection.window_days_after_start must be >= 0")
     if not tree["date_formats"]:
         raise RulesError(f"{where}: date_formats: give at least one format")
     for fmt in tree["date_formats"]:
         if "%" not in fmt:
-            raise RulesError(f"{where}: date_formats: '{fmt}' is not a strptime format")
+            raise RulesError(f"{where}: date_formats: {shown(fmt)} is not a strptime format")
     return ClinicalRules(
         columns=columns, header_index=header_index, metastasis_sites=sites, values=values,
         canonical=canonical, missing=frozenset(norm(m) for m in tree["missing"]),
@@ -200,17 +200,18 @@ def load_regimen_rules(extra: str | Path | None = None) -> RegimenRules:
         raise RulesError(f"{where}: class_order: a class is listed twice")
     missing = [c for c in tree["classes"] if c not in order]
     if missing:
-        raise RulesError(f"{where}: classes.{missing[0]}: not in class_order")
+        raise RulesError(f"{where}: classes.{shown(missing[0], bare=True)}: not in class_order")
     drugs: dict[str, tuple[str, str]] = {}
     for klass, c in tree["classes"].items():
         for drug, aliases in c["drugs"].items():
             for name in (drug, *aliases):
                 key = drug_key(name)
                 if not key:
-                    raise RulesError(f"{where}: classes.{klass}.drugs.{drug}: empty name")
+                    raise RulesError(f"{where}: classes.{shown(klass, bare=True)}.drugs.{shown(drug, bare=True)}: empty name")
                 if key in drugs and drugs[key] != (drug, klass):
                     other = drugs[key]
-                    raise RulesError(f"{where}: '{name}' names both {other[0]} ({other[1]}) and {drug} ({klass})")
+                    raise RulesError(f"{where}: {shown(name)} names both {shown(other[0], bare=True)} ({shown(other[1], bare=True)}) "
+                                    f"and {shown(drug, bare=True)} ({shown(klass, bare=True)})")
                 drugs[key] = (drug, klass)
     return RegimenRules(class_order=order, class_names={k: c["name"] for k, c in tree["classes"].items()},
                         drugs=drugs, source=where)

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, shown
 
 # Read-only openpyxl reads a merged range's cells other than the first, and a formula the workbook
 # never calculated, as empty: a value would silently go missing. The sheet XML shows both.
@@ -39,11 +39,11 @@ class RawTable:
     sheet: str | None = None
 
     def where(self, row: int | None = None, column: str | None = None) -> str:
-        place = self.path + (f" [sheet {self.sheet}]" if self.sheet else "")
+        place = self.path + (f" [sheet {shown(self.sheet, bare=True)}]" if self.sheet else "")
         if row is not None:
             place += f": row {row}"
         if column:
-            place += f", column '{column}'"
+            place += f", column {shown(column)}"
         return place
 
 
@@ -156,12 +156,12 @@ def _read_workbook(path: str, sheet: str | None, openpyxl: Any, invalid: type[Ex
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, invalid, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open and re-save "
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({shown(exc, 200, bare=True)}); open and re-save "
                          "it in Excel as .xlsx") from exc
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
-                raise InputError(f"{path}: no sheet '{sheet}'; the workbook has: {', '.join(wb.sheetnames)}")
+                raise InputError(f"{path}: no sheet {shown(sheet)}; the workbook has: {shown(', '.join(wb.sheetnames), bare=True)}")
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
@@ -185,7 +185,7 @@ def _read_workbook(path: str, sheet: str | None, openpyxl: Any, invalid: type[Ex
     finally:
         wb.close()
     if header is None:
-        raise InputError(f"{path}: sheet '{title}' is empty")
+        raise InputError(f"{path}: sheet {shown(title)} is empty")
     return RawTable(path, header, rows, numbers, sheet=title)
 
 
@@ -215,14 +215,14 @@ def _check_sheet_xml(path: str, ws: object) -> None:
                              if not _CACHED_VALUE.search(m.group(0))]
             if not chunk:
                 break
-    where = f"{path} [sheet {ws.title}]"
+    where = f"{path} [sheet {shown(ws.title, bare=True)}]"
     if merged:
-        shown = ", ".join(merged[:10]) + (" ..." if len(merged) > 10 else "")
-        raise InputError(f"{where}: merged cells {shown}: a merged range keeps its value in its first cell "
+        listed = shown(", ".join(merged[:10]), 120, bare=True) + (" ..." if len(merged) > 10 else "")
+        raise InputError(f"{where}: merged cells {listed}: a merged range keeps its value in its first cell "
                          "only, so the other rows would read as empty; unmerge them and fill every cell")
     if uncached:
-        shown = ", ".join(uncached[:10]) + (" ..." if len(uncached) > 10 else "")
-        raise InputError(f"{where}: cell(s) {shown} hold a formula with no saved value (the workbook was never "
+        listed = shown(", ".join(uncached[:10]), 120, bare=True) + (" ..." if len(uncached) > 10 else "")
+        raise InputError(f"{where}: cell(s) {listed} hold a formula with no saved value (the workbook was never "
                          "calculated); open it in Excel and save it, or paste the values")
 
 

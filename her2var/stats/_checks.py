@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 
 
 def as_float_array(values: Any, name: str) -> np.ndarray:
@@ -15,7 +15,7 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected numbers, found values that are not numeric ({exc})") from exc
+        raise InputError(f"{name}: expected numbers, found values that are not numeric ({shown(exc, 200, bare=True)})") from exc
     if arr.ndim != 1:
         raise InputError(f"{name}: expected a 1-d sequence, found an array of shape {arr.shape}")
     return arr
@@ -66,10 +66,10 @@ def ordered_levels(labels: np.ndarray, levels: Sequence[str] | None) -> list[str
     levels = [str(x) for x in levels]
     unknown = sorted(set(present) - set(levels))
     if unknown:
-        raise InputError(f"group labels {unknown} are not among the levels given {levels}")
+        raise InputError(f"group labels {shown(unknown)} are not among the levels given {shown(levels)}")
     empty = [lv for lv in levels if lv not in present]
     if empty:
-        raise InputError(f"group level(s) {empty} have no observations; expected every listed group "
+        raise InputError(f"group level(s) {shown(empty)} have no observations; expected every listed group "
                          "to have at least one patient (drop the level or fix the grouping)")
     return levels
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event, level_texts, merge_near_ties
 from her2var.stats._coxph import ITER_MAX, coxph_fit
 
@@ -72,10 +72,10 @@ def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | 
             ref = references_all[var]
             levels = sorted(set(values.tolist()))
             if len(levels) < 2:
-                return {}, {}, f"covariate {var!r} has one level ({levels[0] if levels else 'none'}) " \
+                return {}, {}, f"covariate {shown(var)} has one level ({shown(levels[0], bare=True) if levels else 'none'}) " \
                                "after dropping incomplete rows"
             if ref not in levels:
-                return {}, {}, f"reference level {ref!r} of {var!r} has no patients after dropping " \
+                return {}, {}, f"reference level {shown(ref)} of {shown(var)} has no patients after dropping " \
                                "incomplete rows"
             refs[var] = ref
             for lv in levels:
@@ -84,7 +84,7 @@ def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | 
         else:
             x = np.asarray(df[var], dtype=float)
             if np.all(x == x[0]):
-                return {}, {}, f"covariate {var!r} does not vary (all {x[0]:g}) after dropping incomplete rows"
+                return {}, {}, f"covariate {shown(var)} does not vary (all {x[0]:g}) after dropping incomplete rows"
             cols[var] = x
     return cols, refs, ""
 
@@ -95,10 +95,10 @@ def _reference_levels(df: Any, categorical: Mapping[str, str | None]) -> dict[st
         present = sorted({v for v in level_texts(df[var]) if v is not None})
         if ref is None:
             if not present:
-                raise InputError(f"categorical covariate {var!r} has no non-missing values")
+                raise InputError(f"categorical covariate {shown(var)} has no non-missing values")
             refs[var] = present[0]
         elif level_texts([ref])[0] not in present:
-            raise InputError(f"reference level {ref!r} for {var!r} not found; levels present: {present}")
+            raise InputError(f"reference level {shown(ref)} for {shown(var)} not found; levels present: {shown(present)}")
         else:
             refs[var] = level_texts([ref])[0]
     return refs
@@ -112,7 +112,7 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
     fit = coxph_fit(x, t, e)
     if fit.singular_at_start.any():
         bad = [names[i] for i in np.flatnonzero(fit.singular_at_start)]
-        return [], [], f"information matrix is singular: {', '.join(repr(b) for b in bad)} " \
+        return [], [], f"information matrix is singular: {', '.join(shown(b) for b in bad)} " \
                        "collinear with other covariates or constant within the risk sets (R gives NA)"
     texts: list[str] = []
     if not fit.converged:
@@ -124,7 +124,7 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
         coef = float(fit.coef[i])
         se = float(np.sqrt(fit.var[i, i])) if not fit.singular[i] else float("inf")
         if not np.isfinite(coef):
-            return [], texts, f"fit gave a non-finite estimate for {name!r} (coef {coef}, se {se})"
+            return [], texts, f"fit gave a non-finite estimate for {shown(name)} (coef {coef}, se {se})"
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             p = float(2.0 * norm.sf(abs(coef / se)))
             hr, lo, hi = (float(np.exp(v)) for v in (coef, coef - z * se, coef + z * se))
@@ -134,7 +134,7 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
             # What R flags as "Loglik converged before variable ...; coefficient may be infinite":
             # typically a level without events, where the likelihood keeps rising as |beta| grows.
             note = INFINITE_NOTE
-            texts.append(f"term {name!r}: {note} (coef {coef:.3g}, se {se:.3g})")
+            texts.append(f"term {shown(name)}: {note} (coef {coef:.3g}, se {se:.3g})")
             hr = lo = hi = None
         terms.append(CoxTerm(name, coef, se, hr, lo, hi, p, note))
     return terms, texts, ""
@@ -157,15 +157,15 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
         raise InputError("Cox model: no covariates given; expected at least one")
     missing_cols = [c for c in [time, event, *covariates] if c not in data.columns]
     if missing_cols:
-        raise InputError(f"Cox model: column(s) {missing_cols} not in the data; columns are {list(data.columns)}")
+        raise InputError(f"Cox model: column(s) {shown(missing_cols)} not in the data; columns are {shown(list(data.columns), 300)}")
     unknown = sorted(set(categorical) - set(covariates))
     if unknown:
-        raise InputError(f"categorical covariate(s) {unknown} are not among the covariates {covariates}")
+        raise InputError(f"categorical covariate(s) {shown(unknown)} are not among the covariates {shown(covariates)}")
     from pandas.api.types import is_numeric_dtype
 
     for var in covariates:
         if var not in categorical and not is_numeric_dtype(data[var]):
-            raise InputError(f"covariate {var!r} is not numeric; list it in categorical= with its reference level")
+            raise InputError(f"covariate {shown(var)} is not numeric; list it in categorical= with its reference level")
     refs_all = _reference_levels(data, {v: r for v, r in categorical.items()})
     sub = data[[time, event, *covariates]]
     complete = ~sub.isna().any(axis=1).to_numpy()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event, group_labels, merge_near_ties, ordered_levels
 
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
@@ -79,9 +79,9 @@ class KMCurve:
 def check_conf(conf_type: str, conf_level: float) -> None:
     """Reject an unknown band transform or a level outside (0, 1)."""
     if conf_type not in CONF_TYPES:
-        raise InputError(f"conf_type {conf_type!r} is not supported; expected one of {list(CONF_TYPES)}")
+        raise InputError(f"conf_type {shown(conf_type)} is not supported; expected one of {list(CONF_TYPES)}")
     if not 0.0 < conf_level < 1.0:
-        raise InputError(f"conf_level {conf_level!r}: expected a number strictly between 0 and 1")
+        raise InputError(f"conf_level {shown(conf_level)}: expected a number strictly between 0 and 1")
 
 
 def confidence_band(surv: np.ndarray, std_err_log: np.ndarray, conf_type: str,
@@ -204,7 +204,7 @@ def survival_at(curve: KMCurve, times: Sequence[float], *, conf_type: str | None
     for t in times:
         t = float(t)
         if not np.isfinite(t) or t < 0:
-            raise InputError(f"landmark time {t!r}: expected a finite time >= 0")
+            raise InputError(f"landmark time {shown(t)}: expected a finite time >= 0")
         # Number at risk at t: those whose time is >= t (R's left-open findInterval).
         later = np.searchsorted(curve.time, t, side="left")
         n_risk = int(curve.n_risk[later]) if later < len(curve.time) else 0

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import chi2
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event, group_labels, merge_near_ties, ordered_levels
 
 ADJUST_METHODS: tuple[str, ...] = ("holm", "BH", "bonferroni", "none")
@@ -101,7 +101,7 @@ def logrank_test(time: Any, event: Any, group: Any, *, levels: Sequence[str] | N
     g = group_labels(group, len(t))
     lv = ordered_levels(g, levels)
     if len(lv) < 2:
-        raise InputError(f"log-rank test needs at least two groups; found {lv}")
+        raise InputError(f"log-rank test needs at least two groups; found {shown(lv)}")
     return _survdiff(merge_near_ties(t), e, _group_index(g, lv), lv)
 
 
@@ -111,7 +111,7 @@ def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | No
     As in R, missing p-values do not count towards the number of tests.
     """
     if method not in ADJUST_METHODS:
-        raise InputError(f"p-value adjustment {method!r} is not supported; expected one of {list(ADJUST_METHODS)}")
+        raise InputError(f"p-value adjustment {shown(method)} is not supported; expected one of {list(ADJUST_METHODS)}")
     vals = [None if x is None or not np.isfinite(x) else float(x) for x in p]
     present = [i for i, x in enumerate(vals) if x is not None]
     arr = np.array([vals[i] for i in present], dtype=float)
@@ -144,12 +144,12 @@ def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
     Pairs come in ``levels`` order: (1, 2), (1, 3), ..., (2, 3), ...
     """
     if adjust not in ADJUST_METHODS:
-        raise InputError(f"p-value adjustment {adjust!r} is not supported; expected one of {list(ADJUST_METHODS)}")
+        raise InputError(f"p-value adjustment {shown(adjust)} is not supported; expected one of {list(ADJUST_METHODS)}")
     t, e = check_time_event(time, event)
     g = group_labels(group, len(t))
     lv = ordered_levels(g, levels)
     if len(lv) < 2:
-        raise InputError(f"pairwise log-rank needs at least two groups; found {lv}")
+        raise InputError(f"pairwise log-rank needs at least two groups; found {shown(lv)}")
     idx = _group_index(g, lv)
     raw = []
     for (i, a), (j, b) in combinations(enumerate(lv), 2):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event
 from her2var.stats.km import CONF_TYPES, KMCurve, kaplan_meier, kaplan_meier_by_group, survival_at
 
@@ -163,9 +163,9 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
                     rule: str = "quantile") -> MedianSurvival:
     """Median survival of a curve with its CI by ``method`` (see module docstring)."""
     if method not in MEDIAN_METHODS:
-        raise InputError(f"median method {method!r} is not supported; expected one of {list(MEDIAN_METHODS)}")
+        raise InputError(f"median method {shown(method)} is not supported; expected one of {list(MEDIAN_METHODS)}")
     if rule not in RULES:
-        raise InputError(f"median rule {rule!r} is not supported; expected one of {list(RULES)}")
+        raise InputError(f"median rule {shown(rule)} is not supported; expected one of {list(RULES)}")
     level = curve.conf_level if conf_level is None else conf_level
     base = {"label": curve.label, "n": curve.n, "events": curve.events, "ci_method": method}
     if method == "spss":
@@ -210,7 +210,7 @@ def km_summary(time: Any, event: Any, group: Any = None, *, method: str = "log",
     Landmark CIs use ``method``'s band; for ``spss`` (which has no band) the plain band.
     """
     if method not in MEDIAN_METHODS:
-        raise InputError(f"median method {method!r} is not supported; expected one of {list(MEDIAN_METHODS)}")
+        raise InputError(f"median method {shown(method)} is not supported; expected one of {list(MEDIAN_METHODS)}")
     ctype = method if method in CONF_TYPES else "plain"
     if group is None:
         curves = {"all": kaplan_meier(time, event, conf_type=ctype, conf_level=conf_level)}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from her2var.errors import InputError
+from her2var.errors import InputError, shown
 from her2var.stats._checks import as_float_array, group_labels, is_missing, level_texts, ordered_levels
 from her2var.stats.fisher import FisherTooLarge, check_table, fisher_exact_rxc
 
@@ -43,7 +43,7 @@ def clopper_pearson(x: int, n: int, conf_level: float = 0.95) -> Proportion:
     if n <= 0 or x < 0 or x > n:
         raise InputError(f"proportion {x}/{n}: expected 0 <= x <= n and n >= 1")
     if not 0.0 < conf_level < 1.0:
-        raise InputError(f"conf_level {conf_level!r}: expected a number strictly between 0 and 1")
+        raise InputError(f"conf_level {shown(conf_level)}: expected a number strictly between 0 and 1")
     alpha = 1.0 - conf_level
     lower = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x, n - x + 1))
     upper = 1.0 if x == n else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 1, n - x))
@@ -56,7 +56,7 @@ def _responses(best_response: Any) -> np.ndarray:
     for i, v in enumerate(vals):
         code = "" if is_missing(v) else str(v).strip().upper()
         if code not in RESPONSES:
-            raise InputError(f"best_response[{i}] = {v!r}: expected one of {list(RESPONSES)} "
+            raise InputError(f"best_response[{i}] = {shown(v)}: expected one of {list(RESPONSES)} "
                              "(code a patient without an assessable response as NE)")
         out[i] = code
     return out
@@ -70,7 +70,7 @@ def response_rates(best_response: Any, group: Any = None, *, denominator: str = 
     NE included; ``"evaluable"`` leaves NE out. A group with no evaluable patient gets rates None.
     """
     if denominator not in DENOMINATORS:
-        raise InputError(f"denominator {denominator!r}: expected one of {list(DENOMINATORS)}")
+        raise InputError(f"denominator {shown(denominator)}: expected one of {list(DENOMINATORS)}")
     codes = _responses(best_response)
     if len(codes) == 0:
         raise InputError("best_response: no patients; expected at least one")
@@ -176,7 +176,7 @@ def compare_continuous(values: Any, group: Any, *, exact: bool | None = None,
     lv = ordered_levels(g, levels)
     samples = [x[g == name] for name in lv]
     if len(samples) < 2:
-        raise InputError(f"comparing a continuous variable needs at least two groups; found {lv}")
+        raise InputError(f"comparing a continuous variable needs at least two groups; found {shown(lv)}")
     n_missing = int((~keep).sum())
     if len(samples) == 2:
         a, b = samples
