@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .models import Record, VcfHeader
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def _vep(header: VcfHeader, record: Record, allele: str) -> list[Annotation]:
     out = []
     for entry in entries:
         num = get(entry, "ALLELE_NUM")
-        if num.isdigit() and index is not None:
+        if plain_int(num) is not None and index is not None:
             # --allele_number is unambiguous whatever the spelling.
             if int(num) != index:
                 continue

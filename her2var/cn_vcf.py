@@ -25,7 +25,7 @@ from .cn_common import (
     select_by_interval,
     summarise,
 )
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .models import CopyNumber, Record, VcfHeader
 from .vcf import Region
 
@@ -324,7 +324,7 @@ def _caller_call(rec: Record, gt: str | None) -> str:
     if len(rec.alts) == 1:
         return rec.alts[0]
     if gt:
-        idx = [int(a) for a in re.split(r"[/|]", gt) if a.isdigit()]
+        idx = [int(a) for a in re.split(r"[/|]", gt) if plain_int(a) is not None]
         called = [rec.alts[i - 1] for i in idx if 0 < i <= len(rec.alts)]
         if called:
             return "/".join(dict.fromkeys(called))

@@ -68,3 +68,14 @@ def shown(value: object, limit: int = 60, *, bare: bool = False) -> str:
     if n == len(value):
         return out
     return f"{out[:-1]}…{out[-1]} ({len(value):,} characters)"
+
+
+def plain_int(text: str, max_digits: int = 12) -> int | None:
+    """``text`` as a non-negative integer when it is plain ASCII digits of sane length, else None.
+
+    ``str.isdigit`` accepts other scripts' digits ('²', '٣') that ``int`` then refuses or reads, and
+    ``int`` refuses thousands of digits with a ValueError of its own: neither may reach the user.
+    """
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -8,7 +8,7 @@ import os
 import zlib
 from collections import Counter
 
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .fusion_rules import FUSION_PAD, FusionRules
 from .fusions import FIVE, THREE, Fusion, _assemble, _End, _support_note, merge_fusions
 
@@ -57,7 +57,7 @@ def _table_format(path: str, header: list[str]) -> str:
 
 def _breakpoint(text: str, where: str, column: str) -> tuple[str, int]:
     parts = text.split(":")
-    if len(parts) >= 2 and parts[1].isdigit():
+    if len(parts) >= 2 and plain_int(parts[1]) is not None:
         return parts[0], int(parts[1])
     raise InputError(f"{where}: {column} {shown(text)} is not a breakpoint "
                      "(expected chrom:pos, e.g. chr2:29223528)")

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .models import Call, Record, VcfHeader
 from .fusion_rules import FUSION_PAD, FusionRules, _bare, fusion_regions, load_fusion_rules  # noqa: F401
 from .vcf import Region
@@ -313,7 +313,7 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
     if parsed is None and primary.alts[:1] in (["<BND>"], ["<TRA>"]) and primary.info.get("CHR2"):
         # Older Delly-style symbolic translocation: the mate is in CHR2/POS2 (or END), no orientation
         other_pos = primary.info.get("POS2") or primary.info.get("END") or ""
-        if other_pos.isdigit():
+        if plain_int(other_pos) is not None:
             parsed = (None, primary.info["CHR2"] or "", int(other_pos), None)
     if parsed is None:
         raise InputError(f"{primary.where}: SVTYPE=BND but ALT {shown(','.join(primary.alts))} is not one "

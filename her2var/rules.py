@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import RulesError, shown
+from .errors import RulesError, plain_int, shown
 from .rules_yaml import Spec, builtin_rules_dir, check, merge_trees, read_builtin_yaml, read_yaml
 
 BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
@@ -215,7 +215,7 @@ class Rules:
 
 def _residue_number(token: str, where: str) -> int:
     digits = token[1:]
-    if not token[:1].isalpha() or not digits.isdigit():
+    if not token[:1].isalpha() or plain_int(digits) is None:
         raise RulesError(f"{where}: {shown(token)} is not a residue like S310")
     return int(digits)
 

@@ -87,6 +87,8 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         if node is not None:
             _check_nodes(node, path, set())
         return yaml.safe_load(text)
+    except ValueError as exc:  # a scalar YAML reads but Python refuses (an integer of thousands of digits)
+        raise RulesError(f"{path}: a value cannot be read ({shown(str(exc), 120)})") from exc
     except RecursionError as exc:
         raise RulesError(f"{path}: nested too deeply to be a rules file (thousands of levels)") from exc
     except yaml.YAMLError as exc:

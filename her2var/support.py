@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable
 
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .models import FieldDef, Record, Support, VcfHeader
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def genotype(record: Record, sample_index: int) -> list[int | None]:
     for part in _GT_SPLIT.split(raw):
         if part == ".":
             out.append(None)
-        elif part.isdigit():
+        elif plain_int(part) is not None:
             idx = int(part)
             if idx >= n_alleles:
                 raise InputError(

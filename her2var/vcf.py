@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import vcf_scan
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .vcf_header import parse_header_lines
 from .models import FieldDef, Record, VcfHeader
 
@@ -56,7 +56,7 @@ def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Re
             f"{n_samples} sample(s) declared in the #CHROM line"
         )
     chrom, pos_s, vid, ref, alt, qual, filt, info_s = cols[:8]
-    if not pos_s.isdigit():
+    if plain_int(pos_s) is None:
         raise InputError(f"{place}: POS {shown(pos_s)} is not a positive integer")
     info: dict[str, str | None] = {}
     if info_s not in (".", ""):
@@ -412,7 +412,7 @@ class VcfReader:
         if last is None:
             return
         cols = last.split("\t", 2)
-        if len(cols) < 2 or not cols[1].isdigit():
+        if len(cols) < 2 or plain_int(cols[1]) is None:
             return  # a malformed last line is reported when it is read
         chrom, pos = cols[0], int(cols[1])
         found = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError, shown
+from .errors import InputError, plain_int, shown
 from .models import FieldDef, VcfHeader
 
 _STRUCTURED = re.compile(r"^<(.*)>$", re.S)
@@ -89,7 +89,7 @@ def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
                 raise InputError(f"{path}:{lineno}: malformed ##{key} line: expected <ID=...,...>")
             if key == "contig":
                 length = fields.get("length")
-                contigs[fields["ID"]] = int(length) if length and length.isdigit() else None
+                contigs[fields["ID"]] = plain_int(length) if length else None
             else:
                 fd = FieldDef(
                     id=fields["ID"],

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import VCF_HEADER_37, write
+from conftest import VCF_HEADER_37, run_cli, write
 from her2var.batch import read_samples_sheet
 from her2var.cohort.tables import read_table
 from her2var.errors import InputError, RulesError
@@ -198,3 +198,25 @@ def test_huge_log2_ratio_is_a_clean_error_not_an_overflow(tmp_path):
     with pytest.raises(InputError, match=r"x.cns:2: .*log2.*outside"):
         read_copy_number_file(str(p), sample=None, genes={"ERBB2": Region("17", 37844000, 37885000, "ERBB2")},
                               purity=None, build=None)
+
+
+# -- numbers Python refuses or misreads -------------------------------------------------------------------
+def test_rules_integer_of_thousands_of_digits_is_a_rules_error(tmp_path):
+    path = write(tmp_path, "big.yaml", "thresholds:\n  min_depth: " + "9" * 5000 + "\n")
+    with pytest.raises(RulesError) as info:
+        read_yaml(path)
+    assert str(info.value).startswith(str(path)) and len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("pos", ["\u00b2", "\u0663", "9" * 5000], ids=["superscript", "arabic_indic", "5000_digits"])
+def test_vcf_pos_that_only_looks_numeric_is_named(pos):
+    with pytest.raises(InputError, match=r"^x\.vcf:9: POS .* is not a positive integer"):
+        parse_record(f"17\t{pos}\t.\tA\tC\t.\tPASS\t.", "x.vcf", 9, 0)
+
+
+def test_vcf_contig_length_of_thousands_of_digits_is_no_traceback(tmp_path):
+    header = VCF_HEADER_37.replace("length=81195210", "length=" + "9" * 5000)
+    vcf = write(tmp_path, "s.vcf", header + "17\t37880220\t.\tT\tC\t.\tPASS\t.\tGT:AD:DP\t0/1:60,60:120\n")
+    proc = run_cli("classify", str(vcf), "--format", "tsv")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 1)
