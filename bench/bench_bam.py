@@ -48,7 +48,7 @@ def her2var_python() -> str:
 
 # -- data ---------------------------------------------------------------------------------------
 def make_targets(rng: np.random.Generator) -> list[tuple[str, int, int]]:
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     exons = load_rules().index_gene.builds["GRCh37"].exons
     total = sum(CONTIGS.values())
@@ -69,7 +69,7 @@ def make_targets(rng: np.random.Generator) -> list[tuple[str, int, int]]:
 
 def erbb2_reference(rng: np.random.Generator) -> tuple[int, bytes]:
     """Bases of the ERBB2 span: the rules' real windows, random elsewhere."""
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     lo, hi = ERBB2_SPAN
     seq = bytearray(np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, hi - lo)].tobytes())
@@ -199,7 +199,7 @@ def main() -> None:
     pon = os.path.join(work, "pon.tsv")
     normals = [os.path.join(DATA, f"normal{k}.bam") for k in range(1, 4)]
     rows = []
-    t, m = measure([py, "-c", "import sys; from her2var.bam.command import main; sys.exit(main())", "build", *normals,
+    t, m = measure([py, "-c", "import sys; from her2var.cli.pon import main; sys.exit(main())", "build", *normals,
                     "--targets", targets, "-o", pon], 1, env=env, cwd=ROOT)
     rows.append(("her2var pon build (3 normals x 1.5 M reads)", t, m))
     out = subprocess.run(her2var_cmd(py, bam, pon, 1), capture_output=True, text=True, env=env, cwd=ROOT)

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .classify import SampleResult
+from .classify.pipeline import SampleResult
 from .errors import InputError, shown
-from .output import sample_json
+from .classify.output import sample_json
 
 log = logging.getLogger(__name__)
 

@@ -94,7 +94,7 @@ class Panel:
 
 
 def _windows():
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     rules = load_rules()
     gene = rules.index_gene
@@ -137,7 +137,7 @@ def make_reference(targets, gcs, rng) -> bytearray:
 
 def long_insertion(rng: np.random.Generator, seq: bytearray) -> tuple[int, str, str]:
     """45 inserted bases after LONG_AFTER, in frame, no stop codon, random."""
-    from her2var.transcript import CODON_TABLE
+    from her2var.genome.transcript import CODON_TABLE
 
     codons = [c for c, aa in CODON_TABLE.items() if aa != "*"]
     ins = "".join(codons[int(i)] for i in rng.integers(0, len(codons), 15))

@@ -824,7 +824,7 @@ def compressed_copies(out: Path) -> list[Path]:
 def check(paths: list[Path]) -> None:
     """Every fixture must read and validate with her2var's own reader."""
     sys.path.insert(0, str(ROOT))
-    from her2var import vcf
+    from her2var.vcf import reader as vcf
 
     for path in paths:
         reader = vcf.VcfReader(path)

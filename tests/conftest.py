@@ -21,7 +21,7 @@ CATALOG = FIXTURES / "erbb2_catalog"
 
 @pytest.fixture(scope="session")
 def rules():
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     return load_rules()
 
@@ -58,7 +58,7 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> su
     entry point, as a process would see it: stdout/stderr captured as text, stdin from `input`, in
     folder `cwd`. Returns a CompletedProcess. An exception escaping ``main`` is a crash: returncode 1
     and its traceback in ``stderr``, as Python prints it."""
-    from her2var.cli import main
+    from her2var.cli.main import main
 
     out, err = _Stream(), _Stream(errors="backslashreplace")
     stdin = _Stream((input or "").encode("utf-8"))
@@ -81,7 +81,7 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> su
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
         os.chdir(old_cwd)
-    assert root.handlers == handlers and root.level == level, "her2var.cli.main left logging changed"
+    assert root.handlers == handlers and root.level == level, "her2var.cli.main.main left logging changed"
     assert isinstance(code, int) and not isinstance(code, bool), f"main returned {code!r}, not an exit code"
     return subprocess.CompletedProcess(["her2var", *map(str, args)], code, out.text(), err.text())
 

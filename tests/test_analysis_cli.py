@@ -29,7 +29,7 @@ SMOKE = [*WAYS, pytest.param("process", marks=pytest.mark.slow)]  # one case per
 
 def run(way: str, *args: str, command: str = "analyze") -> tuple[int, str, str]:
     if way == "clirunner":
-        from her2var.analysis import command as cmd
+        from her2var.cli import analyze as cmd
 
         res = CliRunner().invoke(getattr(cmd, command), list(args))
         if res.exception is not None and not isinstance(res.exception, SystemExit):
@@ -259,7 +259,7 @@ def test_plans_lists_and_prints(way: str) -> None:
 def test_help_does_not_import_heavy_libraries() -> None:
     code = textwrap.dedent("""
         import sys
-        from her2var.analysis import command
+        from her2var.cli import analyze as command
         heavy = [m for m in ("pandas", "matplotlib", "lifelines", "scipy") if m in sys.modules]
         print(",".join(heavy))
     """)

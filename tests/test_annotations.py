@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from her2var.annotations import (
-    MAX_FUNC_CHARS, Annotation, annotations, parse_func, pick_transcript, protein_to_one_letter,
+from her2var.vcf.annotations import (
+    MAX_FUNC_CHARS,
+    Annotation,
+    annotations,
+    parse_func,
+    pick_transcript,
+    protein_to_one_letter,
 )
 from her2var.errors import InputError
 from her2var.models import Record, VcfHeader
-from her2var.vcf import VcfReader, parse_header_lines, parse_record
+from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vcf"
 PREFERRED = ("NM_004448.4", "ENST00000269571.10")

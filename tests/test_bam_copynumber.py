@@ -68,7 +68,7 @@ def test_gc_biased_sample_without_correction_is_too_noisy_to_call():
 @pytest.mark.parametrize("limit,callable_", [(0.5, False), (5.0, True)])
 def test_the_noise_limit_is_a_rule_a_lab_can_change(tmp_path, limit, callable_):
     from her2var.bam.evidence import bam_evidence
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
     from test_bam_fixtures import bam, pon
 
     lab = tmp_path / "lab.yaml"
@@ -89,7 +89,7 @@ def test_the_noise_limit_is_a_rule_a_lab_can_change(tmp_path, limit, callable_):
 ])
 def test_bam_thresholds_are_checked(tmp_path, value, expected):
     from her2var.errors import RulesError
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     lab = tmp_path / "lab.yaml"
     lab.write_text(f"thresholds:\n  {value}\n")

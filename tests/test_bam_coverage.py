@@ -14,7 +14,7 @@ from test_bam_fixtures import BAM_DIR, bam, rules
 
 from her2var.bam.alignments import open_alignments
 from her2var.bam.coverage import base_depth, target_coverage
-from her2var.bam.targets import Target, read_targets
+from her2var.genome.bed import Target, read_targets
 
 GRCH37_17 = 81_195_210
 

@@ -158,7 +158,7 @@ def test_panel_from_another_build_or_other_read_filters_is_refused(tmp_path):
         run(bam("T2"), pon_path=str(other))
     strict = tmp_path / "strict.yaml"
     strict.write_text("thresholds:\n  min_mapq: 30\n")
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     with pytest.raises(InputError, match="built with reads of MAPQ >= 20, but the rules now say 30"):
         run(bam("T2"), rules=load_rules([str(strict)]))
@@ -172,10 +172,10 @@ def test_evidence_is_deterministic():
 
 # -- merging into a classify result -----------------------------------------------------------
 def vcf_call(sample, pos, ref, alt):
-    from her2var.decide import erbb2_class
+    from her2var.classify.erbb2 import erbb2_class
     from her2var.models import Call
-    from her2var.naming import describe
-    from her2var.transcript import TranscriptModel, WindowSequence
+    from her2var.genome.naming import describe
+    from her2var.genome.transcript import TranscriptModel, WindowSequence
 
     model = TranscriptModel(rules().index_gene, "GRCh37")
     n = describe(model, WindowSequence(model.windows, "17"), pos, ref, alt)
@@ -184,7 +184,7 @@ def vcf_call(sample, pos, ref, alt):
 
 
 def test_merge_marks_vcf_calls_and_adds_insertions_the_caller_missed():
-    from her2var.classify import SampleResult
+    from her2var.classify.pipeline import SampleResult
 
     yvma_elsewhere = vcf_call("T2", 37880983, "C", "CATACGTGATGGC")  # same event, other placement
     phantom = vcf_call("T2", 37880997, "G", "GTGT")  # not in T2's reads
@@ -206,7 +206,7 @@ def test_merge_marks_vcf_calls_and_adds_insertions_the_caller_missed():
 
 
 def test_merge_without_vcf_and_with_poor_coverage():
-    from her2var.classify import SampleResult
+    from her2var.classify.pipeline import SampleResult
 
     res = SampleResult(sample="T6")
     merge_into(res, evidence("T6"), rules(), has_vcf=False)

@@ -38,7 +38,7 @@ def bam(name: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def rules():
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     return load_rules()
 

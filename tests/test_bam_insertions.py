@@ -13,8 +13,8 @@ from test_bam_fixtures import bam, evidence, rules, script_module, truth
 from her2var.bam.alignments import open_alignments
 from her2var.bam.insertions import scan_exon20
 from her2var.bam.softclips import consensus, from_left_clip, from_right_clip, join
-from her2var.naming import describe
-from her2var.transcript import TranscriptModel, WindowSequence, translate
+from her2var.genome.naming import describe
+from her2var.genome.transcript import TranscriptModel, WindowSequence, translate
 
 CATALOG_NAMES = {37880981: "p.Y772_A775dup", 37880997: "p.G776delinsVC", 37881002: "p.G778_P780dup"}
 WITH_INSERTION = [s for s, row in truth().items() if row["insertion_pos"]]

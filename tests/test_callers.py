@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from her2var import callers, vcf
+from her2var.vcf import callers, reader as vcf
 from her2var.models import VcfHeader
-from her2var.vcf import VcfReader, parse_header_lines
+from her2var.vcf.reader import VcfReader, parse_header_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "vcf"
@@ -157,7 +157,7 @@ def test_dragen_tumor_normal_from_command_line():
 
 def test_declared_tumour_missing_from_columns_is_not_returned(caplog):
     h = hdr("##source=Mutect2", "##tumor_sample=TUMOUR_X", "##normal_sample=N", samples=("N", "T"))
-    with caplog.at_level(logging.WARNING, logger="her2var.callers"):
+    with caplog.at_level(logging.WARNING, logger="her2var.vcf.reader.callers"):
         assert callers.tumor_normal(h) == (None, "N")
     assert "TUMOUR_X" in caplog.text
 

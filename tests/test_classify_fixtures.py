@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from her2var.classify import ClassifyOptions, classify_vcf
+from her2var.classify.pipeline import ClassifyOptions, classify_vcf
 
 Y772 = "p.Y772_A775dup"
 # fixture -> {sample: (her2_status, sorted events, assessed, caller)}

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import FIXTURES, VCF_HEADER_37, run_cli, write
-from her2var.classify import ClassifyOptions, classify_vcf
+from her2var.classify.pipeline import ClassifyOptions, classify_vcf
 
 F = FIXTURES / "fusions"
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import FIXTURES, installed_command, process_env, run_cli, write
-from her2var.cli import main
+from her2var.cli.main import main
 
 CLIN = FIXTURES / "clinical"
 
@@ -49,12 +49,12 @@ def test_debug_shows_the_traceback_and_bugs_are_not_hidden(monkeypatch):
     with pytest.raises(Exception) as info:
         main(["--debug", "rules", "check", "/nonexistent/rules.yaml"])
     assert type(info.value).__name__ == "RulesError"
-    import her2var.rules
+    import her2var.rules.load
 
     def bug(path):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(her2var.rules, "check_rules_file", bug)
+    monkeypatch.setattr(her2var.rules.load, "check_rules_file", bug)
     with pytest.raises(ZeroDivisionError):
         main(["rules", "check", "x.yaml"])
     crashed = run_cli("rules", "check", "x.yaml")  # run_cli turns the escaped exception into a crash report
@@ -62,12 +62,12 @@ def test_debug_shows_the_traceback_and_bugs_are_not_hidden(monkeypatch):
 
 
 def test_interrupt_is_130(monkeypatch):
-    import her2var.rules
+    import her2var.rules.load
 
     def interrupted(path):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(her2var.rules, "check_rules_file", interrupted)
+    monkeypatch.setattr(her2var.rules.load, "check_rules_file", interrupted)
     proc = run_cli("rules", "check", "x.yaml")
     assert proc.returncode == 130 and "her2var: interrupted" in proc.stderr and "Traceback" not in proc.stderr
 

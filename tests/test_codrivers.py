@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, write
-from her2var.classify import ClassifyOptions, classify_vcf
-from her2var.drivers import driver_group
+from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+from her2var.classify.codrivers import driver_group
 from her2var.models import Call
 
 LENGTHS = {"GRCh37": {"7": 159138663, "12": 133851895, "17": 81195210},
@@ -86,7 +86,7 @@ def test_exon19_deletions_are_sensitizing(tmp_path, rules, build, pos, ref, alt,
 
 def _egfr_cds_insert(rules, build, after_c: int, inserted: str):
     """A VCF insertion of `inserted` coding bases after EGFR c.after_c (plus strand)."""
-    from her2var.transcript import TranscriptModel
+    from her2var.genome.transcript import TranscriptModel
 
     m = TranscriptModel(rules.genes["EGFR"], build)
     g = m.c_to_g(after_c)

@@ -81,7 +81,7 @@ def test_codriver_columns_pass_through(clean):
 
 
 def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
-    from her2var.classify import SampleResult
+    from her2var.classify.pipeline import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
 

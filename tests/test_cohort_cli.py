@@ -81,7 +81,7 @@ def test_usage_errors_exit_2(tmp_path, extra, needle):
 
 
 def test_pseudonymize_and_store(tmp_path):
-    from her2var.classify import SampleResult
+    from her2var.classify.pipeline import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
 
@@ -106,6 +106,6 @@ def test_help_lists_options_and_imports_stay_light():
                 "--pseudonymize", "--strict", "--sheet", "--cutoff"):
         assert opt in proc.stdout
     # A fresh interpreter: this one has imported them already.
-    check = run_python("import sys, her2var.cohort.command; "
+    check = run_python("import sys, her2var.cli.cohort; "
                        "print(sorted(m for m in ('pandas', 'openpyxl', 'numpy') if m in sys.modules))")
     assert check.stdout.strip() == "[]", check.stderr

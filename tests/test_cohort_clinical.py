@@ -211,7 +211,7 @@ def test_regimen_column_and_drug_disagreement(tmp_path, crules, rrules):
 # Rules: every spelling is reachable; bad rules files are fatal
 # ---------------------------------------------------------------------------------------------
 def test_every_spelling_in_the_rules_maps_to_its_value(crules):
-    raw = __import__("yaml").safe_load((__import__("her2var.rules", fromlist=["x"]).builtin_rules_dir()
+    raw = __import__("yaml").safe_load((__import__("her2var.rules.load", fromlist=["x"]).builtin_rules_dir()
                                         / "clinical.yaml").read_text())
     for vs, table in raw["values"].items():
         for canonical, spellings in table.items():

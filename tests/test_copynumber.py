@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from her2var import cn_tables, cn_vcf
-from her2var.cn_common import contig_key
-from her2var.copynumber import (
+from her2var.copynumber import tables as cn_tables, from_vcf as cn_vcf
+from her2var.copynumber.common import contig_key
+from her2var.copynumber.read import (
     copy_number_from_vcf,
     fold_change_to_cn,
     is_cnv_record,
@@ -22,7 +22,7 @@ from her2var.copynumber import (
     read_copy_number_file,
 )
 from her2var.errors import InputError
-from her2var.vcf import Region, VcfReader, parse_header_lines, parse_record
+from her2var.vcf.reader import Region, VcfReader, parse_header_lines, parse_record
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "cnv"

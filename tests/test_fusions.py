@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from her2var.errors import InputError, RulesError
-from her2var.fusions import (
+from her2var.fusions.from_vcf import (
     NAMING_RULES,
     fusion_regions,
     fusion_to_call,
@@ -25,8 +25,8 @@ from her2var.fusions import (
     parse_breakend,
     read_fusion_file,
 )
-from her2var.genome import contig_names
-from her2var.vcf import Region, VcfReader, parse_header_lines, parse_record, validate
+from her2var.genome.builds import contig_names
+from her2var.vcf.reader import Region, VcfReader, parse_header_lines, parse_record, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "fusions"

@@ -10,13 +10,13 @@ import zipfile
 import pytest
 
 from conftest import VCF_HEADER_37, run_cli, write
-from her2var.batch import read_samples_sheet
+from her2var.classify.batch import read_samples_sheet
 from her2var.cohort.tables import read_table
 from her2var.errors import InputError, RulesError
-from her2var.fusions import load_fusion_rules, read_fusion_file
-from her2var.rules import load_rules
-from her2var.rules_yaml import read_yaml
-from her2var.vcf import BGZF_EOF, VcfReader, parse_record, validate
+from her2var.fusions.from_vcf import load_fusion_rules, read_fusion_file
+from her2var.rules.load import load_rules
+from her2var.rules.schema import read_yaml
+from her2var.vcf.reader import BGZF_EOF, VcfReader, parse_record, validate
 
 YVMA_37 = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120\n"
 
@@ -72,7 +72,7 @@ def test_bcf_with_a_broken_record_is_an_input_error_not_a_traceback(tmp_path):
     ("A", "AGC,,T", r"x\.vcf:9: ALT allele 2 '' is not a DNA sequence"),
 ])
 def test_ref_or_alt_that_is_not_dna_is_refused_not_named(ref, alt, message):
-    from her2var.vcf import parse_header_lines
+    from her2var.vcf.reader import parse_header_lines
 
     header = parse_header_lines(VCF_HEADER_37.rstrip("\n").split("\n"), "x.vcf")
     rec = parse_record(f"17\t37880981\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120", "x.vcf", 9, 1)
@@ -82,7 +82,7 @@ def test_ref_or_alt_that_is_not_dna_is_refused_not_named(ref, alt, message):
 
 @pytest.mark.parametrize("alt", ["<DUP>", "*", "N[17:37880981[", "]17:5]A", "A.", ".A", "agc"])
 def test_symbolic_and_breakend_alts_stay_valid(alt):
-    from her2var.vcf import parse_header_lines
+    from her2var.vcf.reader import parse_header_lines
 
     header = parse_header_lines(VCF_HEADER_37.rstrip("\n").split("\n"), "x.vcf")
     validate(parse_record(f"17\t37880981\t.\tA\t{alt}\t.\tPASS\t.\tGT\t0/1", "x.vcf", 9, 1), header)
@@ -189,9 +189,9 @@ def test_xlsx_formula_with_saved_value_is_read_by_value(tmp_path):
 
 def test_huge_log2_ratio_is_a_clean_error_not_an_overflow(tmp_path):
     """Found by the property test: a log2 of 1e5 overflowed 2**r (OverflowError, a traceback)."""
-    from her2var.copynumber import read_copy_number_file
+    from her2var.copynumber.read import read_copy_number_file
     from her2var.errors import InputError
-    from her2var.vcf import Region
+    from her2var.vcf.reader import Region
 
     p = tmp_path / "x.cns"
     p.write_text("chromosome\tstart\tend\tgene\tlog2\n17\t37844000\t37885000\tERBB2\t100000\n")

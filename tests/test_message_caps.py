@@ -91,14 +91,14 @@ class Case:
 
 @functools.lru_cache(maxsize=None)
 def _rules():
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     return load_rules()
 
 
 @functools.lru_cache(maxsize=None)
 def _fusion_rules():
-    from her2var.fusion_rules import load_fusion_rules
+    from her2var.rules.fusions import load_fusion_rules
 
     return load_fusion_rules()
 
@@ -111,7 +111,7 @@ def _clinical_rules():
 
 
 def _erbb2():
-    from her2var.vcf import Region
+    from her2var.vcf.reader import Region
 
     return {"ERBB2": Region("17", 37856254, 37884915, "ERBB2")}
 
@@ -131,7 +131,7 @@ def _record(**cols: str) -> str:
 
 
 def _classify(tmp: Path, text: str, line: int | None = 7, **opts) -> Case:
-    from her2var.classify import ClassifyOptions, classify_vcf
+    from her2var.classify.pipeline import ClassifyOptions, classify_vcf
 
     p = _put(tmp, "t.vcf", text)
     return Case(lambda: [n for r in classify_vcf(str(p), _rules(), ClassifyOptions(**opts))
@@ -143,7 +143,7 @@ def _vcf_chrom_of_last_record(tmp: Path) -> Case:
     """An index made before a record with a long contig name was added: the name is echoed."""
     import pysam
 
-    from her2var.vcf import Region, VcfReader
+    from her2var.vcf.reader import Region, VcfReader
 
     a = _put(tmp, "a.vcf", HDR + _record())
     b = _put(tmp, "b.vcf", HDR + _record() + _record(chrom=BIG, pos="100", ref="A", alt="G"))
@@ -157,7 +157,7 @@ def _vcf_chrom_of_last_record(tmp: Path) -> Case:
 def _bcf_sample(tmp: Path) -> Case:
     import pysam
 
-    from her2var.classify import ClassifyOptions, classify_vcf
+    from her2var.classify.pipeline import ClassifyOptions, classify_vcf
 
     src = _put(tmp, "src.vcf", HDR.replace("\tTUMOR\n", "\t" + "S" * N + "\n") + _record())
     dst = tmp / "t.bcf"
@@ -213,7 +213,7 @@ WARN_CASES = {"vcf-tumor-sample-not-a-column": _tumor_sample_warning}
 # Copy number ---------------------------------------------------------------------------------------------
 def _cn(tmp: Path, name: str, text: str, line: int | None, sample: str | None = None,
         error: type[Exception] | None = InputError) -> Case:
-    from her2var.copynumber import read_copy_number_file
+    from her2var.copynumber.read import read_copy_number_file
 
     p = _put(tmp, name, text)
 
@@ -282,8 +282,8 @@ def _cn_vcf_notes(tmp: Path) -> Case:
 
 
 def _cn_notes_genes38(path: str):
-    from her2var.copynumber import read_copy_number_file
-    from her2var.vcf import Region
+    from her2var.copynumber.read import read_copy_number_file
+    from her2var.vcf.reader import Region
 
     out = read_copy_number_file(path, sample=None, genes={"ERBB2": Region("chr17", 39699997, 39728662, "ERBB2")},
                                 purity=None, build=None)
@@ -305,7 +305,7 @@ STAR_ROW = ["EML4--ALK", "10", "5", "EML4^ENSG1", "chr2:42522656:+", "ALK^ENSG2"
 
 def _fusion(tmp: Path, head: list[str], row: list[str], *, line: int | None = 2,
             error: type[Exception] | None = InputError, **edit: str) -> Case:
-    from her2var.fusions import read_fusion_file
+    from her2var.fusions.from_vcf import read_fusion_file
 
     cells = dict(zip(head, row))
     cells.update(edit)
@@ -319,7 +319,7 @@ def _fusion(tmp: Path, head: list[str], row: list[str], *, line: int | None = 2,
 
 
 def _fusion_columns(tmp: Path) -> Case:
-    from her2var.fusions import read_fusion_file
+    from her2var.fusions.from_vcf import read_fusion_file
 
     p = _put(tmp, "f.tsv", "#a\t" + BIG + "\n1\t2\n")
     return Case(lambda: read_fusion_file(str(p), sample="T", build="GRCh37", rules=_fusion_rules()),
@@ -340,7 +340,7 @@ FUSION_CASES = {
 
 # Samples sheets ------------------------------------------------------------------------------------------
 def _sheet(tmp: Path, text: str, line: int) -> Case:
-    from her2var.batch import read_samples_sheet
+    from her2var.classify.batch import read_samples_sheet
 
     p = _put(tmp, "sheet.tsv", text)
     return Case(lambda: read_samples_sheet(str(p)), InputError, f"{p}:{line}")
@@ -364,14 +364,14 @@ SHEET_CASES = {
 
 # BED -----------------------------------------------------------------------------------------------------
 def _bed(tmp: Path, text: str) -> Case:
-    from her2var.bam.targets import read_targets
+    from her2var.genome.bed import read_targets
 
     p = _put(tmp, "t.bed", text)
     return Case(lambda: read_targets(str(p)), InputError, f"{p}:1")
 
 
 def _bed_chrom(tmp: Path) -> Case:
-    from her2var.bam.targets import gc_fractions, read_targets
+    from her2var.genome.bed import gc_fractions, read_targets
 
     p = _put(tmp, "t.bed", BIG + "\t10\t100\n")
     ref = str(FIX / "bam" / "ref.fa.gz")
@@ -402,13 +402,13 @@ def _long_key(indent: int, value: str = "1") -> str:
 
 
 def _load_rules(p):
-    from her2var.rules import load_rules
+    from her2var.rules.load import load_rules
 
     return load_rules([p])
 
 
 def _load_fusion_rules(p):
-    from her2var.fusion_rules import load_fusion_rules
+    from her2var.rules.fusions import load_fusion_rules
 
     return load_fusion_rules([p])
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from conftest import CATALOG
-from her2var.naming import describe, trim
-from her2var.transcript import CODON_TABLE, TranscriptModel, WindowSequence
+from her2var.genome.naming import describe, trim
+from her2var.genome.transcript import CODON_TABLE, TranscriptModel, WindowSequence
 
 BUILDS = ("GRCh37", "GRCh38")
 
@@ -233,8 +233,8 @@ def test_reference_mismatch_is_reported(erbb2):
 # -- in-frame events in the last codons of exon 20, next to exon 21 (which the rules do not carry) --
 def _with_exon21(model):
     """The rules' windows plus exon 21's first codons, written with codons chosen for the protein."""
-    from her2var.rules import Window
-    from her2var.transcript import CODON_TABLE, WindowSequence
+    from her2var.rules.load import Window
+    from her2var.genome.transcript import CODON_TABLE, WindowSequence
 
     first = {aa: codon for codon, aa in sorted(CODON_TABLE.items(), reverse=True)}
     start = model.c_to_g(2494)
@@ -246,8 +246,8 @@ def _with_exon21(model):
 def test_inframe_events_at_the_end_of_exon20_are_named_without_exon21(erbb2, build):
     """Without exon 21's bases the name must equal the name with them (an in-frame event leaves
     the next codon as it is); a split codon's own bases are in the rules' exon 20 window."""
-    from her2var.naming import describe
-    from her2var.transcript import TranscriptModel, WindowSequence
+    from her2var.genome.naming import describe
+    from her2var.genome.transcript import TranscriptModel, WindowSequence
 
     model = TranscriptModel(erbb2, build)
     rules_only, full = WindowSequence(model.windows, model.chrom), _with_exon21(model)

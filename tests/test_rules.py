@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT, run_cli, write
 from her2var.errors import RulesError
-from her2var.rules import load_rules
-from her2var.rules_yaml import read_yaml
+from her2var.rules.load import load_rules
+from her2var.rules.schema import read_yaml
 
 
 def test_builtin_rules_load(rules):
@@ -27,7 +27,7 @@ def test_builtin_rules_load(rules):
 
 def test_windows_translate_to_the_protein(rules):
     """The reference windows in the rules must encode NP_004439.2 where they hold whole codons."""
-    from her2var.transcript import TranscriptModel, WindowSequence, translate
+    from her2var.genome.transcript import TranscriptModel, WindowSequence, translate
 
     for build in ("GRCh37", "GRCh38"):
         m = TranscriptModel(rules.index_gene, build)
@@ -102,7 +102,7 @@ def test_installed_wheel_finds_its_rules(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=600)
     probe = subprocess.run(
-        [sys.executable, "-c", "import her2var.rules as r; print(r.builtin_rules_dir()); print(r.load_rules().index_gene.symbol)"],
+        [sys.executable, "-c", "from her2var.rules import load as r; from her2var.rules import schema; print(schema.builtin_rules_dir()); print(r.load_rules().index_gene.symbol)"],
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         timeout=120,
     )
@@ -113,7 +113,7 @@ def test_installed_wheel_finds_its_rules(tmp_path):
 
 
 def test_builtin_rules_cache_is_keyed_by_content(tmp_path, monkeypatch):
-    from her2var import rules_yaml as rules_mod
+    from her2var.rules import schema as rules_mod
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = load_rules()

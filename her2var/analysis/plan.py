@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RulesError, UsageError, shown
-from ..rules_yaml import builtin_rules_dir, check, read_yaml
+from ..rules.schema import builtin_rules_dir, check, read_yaml
 from .categories import Categories, Condition
 
 PLAN_VERSION = 1

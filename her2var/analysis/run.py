@@ -96,7 +96,7 @@ def _versions() -> dict[str, str]:
 
 
 def _rules_checksums(plan: Plan) -> dict[str, str]:
-    from ..rules_yaml import builtin_rules_dir
+    from ..rules.schema import builtin_rules_dir
 
     out = {f"plan {os.path.basename(plan.source)}": plan.sha256}
     base = builtin_rules_dir()

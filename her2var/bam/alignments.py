@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError, shown
-from ..rules import GeneBuild, Rules
+from ..rules.load import GeneBuild, Rules
 from .index_check import (
     BinningIndex,
     check_bam_index,

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cn_common import fold_change_to_cn
+from ..copynumber.common import fold_change_to_cn
 from ..errors import InputError
-from ..rules import Thresholds
-from ..transcript import TranscriptModel
+from ..rules.load import Thresholds
+from ..genome.transcript import TranscriptModel
 from .coverage import Coverage
-from .targets import Target, bare
+from ..genome.bed import Target, bare
 
 Z95 = 1.959964
 MAD_SCALE = 1.4826

@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from ..cn_common import check_purity, conversion_purity
+from ..copynumber.common import check_purity, conversion_purity
 from ..errors import InputError, shown
 from ..models import CopyNumber
-from ..rules import Rules
-from ..transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
+from ..rules.load import Rules
+from ..genome.transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
 from .alignments import Alignments, open_alignments
 from .coverage import base_depth, target_coverage
-from ..decide import exon20_span
+from ..classify.erbb2 import exon20_span
 from .insertions import ReadInsertion, ReadSupport, scan_exon20
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def bam_evidence(bam_path: str, *, rules: Rules, build: str | None, pon_path: st
     back in ``vcf_support``. ``sample`` None takes the read groups' SM (else the file name).
     """
     from .pon import check_targets_match, read_pon
-    from .targets import read_targets
+    from ..genome.bed import read_targets
 
     purity = check_purity(purity, "--purity")
     t = rules.thresholds
@@ -190,7 +190,7 @@ def _copy_number(ev: BamEvidence, aln: Alignments, model: TranscriptModel, pon: 
     gc = pon.gc
     gc_source = "panel" if gc is not None else ""
     if gc is None and reference:
-        from .targets import gc_fractions
+        from ..genome.bed import gc_fractions
 
         gc = np.array([np.nan if g is None else g for g in gc_fractions(pon.targets, reference)], dtype=float)
         gc_source = os.path.basename(reference)
@@ -241,7 +241,7 @@ def merge_into(res: Any, ev: BamEvidence, rules: Rules, *, has_vcf: bool) -> Non
     The copy-number record (``ev.copy_number``) is not touched here: classify's copy-number step
     takes it with the other sources.
     """
-    from ..decide import erbb2_class, is_hotspot
+    from ..classify.erbb2 import erbb2_class, is_hotspot
     from ..models import Call
 
     gene = rules.index_gene

@@ -26,10 +26,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..decide import exon20_span
+from ..classify.erbb2 import exon20_span
 from ..errors import shown
-from ..naming import Naming, describe
-from ..transcript import SequenceSource, TranscriptModel
+from ..genome.naming import Naming, describe
+from ..genome.transcript import SequenceSource, TranscriptModel
 from .alignments import Alignments
 from .reads import Event, LocalReference, RegionRead, fetch_reads
 from .softclips import (MIN_DISCOVERY_READS, MIN_MATCH, MIN_OVERLAP, consensus, from_left_clip,

@@ -17,11 +17,11 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, shown
-from ..rules import Rules
+from ..rules.load import Rules
 from .alignments import open_alignments
 from .copynumber import gc_correct, mad
 from .coverage import Coverage, target_coverage
-from .targets import Target, TargetSet, intervals_checksum, read_targets
+from ..genome.bed import Target, TargetSet, intervals_checksum, read_targets
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def build_pon(normals: list[str], targets_path: str, rules: Rules, *, build: str
     gc_values = None
     gc_label = "none"
     if reference and gc:
-        from .targets import gc_fractions
+        from ..genome.bed import gc_fractions
 
         gc_values = np.array([np.nan if g is None else g for g in gc_fractions(ts.targets, reference)], dtype=float)
         corrected = []
@@ -196,7 +196,7 @@ def pon_text(pon: Pon) -> str:
 
 def write_pon(pon: Pon, path: str) -> None:
     """Write PON.tsv atomically (a temporary file renamed into place)."""
-    from ..output import atomic_write
+    from ..classify.output import atomic_write
 
     with atomic_write(path) as fh:
         fh.write(pon_text(pon))

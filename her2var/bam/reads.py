@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..transcript import SequenceSource
+from ..genome.transcript import SequenceSource
 from .alignments import READ_FILTER_FLAGS, Alignments
 
 Event = tuple[int, str, str]  # (0-based first replaced base, replaced ref bases, new bases)

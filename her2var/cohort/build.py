@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..drivers import driver_group_of
-from ..rules import DriverGroup, load_rules
+from ..classify.codrivers import driver_group_of
+from ..rules.load import DriverGroup, load_rules
 from ..errors import InputError, shown
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RulesError, shown
-from ..rules_yaml import builtin_rules_dir, check, merge_trees, read_yaml
+from ..rules.schema import builtin_rules_dir, check, merge_trees, read_yaml
 
 ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
 COLUMN_TYPES = ("id", "text", "number", "date", "category", "yesno", "sites", "drugs", "regimen")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from her2var.vcf import BGZF_EOF
+from her2var.vcf.reader import BGZF_EOF
 
 from .build import (
     CHROM_LINE, FIRST_RECORD_LINE, G776V, HEADER37, LONG, YVMA, YVMA_NAME, Case, bcf, bgzip, bgzip_indexed,

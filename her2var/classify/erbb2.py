@@ -1,0 +1,160 @@
+"""Decisions on named events and on samples: an ERBB2 event's class and hotspot flag, the
+quality filters, whether exon 20 was assessed, and what the copy-number sources say.
+
+Kept apart from the reading (classify, bam) so every input path decides the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from ..models import Call, CopyNumber, Record
+from ..genome.naming import Naming
+from ..rules.load import GeneRules, Rules
+from ..genome.intervals import covered_fraction
+from ..genome.transcript import TranscriptModel
+
+if TYPE_CHECKING:
+    from .pipeline import SampleResult
+
+
+def quality_reason(rec: Record, sup, rules: Rules) -> str:
+    t = rules.thresholds
+    if rec.filters and not all(f in ("PASS", *t.accepted_filters) for f in rec.filters):
+        return "filter"
+    if sup is None:
+        return ""
+    if sup.depth is not None and sup.depth < t.min_depth:
+        return "low_depth"
+    if sup.alt_reads is not None and sup.alt_reads < t.min_alt_reads:
+        return "low_alt_reads"
+    if sup.vaf is not None and sup.vaf < t.min_vaf:
+        return "low_vaf"
+    return ""
+
+
+
+def erbb2_class(n: Naming, gene: GeneRules) -> str:
+    if n.location != "coding":
+        return "other"
+    gain = n.dna_delta > 0 and n.dna_delta % 3 == 0
+    if n.effect in ("frameshift", "nonsense", "stop_gained", "stop_lost", "start_lost", "reference_mismatch"):
+        return "other"
+    if gain and n.effect in ("inframe_insertion", "") or (gain and n.unknown_reason):
+        for first_codon, last_codon in gene.insertion_regions.values():
+            lo, hi = 3 * first_codon - 2, 3 * last_codon
+            if n.c_start is not None and n.c_end is not None and lo <= n.c_start and n.c_end <= hi:
+                return "exon20_insertion"
+        return "other"
+    if n.effect in ("missense", "substitution"):
+        return "point_mutation"
+    if n.effect == "inframe_deletion" or (n.dna_delta < 0 and n.dna_delta % 3 == 0):
+        return "inframe_deletion"
+    return "other"
+
+
+
+def is_hotspot(n: Naming, gene: GeneRules) -> bool:
+    if n.effect in ("missense", "substitution") and n.first_residue is not None:
+        return n.first_residue in gene.hotspots
+    return bool(n.hgvs_p) and (n.hgvs_p in gene.recurrent or n.hgvs_p in gene.aliases)
+
+
+
+def assess_coverage(res: SampleResult, cov: list[tuple[int, int, int]], model: TranscriptModel,
+            rules: Rules, *, gvcf: bool, hotspot_style: bool) -> None:
+    """Whether ERBB2 exon 20 was covered well enough for absence to mean wild type."""
+    t = rules.thresholds
+    lo, hi = exon20_span(model)
+    total = hi - lo + 1
+    in_exon = [(max(s, lo), min(e, hi), d) for s, e, d in cov if e >= lo and s <= hi]
+    if gvcf:
+        covered = set()
+        for s, e, d in in_exon:
+            if d >= t.min_coverage_depth:
+                covered.update(range(s, e + 1))
+        frac = len(covered) / total
+        figure = f"{frac:.0%} of exon 20 coding bases at >= {t.min_coverage_depth}x (gVCF blocks)"
+        res.assessed = "yes" if frac >= t.min_exon20_covered_fraction else "no"
+        res.assessed_reasons.append(figure)
+        return
+    if hotspot_style:
+        good = sum(1 for _, _, d in in_exon if d >= t.min_coverage_depth)
+        if not in_exon:
+            res.assessed = "no"
+            res.assessed_reasons.append("hotspot-style VCF with no rows in ERBB2 exon 20 (not in the panel?)")
+        elif good:
+            res.assessed = "yes"
+            res.assessed_reasons.append(f"{good} of {len(in_exon)} exon 20 rows at >= {t.min_coverage_depth}x")
+        else:
+            res.assessed = "no"
+            res.assessed_reasons.append(f"all {len(in_exon)} exon 20 rows below {t.min_coverage_depth}x")
+        return
+    res.assessed = "unknown"
+    res.assessed_reasons.append("variant-only VCF: no coverage evidence, absence of a call is not wild type")
+
+
+
+def exon20_span(model: TranscriptModel) -> tuple[int, int]:
+    """Genomic span of the insertion region's coding bases (exon 20 for ERBB2)."""
+    first, last = next(iter(model.gene.insertion_regions.values()))
+    a, b = model.c_to_g(3 * first - 2), model.c_to_g(3 * last)
+    return min(a, b), max(a, b)
+
+
+
+def assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rules, path: str) -> None:
+    lo, hi = exon20_span(model)
+    frac = covered_fraction(bed, model.chrom, lo, hi)
+    if frac < rules.thresholds.min_exon20_covered_fraction:
+        res.assessed = "no"
+        res.assessed_reasons.append(f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)})")
+    elif res.assessed == "unknown":
+        res.assessed = "yes"
+        res.assessed_reasons.append(
+            f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)}); by design, coverage not measured")
+
+
+
+def decide_copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:
+    threshold = rules.thresholds.amplification_cn
+    res.copy_numbers = cns
+    if not cns:
+        res.cn_assessed = "no"
+        return
+    callable_ = [c for c in cns if c.qc.get("verdict") != "too noisy to call"]
+    for c in cns:
+        if c not in callable_:
+            res.assessed_reasons.append(f"{c.source_caller} copy number too noisy to call ({'; '.join(c.notes)})")
+    if not callable_:
+        res.cn_assessed = "no"
+        res.copy_numbers = cns
+        return
+    cns = callable_
+    res.cn_assessed = "yes"
+    primary = cns[0]
+    res.copy_number = primary.cn
+    res.cn_source = f"{primary.source_caller}:{primary.source_field}"
+    for cn in cns:
+        if cn.cn is None or cn.cn <= threshold:
+            if cn.caller_call.lower() in ("amplification", "amp", "gain", "<dup>", "+") and cn.cn is not None:
+                msg = f"{cn.source_caller} calls {cn.caller_call}, but CN {cn.cn:.2f} is not > {threshold:g}"
+                cn.notes.append(msg)
+                res.assessed_reasons.append(msg)
+            continue
+        call = Call(
+            sample=res.sample, gene=cn.gene, klass="amplification", chrom=cn.chrom, pos=cn.start,
+            copy_number=round(cn.cn, 3), source=cn.source_caller, cn_ci_low=cn.cn_ci_low,
+            cn_ci_high=cn.cn_ci_high, cn_kind=cn.source_field, caller_call=cn.caller_call,
+            filter=cn.filter, build=build, input=cn.path or res.input,
+        )
+        call.notes.append(f"CN {cn.cn:.2f} > {threshold:g} ({cn.source_field} {cn.raw_value:g}"
+                          + (f", purity {cn.purity_used:g}" if cn.purity_used is not None else "") + ")")
+        if cn.cn_ci_low is not None and cn.cn_ci_low <= threshold:
+            call.notes.append(f"lower CI bound {cn.cn_ci_low:.2f} is not above {threshold:g}")
+        call.notes.extend(cn.notes)
+        res.calls.append(call)
+    values = {round(c.cn, 2) for c in cns if c.cn is not None}
+    if len(cns) > 1 and len({c.cn is not None and c.cn > threshold for c in cns}) > 1:
+        res.assessed_reasons.append(f"copy-number sources disagree about amplification: {sorted(values)}")

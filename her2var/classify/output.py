@@ -1,0 +1,217 @@
+"""Writing classify results: TSV rows, per-sample JSON, samples.tsv, a terminal summary.
+
+Every file is written to a temporary name in its own folder and renamed, so a reader never
+sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from .pipeline import SampleResult
+from ..errors import InputError, shown
+from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str) -> str:
+    """A sample or patient id turned into a file name: no folders, no control characters."""
+    cleaned = _UNSAFE.sub("_", name).strip("._") or "sample"
+    return cleaned[:120]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    if isinstance(value, (list, tuple)):
+        text = ";".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return neutralise(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe,
+    unless it is a number."""
+    if text[:1] in ("=", "+", "-", "@"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def call_row(call: Call) -> list[str]:
+    d = dataclasses.asdict(call)
+    d["class"] = d.pop("klass")
+    return [_fmt(d[c]) for c in CALL_COLUMNS]
+
+
+def call_dict(call: Call) -> dict[str, Any]:
+    d = dataclasses.asdict(call)
+    d["class"] = d.pop("klass")
+    return {c: d[c] for c in CALL_COLUMNS}
+
+
+def sample_row(r: SampleResult) -> list[str]:
+    values = {
+        "sample": r.sample, "patient": r.patient, "her2_status": r.her2_status if r.status == "ok" else "error",
+        "assessed": r.assessed, "assessed_reason": "; ".join(r.assessed_reasons),
+        "cn_assessed": r.cn_assessed, "copy_number": None if r.copy_number is None else round(r.copy_number, 3),
+        "cn_source": r.cn_source,
+        "events": ";".join(c.hgvs_p or c.hgvs_c or c.klass for c in r.calls),
+        "n_events": len(r.calls), "codrivers": r.codrivers, "driver_group": r.driver_group,
+        "build": r.build, "caller": r.caller, "input": r.input,
+        "records_in_regions": r.records_in_regions,
+        "dropped": ";".join(f"{k}={v}" for k, v in sorted(r.dropped.items())),
+        "status": r.status, "error": r.error,
+    }
+    return [_fmt(values[c]) for c in SAMPLE_COLUMNS]
+
+
+def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sample": r.sample,
+        "patient": r.patient,
+        "status": r.status,
+        "error": r.error or None,
+        "her2_status": r.her2_status if r.status == "ok" else "error",
+        "her2_classes": r.classes,
+        "codrivers": r.codrivers,
+        "driver_group": r.driver_group,
+        "assessed": r.assessed,
+        "assessed_reasons": r.assessed_reasons,
+        "cn_assessed": r.cn_assessed,
+        "copy_number": r.copy_number,
+        "cn_source": r.cn_source,
+        "copy_numbers": [dataclasses.asdict(c) for c in r.copy_numbers],
+        "calls": [call_dict(c) for c in r.calls],
+        "bam": r.bam,
+        "qc": {"records_in_regions": r.records_in_regions, "dropped": dict(sorted(r.dropped.items()))},
+        "provenance": {
+            **provenance,
+            "input": r.input,
+            "input_sha256": r.input_sha256,
+            "build": r.build,
+            "build_evidence": r.build_evidence,
+            "caller": r.caller,
+            "reference_used": r.reference,
+        },
+    }
+
+
+def write_tsv(fh: IO[str], header: Iterable[str], rows: Iterable[list[str]]) -> None:
+    fh.write("\t".join(header) + "\n")
+    for row in rows:
+        fh.write("\t".join(row) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it into place only on success."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=folder)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"{path}: writing failed ({exc.strerror or exc}); nothing was written") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> None:
+    """calls.tsv, samples.tsv and one JSON per sample, each written atomically.
+
+    When every input failed nothing is written at all.
+    """
+    if not any(r.status == "ok" for r in results):
+        return
+    _remove_stale_temporaries(outdir)
+    with atomic_write(os.path.join(outdir, "calls.tsv")) as fh:
+        write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
+    with atomic_write(os.path.join(outdir, "samples.tsv")) as fh:
+        write_tsv(fh, SAMPLE_COLUMNS, (sample_row(r) for r in results))
+    used: set[str] = set()
+    for r in results:
+        if r.status != "ok":
+            continue  # the error is in samples.tsv; no JSON pretends to be a result
+        base = safe_filename(r.sample)
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
+        with atomic_write(os.path.join(outdir, "samples", name + ".json")) as fh:
+            json.dump(sample_json(r, provenance), fh, indent=2, default=str)
+            fh.write("\n")
+
+
+def _remove_stale_temporaries(outdir: str) -> None:
+    """A run killed while writing leaves its hidden temporary files; the next run removes them."""
+    for folder in (outdir, os.path.join(outdir, "samples")):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".tmp-"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+
+
+def summary_text(results: list[SampleResult]) -> str:
+    """A readable summary for a terminal."""
+    out = io.StringIO()
+    for r in results:
+        if r.status != "ok":
+            out.write(f"{shown(r.sample, bare=True)}: ERROR  {r.error}\n")
+            continue
+        cn = "" if r.copy_number is None else f"  CN {r.copy_number:.2f} ({r.cn_source})"
+        out.write(f"{shown(r.sample, bare=True)}  [{r.build}, {r.caller}]  HER2: {r.her2_status}"
+                  f"  assessed: {r.assessed}  copy number assessed: {r.cn_assessed}{cn}\n")
+        if r.codrivers:
+            out.write(f"    co-drivers: {r.codrivers}  (driver group {r.driver_group})\n")
+        for c in r.calls:
+            name = c.hgvs_p or c.hgvs_c or c.klass
+            if c.klass == "amplification":
+                out.write(f"    amplification  CN {c.copy_number}  ({c.source}, {c.cn_kind})\n")
+                continue
+            vaf = f"VAF {c.vaf:.1%}" if c.vaf is not None else "VAF n/a"
+            extra = f"  {c.domain}" if c.domain else ""
+            hot = "  hotspot" if c.hotspot else ""
+            label = c.klass if c.gene == "ERBB2" else f"{c.gene} {c.klass}"
+            out.write(f"    {label:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
+                      f"{vaf}, {c.alt_reads if c.alt_reads is not None else '?'}/{c.depth if c.depth is not None else '?'} reads{extra}{hot}\n")
+            if c.aliases:
+                out.write(f"      also known as: {', '.join(shown(a, bare=True) for a in c.aliases)}\n")
+            for note in c.notes:
+                out.write(f"      note: {note}\n")
+        if r.assessed_reasons:
+            out.write(f"    coverage: {'; '.join(r.assessed_reasons)}\n")
+        if r.dropped:
+            out.write("    not reported: " + ", ".join(f"{k} {v}" for k, v in sorted(r.dropped.items())) + "\n")
+    return out.getvalue()

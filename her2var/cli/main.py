@@ -1,0 +1,276 @@
+"""The command line: parses options, sets up logging, calls one library function per command.
+
+Exit codes are decided here, in one place (:func:`run`): 0 done, 1 bad input (a Her2varError, or
+a command that ends with ``ctx.exit(1)`` after reporting its failures), 2 usage (click's usage
+errors and her2var's UsageError), 130 interrupted. ``--debug`` shows tracebacks; any other
+exception is a bug and escapes with its traceback.
+
+:func:`main` returns the code instead of exiting, so it can be called in-process (tests); the
+console script ``her2var`` and ``python -m her2var.cli`` exit with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from .. import __version__
+from ..errors import Her2varError, UsageError
+
+log = logging.getLogger("her2var")
+
+LOG_FORMAT = "her2var: %(levelname)s: %(message)s"
+
+
+def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: str = "her2var") -> int:
+    """Run a click command (the ``her2var`` group, or one command on its own) and return its exit code.
+
+    The one place where errors become messages and exit codes. Never calls ``sys.exit``.
+    """
+    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    state: dict = {}  # the root context's obj: the group callback records --debug in it
+    try:
+        rv = command.main(args, prog_name=prog_name, standalone_mode=False, obj=state)
+    except Her2varError as exc:
+        if state.get("debug"):
+            raise
+        click.echo(f"her2var: error: {exc}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:  # click's usage errors (exit 2), bad parameters
+        exc.show()
+        return exc.exit_code
+    except click.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("her2var: interrupted", err=True)
+            return 130
+        click.echo("Aborted!", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("her2var: interrupted", err=True)
+        return 130
+    except SystemExit as exc:  # click exits by itself on a broken pipe and for shell completion
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return code or 0
+        click.echo(str(code), err=True)
+        return 1
+    # Normal end, or click's Exit (ctx.exit(code): --help, --version, a command's own failure).
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``her2var ARGS...``: run the command line and return its exit code (do not exit)."""
+    return run(cli, argv)
+
+
+def _start_logging(ctx: click.Context, level: int) -> None:
+    """Log to the current sys.stderr at this call's level, until this call's context closes.
+
+    Per call rather than ``logging.basicConfig`` (once per process): calls made in one process
+    (tests) each log at their own -v/-q to their own stderr and leave no handler behind.
+    """
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def stop() -> None:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        try:
+            handler.flush()
+        except (OSError, ValueError):  # stderr already closed or a broken pipe
+            pass
+
+    ctx.call_on_close(stop)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="her2var")
+@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug-level logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """her2var: ERBB2 (HER2) alterations in lung tumour sequencing, from VCF to cohort statistics."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    if debug:
+        level = logging.DEBUG
+    _start_logging(ctx, level)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--samples", "sheet", type=click.Path(dir_okay=False),
+              help="Samples sheet (TSV/CSV: sample, patient, vcf, bam, cnv, purity).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "tsv", "json"]), default="auto",
+              show_default=True, help="Standard output: text summary on a terminal, else TSV.")
+@click.option("--out", "outdir", type=click.Path(file_okay=False),
+              help="Write calls.tsv, samples.tsv and samples/<sample>.json here.")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38"]), help="Genome build (default: from the header).")
+@click.option("--sample", help="Which sample of a multi-sample VCF (default: the tumour, else all).")
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference FASTA (plain or bgzipped).")
+@click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
+@click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
+@click.option("--targets", type=click.Path(dir_okay=False), help="Panel targets BED (exon 20 outside it: not assessed).")
+@click.option("--fusions", type=click.Path(dir_okay=False), help="Fusion-caller table (Arriba or STAR-Fusion TSV).")
+@click.option("--bam", type=click.Path(dir_okay=False), help="Tumour BAM/CRAM (copy number, exon 20 coverage, insertion reads).")
+@click.option("--pon", type=click.Path(dir_okay=False), help="Panel of normals from 'her2var pon build' (with --bam).")
+@click.option("--index", "build_index", is_flag=True, help="Index a BAM/CRAM that has no index.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A rules YAML merged over the built-in rules (repeatable).")
+@click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
+@click.option("--annotate-vcf", "annotate_out", type=click.Path(dir_okay=False),
+              help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+              help="Record every sample's result in this SQLite store (created when missing).")
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, bam, pon,
+             build_index, rule_files, workers, fail_fast, annotate_out, store_path) -> None:
+    """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
+    from ..classify.batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
+    from ..classify.pipeline import ClassifyOptions, provenance
+    from ..classify.output import call_row, sample_json, summary_text, write_outdir, write_tsv
+    from ..models import CALL_COLUMNS
+    from ..rules.load import load_rules
+
+    if not inputs and not sheet and not bam:
+        raise UsageError("give VCF file(s), --bam, or --samples SHEET (see 'her2var classify --help')")
+    if bam and len(inputs) > 1:
+        raise UsageError("--bam goes with one VCF (the same tumour); use --samples for a batch")
+    if pon and not bam and not sheet:
+        raise UsageError("--pon is used with --bam (or a samples sheet with a 'bam' column)")
+    if purity is not None and not 0 < purity <= 1:
+        raise UsageError(f"--purity {purity}: must be in (0, 1]")
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
+    if annotate_out and (len(inputs) != 1 or sheet):
+        raise UsageError("--annotate-vcf takes exactly one input VCF")
+    rules = load_rules(list(rule_files))  # fail early on a bad rules file
+    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
+                           targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index)
+    jobs = jobs_from_paths(list(inputs), opts)
+    if sheet:
+        for job in read_samples_sheet(sheet):
+            job.options.build, job.options.reference, job.options.targets = build, reference, targets
+            job.options.pon, job.options.build_index = pon, build_index
+            if job.options.purity is None:
+                job.options.purity = purity
+            jobs.append(job)
+    show_progress = sys.stderr.isatty() and len(jobs) > 1 and logging.getLogger().level < logging.ERROR
+    prov = provenance(rules, reference)
+    store = None
+    if store_path:
+        from ..store import open_store
+
+        store = open_store(store_path)
+    try:
+        results = run_batch(
+            jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
+            progress=terminal_progress if show_progress else None, rules=rules,
+            on_result=(lambda out: [store.record(r, prov, rules.checksum) for r in out]) if store else None,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    if outdir:
+        write_outdir(outdir, results, prov)
+    if annotate_out and all(r.status == "ok" for r in results):
+        from ..classify.annotate import annotate_vcf
+
+        n = annotate_vcf(inputs[0], results, annotate_out)
+        log.info("%s: %d record(s) tagged", annotate_out, n)
+    if fmt == "auto":
+        fmt = "text" if sys.stdout.isatty() else "tsv"
+    if fmt == "text":
+        click.echo(summary_text(results), nl=False)
+    elif fmt == "tsv":
+        write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
+    else:
+        json.dump([sample_json(r, prov) for r in results], sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    failed = [r for r in results if r.status == "error"]
+    for r in failed:
+        click.echo(f"her2var: error: {r.error}", err=True)
+    if failed:
+        click.echo(f"her2var: {len(failed)} of {len(jobs)} input(s) failed", err=True)
+        click.get_current_context().exit(1)
+
+
+@cli.command()
+@click.argument("outdir", default="her2var-demo", type=click.Path(file_okay=False))
+@click.option("--seed", type=int, default=20261122, show_default=True, help="Seed of the synthetic data.")
+@click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
+def demo(outdir: str, seed: int, workers: int) -> None:
+    """Run classify -> cohort -> analyze on a seeded SYNTHETIC cohort; results in OUTDIR."""
+    from ..demo.run import run_demo
+    from ..rules.load import load_rules
+
+    run = run_demo(outdir, load_rules(), seed=seed, workers=workers)
+    click.echo("SYNTHETIC DEMO DATA - no real patient is described\n")
+    click.echo(f"{run.inputs.n_patients} patients, {run.n_samples} tumour samples classified; HER2 status:")
+    click.echo(run.summary)
+    click.echo(f"\ninputs:   {run.inputs.folder} (VCFs, copy number, samples.tsv, clinical.xlsx)")
+    click.echo(f"classify: {run.classify_dir} (calls.tsv, samples.tsv, samples/*.json); store {run.store}")
+    click.echo(f"cohort:   {run.cohort_tsv}")
+    for d in run.analysis_dirs:
+        click.echo(f"analysis: {os.path.join(d, 'report.html')}")
+    if run.failed:
+        for e in run.failed:
+            click.echo(f"her2var: error: {e}", err=True)
+        click.get_current_context().exit(1)
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect and check rules files."""
+
+
+@rules.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def rules_check(path: str) -> None:
+    """Validate a rules YAML file (alone and merged over the built-in rules)."""
+    from ..rules.load import check_rules_file
+
+    r = check_rules_file(path)
+    click.echo(f"{path}: OK (merged rules checksum {r.checksum[:16]}; genes: {', '.join(r.genes)})")
+
+
+@rules.command("show")
+def rules_show() -> None:
+    """Print where the built-in rules are and their checksum."""
+    from ..rules.load import builtin_rules_dir, load_rules
+
+    r = load_rules()
+    click.echo(f"rules folder: {builtin_rules_dir()}")
+    click.echo(f"checksum: {r.checksum}")
+    for s in r.sources:
+        click.echo(f"  {os.path.basename(s)}")
+
+
+def _register() -> None:
+    # Command modules import only click at the top; their heavy imports wait until they run.
+    from .analyze import analyze, plans
+    from .pon import pon
+    from .cohort import cohort
+
+    cli.add_command(cohort)
+    cli.add_command(analyze)
+    cli.add_command(plans)
+    cli.add_command(pon)
+
+
+_register()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`her2var pon`: the panel-of-normals commands.
+
+Options are parsed here; the work is ``pon.build_pon`` / ``pon.write_pon``. Errors of the
+Her2varError family reach the main group, which turns them into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group()
+def pon() -> None:
+    """Panel of normals for copy number from BAM/CRAM."""
+
+
+@pon.command("build")
+@click.argument("normals", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--targets", "targets", required=True, type=click.Path(dir_okay=False),
+              help="Capture targets (BED) the normals and tumours are counted over.")
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="PON.tsv to write (atomically).")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38"]),
+              help="Genome build the normals must be on (default: from their @SQ lengths).")
+@click.option("--reference", type=click.Path(dir_okay=False),
+              help="Reference FASTA: decodes CRAM and enables per-target GC correction.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A rules YAML merged over the built-in rules (repeatable).")
+@click.option("--gc/--no-gc", "gc", default=True, show_default=True,
+              help="With --reference: record target GC and remove each normal's GC trend.")
+@click.option("--index", "build_index", is_flag=True, help="Build a missing .bai/.crai next to a normal.")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Decompression threads per file.")
+def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, reference: str | None,
+          rule_files: tuple[str, ...], gc: bool, build_index: bool, threads: int) -> None:
+    """Build a panel of normals from NORMAL BAM/CRAM files over --targets."""
+    from ..errors import shown
+    from ..rules.load import load_rules
+    from ..bam.pon import RECOMMENDED_NORMALS, build_pon, write_pon
+
+    rules = load_rules(list(rule_files))
+    result = build_pon(list(normals), targets, rules, build=build, reference=reference,
+                       threads=threads, build_index=build_index, gc=gc)
+    write_pon(result, out)
+    usable = int(result.usable.sum())
+    click.echo(f"{out}: {len(result.targets)} targets ({usable} usable) from {result.n_normals} normals, "
+               f"{result.build}, GC correction {'yes' if result.gc is not None else 'no'}")
+    for qc in result.normals:
+        click.echo(f"  {shown(qc.name, bare=True)}: {qc.reads_used} reads, mean target depth {qc.mean_target_depth:.1f}, "
+                   f"noise {qc.noise_log2:.3f} log2")
+    if result.n_normals < RECOMMENDED_NORMALS:
+        click.echo(f"her2var: warning: {result.n_normals} normals; {RECOMMENDED_NORMALS} or more give a "
+                   "steadier noise estimate", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``her2var pon ARGS...`` (bench, tests): returns the exit code, like :func:`her2var.cli.main`."""
+    from .main import cli, run
+
+    if "pon" not in cli.commands:
+        cli.add_command(pon)
+    return run(cli, ["pon", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

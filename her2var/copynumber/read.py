@@ -1,0 +1,154 @@
+"""Copy number of genes from any supported source, as one normalised CopyNumber per sample/source.
+
+Each caller means something different by its number : Ion's CN is already adjusted
+for cellularity, TSO500 reports a fold change, CNVkit and GATK a log2 ratio, DRAGEN an integer CN
+with a linear ratio beside it, PCGR-style tables allele-specific integers. Everything is turned
+into an absolute copy-number point estimate while keeping the raw value, its kind and the purity
+used; deciding amplification (CN > 4, from the rules) is left to classify.
+
+Modules: ``cn_common`` (purity algebra, segment -> gene summary), ``cn_vcf`` (VCF dialects),
+``cn_tables`` (tab-separated formats); this module picks the reader from the file's content.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import zlib
+from collections.abc import Mapping
+
+from .common import check_purity, fold_change_to_cn, log2_to_cn
+from .tables import file_stem, copy_number_from_table, read_table, table_kind
+from .from_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
+from ..errors import InputError, shown
+from ..models import CopyNumber
+from ..vcf.reader import Region, VcfReader
+
+__all__ = [
+    "ACCEPTED_FORMATS", "GERMLINE_NOTE", "copy_number_from_vcf", "fold_change_to_cn",
+    "is_cnv_record", "log2_to_cn", "read_copy_number_file", "vcf_dialect",
+]
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS: tuple[str, ...] = (
+    "VCF with copy-number records (Ion Reporter <CNV>, DRAGEN CNV, TSO500 CopyNumberVariants, "
+    "CNVkit export vcf, GATK gCNV)",
+    "CNVkit .cns/.call.cns (chromosome start end gene log2 ... [cn])",
+    ".seg (ID chrom loc.start loc.end num.mark seg.mean)",
+    "GATK .called.seg (CONTIG START END NUM_POINTS_COPY_RATIO MEAN_LOG2_COPY_RATIO CALL)",
+    "allele-specific table (Chromosome Start End nMajor nMinor)",
+    "TSO500 .cnv.fc.txt (Sample Gene Status FoldChange)",
+)
+
+# chr17 length tells the build apart (rules/builds.yaml holds the same numbers).
+_CHR17_BUILD = {81195210: "GRCh37", 83257441: "GRCh38"}
+_BUILD_ALIASES = {
+    "grch37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37", "hs37d5": "GRCh37",
+    "grch38": "GRCh38", "hg38": "GRCh38", "hs38dh": "GRCh38",
+}
+
+
+def read_copy_number_file(
+    path: str | os.PathLike[str],
+    *,
+    sample: str | None,
+    genes: Mapping[str, Region],
+    purity: float | None,
+    build: str | None,
+) -> list[CopyNumber]:
+    """CN records for ``genes`` from a --cnv file of any accepted format, detected from content.
+
+    Multi-sample files are filtered to ``sample`` when given (InputError when it is absent);
+    otherwise every sample gets its own records. [] means the file has no evidence for the genes.
+    """
+    path = os.fspath(path)
+    purity = check_purity(purity)
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, expected a copy-number file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from exc
+    if not head:
+        raise InputError(f"{path}: the file is empty; {_accepted()}")
+    if _looks_like_vcf(path, head):
+        return _from_vcf(path, sample=sample, genes=genes, purity=purity, build=build)
+    table = read_table(path, head)
+    kind = table_kind(table) if table is not None else None
+    if table is None or kind is None:
+        line = table.header_line if table is not None else 1
+        found = " ".join(table.columns) if table is not None else "no header row"
+        raise InputError(
+            f"{path}:{line}: not a recognised copy-number file (header: {shown(found, 120)}); {_accepted()}"
+        )
+    log.debug("%s: read as %s", path, kind)
+    return copy_number_from_table(table, kind, sample=sample, genes=genes, purity=purity)
+
+
+def _accepted() -> str:
+    return "accepted formats: " + "; ".join(ACCEPTED_FORMATS)
+
+
+def _looks_like_vcf(path: str, head: bytes) -> bool:
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(32)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
+    return head.lstrip(b"\xef\xbb\xbf").startswith((b"##fileformat=VCF", b"BCF"))
+
+
+def _from_vcf(
+    path: str, *, sample: str | None, genes: Mapping[str, Region], purity: float | None,
+    build: str | None,
+) -> list[CopyNumber]:
+    reader = VcfReader(path)
+    header = reader.header
+    _check_build(header.path, header.contigs, build, vcf_dialect(header))
+    if not header.samples:  # e.g. TSO500 with FC in INFO
+        targets = [(0, sample or file_stem(path))]
+    elif sample is not None:
+        if sample not in header.samples:
+            raise InputError(
+                f"{path}: sample {shown(sample)} is not in the VCF; its samples are "
+                f"{shown(', '.join(header.samples), 200, bare=True)}"
+            )
+        targets = [(header.samples.index(sample), sample)]
+    else:
+        targets = list(enumerate(header.samples))
+    # Keep only copy-number records: a full Ion VCF also holds thousands of hotspot rows.
+    records = [r for r in reader.records() if is_cnv_record(header, r)]
+    out: list[CopyNumber] = []
+    for index, name in targets:
+        out.extend(copy_number_from_vcf(
+            header, records, sample_index=index, sample=name, genes=genes, purity=purity,
+        ))
+    return out
+
+
+def _check_build(
+    path: str, contigs: Mapping[str, int | None], build: str | None, dialect: str
+) -> None:
+    """Refuse a VCF whose ##contig lengths show another build than the one given.
+
+    Only position-matched dialects need this; Ion records are matched by gene name.
+    """
+    if build is None or dialect == "ion":
+        return
+    wanted = _BUILD_ALIASES.get(build.lower())
+    if wanted is None:
+        return
+    for name in ("chr17", "17"):
+        found = _CHR17_BUILD.get(contigs.get(name) or -1)
+        if found is not None and found != wanted:
+            raise InputError(
+                f"{path}: ##contig {name} has length {contigs[name]}, which is {found}, but "
+                f"build {build} was given; copy number is matched by position, so give the "
+                "build the file was made on"
+            )

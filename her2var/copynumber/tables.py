@@ -1,0 +1,343 @@
+"""Copy number from tab-separated files, recognised by their columns rather than their names.
+
+CNVkit ``.cns``/``.call.cns``/``.cnr`` (0-based starts, log2, ``cn`` after ``call``), segment
+``.seg`` (ID chrom loc.start loc.end num.mark seg.mean, several samples), GATK ``.called.seg``
+(``@`` header lines, MEAN_LOG2_COPY_RATIO, CALL), allele-specific tables (nMajor + nMinor, PCGR
+v2) and the TSO500 ``*.cnv.fc.txt`` (Sample Gene Status FoldChange).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .common import (
+    Segment,
+    conversion_purity,
+    fold_change_to_cn,
+    log2_to_cn,
+    parse_float,
+    parse_int,
+    select_by_interval,
+    summarise,
+)
+from ..errors import InputError, shown
+from ..models import CopyNumber
+from ..vcf.reader import Region
+
+log = logging.getLogger(__name__)
+
+# Accepted spellings (lower case) of each logical column, per format.
+_SPECS: dict[str, dict[str, tuple[str, ...]]] = {
+    "gatk_seg": {
+        "chrom": ("contig",), "start": ("start",), "end": ("end",),
+        "log2": ("mean_log2_copy_ratio",),
+    },
+    "allele_specific": {
+        "chrom": ("chromosome", "chrom", "chr"), "start": ("start",), "end": ("end",),
+        "nmajor": ("nmajor",), "nminor": ("nminor",),
+    },
+    "tso500_fc": {
+        "sample": ("sample",), "gene": ("gene",), "fc": ("foldchange",),
+    },
+    "seg": {
+        "sample": ("id", "sample", "sampleid"), "chrom": ("chrom", "chromosome", "chr"),
+        "start": ("loc.start", "start"), "end": ("loc.end", "end"),
+        "log2": ("seg.mean", "segment_mean"),
+    },
+    "cnvkit": {
+        "chrom": ("chromosome",), "start": ("start",), "end": ("end",), "log2": ("log2",),
+    },
+}
+_OPTIONAL = {
+    "gatk_seg": {"call": ("call",)},
+    "allele_specific": {"sample": ("sample", "sample_id")},
+    "tso500_fc": {"status": ("status",)},
+    "seg": {},
+    "cnvkit": {"cn": ("cn",), "probes": ("probes",)},
+}
+_LABEL = {
+    "gatk_seg": "GATK .called.seg",
+    "allele_specific": "allele-specific table",
+    "tso500_fc": "TSO500 .cnv.fc.txt",
+    "seg": ".seg",
+    "cnvkit": "CNVkit .cns",
+}
+_SOURCE_CALLER = {
+    "gatk_seg": "gatk_seg", "allele_specific": "allele_specific", "tso500_fc": "tso500",
+    "seg": "seg", "cnvkit": "cnvkit",
+}
+_STEM_SUFFIXES = (".gz", ".bgz", ".vcf", ".bcf", ".call.cns", ".cns", ".cnr", ".called.seg",
+                  ".cr.seg", ".seg", ".cnv.fc.txt", ".tsv", ".txt")
+_MISSING = ("", "NA", "nan", "NaN", ".")
+
+
+@dataclass
+class Table:
+    """A tab-separated file: header columns and data rows with their line numbers."""
+
+    path: str
+    columns: list[str]
+    header_line: int
+    rows: list[tuple[int, list[str]]]
+    preamble: list[str] = field(default_factory=list)  # '@'/'#' lines before the header
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.lower() for c in self.columns]
+
+
+def read_table(path: str, first_bytes: bytes) -> Table | None:
+    """Read a (possibly gzipped) text table; None when it has no header row."""
+    opener = gzip.open if first_bytes[:2] == b"\x1f\x8b" else open
+    preamble: list[str] = []
+    columns: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    sep: str | None = "\t"
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                line = raw.rstrip("\r\n")
+                if lineno == 1:
+                    line = line.lstrip("\ufeff")
+                if not line.strip():
+                    continue
+                if columns is None:
+                    if line.startswith(("@", "#")):
+                        preamble.append(line)
+                        continue
+                    sep = "\t" if "\t" in line else None  # a few tools write spaces
+                    columns = [_unquote(c) for c in line.split(sep)]
+                    header_line = lineno
+                    continue
+                if line.startswith("#"):
+                    continue
+                rows.append((lineno, [_unquote(c) for c in line.split(sep)]))
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: the file cannot be read ({exc})") from exc
+    if columns is None:
+        return None
+    return Table(path=path, columns=columns, header_line=header_line, rows=rows,
+                 preamble=preamble)
+
+
+def _unquote(cell: str) -> str:
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "\"'":
+        return cell[1:-1]
+    return cell
+
+
+def table_kind(table: Table) -> str | None:
+    """Which table format the header columns show, or None."""
+    keys = set(table.keys)
+    if "mean_log2_copy_ratio" in keys or (table.keys and table.keys[0] == "contig"):
+        return "gatk_seg"
+    if "nmajor" in keys or "nminor" in keys:
+        return "allele_specific"
+    if "foldchange" in keys:
+        return "tso500_fc"
+    if "seg.mean" in keys or "segment_mean" in keys:
+        return "seg"
+    if "log2" in keys and "chromosome" in keys:
+        return "cnvkit"
+    return None
+
+
+def _columns(table: Table, kind: str) -> dict[str, int]:
+    """Index of each logical column; InputError naming what is missing."""
+    keys = table.keys
+    found: dict[str, int] = {}
+    missing: list[str] = []
+    for name, aliases in {**_SPECS[kind], **_OPTIONAL[kind]}.items():
+        idx = next((keys.index(a) for a in aliases if a in keys), None)
+        if idx is not None:
+            found[name] = idx
+        elif name in _SPECS[kind]:
+            missing.append(" or ".join(aliases))
+    if missing:
+        expected = " ".join(a[0] for a in _SPECS[kind].values())
+        raise InputError(
+            f"{table.path}:{table.header_line}: {_LABEL[kind]} header lacks column(s) "
+            f"{', '.join(missing)}; expected columns {expected}"
+        )
+    return found
+
+
+def _cells(table: Table, lineno: int, cells: list[str], cols: dict[str, int]) -> dict[str, str]:
+    """Logical column -> cell text for one row, checking the row is long enough."""
+    # R's write.table adds an unnamed row-name column: every row is one longer than the header.
+    offset = 1 if len(cells) == len(table.columns) + 1 else 0
+    need = max(cols.values()) + 1 + offset
+    if len(cells) < need:
+        raise InputError(
+            f"{table.path}:{lineno}: {len(cells)} column(s), expected {len(table.columns)} "
+            f"({shown(' '.join(table.columns), 120, bare=True)})"
+        )
+    return {name: cells[i + offset] for name, i in cols.items()}
+
+
+def file_stem(path: str) -> str:
+    """Sample name from a file name: the name without the known copy-number suffixes."""
+    name = os.path.basename(path)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _STEM_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                changed = True
+    return name
+
+
+def copy_number_from_table(
+    table: Table,
+    kind: str,
+    *,
+    sample: str | None,
+    genes: Mapping[str, Region],
+    purity: float | None,
+) -> list[CopyNumber]:
+    """CN records for ``genes`` from a table of the given kind, one per sample and gene."""
+    cols = _columns(table, kind)
+    p, conv_notes = conversion_purity(purity)
+    file_sample = _file_sample(table, kind, sample)
+    labels = {name: table.columns[i] for name, i in cols.items()}
+    named: dict[str, dict[str, list[tuple[Segment, int]]]] = {}  # sample -> gene -> pairs
+    segments: dict[str, list[Segment]] = {}
+    seen: dict[str, None] = {}  # samples in file order
+    wanted = {g.upper(): g for g in genes}
+    for lineno, cells in table.rows:
+        row = _cells(table, lineno, cells, cols)
+        if "sample" in row and not row["sample"]:
+            raise InputError(f"{table.path}:{lineno}: {labels['sample']} is empty")
+        row_sample = row.get("sample") or file_sample
+        seen.setdefault(row_sample)
+        if kind == "tso500_fc":
+            gene = wanted.get(row["gene"].upper())
+            if gene is None:
+                continue
+            seg = _fc_segment(f"{table.path}:{lineno}", lineno, row, labels, genes[gene], p)
+            named.setdefault(row_sample, {}).setdefault(gene, []).append((seg, 1))
+        else:
+            segments.setdefault(row_sample, []).append(
+                _row_segment(kind, f"{table.path}:{lineno}", lineno, row, labels, p)
+            )
+    samples = list(seen)
+    if sample is not None and "sample" in cols:
+        if sample not in seen:
+            listed = shown(", ".join(samples[:20]), 200, bare=True) if samples else "none"
+            raise InputError(
+                f"{table.path}: no rows for sample {shown(sample)}; samples in the file: {listed}"
+            )
+        samples = [sample]
+    out: list[CopyNumber] = []
+    for name in samples:
+        per_gene = dict(named.get(name, {}))
+        per_gene.update(select_by_interval(segments.get(name, []), genes))
+        for gene, region in genes.items():
+            pairs = per_gene.get(gene)
+            if not pairs:
+                continue
+            converted = any(s.source_field in ("log2", "FC") for s, _ in pairs)
+            notes = list(conv_notes) if converted else _absolute_notes(kind, purity)
+            if kind == "cnvkit" and "probes" not in cols:
+                notes.append("no 'probes' column: read as CNVkit bins (.cnr), not segments")
+            out.append(summarise(
+                gene, region, pairs, sample=name, source_caller=_SOURCE_CALLER[kind],
+                purity_used=p if converted else None, path=table.path, notes=notes,
+            ))
+    log.debug("%s: %d copy-number record(s) from a %s", table.path, len(out), _LABEL[kind])
+    return out
+
+
+def _file_sample(table: Table, kind: str, sample: str | None) -> str:
+    """Sample name for files without a sample column (GATK: @RG SM; else given, else stem)."""
+    if kind == "gatk_seg":
+        names = [
+            tag[3:]
+            for line in table.preamble if line.startswith("@RG")
+            for tag in line.split("\t") if tag.startswith("SM:")
+        ]
+        if names:
+            if sample is not None and sample not in names:
+                raise InputError(
+                    f"{table.path}: the @RG header names sample {shown(names[0])}, not {shown(sample)}"
+                )
+            return sample or names[0]
+    return sample or file_stem(table.path)
+
+
+def _absolute_notes(kind: str, purity: float | None) -> list[str]:
+    notes = []
+    if kind == "cnvkit":
+        notes.append("cn from CNVkit call; the purity it assumed is not recorded in the file")
+    if purity is not None:
+        notes.append(f"purity {purity:g} given but not applied to the caller's absolute CN")
+    return notes
+
+
+def _row_segment(
+    kind: str, where: str, lineno: int, row: dict[str, str], labels: dict[str, str], p: float
+) -> Segment:
+    """One segment row of a .cns, .seg, GATK .seg or allele-specific table."""
+    start = parse_int(row["start"], labels["start"], where)
+    end = parse_int(row["end"], labels["end"], where)
+    if kind == "cnvkit":
+        start += 1  # CNVkit writes 0-based, half-open starts
+    if start > end:
+        raise InputError(
+            f"{where}: {labels['start']} {shown(row['start'], bare=True)} is after {labels['end']} {shown(row['end'], bare=True)}"
+        )
+    chrom = row["chrom"]
+    if not chrom:
+        raise InputError(f"{where}: {labels['chrom']} is empty; expected a contig name")
+    if kind == "allele_specific":
+        major = parse_int(row["nmajor"], labels["nmajor"], where)
+        minor = parse_int(row["nminor"], labels["nminor"], where)
+        if major < 0 or minor < 0:
+            raise InputError(f"{where}: nMajor {shown(major)} / nMinor {shown(minor)} must not be negative")
+        total = float(major + minor)
+        return Segment(
+            chrom=chrom, start=start, end=end, source_field="nMajor+nMinor", raw_value=total,
+            cn=total, line=lineno, cn_is_integer=True, notes=[f"nMajor {major}, nMinor {minor}"],
+        )
+    log2 = parse_float(row["log2"], labels["log2"], where)
+    try:
+        converted = log2_to_cn(log2, p)
+    except ValueError as exc:
+        raise InputError(f"{where}: {labels['log2']} {shown(row['log2'])}: {exc}") from exc
+    cn_text = row.get("cn")
+    if kind == "cnvkit" and cn_text not in (None, *_MISSING):
+        cn = parse_float(cn_text, labels["cn"], where)
+        if cn < 0:
+            raise InputError(f"{where}: {labels['cn']} {shown(cn_text)} must not be negative")
+        return Segment(
+            chrom=chrom, start=start, end=end, source_field="CN", raw_value=cn, cn=cn,
+            line=lineno, cn_is_integer=cn.is_integer(),
+            notes=[f"log2 {log2:g} (CN {converted:.2f} at purity {p:g})"],
+        )
+    return Segment(
+        chrom=chrom, start=start, end=end, source_field="log2", raw_value=log2, cn=converted,
+        line=lineno, caller_call=row.get("call", ""),
+    )
+
+
+def _fc_segment(
+    where: str, lineno: int, row: dict[str, str], labels: dict[str, str], region: Region,
+    p: float,
+) -> Segment:
+    """A TSO500 fc.txt row: per-gene fold change, placed on the gene's own interval."""
+    fc = parse_float(row["fc"], labels["fc"], where)
+    if fc < 0:
+        raise InputError(f"{where}: {labels['fc']} {shown(row['fc'])} must not be negative")
+    return Segment(
+        chrom=region.chrom, start=region.start, end=region.end, source_field="FC",
+        raw_value=fc, cn=fold_change_to_cn(fc, p), line=lineno,
+        caller_call=row.get("status", ""),
+    )

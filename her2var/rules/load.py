@@ -1,0 +1,356 @@
+"""Rules: YAML data checked strictly and loaded into frozen objects.
+
+Built-in rules live in ``rules/`` of the source tree and ship inside the wheel as
+``her2var/_rules``. A lab's own file (``--rules FILE``) holds any of the same sections and is
+merged over the built-in ones (mappings merge key by key; lists and values replace). Unknown
+keys, wrong types, duplicate keys and duplicate ids are fatal and named with file and key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import RulesError, plain_int, shown
+from .schema import Spec, builtin_rules_dir, check, merge_trees, read_builtin_yaml, read_yaml
+
+BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the rules files may hold (the schema language is in rules_yaml)
+# ---------------------------------------------------------------------------------------------
+_PAIR = ("list", int)
+
+GENE_SPEC: dict[str, Spec] = {
+    "transcript": str,
+    "transcript_aliases?": ("list", str),
+    "protein_id": str,
+    "strand": str,
+    "role": str,
+    "builds": ("map", {
+        "chrom": str,
+        "cds?": _PAIR,
+        "exons?": ("list", _PAIR),
+        "known_exons?": ("list", {"exon": int, "start": int, "end": int, "c_start": int}),
+        "windows?": ("list", {"start": int, "sequence": str}),
+    }),
+    "protein?": str,
+    "cds_length?": int,
+    "cds_pieces?": ("list", {"c_start": int, "sequence": str}),
+    "flank?": int,
+    "driver_events?": ("list", {
+        "class": str, "name": str, "hgvs_p?": ("list", str), "effect?": ("list", str),
+        "residues?": _PAIR, "location?": ("list", str), "c_range?": _PAIR, "dna?": ("list", str),
+    }),
+    "insertion_regions?": ("map", _PAIR),
+    "domains?": ("list", {"name": str, "start": int, "end": int}),
+    "hotspots?": ("list", str),
+    "recurrent?": ("list", str),
+    "polymorphisms?": ("list", str),
+    "aliases?": ("map", ("list", str)),
+}
+
+THRESHOLDS_SPEC: dict[str, Spec] = {
+    "amplification_cn": float,
+    "min_depth": int,
+    "min_alt_reads": int,
+    "min_vaf": float,
+    "accepted_filters": ("list", str),
+    "min_coverage_depth": int,
+    "min_exon20_covered_fraction": float,
+    "min_mapq": int,
+    "bam_min_cn_exons": int,
+    "bam_max_sample_noise": float,
+}
+
+FUSION_GENE_SPEC: dict[str, Spec] = {
+    "role": str, "strand": str, "transcript": str, "partner_of?": ("list", str),
+    "confidence": str, "numbering_note?": str,
+    "builds": ("map", {"chrom": str, "start": int, "end": int}),
+    "introns?": ("list", {"name": str, "note?": str, "builds": ("map", ("list", int))}),
+}
+
+BUILD_SPEC: dict[str, Spec] = {"names": ("list", str), "contig_lengths": ("map", int)}
+
+RULES_SPEC: dict[str, Spec] = {
+    "version?": int,
+    "genes?": ("map", GENE_SPEC),
+    "driver_groups?": ("list", {"group": str, "gene": str, "classes": ("list", str)}),
+    "fusion_genes?": ("map", FUSION_GENE_SPEC),
+    "thresholds?": THRESHOLDS_SPEC,
+    "builds?": ("map", BUILD_SPEC),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Frozen rule objects
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    start: int
+    sequence: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.sequence) - 1
+
+
+@dataclass(frozen=True)
+class KnownExon:
+    number: int
+    start: int
+    end: int
+    c_start: int  # c. position of the exon's transcript-5' base (negative: 5' UTR, c.-N)
+
+
+@dataclass(frozen=True)
+class GeneBuild:
+    chrom: str
+    cds_start: int | None  # genomic, lowest coordinate of the CDS (full models)
+    cds_end: int | None
+    exons: tuple[tuple[int, int], ...]  # transcript order (full models: every exon)
+    windows: tuple[Window, ...]
+    known_exons: tuple[KnownExon, ...] = ()  # partial models: the exons that are placed
+
+
+@dataclass(frozen=True)
+class DriverEvent:
+    klass: str
+    name: str
+    hgvs_p: tuple[str, ...] = ()
+    effect: tuple[str, ...] = ()
+    residues: tuple[int, int] | None = None
+    location: tuple[str, ...] = ()
+    c_range: tuple[int, int] | None = None
+    dna: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DriverGroup:
+    group: str
+    gene: str
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class GeneRules:
+    symbol: str
+    transcript: str
+    transcript_aliases: tuple[str, ...]
+    protein_id: str
+    strand: str
+    role: str
+    builds: Mapping[str, GeneBuild]
+    protein: str
+    insertion_regions: Mapping[str, tuple[int, int]]
+    domains: tuple[Domain, ...]
+    hotspots: frozenset[int]
+    recurrent: frozenset[str]
+    polymorphisms: frozenset[str]
+    aliases: Mapping[str, tuple[str, ...]]
+    cds_length: int | None = None
+    cds_pieces: tuple[tuple[int, str], ...] = ()
+    flank: int = 10
+    driver_events: tuple[DriverEvent, ...] = ()
+
+    def domain_of(self, codon: int) -> str:
+        for d in self.domains:
+            if d.start <= codon <= d.end:
+                return d.name
+        return ""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    amplification_cn: float
+    min_depth: int
+    min_alt_reads: int
+    min_vaf: float
+    accepted_filters: tuple[str, ...]
+    min_coverage_depth: int
+    min_exon20_covered_fraction: float
+    min_mapq: int
+    bam_min_cn_exons: int
+    bam_max_sample_noise: float
+
+
+@dataclass(frozen=True)
+class BuildRules:
+    name: str
+    names: tuple[str, ...]
+    contig_lengths: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Rules:
+    genes: Mapping[str, GeneRules]
+    thresholds: Thresholds
+    builds: Mapping[str, BuildRules]
+    sources: tuple[str, ...]
+    checksum: str  # sha256 of the merged rules, canonical JSON
+    driver_groups: tuple[DriverGroup, ...] = ()
+    fusions: Any = field(default=None, repr=False, compare=False)  # her2var.fusions.FusionRules
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def index_gene(self) -> GeneRules:
+        for g in self.genes.values():
+            if g.role == "index":
+                return g
+        raise RulesError("the rules name no gene with role 'index'")
+
+
+def _residue_number(token: str, where: str) -> int:
+    digits = token[1:]
+    if not token[:1].isalpha() or plain_int(digits) is None:
+        raise RulesError(f"{where}: {shown(token)} is not a residue like S310")
+    return int(digits)
+
+
+def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
+    if g["strand"] not in ("+", "-"):
+        raise RulesError(f"{where}.strand: expected '+' or '-', found {shown(g['strand'])}")
+    builds = {}
+    for bname, b in g["builds"].items():
+        bw = f"{where}.builds.{shown(bname, bare=True)}"
+        full = "exons" in b
+        if full == ("known_exons" in b) or full != ("cds" in b):
+            raise RulesError(f"{bw}: give either 'exons' with 'cds' (every exon) or 'known_exons' (a partial model)")
+        pairs = [b["cds"], *b["exons"]] if full else [[e["start"], e["end"]] for e in b["known_exons"]]
+        for i, pair in enumerate(pairs):
+            if len(pair) != 2 or pair[0] > pair[1]:
+                raise RulesError(f"{bw}: interval #{i} {shown(pair)} must be [start, end] with start <= end")
+        windows = tuple(Window(w["start"], w["sequence"].upper()) for w in b.get("windows", []))
+        for w in windows:
+            if set(w.sequence) - set("ACGTN"):
+                raise RulesError(f"{bw}.windows: sequence at {shown(w.start)} has letters other than ACGTN")
+        known = tuple(KnownExon(e["exon"], e["start"], e["end"], e["c_start"]) for e in b.get("known_exons", []))
+        _no_duplicates([str(e.number) for e in known], f"{bw}.known_exons")
+        builds[bname] = GeneBuild(
+            chrom=str(b["chrom"]), cds_start=b["cds"][0] if full else None,
+            cds_end=b["cds"][1] if full else None,
+            exons=tuple((e[0], e[1]) for e in b["exons"]) if full else tuple((e.start, e.end) for e in known),
+            windows=windows, known_exons=known,
+        )
+    if "protein" not in g and "cds_length" not in g:
+        raise RulesError(f"{where}: give 'protein' or 'cds_length' (with 'cds_pieces')")
+    pieces = tuple((p["c_start"], p["sequence"].upper()) for p in g.get("cds_pieces", []))
+    for c_start, seq in pieces:
+        if set(seq) - set("ACGT") or c_start < 1:
+            raise RulesError(f"{where}.cds_pieces: the piece at c.{shown(c_start)} must start at c.1 or later and hold only ACGT")
+    events = []
+    for i, e in enumerate(g.get("driver_events", [])):
+        for key in ("residues", "c_range"):
+            if key in e and (len(e[key]) != 2 or e[key][0] > e[key][1]):
+                raise RulesError(f"{where}.driver_events[{i}].{key}: expected [first, last]")
+        events.append(DriverEvent(
+            klass=e["class"], name=e["name"], hgvs_p=tuple(e.get("hgvs_p", [])),
+            effect=tuple(e.get("effect", [])), residues=tuple(e["residues"]) if "residues" in e else None,
+            location=tuple(e.get("location", [])), c_range=tuple(e["c_range"]) if "c_range" in e else None,
+            dna=tuple(e.get("dna", [])),
+        ))
+    domains = tuple(Domain(d["name"], d["start"], d["end"]) for d in g.get("domains", []))
+    _no_duplicates([d.name for d in domains], f"{where}.domains")
+    hot = g.get("hotspots", [])
+    _no_duplicates(hot, f"{where}.hotspots")
+    _no_duplicates(g.get("recurrent", []), f"{where}.recurrent")
+    aliases = {k: tuple(v) for k, v in g.get("aliases", {}).items()}
+    regions = {}
+    for name, pair in g.get("insertion_regions", {}).items():
+        if len(pair) != 2 or pair[0] > pair[1]:
+            raise RulesError(f"{where}.insertion_regions.{shown(name, bare=True)}: expected [first_codon, last_codon]")
+        regions[name] = (pair[0], pair[1])
+    return GeneRules(
+        symbol=symbol, transcript=g["transcript"],
+        transcript_aliases=tuple(g.get("transcript_aliases", [])), protein_id=g["protein_id"],
+        strand=g["strand"], role=g["role"], builds=builds, protein=g.get("protein", "").upper(),
+        insertion_regions=regions, domains=domains,
+        hotspots=frozenset(_residue_number(h, f"{where}.hotspots") for h in hot),
+        recurrent=frozenset(g.get("recurrent", [])),
+        polymorphisms=frozenset(g.get("polymorphisms", [])), aliases=aliases,
+        cds_length=g.get("cds_length"), cds_pieces=pieces, flank=g.get("flank", 10),
+        driver_events=tuple(events),
+    )
+
+
+def _no_duplicates(items: list[str], where: str) -> None:
+    seen = set()
+    for item in items:
+        if item in seen:
+            raise RulesError(f"{where}: duplicate id {shown(item)}")
+        seen.add(item)
+
+
+def load_rules(extra: list[str | os.PathLike[str]] | None = None) -> Rules:
+    """Load the built-in rules, then merge each user file over them, checking every step."""
+    base = builtin_rules_dir()
+    paths = [base / name for name in BUILTIN_FILES] + [Path(p) for p in (extra or [])]
+    merged: dict[str, Any] = {}
+    for i, path in enumerate(paths):
+        data = read_builtin_yaml(path) if i < len(BUILTIN_FILES) else read_yaml(path)
+        if data is None:
+            data = {}
+        check(data, RULES_SPEC, str(path), partial=True)
+        merged = merge_trees(merged, data)
+    return rules_from_tree(merged, sources=tuple(str(p) for p in paths))
+
+
+def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
+    where = "rules (" + ", ".join(Path(s).name for s in sources) + ")"
+    check(tree, RULES_SPEC, where, partial=False)
+    for section in ("genes", "thresholds", "builds"):
+        if section not in tree:
+            raise RulesError(f"{where}: missing section '{section}'")
+    genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
+    t = tree["thresholds"]
+    thresholds = Thresholds(
+        amplification_cn=float(t["amplification_cn"]), min_depth=t["min_depth"],
+        min_alt_reads=t["min_alt_reads"], min_vaf=float(t["min_vaf"]),
+        accepted_filters=tuple(t["accepted_filters"]), min_coverage_depth=t["min_coverage_depth"],
+        min_exon20_covered_fraction=float(t["min_exon20_covered_fraction"]), min_mapq=t["min_mapq"],
+        bam_min_cn_exons=t["bam_min_cn_exons"], bam_max_sample_noise=float(t["bam_max_sample_noise"]),
+    )
+    if not 0 <= thresholds.min_vaf <= 1 or not 0 <= thresholds.min_exon20_covered_fraction <= 1:
+        raise RulesError(f"{where}.thresholds: min_vaf and min_exon20_covered_fraction must be in [0, 1]")
+    if thresholds.bam_min_cn_exons < 1 or not thresholds.bam_max_sample_noise > 0:
+        raise RulesError(f"{where}.thresholds: bam_min_cn_exons must be at least 1 and "
+                         "bam_max_sample_noise above 0")
+    builds = {
+        name: BuildRules(name, tuple(b["names"]), {str(k): v for k, v in b["contig_lengths"].items()})
+        for name, b in tree["builds"].items()
+    }
+    for g in genes.values():
+        for bname in g.builds:
+            if bname not in builds:
+                raise RulesError(f"{where}.genes.{shown(g.symbol, bare=True)}.builds.{shown(bname, bare=True)}: "
+                                 "build not declared under 'builds'")
+    checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
+    groups = tuple(DriverGroup(d["group"], d["gene"], tuple(d["classes"])) for d in tree.get("driver_groups", []))
+    _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
+    fusions = None
+    if tree.get("fusion_genes"):
+        from .fusions import fusion_rules_from_tree
+
+        fusions = fusion_rules_from_tree({"fusion_genes": tree["fusion_genes"]}, sources)
+    return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,
+                 checksum=checksum, raw=tree, driver_groups=groups, fusions=fusions)
+
+
+def check_rules_file(path: str | os.PathLike[str]) -> Rules:
+    """Validate a user's rules file on its own and merged over the built-in rules."""
+    return load_rules([path])
+
+

@@ -1,0 +1,107 @@
+"""The VCF header: ## meta lines, INFO/FORMAT/contig declarations and the #CHROM line, checked."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError, plain_int, shown
+from ..models import FieldDef, VcfHeader
+
+_STRUCTURED = re.compile(r"^<(.*)>$", re.S)
+
+
+def _parse_structured(text: str) -> dict[str, str] | None:
+    """Parse ``<ID=x,Number=1,Description="a, b">`` into a dict; None when not structured."""
+    m = _STRUCTURED.match(text.strip())
+    if not m:
+        return None
+    body = m.group(1)
+    out: dict[str, str] = {}
+    i, n = 0, len(body)
+    while i < n:
+        eq = body.find("=", i)
+        if eq < 0:
+            break
+        key = body[i:eq].strip()
+        j = eq + 1
+        if j < n and body[j] == '"':
+            j += 1
+            buf = []
+            while j < n and body[j] != '"':
+                if body[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(body[j])
+                j += 1
+            value = "".join(buf)
+            j += 1  # closing quote
+            comma = body.find(",", j)
+            i = n if comma < 0 else comma + 1
+        else:
+            comma = body.find(",", j)
+            end = n if comma < 0 else comma
+            value = body[j:end]
+            i = end + 1
+        out[key] = value
+    return out
+
+
+def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
+    """Build a VcfHeader from the header lines (## lines and the #CHROM line)."""
+    if not lines or not lines[0].startswith("##fileformat=VCF"):
+        first = shown(lines[0] if lines else "")
+        raise InputError(
+            f"{path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line, "
+            f"found {first}"
+        )
+    fileformat = lines[0].split("=", 1)[1].strip()
+    meta: dict[str, list[str]] = {}
+    info: dict[str, FieldDef] = {}
+    fmt: dict[str, FieldDef] = {}
+    contigs: dict[str, int | None] = {}
+    samples: list[str] | None = None
+    for lineno, line in enumerate(lines, start=1):
+        if line.startswith("#CHROM"):
+            cols = line.split("\t")
+            expected = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+            if cols[:8] != expected:
+                raise InputError(
+                    f"{path}:{lineno}: malformed #CHROM line: expected tab-separated "
+                    f"{' '.join(expected)}, found {shown(' | '.join(cols[:8]))}"
+                )
+            if len(cols) > 8 and cols[8] != "FORMAT":
+                raise InputError(f"{path}:{lineno}: column 9 of the #CHROM line must be FORMAT")
+            samples = cols[9:]
+            dupes = sorted({s for s in samples if samples.count(s) > 1})
+            if dupes:
+                raise InputError(
+                    f"{path}:{lineno}: duplicate sample names in the #CHROM line: {shown(', '.join(dupes), bare=True)}"
+                )
+            continue
+        if not line.startswith("##"):
+            raise InputError(f"{path}:{lineno}: expected a '##' header line or the #CHROM line")
+        key, sep, value = line[2:].partition("=")
+        if not sep:
+            continue  # '##' comment lines without '=' are tolerated
+        meta.setdefault(key, []).append(value)
+        if key in ("INFO", "FORMAT", "contig"):
+            fields = _parse_structured(value)
+            if fields is None or "ID" not in fields:
+                raise InputError(f"{path}:{lineno}: malformed ##{key} line: expected <ID=...,...>")
+            if key == "contig":
+                length = fields.get("length")
+                contigs[fields["ID"]] = plain_int(length) if length else None
+            else:
+                fd = FieldDef(
+                    id=fields["ID"],
+                    number=fields.get("Number", "."),
+                    type=fields.get("Type", "String"),
+                    description=fields.get("Description", ""),
+                )
+                # A field declared twice (Ion declares FR twice) keeps its first declaration.
+                (info if key == "INFO" else fmt).setdefault(fd.id, fd)
+    if samples is None:
+        raise InputError(f"{path}: no '#CHROM' header line: the file is truncated or not a VCF")
+    return VcfHeader(
+        path=path, fileformat=fileformat, meta=meta, info=info, format=fmt,
+        contigs=contigs, samples=samples, n_lines=len(lines),
+    )

@@ -1,0 +1,446 @@
+"""Reading VCF/BCF files: header, records, index jumps, and errors that name file and line.
+
+htslib (through pysam and cyvcf2) handles BGZF, BCF and index queries. The record text itself is
+split here, typed by the header, because the htslib readers quietly change exactly what a
+clinical reader must notice: undeclared fields are auto-declared with a warning, ``CIPOS=(a,b)``
+becomes ``None``, Number=. strings are split on commas, and errors carry no line number.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+import zlib
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from . import scan as vcf_scan
+from ..errors import InputError, plain_int, shown
+from .header import parse_header_lines
+from ..models import FieldDef, Record, VcfHeader
+
+log = logging.getLogger(__name__)
+
+# The empty block htslib ends every BGZF file with; without it the file was cut at a block edge.
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BASES = re.compile(r"[ACGTN]+")
+_ALT = re.compile(r"[ACGTN]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTN]+|[ACGTN]+\.")  # bases, *, <ID>, breakends
+
+
+@dataclass(frozen=True)
+class Region:
+    """A 1-based inclusive interval on a contig, named for messages."""
+
+    chrom: str
+    start: int
+    end: int
+    name: str = ""
+
+
+def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Record:
+    """Split one data line. Checks only the shape; field meaning is checked by ``validate``."""
+    cols = line.split("\t")
+    place = f"{path}:{lineno}" if lineno is not None else path
+    if len(cols) < 8:
+        raise InputError(
+            f"{place}: {len(cols)} tab-separated columns, expected at least 8 "
+            "(CHROM POS ID REF ALT QUAL FILTER INFO)"
+        )
+    expected = 8 if n_samples == 0 else 9 + n_samples
+    if len(cols) != expected:
+        raise InputError(
+            f"{place}: {len(cols)} columns, expected {expected} for "
+            f"{n_samples} sample(s) declared in the #CHROM line"
+        )
+    chrom, pos_s, vid, ref, alt, qual, filt, info_s = cols[:8]
+    if plain_int(pos_s) is None:
+        raise InputError(f"{place}: POS {shown(pos_s)} is not a positive integer")
+    info: dict[str, str | None] = {}
+    if info_s not in (".", ""):
+        for item in info_s.split(";"):
+            if not item:
+                continue
+            k, sep, v = item.partition("=")
+            info.setdefault(k, v if sep else None)
+    fmt_keys = cols[8].split(":") if n_samples else []
+    sample_values = [c.split(":") for c in cols[9:]]
+    return Record(
+        path=path, line=lineno, chrom=chrom, pos=int(pos_s), id=vid, ref=ref.upper(),
+        alts=[] if alt in (".", "") else alt.split(","), qual=qual,
+        filters=[] if filt in (".", "") else filt.split(";"), info=info,
+        format_keys=fmt_keys, sample_values=sample_values,
+    )
+
+
+def validate(record: Record, header: VcfHeader) -> None:
+    """Check a record's fields against the header: declared, and the right count per allele."""
+    if not _BASES.fullmatch(record.ref):
+        raise InputError(
+            f"{record.where}: REF {shown(record.ref)} is not a DNA sequence (expected A, C, G, T or N)"
+        )
+    for i, alt in enumerate(record.alts, 1):
+        if not _ALT.fullmatch(alt.upper()):
+            raise InputError(
+                f"{record.where}: ALT allele {i} {shown(alt)} is not a DNA sequence, '*', a symbolic "
+                "allele like <DUP> or a breakend"
+            )
+    for key, value in record.info.items():
+        fd = header.info.get(key)
+        if fd is None:
+            raise InputError(
+                f"{record.where}: INFO/{shown(key, bare=True)} is used but not declared in the header "
+                "(expected a ##INFO=<ID=...> line declaring it)"
+            )
+        _check_count(record, fd, value, f"INFO/{shown(key, bare=True)}")
+    for key in record.format_keys:
+        fd = header.format.get(key)
+        if fd is None:
+            raise InputError(
+                f"{record.where}: FORMAT/{shown(key, bare=True)} is used but not declared in the header "
+                "(expected a ##FORMAT=<ID=...> line declaring it)"
+            )
+        for values in record.sample_values:
+            k = record.format_keys.index(key)
+            if k < len(values):
+                _check_count(record, fd, values[k], f"FORMAT/{shown(key, bare=True)}")
+
+
+def _check_count(record: Record, fd: FieldDef, value: str | None, label: str) -> None:
+    if value is None or value == "." or fd.type == "Flag":
+        return
+    n_alt = len(record.alts)
+    expected = {"A": n_alt, "R": n_alt + 1}.get(fd.number)
+    if expected is None or n_alt == 0:
+        return
+    got = value.count(",") + 1
+    if got != expected:
+        raise InputError(
+            f"{record.where}: {label} has {got} value(s) for {n_alt} ALT allele(s) "
+            f"(Number={fd.number} expects {expected})"
+        )
+
+
+def _merge_spans(regions: Iterable[Region], pad: int) -> dict[str, tuple[list[int], list[int]]]:
+    """Per contig, sorted non-overlapping (starts, ends) of the regions widened by pad."""
+    by_chrom: dict[str, list[tuple[int, int]]] = {}
+    for r in regions:
+        by_chrom.setdefault(r.chrom, []).append((r.start - pad, r.end + pad))
+    out = {}
+    for chrom, spans in by_chrom.items():
+        spans.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in spans:
+            if starts and s <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        out[chrom] = (starts, ends)
+    return out
+
+
+def _sniff(path: str) -> str:
+    """Return 'bgzf', 'gzip', 'bcf' or 'text' from the first bytes of a file."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if not head:
+        raise InputError(f"{path}: the file is empty (expected a VCF or BCF file)")
+    if head[:2] == b"\x1f\x8b":
+        # BGZF blocks carry a 'BC' extra subfield; BCF is BGZF whose content starts with 'BCF'.
+        try:
+            with gzip.open(path, "rb") as gz:
+                magic = gz.read(3)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
+        kind = "bcf" if magic == b"BCF" else "bgzf" if head[12:14] == b"BC" else "gzip"
+        if kind != "gzip":
+            with open(path, "rb") as fh:
+                fh.seek(max(0, os.path.getsize(path) - len(BGZF_EOF)))
+                if fh.read() != BGZF_EOF:
+                    raise InputError(
+                        f"{path}: the BGZF end-of-file marker is missing: the file is truncated (records "
+                        "may be lost); copy or compress it again (bgzip)"
+                    )
+        return kind
+    if head[:3] == b"BCF":
+        return "bcf"
+    return "text"
+
+
+def _bcf_iter(path: str, variants: Iterable) -> Iterator:
+    """cyvcf2's records; the bare Exception it raises on a broken record becomes an InputError."""
+    it = iter(variants)
+    while True:
+        try:
+            v = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise InputError(f"{path}: a BCF record cannot be read ({shown(exc, 200, bare=True)}); the file is "
+                             "truncated or corrupt") from exc
+        yield v
+
+
+def _last_record(path: str) -> str | None:
+    """The last data line of a BGZF file, read from its last blocks only (None: no records)."""
+    size = os.path.getsize(path)
+    window = 4 * 65536
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - window))
+        data = fh.read()
+    for start in (i for i in range(len(data) - 3) if data[i:i + 4] == b"\x1f\x8b\x08\x04"):
+        out, rest = [], data[start:]
+        try:
+            while rest:
+                d = zlib.decompressobj(31)
+                out.append(d.decompress(rest))
+                rest = d.unused_data
+        except zlib.error:
+            continue  # the magic bytes appeared inside compressed data: try the next start
+        text = b"".join(out).rstrip(b"\r\n")
+        if b"\n" not in text and start > 0:
+            return None  # a line longer than the window: no check possible
+        last = text.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").rstrip("\r")
+        return None if last.startswith("#") or not last else last
+    return None
+
+
+def _index_path(path: str) -> str | None:
+    for ext in (".tbi", ".csi"):
+        if os.path.exists(path + ext):
+            return path + ext
+    return None
+
+
+class VcfReader:
+    """A VCF or BCF file: its header and its records, all or by region.
+
+    Plain text, gzip, BGZF (with a .tbi/.csi index to jump to regions) and BCF are accepted.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        if not os.path.exists(self.path):
+            raise InputError(f"{self.path}: no such file")
+        if os.path.isdir(self.path):
+            raise InputError(f"{self.path}: is a folder, expected a VCF file")
+        if not os.access(self.path, os.R_OK):
+            raise InputError(f"{self.path}: cannot be read (permission denied)")
+        self.kind = _sniff(self.path)
+        self.index = _index_path(self.path) if self.kind in ("bgzf", "bcf") else None
+        self.header = self._read_header()
+
+    # -- header ---------------------------------------------------------------------------
+    def _open_text(self):
+        if self.kind in ("bgzf", "gzip"):
+            return gzip.open(self.path, "rt", encoding="utf-8", errors="replace", newline="")
+        return open(self.path, encoding="utf-8", errors="replace", newline="")
+
+    def _read_header(self) -> VcfHeader:
+        if self.kind == "bcf":
+            return parse_header_lines(self._bcf_header_lines(), self.path)
+        lines: list[str] = []
+        try:
+            with self._open_text() as fh:
+                for raw in fh:
+                    line = raw.rstrip("\r\n")
+                    if not lines:
+                        line = line.lstrip("\ufeff")
+                    if not line.startswith("#"):
+                        break
+                    lines.append(line)
+                    if line.startswith("#CHROM"):
+                        break
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{self.path}:{len(lines) + 1}: the compressed file is truncated or corrupt ({exc})"
+            ) from exc
+        if not lines:
+            raise InputError(
+                f"{self.path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line"
+            )
+        return parse_header_lines(lines, self.path)
+
+    def _bcf_header_lines(self) -> list[str]:
+        import cyvcf2
+
+        try:
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+        except Exception as exc:  # cyvcf2 raises a bare Exception for a broken header
+            raise InputError(f"{self.path}: the BCF file cannot be read ({shown(exc, 200, bare=True)})") from exc
+        text = vcf.raw_header
+        vcf.close()
+        return [ln for ln in text.splitlines() if ln]
+
+    def raw_lines(self) -> Iterator[tuple[str, str]]:
+        """Every line as ('header', text) or ('record', text), without line endings."""
+        if self.kind == "bcf":
+            import cyvcf2
+
+            for line in self._bcf_header_lines():
+                yield "header", line
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+            try:
+                for v in _bcf_iter(self.path, vcf):
+                    yield "record", str(v).rstrip("\n")
+            finally:
+                vcf.close()
+            return
+        try:
+            with self._open_text() as fh:
+                for lineno, raw in enumerate(fh, 1):
+                    line = raw.rstrip("\r\n")
+                    if lineno == 1:
+                        line = line.lstrip("\ufeff")
+                    if lineno <= self.header.n_lines:
+                        yield "header", line
+                    elif line:
+                        yield "record", line
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{self.path}: the compressed file is truncated or corrupt ({exc})") from exc
+
+    # -- records --------------------------------------------------------------------------
+    def records(self, regions: Iterable[Region] | None = None) -> Iterator[Record]:
+        """Records overlapping ``regions`` (all records when None), in file order per region."""
+        regions = list(regions) if regions is not None else None
+        if regions is not None and self.index is not None:
+            yield from self._indexed(regions)
+        elif self.kind == "bcf":
+            yield from self._bcf_stream(regions)
+        else:
+            yield from self._stream(regions)
+
+    def _stream(self, regions: list[Region] | None) -> Iterator[Record]:
+        """Every line is looked at (a shape check), only lines that may be in the regions are parsed."""
+        n_samples, n_header = len(self.header.samples), self.header.n_lines
+        compressed = self.kind in ("bgzf", "gzip")
+        lineno = 0
+        try:
+            if regions is None:
+                for lineno, raw in enumerate(vcf_scan.lines(self.path, compressed), 1):
+                    line = raw.decode("utf-8", "replace").rstrip("\r")
+                    if lineno > n_header and line:
+                        yield parse_record(line, self.path, lineno, n_samples)
+                return
+            merged = {c.encode(): v for c, v in _merge_spans(regions, pad=1000).items()}
+            may_end = "END" in self.header.info  # records may span into a region from before it
+            scan = vcf_scan.RegionFilter(merged, may_end)
+            for buf in vcf_scan.chunks(self.path, compressed):
+                n, kept = scan.keep(buf)
+                for i, lo, hi in kept:
+                    if lineno + i + 1 > n_header:
+                        rec = self._in_regions(buf[lo:hi], lineno + i + 1, merged, may_end, regions)
+                        if rec is not None:
+                            yield rec
+                lineno += n
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{self.path}:{lineno + 1}: the compressed file is truncated or corrupt ({exc})"
+            ) from exc
+
+    def _in_regions(self, raw: bytes, lineno: int, merged: dict[bytes, tuple[list[int], list[int]]],
+                    may_end: bool, regions: list[Region]) -> Record | None:
+        """The record on this line when it overlaps a region; a malformed line is an error."""
+        n_samples = len(self.header.samples)
+        tab = raw.find(b"\t")
+        spans = merged.get(raw[:tab]) if tab > 0 else None
+        if spans is None:
+            if raw.count(b"\t") < 7 and raw.strip():
+                parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
+            return None
+        tab2 = raw.find(b"\t", tab + 1)
+        try:
+            pos = int(raw[tab + 1:tab2]) if tab2 > 0 else -1
+        except ValueError:
+            pos = -1  # parse_record below names the problem
+        if pos >= 0 and raw.count(b"\t") >= 7:
+            starts, ends = spans
+            i = bisect_right(starts, pos) - 1
+            if (i < 0 or pos > ends[i]) and not (may_end and b"END=" in raw):
+                return None
+        rec = parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
+        if any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions):
+            return rec
+        return None
+
+    def _indexed(self, regions: list[Region]) -> Iterator[Record]:
+        n_samples = len(self.header.samples)
+        if self.kind == "bcf":
+            import cyvcf2
+
+            vcf = cyvcf2.VCF(self.path, lazy=True)
+            try:
+                for r in regions:
+                    if r.chrom not in vcf.seqnames:
+                        continue
+                    for v in _bcf_iter(self.path, vcf(f"{r.chrom}:{r.start}-{r.end}")):
+                        yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+            finally:
+                vcf.close()
+            return
+        import pysam
+
+        try:
+            tbx = pysam.TabixFile(self.path, index=self.index)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{self.path}: the index {self.index} cannot be used ({shown(exc, 200, bare=True)})") from exc
+        try:
+            contigs = set(tbx.contigs)
+            self._check_index(tbx, contigs)
+            for r in regions:
+                if r.chrom not in contigs:
+                    continue
+                try:
+                    for line in tbx.fetch(r.chrom, r.start - 1, r.end):
+                        yield parse_record(line.rstrip("\r"), self.path, None, n_samples)
+                except (OSError, ValueError) as exc:
+                    raise InputError(
+                        f"{self.path}: reading {r.chrom}:{r.start}-{r.end} through the index "
+                        f"failed ({shown(exc, 200, bare=True)}); the file or its index is corrupt"
+                    ) from exc
+        finally:
+            tbx.close()
+
+    def _check_index(self, tbx, contigs: set[str]) -> None:
+        """An index made for another file (or before the file was rewritten) would silently
+        return nothing: the file's last record must be found through it."""
+        last = _last_record(self.path)
+        if last is None:
+            return
+        cols = last.split("\t", 2)
+        if len(cols) < 2 or plain_int(cols[1]) is None:
+            return  # a malformed last line is reported when it is read
+        chrom, pos = cols[0], int(cols[1])
+        found = False
+        if chrom in contigs:
+            try:
+                found = any(line.rstrip("\r") == last for line in tbx.fetch(chrom, max(pos - 1, 0), pos + 1))
+            except (OSError, ValueError):
+                found = False
+        if not found:
+            raise InputError(
+                f"{self.path}: the index {self.index} does not match the file (its last record, "
+                f"{shown(chrom, bare=True)}:{pos}, is not found through it); rebuild it with: tabix -p vcf {self.path}"
+            )
+
+    def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:
+        import cyvcf2
+
+        n_samples = len(self.header.samples)
+        by_chrom: dict[str, list[tuple[int, int]]] = {}
+        for r in regions or []:
+            by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
+        vcf = cyvcf2.VCF(self.path, lazy=True)
+        try:
+            for v in _bcf_iter(self.path, vcf):
+                if regions is not None:
+                    spans = by_chrom.get(v.CHROM)
+                    if not spans or not any(v.POS <= e and v.end >= s for s, e in spans):
+                        continue
+                yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+        finally:
+            vcf.close()
