@@ -199,7 +199,7 @@ def main() -> None:
     pon = os.path.join(work, "pon.tsv")
     normals = [os.path.join(DATA, f"normal{k}.bam") for k in range(1, 4)]
     rows = []
-    t, m = measure([py, "-c", "import sys; from her2var.cli.pon import main; sys.exit(main())", "build", *normals,
+    t, m = measure([py, "-m", "her2var.cli", "pon", "build", *normals,
                     "--targets", targets, "-o", pon], 1, env=env, cwd=ROOT)
     rows.append(("her2var pon build (3 normals x 1.5 M reads)", t, m))
     out = subprocess.run(her2var_cmd(py, bam, pon, 1), capture_output=True, text=True, env=env, cwd=ROOT)

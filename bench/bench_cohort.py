@@ -78,7 +78,7 @@ def make_data(folder: Path, n_patients: int, n_samples: int) -> None:
 
 
 def _results(folder: Path):
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
     from her2var.models import Call
 
     with open(folder / "results.jsonl", encoding="utf-8") as fh:
@@ -112,8 +112,8 @@ def phase_ingest(folder: Path) -> int:
 
 
 def phase_samples_tsv(folder: Path) -> int:
-    from her2var.models import SAMPLE_COLUMNS
     from her2var.classify.output import sample_row, write_tsv
+    from her2var.models import SAMPLE_COLUMNS
 
     rows = [sample_row(r) for r in _results(folder)]
     with open(folder / "samples.tsv", "w", encoding="utf-8") as fh:

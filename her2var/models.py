@@ -182,3 +182,13 @@ class Call:
     annotation_agrees: str = ""  # "yes", "no", "" (no annotation)
     build: str = ""
     input: str = ""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A 1-based inclusive interval on a contig, named for messages."""
+
+    chrom: str
+    start: int
+    end: int
+    name: str = ""

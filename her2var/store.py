@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .classify.pipeline import SampleResult
-from .errors import InputError, shown
 from .classify.output import sample_json
+from .classify.result import SampleResult
+from .errors import InputError, shown
 
 log = logging.getLogger(__name__)
 

@@ -35,13 +35,23 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS  # noqa: E402
 from hostile_inputs.alignments_plans import bam_cases, plan_cases  # noqa: E402
-from hostile_inputs.build import CLIN_HEAD, CLIN_ROWS, YVMA, YVMA_NAME, Case, csv_text, tsv, vcf  # noqa: E402
+from hostile_inputs.build import (  # noqa: E402
+    CLIN_HEAD,
+    CLIN_ROWS,
+    YVMA,
+    YVMA_NAME,
+    Case,
+    csv_text,
+    tsv,
+    vcf,
+)
 from hostile_inputs.config import rules_cases, store_cases, usage_cases  # noqa: E402
 from hostile_inputs.evidence import cnv_cases, fusion_cases  # noqa: E402
 from hostile_inputs.sheets import clinical_cases, samples_cases, targets_cases  # noqa: E402
 from hostile_inputs.variants import bcf_cases, vcf_cases  # noqa: E402
+
+from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS  # noqa: E402
 
 SEED = 20260311
 MANIFEST_COLUMNS = ("id", "reader", "files", "shared", "args", "exit", "outcome", "expect_stderr",

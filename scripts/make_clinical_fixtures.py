@@ -35,9 +35,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from her2var.classify.pipeline import SampleResult  # noqa: E402
+from her2var.classify.output import write_outdir
+from her2var.classify.result import SampleResult  # noqa: E402
+from her2var.files import atomic_write  # noqa: E402
 from her2var.models import Call  # noqa: E402
-from her2var.classify.output import atomic_write, write_outdir  # noqa: E402
 
 SEED = 20261123
 HEADER = ("patient_id,sex,age,smoking,ecog,stage,histology,brain_mets,liver_mets,bone_mets,drugs,"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import run_cli, run_process, run_python
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,18 @@ import pandas as pd
 import pytest
 
 from her2var.analysis.run import analyze
-from her2var.stats import (compare_categorical, compare_continuous, cox_fit, kaplan_meier_by_group, logrank_test,
-                           median_follow_up, median_survival, pairwise_logrank, response_rates, survival_at)
+from her2var.stats import (
+    compare_categorical,
+    compare_continuous,
+    cox_fit,
+    kaplan_meier_by_group,
+    logrank_test,
+    median_follow_up,
+    median_survival,
+    pairwise_logrank,
+    response_rates,
+    survival_at,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from her2var.errors import InputError
+from her2var.models import Record, VcfHeader
 from her2var.vcf.annotations import (
     MAX_FUNC_CHARS,
     Annotation,
@@ -16,8 +18,6 @@ from her2var.vcf.annotations import (
     pick_transcript,
     protein_to_one_letter,
 )
-from her2var.errors import InputError
-from her2var.models import Record, VcfHeader
 from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vcf"

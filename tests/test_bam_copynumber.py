@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from test_bam_fixtures import TUMOURS, evidence, truth
 
 from her2var.bam.copynumber import gc_correct, neighbour_noise, ratio_to_cn
@@ -67,9 +66,10 @@ def test_gc_biased_sample_without_correction_is_too_noisy_to_call():
 
 @pytest.mark.parametrize("limit,callable_", [(0.5, False), (5.0, True)])
 def test_the_noise_limit_is_a_rule_a_lab_can_change(tmp_path, limit, callable_):
+    from test_bam_fixtures import bam, pon
+
     from her2var.bam.evidence import bam_evidence
     from her2var.rules.load import load_rules
-    from test_bam_fixtures import bam, pon
 
     lab = tmp_path / "lab.yaml"
     lab.write_text(f"thresholds:\n  bam_max_sample_noise: {limit}\n")
@@ -114,8 +114,9 @@ def test_reads_that_must_be_filtered_do_not_inflate_erbb2():
 
 
 def test_no_purity_means_pure_tumour_with_a_note():
-    from her2var.bam.evidence import bam_evidence
     from test_bam_fixtures import bam, pon, rules
+
+    from her2var.bam.evidence import bam_evidence
 
     ev = bam_evidence(bam("T3"), rules=rules(), build=None, pon_path=pon(), targets_path=None, purity=None,
                       reference=None, sample="T3")
@@ -140,8 +141,9 @@ def test_gc_correction_removes_a_quadratic_trend_and_keeps_a_flat_profile():
 
 
 def _subset_panel(tmp_path, keep):
-    from her2var.bam.pon import build_pon, write_pon
     from test_bam_fixtures import BAM_DIR, NORMALS, rules
+
+    from her2var.bam.pon import build_pon, write_pon
 
     lines = [x for x in (BAM_DIR / "targets.bed").read_text().splitlines() if not x.startswith("#")]
     bed = tmp_path / "subset.bed"
@@ -152,8 +154,9 @@ def _subset_panel(tmp_path, keep):
 
 
 def test_two_targeted_exons_are_too_noisy_to_call_with_a_wider_interval(tmp_path):
-    from her2var.bam.evidence import bam_evidence
     from test_bam_fixtures import bam, rules
+
+    from her2var.bam.evidence import bam_evidence
 
     panel = _subset_panel(tmp_path, lambda name: not name.startswith("ERBB2") or name in ("ERBB2_exon19", "ERBB2_exon20"))
     ev = bam_evidence(bam("T1"), rules=rules(), build=None, pon_path=panel, targets_path=None, purity=0.5,
@@ -166,9 +169,10 @@ def test_two_targeted_exons_are_too_noisy_to_call_with_a_wider_interval(tmp_path
 
 
 def test_a_panel_of_erbb2_only_cannot_be_normalised(tmp_path):
+    from test_bam_fixtures import bam, rules
+
     from her2var.bam.evidence import bam_evidence
     from her2var.errors import InputError
-    from test_bam_fixtures import bam, rules
 
     panel = _subset_panel(tmp_path, lambda name: name.startswith("ERBB2"))
     with pytest.raises(InputError, match="no usable targets outside ERBB2"):

@@ -9,7 +9,6 @@ import subprocess
 import numpy as np
 import pysam
 import pytest
-
 from test_bam_fixtures import BAM_DIR, bam, rules
 
 from her2var.bam.alignments import open_alignments

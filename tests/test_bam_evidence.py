@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pysam
 import pytest
-
 from test_bam_fixtures import BAM_DIR, bam, evidence, pon, reference, rules, truth
 from test_bam_pon import reheadered
 
-from her2var.bam.evidence import bam_evidence, merge_into
+from her2var.bam.evidence import bam_evidence
+from her2var.classify.from_reads import merge_into
 from her2var.errors import InputError, UsageError
 
 TARGETS = str(BAM_DIR / "targets.bed")
@@ -173,9 +173,9 @@ def test_evidence_is_deterministic():
 # -- merging into a classify result -----------------------------------------------------------
 def vcf_call(sample, pos, ref, alt):
     from her2var.classify.erbb2 import erbb2_class
-    from her2var.models import Call
     from her2var.genome.naming import describe
     from her2var.genome.transcript import TranscriptModel, WindowSequence
+    from her2var.models import Call
 
     model = TranscriptModel(rules().index_gene, "GRCh37")
     n = describe(model, WindowSequence(model.windows, "17"), pos, ref, alt)
@@ -184,7 +184,7 @@ def vcf_call(sample, pos, ref, alt):
 
 
 def test_merge_marks_vcf_calls_and_adds_insertions_the_caller_missed():
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
 
     yvma_elsewhere = vcf_call("T2", 37880983, "C", "CATACGTGATGGC")  # same event, other placement
     phantom = vcf_call("T2", 37880997, "G", "GTGT")  # not in T2's reads
@@ -206,7 +206,7 @@ def test_merge_marks_vcf_calls_and_adds_insertions_the_caller_missed():
 
 
 def test_merge_without_vcf_and_with_poor_coverage():
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
 
     res = SampleResult(sample="T6")
     merge_into(res, evidence("T6"), rules(), has_vcf=False)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pysam
 import pytest
-
 from conftest import FIXTURES, ROOT, run_cli
 
 BAM_DIR = FIXTURES / "bam"

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-
 from test_bam_fixtures import bam, evidence, rules, script_module, truth
 
 from her2var.bam.alignments import open_alignments

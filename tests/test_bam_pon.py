@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pysam
 import pytest
-
 from test_bam_fixtures import BAM_DIR, NORMALS, bam, pon, reference, rules, run_pon_cli
 
 from her2var.bam.pon import build_pon, pon_text, read_pon, write_pon
-from her2var.genome.bed import read_targets
 from her2var.errors import InputError
+from her2var.genome.bed import read_targets
 
 TARGETS = str(BAM_DIR / "targets.bed")
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from her2var.vcf import callers, reader as vcf
 from her2var.models import VcfHeader
+from her2var.vcf import callers
+from her2var.vcf import reader as vcf
 from her2var.vcf.reader import VcfReader, parse_header_lines
 
 ROOT = Path(__file__).resolve().parents[1]

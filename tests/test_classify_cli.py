@@ -9,8 +9,8 @@ import io
 import json
 
 import pytest
-
 from conftest import VCF_HEADER_37, run_cli, run_process, write
+
 from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS
 
 YVMA_37 = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120\n"

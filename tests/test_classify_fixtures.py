@@ -6,9 +6,10 @@ A fixture added to fixtures/vcf without a row here fails test_every_fixture_has_
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES
-from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+
+from her2var.classify.pipeline import classify_vcf
+from her2var.classify.result import ClassifyOptions
 
 Y772 = "p.Y772_A775dup"
 # fixture -> {sample: (her2_status, sorted events, assessed, caller)}

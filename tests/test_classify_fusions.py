@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, VCF_HEADER_37, run_cli, write
-from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+
+from her2var.classify.pipeline import classify_vcf
+from her2var.classify.result import ClassifyOptions
 
 F = FIXTURES / "fusions"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import FIXTURES, run_cli, write
+
 from her2var.store import open_store
 
 ION = str(FIXTURES / "vcf" / "ion_oca.hg19.vcf")

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, installed_command, process_env, run_cli, write
+
 from her2var.cli.main import main
 
 CLIN = FIXTURES / "clinical"

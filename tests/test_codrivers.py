@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, write
-from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+
 from her2var.classify.codrivers import driver_group
+from her2var.classify.pipeline import classify_vcf
+from her2var.classify.result import ClassifyOptions
 from her2var.models import Call
 
 LENGTHS = {"GRCh37": {"7": 159138663, "12": 133851895, "17": 81195210},

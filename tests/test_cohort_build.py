@@ -7,8 +7,8 @@ import importlib.util
 import shutil
 
 import pytest
-
 from conftest import FIXTURES, ROOT, write
+
 from her2var.cohort.build import build_cohort
 from her2var.errors import InputError
 
@@ -81,7 +81,7 @@ def test_codriver_columns_pass_through(clean):
 
 
 def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
 

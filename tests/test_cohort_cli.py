@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import FIXTURES, run_cli, run_process, run_python, write
 
 CLIN = FIXTURES / "clinical"
@@ -81,7 +80,7 @@ def test_usage_errors_exit_2(tmp_path, extra, needle):
 
 
 def test_pseudonymize_and_store(tmp_path):
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
 

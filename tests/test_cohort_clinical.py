@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import FIXTURES, write
+
 from her2var.cohort.clinical import read_clinical
-from her2var.cohort.dates import check_dates
+from her2var.cohort.date_checks import check_dates
 from her2var.cohort.rules import load_clinical_rules, load_regimen_rules, norm
 from her2var.errors import InputError, RulesError
 

@@ -8,8 +8,16 @@ import pytest
 
 from her2var.cohort.calls import SampleCalls
 from her2var.cohort.clinical import Patient
-from her2var.cohort.derive import (MONTH_DAYS, choose_sample, conflicting, her2_altered, her2_status, os_, pfs,
-                                   regimen)
+from her2var.cohort.derive import (
+    MONTH_DAYS,
+    choose_sample,
+    conflicting,
+    her2_altered,
+    her2_status,
+    os_,
+    pfs,
+    regimen,
+)
 from her2var.cohort.rules import Selection, load_regimen_rules
 
 D = dt.date

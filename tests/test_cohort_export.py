@@ -9,8 +9,8 @@ import os
 import re
 
 import pytest
-
 from conftest import FIXTURES, write
+
 from her2var.cohort.build import build_cohort
 from her2var.cohort.cbioportal import maf_alleles
 from her2var.cohort.export import Pseudonymizer, safe_cell, write_cohort

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from her2var.copynumber import tables as cn_tables, from_vcf as cn_vcf
+from her2var.copynumber import from_vcf as cn_vcf
+from her2var.copynumber import tables as cn_tables
 from her2var.copynumber.common import contig_key
 from her2var.copynumber.read import (
     copy_number_from_vcf,
@@ -22,7 +23,8 @@ from her2var.copynumber.read import (
     read_copy_number_file,
 )
 from her2var.errors import InputError
-from her2var.vcf.reader import Region, VcfReader, parse_header_lines, parse_record
+from her2var.models import Region
+from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "cnv"

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import VCF_HEADER_37, installed_command, process_env, run_cli, write
+
 from her2var.store import open_store
 
 YVMA = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120\n"

@@ -14,19 +14,13 @@ from pathlib import Path
 import pytest
 
 from her2var.errors import InputError, RulesError
-from her2var.fusions.from_vcf import (
-    NAMING_RULES,
-    fusion_regions,
-    fusion_to_call,
-    fusions_from_vcf,
-    is_fusion_record,
-    load_fusion_rules,
-    merge_fusions,
-    parse_breakend,
-    read_fusion_file,
-)
+from her2var.fusions.from_vcf import fusions_from_vcf, is_fusion_record, parse_breakend
+from her2var.fusions.model import NAMING_RULES, fusion_to_call, merge_fusions
+from her2var.fusions.tables import read_fusion_file
 from her2var.genome.builds import contig_names
-from her2var.vcf.reader import Region, VcfReader, parse_header_lines, parse_record, validate
+from her2var.models import Region
+from her2var.rules.fusions import fusion_regions, load_fusion_rules
+from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "fusions"

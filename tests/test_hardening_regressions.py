@@ -8,12 +8,13 @@ import io
 import zipfile
 
 import pytest
-
 from conftest import VCF_HEADER_37, run_cli, write
+
 from her2var.classify.batch import read_samples_sheet
 from her2var.cohort.tables import read_table
 from her2var.errors import InputError, RulesError
-from her2var.fusions.from_vcf import load_fusion_rules, read_fusion_file
+from her2var.fusions.tables import read_fusion_file
+from her2var.rules.fusions import load_fusion_rules
 from her2var.rules.load import load_rules
 from her2var.rules.schema import read_yaml
 from her2var.vcf.reader import BGZF_EOF, VcfReader, parse_record, validate
@@ -191,7 +192,7 @@ def test_huge_log2_ratio_is_a_clean_error_not_an_overflow(tmp_path):
     """Found by the property test: a log2 of 1e5 overflowed 2**r (OverflowError, a traceback)."""
     from her2var.copynumber.read import read_copy_number_file
     from her2var.errors import InputError
-    from her2var.vcf.reader import Region
+    from her2var.models import Region
 
     p = tmp_path / "x.cns"
     p.write_text("chromosome\tstart\tend\tgene\tlog2\n17\t37844000\t37885000\tERBB2\t100000\n")

@@ -111,7 +111,7 @@ def _clinical_rules():
 
 
 def _erbb2():
-    from her2var.vcf.reader import Region
+    from her2var.models import Region
 
     return {"ERBB2": Region("17", 37856254, 37884915, "ERBB2")}
 
@@ -131,7 +131,8 @@ def _record(**cols: str) -> str:
 
 
 def _classify(tmp: Path, text: str, line: int | None = 7, **opts) -> Case:
-    from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+    from her2var.classify.pipeline import classify_vcf
+    from her2var.classify.result import ClassifyOptions
 
     p = _put(tmp, "t.vcf", text)
     return Case(lambda: [n for r in classify_vcf(str(p), _rules(), ClassifyOptions(**opts))
@@ -143,7 +144,8 @@ def _vcf_chrom_of_last_record(tmp: Path) -> Case:
     """An index made before a record with a long contig name was added: the name is echoed."""
     import pysam
 
-    from her2var.vcf.reader import Region, VcfReader
+    from her2var.models import Region
+    from her2var.vcf.reader import VcfReader
 
     a = _put(tmp, "a.vcf", HDR + _record())
     b = _put(tmp, "b.vcf", HDR + _record() + _record(chrom=BIG, pos="100", ref="A", alt="G"))
@@ -157,7 +159,8 @@ def _vcf_chrom_of_last_record(tmp: Path) -> Case:
 def _bcf_sample(tmp: Path) -> Case:
     import pysam
 
-    from her2var.classify.pipeline import ClassifyOptions, classify_vcf
+    from her2var.classify.pipeline import classify_vcf
+    from her2var.classify.result import ClassifyOptions
 
     src = _put(tmp, "src.vcf", HDR.replace("\tTUMOR\n", "\t" + "S" * N + "\n") + _record())
     dst = tmp / "t.bcf"
@@ -283,7 +286,7 @@ def _cn_vcf_notes(tmp: Path) -> Case:
 
 def _cn_notes_genes38(path: str):
     from her2var.copynumber.read import read_copy_number_file
-    from her2var.vcf.reader import Region
+    from her2var.models import Region
 
     out = read_copy_number_file(path, sample=None, genes={"ERBB2": Region("chr17", 39699997, 39728662, "ERBB2")},
                                 purity=None, build=None)
@@ -305,7 +308,7 @@ STAR_ROW = ["EML4--ALK", "10", "5", "EML4^ENSG1", "chr2:42522656:+", "ALK^ENSG2"
 
 def _fusion(tmp: Path, head: list[str], row: list[str], *, line: int | None = 2,
             error: type[Exception] | None = InputError, **edit: str) -> Case:
-    from her2var.fusions.from_vcf import read_fusion_file
+    from her2var.fusions.tables import read_fusion_file
 
     cells = dict(zip(head, row))
     cells.update(edit)
@@ -319,7 +322,7 @@ def _fusion(tmp: Path, head: list[str], row: list[str], *, line: int | None = 2,
 
 
 def _fusion_columns(tmp: Path) -> Case:
-    from her2var.fusions.from_vcf import read_fusion_file
+    from her2var.fusions.tables import read_fusion_file
 
     p = _put(tmp, "f.tsv", "#a\t" + BIG + "\n1\t2\n")
     return Case(lambda: read_fusion_file(str(p), sample="T", build="GRCh37", rules=_fusion_rules()),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import CATALOG
+
 from her2var.genome.naming import describe, trim
 from her2var.genome.transcript import CODON_TABLE, TranscriptModel, WindowSequence
 
@@ -233,8 +233,8 @@ def test_reference_mismatch_is_reported(erbb2):
 # -- in-frame events in the last codons of exon 20, next to exon 21 (which the rules do not carry) --
 def _with_exon21(model):
     """The rules' windows plus exon 21's first codons, written with codons chosen for the protein."""
-    from her2var.rules.load import Window
     from her2var.genome.transcript import CODON_TABLE, WindowSequence
+    from her2var.rules.load import Window
 
     first = {aa: codon for codon, aa in sorted(CODON_TABLE.items(), reverse=True)}
     start = model.c_to_g(2494)

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import VCF_HEADER_37, run_cli, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import VCF_HEADER_37, run_cli, write
+from her2var.files import safe_filename
 from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS
-from her2var.classify.output import safe_filename
 
 YVMA_37 = "17\t37880981\t.\tA\tAGCATACGTGATG\t.\tPASS\t.\tGT:AD:DP\t0/1:80,40:120"
 HOSTILE_NAMES = ["../../etc/x", "/abs", "..", ".hidden", "a/../../b", "ctl\x01\x07\x1b[31mred", "C:\\win\\x",

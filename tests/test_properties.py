@@ -18,12 +18,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from her2var.vcf.annotations import parse_func
 from her2var.copynumber.tables import copy_number_from_table, read_table, table_kind
 from her2var.errors import InputError
 from her2var.genome.naming import describe
 from her2var.genome.transcript import CODON_TABLE, TranscriptModel, WindowSequence
-from her2var.vcf.reader import Region, parse_header_lines, parse_record
+from her2var.models import Region
+from her2var.vcf.annotations import parse_func
+from her2var.vcf.reader import parse_header_lines, parse_record
 
 BUILDS = ("GRCh37", "GRCh38")
 SENSE_CODONS = sorted(c for c, aa in CODON_TABLE.items() if aa != "*")

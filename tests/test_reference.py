@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import VCF_HEADER_37, run_cli, write
 
 pysam = pytest.importorskip("pysam")

@@ -7,8 +7,8 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import ROOT, run_cli, write
+
 from her2var.errors import RulesError
 from her2var.rules.load import load_rules
 from her2var.rules.schema import read_yaml

@@ -13,10 +13,10 @@ import pytest
 
 lifelines = pytest.importorskip("lifelines")
 from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
+from test_stats_cox import cohort  # noqa: E402
 
 from her2var.stats.cox import cox_fit  # noqa: E402
 from her2var.stats.km import kaplan_meier  # noqa: E402
-from test_stats_cox import cohort  # noqa: E402
 
 pytestmark = pytest.mark.crosscheck
 

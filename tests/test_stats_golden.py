@@ -18,8 +18,13 @@ from her2var.stats.fisher import FisherTooLarge, fisher_exact_rxc
 from her2var.stats.km import kaplan_meier, kaplan_meier_by_group, survival_at
 from her2var.stats.logrank import logrank_test, pairwise_logrank
 from her2var.stats.quantiles import median_follow_up, median_survival
-from her2var.stats.tables import (clopper_pearson, compare_categorical, compare_continuous,
-                                  compare_table, response_rates)
+from her2var.stats.tables import (
+    clopper_pearson,
+    compare_categorical,
+    compare_continuous,
+    compare_table,
+    response_rates,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from her2var.errors import InputError
 from her2var.stats._checks import merge_near_ties
-from her2var.stats.km import confidence_band, kaplan_meier, kaplan_meier_by_group, survival_at
+from her2var.stats.km import (
+    confidence_band,
+    kaplan_meier,
+    kaplan_meier_by_group,
+    survival_at,
+)
 from her2var.stats.quantiles import km_summary, median_follow_up, median_survival
 
 

@@ -14,8 +14,15 @@ from scipy.stats import fisher_exact
 import her2var.stats.fisher as fisher
 from her2var.errors import InputError
 from her2var.stats.fisher import FisherTooLarge, fisher_exact_rxc
-from her2var.stats.tables import (clopper_pearson, compare_categorical, compare_continuous,
-                                  compare_table, median_range, n_percent, response_rates)
+from her2var.stats.tables import (
+    clopper_pearson,
+    compare_categorical,
+    compare_continuous,
+    compare_table,
+    median_range,
+    n_percent,
+    response_rates,
+)
 
 
 def brute_force_fisher(table: np.ndarray) -> float:

@@ -13,12 +13,12 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import process_env
-from her2var.classify.pipeline import SampleResult
+
+from her2var.classify.output import sample_json
+from her2var.classify.result import SampleResult
 from her2var.errors import InputError
 from her2var.models import Call
-from her2var.classify.output import sample_json
 from her2var.store import SCHEMA_VERSION, open_store
 
 PROV = {"her2var_version": "test", "rules_checksum": "r1"}
@@ -156,7 +156,7 @@ def test_missing_store_is_an_error_when_not_creating(tmp_path):
 # ---------------------------------------------------------------------------------------------
 WRITER = textwrap.dedent("""
     import sys, time
-    from her2var.classify.pipeline import SampleResult
+    from her2var.classify.result import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
     path, prefix, n, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])

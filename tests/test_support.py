@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from her2var.vcf import support
 from her2var.errors import InputError
-from her2var.models import Record, Support, VcfHeader
-from her2var.vcf.reader import Region, VcfReader, parse_header_lines, parse_record
+from her2var.models import Record, Region, Support, VcfHeader
+from her2var.vcf import support
+from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vcf"
 

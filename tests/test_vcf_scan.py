@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from her2var.vcf import scan as vcf_scan
 from her2var.errors import InputError
-from her2var.vcf.reader import Region, VcfReader
+from her2var.models import Region
+from her2var.vcf import scan as vcf_scan
+from her2var.vcf.reader import VcfReader
 
 HEADER = (
     "##fileformat=VCFv4.2\n"

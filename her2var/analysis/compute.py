@@ -14,9 +14,23 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, shown
-from ..stats import (compare_categorical, compare_continuous, compare_table, cox_fit, cox_univariable,
-                     kaplan_meier, kaplan_meier_by_group, logrank_test, median_follow_up, median_range,
-                     median_survival, n_percent, pairwise_logrank, response_rates, survival_at)
+from ..stats import (
+    compare_categorical,
+    compare_continuous,
+    compare_table,
+    cox_fit,
+    cox_univariable,
+    kaplan_meier,
+    kaplan_meier_by_group,
+    logrank_test,
+    median_follow_up,
+    median_range,
+    median_survival,
+    n_percent,
+    pairwise_logrank,
+    response_rates,
+    survival_at,
+)
 from .data import Prepared, categories, numbers
 from .plan import Grouping, Plan
 

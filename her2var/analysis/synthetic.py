@@ -125,7 +125,7 @@ def synthetic_cohort(n: int, seed: int, *, nasty: bool = True) -> list[dict[str,
 
 def write_cohort_tsv(path: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
     """Write rows as a tab-separated cohort table (atomically)."""
-    from ..classify.output import atomic_write
+    from ..files import atomic_write
 
     cols = columns or COLUMNS
     with atomic_write(path) as fh:

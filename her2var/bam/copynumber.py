@@ -30,10 +30,10 @@ import numpy as np
 
 from ..copynumber.common import fold_change_to_cn
 from ..errors import InputError
-from ..rules.load import Thresholds
-from ..genome.transcript import TranscriptModel
-from .coverage import Coverage
 from ..genome.bed import Target, bare
+from ..genome.transcript import TranscriptModel
+from ..rules.load import Thresholds
+from .coverage import Coverage
 
 Z95 = 1.959964
 MAD_SCALE = 1.4826

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, shown
-from .alignments import READ_FILTER_FLAGS, Alignments, filter_reason
 from ..genome.bed import Target, bare
+from .alignments import READ_FILTER_FLAGS, Alignments, filter_reason
 
 MERGE_GAP = 65_536  # targets closer than this are read in one pass of the index
 CHUNK_TARGETS = 2_000  # targets whose reads are held in memory at once

@@ -17,12 +17,17 @@ import numpy as np
 
 from ..copynumber.common import check_purity, conversion_purity
 from ..errors import InputError, shown
+from ..genome.transcript import (
+    FastaSequence,
+    SequenceSource,
+    TranscriptModel,
+    WindowSequence,
+    exon20_span,
+)
 from ..models import CopyNumber
 from ..rules.load import Rules
-from ..genome.transcript import FastaSequence, SequenceSource, TranscriptModel, WindowSequence
 from .alignments import Alignments, open_alignments
 from .coverage import base_depth, target_coverage
-from ..classify.erbb2 import exon20_span
 from .insertions import ReadInsertion, ReadSupport, scan_exon20
 
 log = logging.getLogger(__name__)
@@ -81,8 +86,8 @@ def bam_evidence(bam_path: str, *, rules: Rules, build: str | None, pon_path: st
     ``vcf_events`` are (pos, ref, alt) of the VCF's exon 20 records; their read support comes
     back in ``vcf_support``. ``sample`` None takes the read groups' SM (else the file name).
     """
-    from .pon import check_targets_match, read_pon
     from ..genome.bed import read_targets
+    from .pon import check_targets_match, read_pon
 
     purity = check_purity(purity, "--purity")
     t = rules.thresholds
@@ -227,71 +232,3 @@ def _copy_number(ev: BamEvidence, aln: Alignments, model: TranscriptModel, pon: 
             "pon": os.path.basename(pon.path), "pon_normals": str(pon.n_normals),
             "gc_corrected": "yes" if est.gc_corrected else "no"},
     )
-
-
-# -- applying the evidence to a classify result ----------------------------------------------
-def merge_into(res: Any, ev: BamEvidence, rules: Rules, *, has_vcf: bool) -> None:
-    """Apply BAM evidence to a classify SampleResult.
-
-    - ``assessed`` and its reason come from the reads' exon 20 coverage;
-    - an insertion in the reads with no VCF call of the same name becomes a call (source bam)
-      noted "seen in the reads, not in the VCF" (a caller's miss is a finding);
-    - a VCF exon 20 insertion the reads do not support is flagged in its notes.
-
-    The copy-number record (``ev.copy_number``) is not touched here: classify's copy-number step
-    takes it with the other sources.
-    """
-    from ..classify.erbb2 import erbb2_class, is_hotspot
-    from ..models import Call
-
-    gene = rules.index_gene
-    t = rules.thresholds
-    res.assessed = ev.assessed
-    res.assessed_reasons = [r for r in res.assessed_reasons if not r.startswith("variant-only VCF")]
-    res.assessed_reasons.append(ev.assessed_reason)
-    by_name = {}
-    for c in res.calls:
-        if c.klass == "exon20_insertion" or (c.source == "vcf" and c.hgvs_c):
-            by_name.setdefault(c.hgvs_c or c.hgvs_p, c)
-    supported: set[int] = set()
-    for ins in ev.insertions:
-        n = ins.naming
-        key = n.hgvs_c or n.hgvs_p
-        reads = f"reads: {ins.alt_reads}/{ins.depth}" + (f" (VAF {ins.vaf:.3f})" if ins.vaf is not None else "")
-        match = by_name.get(key) or next((c for c in res.calls if n.hgvs_p and c.hgvs_p == n.hgvs_p), None)
-        if match is not None:
-            match.notes.append(f"{reads} support it in {os.path.basename(ev.path)}")
-            supported.add(id(match))
-            continue
-        if ins.filter_reason:
-            res.dropped[f"bam_{ins.filter_reason}"] += 1
-            continue
-        call = Call(sample=res.sample, gene=gene.symbol, klass=erbb2_class(n, gene), hgvs_p=n.hgvs_p,
-                    hgvs_p3=n.hgvs_p3, hgvs_c=n.hgvs_c, exon=str(n.exon or ""),
-                    domain=gene.domain_of(n.first_residue) if n.first_residue else "",
-                    hotspot=is_hotspot(n, gene), chrom=ev.chrom,
-                    pos=ins.pos, ref=ins.ref, alt=ins.alt, depth=ins.depth, alt_reads=ins.alt_reads,
-                    vaf=None if ins.vaf is None else round(ins.vaf, 4), source="bam",
-                    vaf_method="reads (junction-balanced)", build=ev.build, input=ev.path)
-        if n.hgvs_p:
-            call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
-        call.notes.append("seen in the reads, not in the VCF" if has_vcf else "from the reads (no VCF)")
-        if ins.soft_clipped_reads:
-            call.notes.append(f"{ins.soft_clipped_reads} of {ins.alt_reads} supporting reads soft-clipped")
-        call.notes.extend(ins.notes)
-        if n.unknown_reason:
-            call.notes.append(f"protein name unknown: {n.unknown_reason}")
-        res.calls.append(call)
-    for c in res.calls:
-        if c.source != "vcf" or c.klass != "exon20_insertion" or id(c) in supported:
-            continue
-        sup = ev.vcf_support.get((c.pos, c.ref, c.alt))
-        if sup is None:
-            c.notes.append("read support not checked (not given to the BAM scan, or its REF does not "
-                           "match the reference there)")
-        elif sup.alt_reads < t.min_alt_reads:
-            c.notes.append(f"not supported by the reads: {sup.alt_reads} of {sup.depth} reads carry it")
-        else:
-            vaf = f" (VAF {sup.vaf:.3f})" if sup.vaf is not None else ""
-            c.notes.append(f"reads: {sup.alt_reads}/{sup.depth}{vaf} support it")
-    res.assessed_reasons.extend(ev.notes)

@@ -26,14 +26,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..classify.erbb2 import exon20_span
 from ..errors import shown
 from ..genome.naming import Naming, describe
-from ..genome.transcript import SequenceSource, TranscriptModel
+from ..genome.transcript import SequenceSource, TranscriptModel, exon20_span
 from .alignments import Alignments
 from .reads import Event, LocalReference, RegionRead, fetch_reads
-from .softclips import (MIN_DISCOVERY_READS, MIN_MATCH, MIN_OVERLAP, consensus, from_left_clip,
-                        from_right_clip, join)
+from .softclips import (
+    MIN_DISCOVERY_READS,
+    MIN_MATCH,
+    MIN_OVERLAP,
+    consensus,
+    from_left_clip,
+    from_right_clip,
+    join,
+)
 from .support import MIN_CLIP, PAST, ReadSupport, count_support
 
 NOISE_FOLD = 20  # a failing candidate with 20x fewer reads than a passing one is its noise

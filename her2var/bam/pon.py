@@ -17,11 +17,11 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, shown
+from ..genome.bed import Target, TargetSet, intervals_checksum, read_targets
 from ..rules.load import Rules
 from .alignments import open_alignments
 from .copynumber import gc_correct, mad
 from .coverage import Coverage, target_coverage
-from ..genome.bed import Target, TargetSet, intervals_checksum, read_targets
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def pon_text(pon: Pon) -> str:
 
 def write_pon(pon: Pon, path: str) -> None:
     """Write PON.tsv atomically (a temporary file renamed into place)."""
-    from ..classify.output import atomic_write
+    from ..files import atomic_write
 
     with atomic_write(path) as fh:
         fh.write(pon_text(pon))

@@ -7,10 +7,10 @@ import shlex
 import sys
 
 from .. import __version__
-from .pipeline import SampleResult
 from ..errors import InputError, UsageError
-from .output import atomic_write
+from ..files import atomic_write
 from ..vcf.reader import VcfReader
+from .result import SampleResult
 
 TAGS = (
     ("HER2_CLASS", "A", "String", "her2var class of each ALT allele (exon20_insertion, point_mutation, inframe_deletion, other; '.' not reported)"),

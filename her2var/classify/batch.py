@@ -10,9 +10,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .pipeline import ClassifyOptions, SampleResult, classify_bam, classify_vcf
 from ..errors import Her2varError, InputError, shown
 from ..rules.load import Rules, load_rules
+from .pipeline import classify_bam, classify_vcf
+from .result import ClassifyOptions, SampleResult
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,9 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
             if fail_fast and any(r.status == "error" for r in out):
                 break
         return results
-    from concurrent.futures import ProcessPoolExecutor  # only when parallel: costs start-up time
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only when parallel: costs start-up time
+    )
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(rule_files,)) as pool:

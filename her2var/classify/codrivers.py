@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..models import Call
 from ..genome.naming import Naming
+from ..models import Call
 from ..rules.load import DriverEvent, DriverGroup, GeneRules
-
 
 
 def _dna_kind(n: Naming) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..models import Call, CopyNumber, Record
-from ..genome.naming import Naming
-from ..rules.load import GeneRules, Rules
 from ..genome.intervals import covered_fraction
-from ..genome.transcript import TranscriptModel
+from ..genome.naming import Naming
+from ..genome.transcript import TranscriptModel, exon20_span
+from ..models import Call, CopyNumber, Record
+from ..rules.load import GeneRules, Rules
 
 if TYPE_CHECKING:
-    from .pipeline import SampleResult
+    from .result import SampleResult
 
 
 def quality_reason(rec: Record, sup, rules: Rules) -> str:
@@ -93,14 +93,6 @@ def assess_coverage(res: SampleResult, cov: list[tuple[int, int, int]], model: T
         return
     res.assessed = "unknown"
     res.assessed_reasons.append("variant-only VCF: no coverage evidence, absence of a call is not wild type")
-
-
-
-def exon20_span(model: TranscriptModel) -> tuple[int, int]:
-    """Genomic span of the insertion region's coding bases (exon 20 for ERBB2)."""
-    first, last = next(iter(model.gene.insertion_regions.values()))
-    a, b = model.c_to_g(3 * first - 2), model.c_to_g(3 * last)
-    return min(a, b), max(a, b)
 
 
 

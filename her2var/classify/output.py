@@ -11,22 +11,13 @@ import dataclasses
 import io
 import json
 import os
-import re
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
 
-from .pipeline import SampleResult
-from ..errors import InputError, shown
+from ..errors import shown
+from ..files import atomic_write, neutralise, safe_filename
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(name: str) -> str:
-    """A sample or patient id turned into a file name: no folders, no control characters."""
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "sample"
-    return cleaned[:120]
+from .result import SampleResult
 
 
 def _fmt(value: Any) -> str:
@@ -41,17 +32,6 @@ def _fmt(value: Any) -> str:
     else:
         text = str(value)
     return neutralise(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
-
-
-def neutralise(text: str) -> str:
-    """A cell a spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe,
-    unless it is a number."""
-    if text[:1] in ("=", "+", "-", "@"):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def call_row(call: Call) -> list[str]:
@@ -117,31 +97,6 @@ def write_tsv(fh: IO[str], header: Iterable[str], rows: Iterable[list[str]]) -> 
     fh.write("\t".join(header) + "\n")
     for row in rows:
         fh.write("\t".join(row) + "\n")
-
-
-@contextlib.contextmanager
-def atomic_write(path: str, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; rename it into place only on success."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=folder)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise InputError(f"{path}: writing failed ({exc.strerror or exc}); nothing was written") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> None:

@@ -10,30 +10,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections import Counter
-from dataclasses import dataclass, field
 
 from .. import __version__
-from ..vcf.annotations import annotations, pick_transcript, protein_to_one_letter
-from ..vcf.callers import detect_caller, is_gvcf, tumor_normal
-from .erbb2 import assess_by_design, assess_coverage, decide_copy_number, erbb2_class, is_hotspot, quality_reason
-from .codrivers import codriver_summary, driver_class, driver_group, reportable
 from ..copynumber.read import copy_number_from_vcf, is_cnv_record, read_copy_number_file
 from ..errors import InputError, shown
-from ..fusions.from_vcf import (
-    fusion_regions,
-    fusion_to_call,
-    fusions_from_vcf,
-    is_fusion_record,
-    merge_fusions,
-    read_fusion_file,
-)
+from ..fusions.from_vcf import fusions_from_vcf, is_fusion_record
+from ..fusions.model import fusion_to_call, merge_fusions
+from ..fusions.tables import read_fusion_file
 from ..genome.builds import contig_names, detect_build
-from ..models import Call, CopyNumber, Record, VcfHeader
-from ..genome.naming import Naming, describe
-from ..rules.load import GeneRules, Rules
-from ..vcf.support import allele_support, genotype, has_alt_support, is_reference_block, real_alts, site_depth
 from ..genome.intervals import read_bed
+from ..genome.naming import Naming, describe
 from ..genome.transcript import (
     ChainSequence,
     FastaSequence,
@@ -42,67 +28,35 @@ from ..genome.transcript import (
     TranscriptModel,
     WindowSequence,
 )
-from ..vcf.reader import Region, VcfReader, validate
+from ..models import Call, CopyNumber, Record, Region, VcfHeader
+from ..rules.fusions import fusion_regions
+from ..rules.load import GeneRules, Rules
+from ..vcf.annotations import annotations, pick_transcript, protein_to_one_letter
+from ..vcf.callers import detect_caller, is_gvcf, tumor_normal
+from ..vcf.reader import VcfReader, validate
+from ..vcf.support import (
+    allele_support,
+    genotype,
+    has_alt_support,
+    is_reference_block,
+    real_alts,
+    site_depth,
+)
+from .codrivers import codriver_summary, driver_class, driver_group, reportable
+from .erbb2 import (
+    assess_by_design,
+    assess_coverage,
+    decide_copy_number,
+    erbb2_class,
+    is_hotspot,
+    quality_reason,
+)
+from .result import ClassifyOptions, SampleResult
 
 log = logging.getLogger(__name__)
 
 SPLICE_PAD = 10  # bases of intron read around each exon, for splice-site changes
 HOTSPOT_PANEL_MIN_ROWS = 20  # reference-genotype rows in ERBB2 that mark a write-every-site panel VCF
-
-
-@dataclass
-class ClassifyOptions:
-    build: str | None = None
-    sample: str | None = None
-    reference: str | None = None
-    cnv: str | None = None
-    purity: float | None = None
-    patient: str = ""
-    sample_id: str | None = None  # report the tumour under this id (a samples sheet's 'sample')
-    targets: str | None = None  # panel BED: exon 20 outside it means not assessed
-    fusions: str | None = None  # fusion-caller table (Arriba, STAR-Fusion)
-    bam: str | None = None  # tumour BAM/CRAM: copy number, exon 20 coverage and insertion reads
-    pon: str | None = None  # panel of normals built by `her2var pon build`
-    build_index: bool = False  # index a BAM/CRAM that has none
-
-
-@dataclass
-class SampleResult:
-    """Everything classify says about one sample."""
-
-    sample: str
-    patient: str = ""
-    calls: list[Call] = field(default_factory=list)
-    assessed: str = "unknown"  # yes / unknown / no (small variants in ERBB2)
-    assessed_reasons: list[str] = field(default_factory=list)
-    cn_assessed: str = "no"
-    copy_number: float | None = None
-    cn_source: str = ""
-    copy_numbers: list[CopyNumber] = field(default_factory=list)
-    dropped: Counter = field(default_factory=Counter)
-    records_in_regions: int = 0
-    build: str = ""
-    build_evidence: str = ""
-    caller: str = ""
-    input: str = ""
-    input_sha256: str = ""
-    reference: str = ""
-    rules_checksum: str = ""
-    status: str = "ok"  # ok / error
-    error: str = ""
-    codrivers: str = ""  # 'GENE:event;...' of the co-driver calls
-    driver_group: str = ""  # EGFR / KRAS / ALK / other, by the rules' order
-    bam: dict | None = None  # BAM evidence: per-exon copy number, interval, exon 20 coverage, reads
-
-    @property
-    def classes(self) -> list[str]:
-        order = ["exon20_insertion", "point_mutation", "inframe_deletion", "amplification", "other"]
-        found = {c.klass for c in self.calls if c.gene == "ERBB2"}
-        return [k for k in order if k in found]
-
-    @property
-    def her2_status(self) -> str:
-        return ";".join(self.classes) or "none"
 
 
 def sha256_file(path: str) -> str:
@@ -333,7 +287,8 @@ def _bam_into(res: SampleResult, opts: ClassifyOptions, rules: Rules, build: str
               *, has_vcf: bool = True) -> list[CopyNumber]:
     """Read the tumour BAM: coverage decides `assessed`, insertions in reads are compared with
     the VCF's, and the BAM's copy number joins the other sources."""
-    from ..bam.evidence import bam_evidence, merge_into
+    from ..bam.evidence import bam_evidence
+    from .from_reads import merge_into
 
     ev = bam_evidence(opts.bam, rules=rules, build=build, pon_path=opts.pon, targets_path=opts.targets,
                       purity=opts.purity, reference=opts.reference, sample=res.sample,
@@ -346,7 +301,8 @@ def _bam_into(res: SampleResult, opts: ClassifyOptions, rules: Rules, build: str
 
 def classify_bam(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleResult]:
     """A BAM/CRAM without a VCF: copy number, exon 20 coverage and insertions from the reads."""
-    from ..bam.evidence import bam_evidence, merge_into
+    from ..bam.evidence import bam_evidence
+    from .from_reads import merge_into
 
     ev = bam_evidence(path, rules=rules, build=opts.build, pon_path=opts.pon, targets_path=opts.targets,
                       purity=opts.purity, reference=opts.reference, sample=opts.sample_id or opts.sample,

@@ -22,7 +22,7 @@ class _Command(click.Command):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        from .main import run
+        from .run import run
 
         sys.exit(run(self, args, prog_name or f"her2var {self.name}"))
 
@@ -48,9 +48,9 @@ def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adj
     Writes OUTDIR/results.json, OUTDIR/tables/*.tsv, OUTDIR/tables.xlsx, OUTDIR/figures/*.png|svg
     and OUTDIR/report.html, all at once or not at all.
     """
-    from ..errors import UsageError, shown
     from ..analysis.plan import load_plan
     from ..analysis.run import analyze as run_analyze
+    from ..errors import UsageError, shown
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")

@@ -1,6 +1,6 @@
 """The command line: parses options, sets up logging, calls one library function per command.
 
-Exit codes are decided here, in one place (:func:`run`): 0 done, 1 bad input (a Her2varError, or
+Exit codes are decided in one place (:func:`her2var.cli.run.run`): 0 done, 1 bad input (a Her2varError, or
 a command that ends with ``ctx.exit(1)`` after reporting its failures), 2 usage (click's usage
 errors and her2var's UsageError), 130 interrupted. ``--debug`` shows tracebacks; any other
 exception is a bug and escapes with its traceback.
@@ -20,76 +20,14 @@ from collections.abc import Sequence
 import click
 
 from .. import __version__
-from ..errors import Her2varError, UsageError
+from ..errors import UsageError
+from .run import run, start_logging
 
 log = logging.getLogger("her2var")
-
-LOG_FORMAT = "her2var: %(levelname)s: %(message)s"
-
-
-def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: str = "her2var") -> int:
-    """Run a click command (the ``her2var`` group, or one command on its own) and return its exit code.
-
-    The one place where errors become messages and exit codes. Never calls ``sys.exit``.
-    """
-    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    state: dict = {}  # the root context's obj: the group callback records --debug in it
-    try:
-        rv = command.main(args, prog_name=prog_name, standalone_mode=False, obj=state)
-    except Her2varError as exc:
-        if state.get("debug"):
-            raise
-        click.echo(f"her2var: error: {exc}", err=True)
-        return exc.exit_code
-    except click.ClickException as exc:  # click's usage errors (exit 2), bad parameters
-        exc.show()
-        return exc.exit_code
-    except click.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("her2var: interrupted", err=True)
-            return 130
-        click.echo("Aborted!", err=True)
-        return 1
-    except KeyboardInterrupt:
-        click.echo("her2var: interrupted", err=True)
-        return 130
-    except SystemExit as exc:  # click exits by itself on a broken pipe and for shell completion
-        code = exc.code
-        if code is None or isinstance(code, int):
-            return code or 0
-        click.echo(str(code), err=True)
-        return 1
-    # Normal end, or click's Exit (ctx.exit(code): --help, --version, a command's own failure).
-    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``her2var ARGS...``: run the command line and return its exit code (do not exit)."""
     return run(cli, argv)
-
-
-def _start_logging(ctx: click.Context, level: int) -> None:
-    """Log to the current sys.stderr at this call's level, until this call's context closes.
-
-    Per call rather than ``logging.basicConfig`` (once per process): calls made in one process
-    (tests) each log at their own -v/-q to their own stderr and leave no handler behind.
-    """
-    root = logging.getLogger()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(level)
-
-    def stop() -> None:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-        try:
-            handler.flush()
-        except (OSError, ValueError):  # stderr already closed or a broken pipe
-            pass
-
-    ctx.call_on_close(stop)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,7 +43,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     if debug:
         level = logging.DEBUG
-    _start_logging(ctx, level)
+    start_logging(ctx, level)
 
 
 @cli.command()
@@ -137,9 +75,21 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, bam, pon,
              build_index, rule_files, workers, fail_fast, annotate_out, store_path) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
-    from ..classify.batch import jobs_from_paths, read_samples_sheet, run_batch, terminal_progress
-    from ..classify.pipeline import ClassifyOptions, provenance
-    from ..classify.output import call_row, sample_json, summary_text, write_outdir, write_tsv
+    from ..classify.batch import (
+        jobs_from_paths,
+        read_samples_sheet,
+        run_batch,
+        terminal_progress,
+    )
+    from ..classify.output import (
+        call_row,
+        sample_json,
+        summary_text,
+        write_outdir,
+        write_tsv,
+    )
+    from ..classify.pipeline import provenance
+    from ..classify.result import ClassifyOptions
     from ..models import CALL_COLUMNS
     from ..rules.load import load_rules
 
@@ -248,7 +198,8 @@ def rules_check(path: str) -> None:
 @rules.command("show")
 def rules_show() -> None:
     """Print where the built-in rules are and their checksum."""
-    from ..rules.load import builtin_rules_dir, load_rules
+    from ..rules.load import load_rules
+    from ..rules.schema import builtin_rules_dir
 
     r = load_rules()
     click.echo(f"rules folder: {builtin_rules_dir()}")
@@ -260,8 +211,8 @@ def rules_show() -> None:
 def _register() -> None:
     # Command modules import only click at the top; their heavy imports wait until they run.
     from .analyze import analyze, plans
-    from .pon import pon
     from .cohort import cohort
+    from .pon import pon
 
     cli.add_command(cohort)
     cli.add_command(analyze)

@@ -6,8 +6,6 @@ Her2varError family reach the main group, which turns them into a message and an
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 
@@ -36,9 +34,9 @@ def pon() -> None:
 def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, reference: str | None,
           rule_files: tuple[str, ...], gc: bool, build_index: bool, threads: int) -> None:
     """Build a panel of normals from NORMAL BAM/CRAM files over --targets."""
+    from ..bam.pon import RECOMMENDED_NORMALS, build_pon, write_pon
     from ..errors import shown
     from ..rules.load import load_rules
-    from ..bam.pon import RECOMMENDED_NORMALS, build_pon, write_pon
 
     rules = load_rules(list(rule_files))
     result = build_pon(list(normals), targets, rules, build=build, reference=reference,
@@ -53,16 +51,3 @@ def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, r
     if result.n_normals < RECOMMENDED_NORMALS:
         click.echo(f"her2var: warning: {result.n_normals} normals; {RECOMMENDED_NORMALS} or more give a "
                    "steadier noise estimate", err=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``her2var pon ARGS...`` (bench, tests): returns the exit code, like :func:`her2var.cli.main`."""
-    from .main import cli, run
-
-    if "pon" not in cli.commands:
-        cli.add_command(pon)
-    return run(cli, ["pon", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -16,15 +16,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
-from ..rules.load import DriverGroup, load_rules
 from ..errors import InputError, shown
+from ..rules.load import DriverGroup, load_rules
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical
-from .dates import check_dates
-from .derive import (choose_sample, conflicting, her2_altered, her2_status, not_assessed_reason, os_, pfs,
-                     regimen)
+from .date_checks import check_dates
+from .derive import (
+    choose_sample,
+    conflicting,
+    her2_altered,
+    her2_status,
+    not_assessed_reason,
+    os_,
+    pfs,
+    regimen,
+)
 from .problems import MAX_LISTED, Problem
-from .rules import ANALYSES, ClinicalRules, RegimenRules, load_clinical_rules, load_regimen_rules
+from .rules import (
+    ANALYSES,
+    ClinicalRules,
+    RegimenRules,
+    load_clinical_rules,
+    load_regimen_rules,
+)
 
 log = logging.getLogger(__name__)
 

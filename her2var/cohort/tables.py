@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import os
 import re
-import zipfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InputError, shown
-from ..models import CopyNumber
-from ..vcf.reader import Region
+from ..models import CopyNumber, Region
 
 # Normal cells are diploid for the autosomes the project cares about (ERBB2 is on chr17).
 NORMAL_COPIES = 2.0

@@ -15,6 +15,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 
+from ..errors import InputError, plain_int, shown
+from ..models import CopyNumber, Record, Region, VcfHeader
 from .common import (
     Segment,
     check_purity,
@@ -25,9 +27,6 @@ from .common import (
     select_by_interval,
     summarise,
 )
-from ..errors import InputError, plain_int, shown
-from ..models import CopyNumber, Record, VcfHeader
-from ..vcf.reader import Region
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ import os
 import zlib
 from collections.abc import Mapping
 
-from .common import check_purity, fold_change_to_cn, log2_to_cn
-from .tables import file_stem, copy_number_from_table, read_table, table_kind
-from .from_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
 from ..errors import InputError, shown
-from ..models import CopyNumber
-from ..vcf.reader import Region, VcfReader
+from ..models import CopyNumber, Region
+from ..vcf.reader import VcfReader
+from .common import check_purity, fold_change_to_cn, log2_to_cn
+from .from_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
+from .tables import copy_number_from_table, file_stem, read_table, table_kind
 
 __all__ = [
     "ACCEPTED_FORMATS", "GERMLINE_NOTE", "copy_number_from_vcf", "fold_change_to_cn",

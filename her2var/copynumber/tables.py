@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..errors import InputError, shown
+from ..models import CopyNumber, Region
 from .common import (
     Segment,
     conversion_purity,
@@ -25,9 +27,6 @@ from .common import (
     select_by_interval,
     summarise,
 )
-from ..errors import InputError, shown
-from ..models import CopyNumber
-from ..vcf.reader import Region
 
 log = logging.getLogger(__name__)
 

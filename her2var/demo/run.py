@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import synth
-from ..rules.load import Rules
-from .synth import Event
 from ..genome.transcript import WindowSequence
+from ..rules.load import Rules
+from . import synth
+from .synth import Event
 
 OFFSET_38 = {"17": 1_843_747, "7": -67_693, "12": -152_934}
 
@@ -229,10 +229,10 @@ class DemoRun:
 def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 1) -> DemoRun:
     """classify -> store -> cohort -> analyze on the synthetic cohort; everything under outdir."""
     from ..classify.batch import read_samples_sheet, run_batch
+    from ..classify.output import write_outdir
     from ..classify.pipeline import provenance
     from ..cohort.build import build_cohort
     from ..cohort.export import write_cohort
-    from ..classify.output import write_outdir
     from ..store import open_store
 
     inputs = write_demo_inputs(os.path.join(outdir, "inputs"), rules, seed=seed)

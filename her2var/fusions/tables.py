@@ -10,7 +10,7 @@ from collections import Counter
 
 from ..errors import InputError, plain_int, shown
 from ..rules.fusions import FUSION_PAD, FusionRules
-from .from_vcf import FIVE, THREE, Fusion, _assemble, _End, _support_note, merge_fusions
+from .model import FIVE, THREE, End, Fusion, assemble, merge_fusions, support_note
 
 # -- tables -----------------------------------------------------------------------------------
 _FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # required, used when present
@@ -148,8 +148,8 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
         if gene not in rules.kinases and (g := rules.gene_at(build, chrom, pos)) and g.role == "kinase":
             notes.append(f"{shown(chrom, bare=True)}:{pos} is in {g.symbol}; the caller names it {shown(text, bare=True)}")
             gene = g.symbol
-        ends.append(_End(chrom, pos, gene, role))
-    f = _assemble(ends[0], ends[1], rules, build, sample=sample, support=support, source=fmt,
+        ends.append(End(chrom, pos, gene, role))
+    f = assemble(ends[0], ends[1], rules, build, sample=sample, support=support, source=fmt,
                   path=path, line=lineno, caller_name=caller_name, filter="PASS")
     if f is None:
         dropped["fusion_not_kinase"] += 1
@@ -162,7 +162,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
         if e.gene is None:
             f.notes.append(f"the caller names the partner end {shown(text, bare=True)} (intergenic)")
     f.notes.extend(notes)
-    if note := _support_note(support):
+    if note := support_note(support):
         f.notes.append(note)
     return f
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def read_bed(path: str) -> dict[str, list[tuple[int, int]]]:
     """Intervals by contig as 1-based inclusive (start+1, end); contig names kept as written."""
     from .bed import read_targets  # the one BED reader (gzip, duplicates, line errors)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .transcript import CODON_TABLE, CPos, SequenceSource, TranscriptModel, revcomp, translate
+from .transcript import (
+    CODON_TABLE,
+    CPos,
+    SequenceSource,
+    TranscriptModel,
+    revcomp,
+    translate,
+)
 
 THREE_LETTER = {
     "A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu",

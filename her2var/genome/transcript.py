@@ -345,3 +345,10 @@ class ChainSequence:
             if bases is not None:
                 return bases
         return None
+
+
+def exon20_span(model: TranscriptModel) -> tuple[int, int]:
+    """Genomic span of the insertion region's coding bases (exon 20 for ERBB2)."""
+    first, last = next(iter(model.gene.insertion_regions.values()))
+    a, b = model.c_to_g(3 * first - 2), model.c_to_g(3 * last)
+    return min(a, b), max(a, b)

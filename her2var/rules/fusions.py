@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RulesError, shown
-from .load import FUSION_GENE_SPEC, RULES_SPEC, builtin_rules_dir, check, merge_trees, read_yaml
-from ..vcf.reader import Region
+from ..models import Region
+from .schema import builtin_rules_dir, check, merge_trees, read_yaml
+from .spec import FUSION_GENE_SPEC, RULES_SPEC
 
 FUSION_BUILDS = ("GRCh37", "GRCh38")
 FUSION_PAD = 1000  # bases read around each gene span: breakend positions carry CIPOS slop

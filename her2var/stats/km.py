@@ -19,7 +19,12 @@ import numpy as np
 from scipy.stats import norm
 
 from her2var.errors import InputError, shown
-from her2var.stats._checks import check_time_event, group_labels, merge_near_ties, ordered_levels
+from her2var.stats._checks import (
+    check_time_event,
+    group_labels,
+    merge_near_ties,
+    ordered_levels,
+)
 
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
 

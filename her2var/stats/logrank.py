@@ -11,7 +11,12 @@ import numpy as np
 from scipy.stats import chi2
 
 from her2var.errors import InputError, shown
-from her2var.stats._checks import check_time_event, group_labels, merge_near_ties, ordered_levels
+from her2var.stats._checks import (
+    check_time_event,
+    group_labels,
+    merge_near_ties,
+    ordered_levels,
+)
 
 ADJUST_METHODS: tuple[str, ...] = ("holm", "BH", "bonferroni", "none")
 

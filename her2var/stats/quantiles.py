@@ -24,7 +24,13 @@ import numpy as np
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event
-from her2var.stats.km import CONF_TYPES, KMCurve, kaplan_meier, kaplan_meier_by_group, survival_at
+from her2var.stats.km import (
+    CONF_TYPES,
+    KMCurve,
+    kaplan_meier,
+    kaplan_meier_by_group,
+    survival_at,
+)
 
 MEDIAN_METHODS: tuple[str, ...] = (*CONF_TYPES, "spss")
 RULES: tuple[str, ...] = ("quantile", "print")

@@ -15,7 +15,13 @@ import numpy as np
 from scipy import stats
 
 from her2var.errors import InputError, shown
-from her2var.stats._checks import as_float_array, group_labels, is_missing, level_texts, ordered_levels
+from her2var.stats._checks import (
+    as_float_array,
+    group_labels,
+    is_missing,
+    level_texts,
+    ordered_levels,
+)
 from her2var.stats.fisher import FisherTooLarge, check_table, fisher_exact_rxc
 
 RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NE")

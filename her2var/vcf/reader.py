@@ -15,12 +15,11 @@ import re
 import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from . import scan as vcf_scan
 from ..errors import InputError, plain_int, shown
+from ..models import FieldDef, Record, Region, VcfHeader
+from . import scan as vcf_scan
 from .header import parse_header_lines
-from ..models import FieldDef, Record, VcfHeader
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,6 @@ log = logging.getLogger(__name__)
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _BASES = re.compile(r"[ACGTN]+")
 _ALT = re.compile(r"[ACGTN]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTN]+|[ACGTN]+\.")  # bases, *, <ID>, breakends
-
-
-@dataclass(frozen=True)
-class Region:
-    """A 1-based inclusive interval on a contig, named for messages."""
-
-    chrom: str
-    start: int
-    end: int
-    name: str = ""
 
 
 def parse_record(line: str, path: str, lineno: int | None, n_samples: int) -> Record:

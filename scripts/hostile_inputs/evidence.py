@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from .build import (
-    FIRST_RECORD_LINE, HEADER37, LONG, YVMA, YVMA_NAME, Case, bgzip, classify, garbage, gzip_bytes, tsv, vcf,
+    FIRST_RECORD_LINE,
+    HEADER37,
+    LONG,
+    YVMA,
+    YVMA_NAME,
+    Case,
+    bgzip,
+    classify,
+    garbage,
+    gzip_bytes,
+    tsv,
+    vcf,
 )
 
 

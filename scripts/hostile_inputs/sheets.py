@@ -10,8 +10,19 @@ import zipfile
 import numpy as np
 
 from .build import (
-    CLIN_HEAD, CLIN_ROWS, COHORT_OUTPUTS, LONG, YVMA_NAME, Case, classify, corrupt_zip_member, csv_text,
-    garbage, gzip_bytes, tsv, xlsx,
+    CLIN_HEAD,
+    CLIN_ROWS,
+    COHORT_OUTPUTS,
+    LONG,
+    YVMA_NAME,
+    Case,
+    classify,
+    corrupt_zip_member,
+    csv_text,
+    garbage,
+    gzip_bytes,
+    tsv,
+    xlsx,
 )
 
 

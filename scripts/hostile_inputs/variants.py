@@ -7,8 +7,23 @@ import numpy as np
 from her2var.vcf.reader import BGZF_EOF
 
 from .build import (
-    CHROM_LINE, FIRST_RECORD_LINE, G776V, HEADER37, LONG, YVMA, YVMA_NAME, Case, bcf, bgzip, bgzip_indexed,
-    classify, corrupt_middle, garbage, gzip_bytes, rec, vcf,
+    CHROM_LINE,
+    FIRST_RECORD_LINE,
+    G776V,
+    HEADER37,
+    LONG,
+    YVMA,
+    YVMA_NAME,
+    Case,
+    bcf,
+    bgzip,
+    bgzip_indexed,
+    classify,
+    corrupt_middle,
+    garbage,
+    gzip_bytes,
+    rec,
+    vcf,
 )
 
 
