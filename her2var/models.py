@@ -28,7 +28,7 @@ CODRIVER_CLASSES: tuple[str, ...] = (
 SAMPLE_COLUMNS: tuple[str, ...] = (
     "sample", "patient", "her2_status", "assessed", "assessed_reason", "cn_assessed",
     "copy_number", "cn_source", "events", "n_events", "codrivers", "driver_group", "build", "caller", "input",
-    "records_in_regions", "dropped", "status", "error",
+    "records_in_regions", "dropped", "status", "error", "rules_checksum",
 )
 
 

@@ -189,23 +189,23 @@ class Store:
         return docs
 
     COHORT_FIELDS = ("sample", "patient", "status", "error", "her2_classes", "assessed", "cn_assessed",
-                     "copy_number", "calls")
+                     "copy_number", "calls", "rules_checksum")
 
     def cohort_rows(self) -> list[tuple]:
         """What a cohort needs of every current result (and of samples that only failed), as
         tuples in COHORT_FIELDS order, without decoding whole documents."""
         with self._snapshot() as conn:
             rows = conn.execute(
-                "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls "
-                "FROM results WHERE is_current = 1 ORDER BY sample").fetchall()
+                "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls, "
+                "rules_checksum FROM results WHERE is_current = 1 ORDER BY sample").fetchall()
             failed = conn.execute(
-                "SELECT f.sample, f.patient, f.error FROM failures f WHERE NOT EXISTS (SELECT 1 FROM results r "
+                "SELECT f.sample, f.patient, f.error, f.rules_checksum FROM failures f WHERE NOT EXISTS (SELECT 1 FROM results r "
                 "WHERE r.sample = f.sample AND r.is_current = 1) AND f.id = (SELECT MAX(id) FROM failures g "
                 "WHERE g.sample = f.sample) ORDER BY f.sample").fetchall()
         loads = json.loads
-        out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [])
-               for s, p, classes, a, cna, cn, n, calls in rows]
-        out += [(s, p, "error", e, (), "no", "no", None, []) for s, p, e in failed]
+        out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
+                rc) for s, p, classes, a, cna, cn, n, calls, rc in rows]
+        out += [(s, p, "error", e, (), "no", "no", None, [], rc) for s, p, e, rc in failed]
         return out
 
     def cohort_records(self) -> list[dict[str, Any]]:

@@ -309,3 +309,25 @@ def test_figures_drawn_in_worker_processes_are_the_same_figures(tmp_path: Path) 
     assert one.results["figures"] == two.results["figures"]
     for f in two.results["figures"]:
         assert (tmp_path / "two" / "figures" / f["png"]).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("checksums", [[], ["a" * 64], ["a" * 64, "b" * 64]], ids=["none", "one", "mixed"])
+def test_results_and_report_name_the_rules_the_samples_were_classified_under(tmp_path: Path, checksums) -> None:
+    with open(COHORT, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        cols, rows = list(reader.fieldnames), list(reader)
+    if checksums:
+        cols.append("rules_checksum")
+        for i, r in enumerate(rows):
+            r["rules_checksum"] = checksums[i % len(checksums)]
+    cohort = tmp_path / "cohort.tsv"
+    cohort.write_text("".join("\t".join(r[c] for c in cols) + "\n" for r in [dict(zip(cols, cols)), *rows]))
+    out = tmp_path / "out"
+    analyze(str(cohort), "alteration-groups", str(out), figures=False)
+    res = json.loads((out / "results.json").read_text())
+    assert res["rules_checksum"] == checksums
+    html = (out / "report.html").read_text()
+    for c in checksums:
+        assert f"rules sha256 {c}" in html
+    assert ("different rules" in html) is (len(checksums) > 1)
+    assert ("not recorded in the cohort" in html) is (not checksums)

@@ -81,11 +81,34 @@ def test_the_noise_limit_is_a_rule_a_lab_can_change(tmp_path, limit, callable_):
     assert any(f"exceeds {limit:g}" in n for n in ev.copy_number.notes) is not callable_
 
 
+@pytest.mark.parametrize("rules_text,wide", [
+    ("", False),  # built-in: 4 copies
+    ("  amplification_cn: 6.0\n", False),  # the amplification cut-off no longer moves the noise gate
+    ("  bam_max_ci_width: 0.05\n", True),  # its own threshold does
+])
+def test_the_interval_width_gate_is_its_own_rule(tmp_path, rules_text, wide):
+    from test_bam_fixtures import bam, pon
+
+    from her2var.bam.evidence import bam_evidence
+    from her2var.rules.load import load_rules
+
+    lab = tmp_path / "lab.yaml"
+    lab.write_text("thresholds:\n" + (rules_text or "  min_mapq: 20\n"))
+    sample = CALLABLE_WITHOUT_GC[0]
+    ev = bam_evidence(bam(sample), rules=load_rules([lab]), build=None, pon_path=pon(True), targets_path=None,
+                      purity=float(truth()[sample]["purity"]), reference=None, sample=sample)
+    cn = ev.copy_number
+    assert 0.05 < cn.cn_ci_high - cn.cn_ci_low < 4.0
+    assert any("95% interval" in n and "is wider than" in n for n in cn.notes) is wide
+    assert (cn.qc["verdict"] == "ok") is not wide
+
+
 @pytest.mark.parametrize("value,expected", [
     ("bam_min_cn_exons: 0", "bam_min_cn_exons must be at least 1"),
     ("bam_max_sample_noise: -1", "bam_max_sample_noise above 0"),
     ("bam_max_sample_noise: .nan", "expected a finite number"),
     ("bam_min_cn_exons: three", "expected an integer"),
+    ("bam_max_ci_width: 0", "bam_max_ci_width above 0"),
 ])
 def test_bam_thresholds_are_checked(tmp_path, value, expected):
     from her2var.errors import RulesError

@@ -96,7 +96,34 @@ def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
             store.record(r, {"her2var_version": "t"}, "fixture")
     from_store = build_cohort(str(CLIN / "clean_cohort.csv"), store=str(tmp_path / "h.db"),
                               samples_sheet=str(CLIN / "clean_samples.tsv"), strict=True, today=TODAY)
-    assert from_store.rows == clean.rows and from_store.conflicts == clean.conflicts
+    assert [r["rules_checksum"] for r in from_store.rows if r["sample"]] == ["fixture"] * len(from_store.chosen)
+    assert all(r["rules_checksum"] == "" for r in clean.rows)  # the fixture folder predates the column
+    strip = [[{k: v for k, v in r.items() if k != "rules_checksum"} for r in c.rows] for c in (from_store, clean)]
+    assert strip[0] == strip[1] and from_store.conflicts == clean.conflicts
+    assert from_store.summary["rules_checksums"] == ["fixture"]
+    assert not any(p.kind == "mixed_rules" for p in from_store.problems)
+
+
+def test_samples_classified_under_different_rules_are_flagged(tmp_path, caplog):
+    """A cohort mixing amplification_cn 4 and 6 (two rules checksums) says so: a column per patient,
+    the checksums in the summary, a flag in the problems and a warning."""
+    from her2var.classify.result import SampleResult
+    from her2var.store import open_store
+
+    mod = fixture_script()
+    with open_store(str(tmp_path / "h.db")) as store:
+        for i, (sample, (patient, _, assessed, cn_assessed, cn, _)) in enumerate(mod.SAMPLES.items()):
+            r = SampleResult(sample=sample, patient=patient, assessed=assessed, cn_assessed=cn_assessed,
+                             copy_number=cn, input_sha256=sample.encode().hex().ljust(64, "0"))
+            store.record(r, {"her2var_version": "t"}, "a" * 64 if i % 2 else "b" * 64)
+    with caplog.at_level("WARNING"):
+        res = build_cohort(str(CLIN / "clean_cohort.csv"), store=str(tmp_path / "h.db"),
+                           samples_sheet=str(CLIN / "clean_samples.tsv"), today=TODAY)
+    assert res.summary["rules_checksums"] == ["a" * 64, "b" * 64]
+    assert {r["rules_checksum"] for r in res.rows if r["sample"]} == {"a" * 64, "b" * 64}
+    flagged = [p for p in res.problems if p.kind == "mixed_rules"]
+    assert len(flagged) == 1 and flagged[0].analyses == () and "2 different rules" in flagged[0].message
+    assert any("different rules" in m for m in caplog.messages)
 
 
 def test_calls_tsv_alone(tmp_path):

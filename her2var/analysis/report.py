@@ -193,6 +193,10 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
     for gb, g in empty:
         warnings.append(f"{glabels.get(gb, gb)}: group {g} has no patients (reported with n = 0, not tested)")
 
+    classify_rules = res.get("rules_checksum") or []
+    if len(classify_rules) > 1:
+        warnings.append(f"the patients' samples were classified under {len(classify_rules)} different rules "
+                        "(see Provenance): their classes may not be comparable")
     prov = res["provenance"]
     return {
         "title": plan["title"], "plan": plan, "cohort": res["cohort"], "table1": table1,
@@ -201,6 +205,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         "methods": res["methods"], "exclusions": res["exclusion_summary"],
         "provenance": prov, "versions": sorted(prov["versions"].items()),
         "checksums": sorted(prov["rules_sha256"].items()), "n_figures": len(figs),
+        "classify_rules": classify_rules,
     }
 
 

@@ -107,6 +107,15 @@ def _rules_checksums(plan: Plan) -> dict[str, str]:
     return out
 
 
+def classify_rules(prep: Prepared) -> list[str]:
+    """Every rules checksum the analysed patients' samples were classified under (the cohort's
+    ``rules_checksum`` column; [] for a cohort made before the column existed)."""
+    cells = prep.table.cells.get("rules_checksum")
+    if cells is None:
+        return []
+    return sorted({str(c) for c, keep in zip(cells, prep.in_population) if keep and c})
+
+
 def provenance(plan: Plan, prep: Prepared, argv: list[str] | None = None) -> dict[str, Any]:
     return {
         "date": _now(),
@@ -174,6 +183,7 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
         "exclusions": prep.exclusions,
         "exclusion_summary": exclusion_summary(prep.exclusions),
         "provenance": provenance(plan, prep, argv),
+        "rules_checksum": classify_rules(prep),
     }
     return res
 

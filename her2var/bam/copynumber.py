@@ -221,9 +221,9 @@ def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, 
     est.se_log2 = se_total
     if len(measured) < min_exons:
         est.too_noisy.append(f"only {len(measured)} {model.gene.symbol} exon(s) measured (need {min_exons})")
-    if est.ci_high - est.ci_low > thresholds.amplification_cn:
+    if est.ci_high - est.ci_low > thresholds.bam_max_ci_width:
         est.too_noisy.append(
-            f"95% interval {est.ci_low:.2f}-{est.ci_high:.2f} is wider than {thresholds.amplification_cn:g} copies"
+            f"95% interval {est.ci_low:.2f}-{est.ci_high:.2f} is wider than {thresholds.bam_max_ci_width:g} copies"
         )
     if math.isfinite(sample_noise) and sample_noise > max_noise:
         est.too_noisy.append(f"target-to-target noise {sample_noise:.2f} log2 exceeds {max_noise:g}")

@@ -57,7 +57,7 @@ def sample_row(r: SampleResult) -> list[str]:
         "build": r.build, "caller": r.caller, "input": r.input,
         "records_in_regions": r.records_in_regions,
         "dropped": ";".join(f"{k}={v}" for k, v in sorted(r.dropped.items())),
-        "status": r.status, "error": r.error,
+        "status": r.status, "error": r.error, "rules_checksum": r.rules_checksum,
     }
     return [_fmt(values[c]) for c in SAMPLE_COLUMNS]
 

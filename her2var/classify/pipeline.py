@@ -7,6 +7,7 @@ decide its class -> quality filters -> coverage evidence -> copy number -> sampl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -418,5 +419,6 @@ def _dedupe(res: SampleResult) -> None:
 
 def provenance(rules: Rules, reference: str | None) -> dict[str, object]:
     return {"her2var_version": __version__, "rules_checksum": rules.checksum,
+            "thresholds": dataclasses.asdict(rules.thresholds),
             "rules_sources": [os.path.basename(s) for s in rules.sources],
             "reference": reference or "rules windows"}

@@ -181,6 +181,12 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         tail = f"\n  ... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
         raise InputError(f"--strict: {len(problems)} validation problem(s); nothing was written:\n  "
                          + "\n  ".join(lines[:MAX_LISTED]) + tail)
+    checksums = sorted({s.rules_checksum for s in chosen.values() if s.rules_checksum})
+    if len(checksums) > 1:
+        problems.append(mixed_rules_problem(checksums, chosen))
+        log.warning("cohort: its samples were classified under %d different rules (%s); classes may not be "
+                    "comparable (see the rules_checksum column)", len(checksums),
+                    ", ".join(c[:12] for c in checksums))
     columns = cohort_columns(crules, codrivers)
     kinds = Counter(pr.kind for pr in problems)
     summary = {
@@ -189,11 +195,20 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         "included": {a: sum(1 for r in rows if r[f"in_{a}"] == "yes") for a in ANALYSES},
         "conflicting_patients": len({c["patient_id"] for c in conflicts}),
         "date_format": table.date_format,
+        "rules_checksums": checksums,
     }
     log.info("cohort: %d patients, %d samples, %d problems", len(rows), len(samples), len(problems))
     return CohortResult(columns=columns, rows=rows, problems=problems, conflicts=conflicts,
                         samples_by_patient=by_patient, chosen=chosen, codriver_genes=codrivers,
                         clinical=table, n_samples=len(samples), summary=summary)
+
+
+def mixed_rules_problem(checksums: list[str], chosen: dict[str, SampleCalls]) -> Problem:
+    """One flag (no patient left out) saying which rules the cohort's samples were classified under."""
+    counts = Counter(s.rules_checksum for s in chosen.values() if s.rules_checksum)
+    parts = ", ".join(f"{c[:12]} ({counts[c]} patient(s))" for c in checksums)
+    return Problem("mixed_rules", f"samples classified under {len(checksums)} different rules: {parts}; "
+                   "re-classify them under one set of rules to compare classes", analyses=())
 
 
 def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
@@ -204,7 +219,7 @@ def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
         *DATE_COLUMNS,
         "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event", "survival_notes",
         "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_classes",
-        "erbb2_events", "assessed", "cn_assessed", "copy_number",
+        "erbb2_events", "assessed", "cn_assessed", "copy_number", "rules_checksum",
         *[f"codriver_{g}" for g in codrivers],
         "driver_group",
         "sample_conflict",
@@ -251,6 +266,7 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
         "erbb2_events": ";".join(pick.erbb2_events) if pick else "",
         "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
         "copy_number": pick.copy_number if pick else None,
+        "rules_checksum": pick.rules_checksum if pick else "",
         **{f"codriver_{g}": ";".join(cod.get(g, [])) for g in codrivers},
         "driver_group": driver_group_of(((c.get("gene"), c.get("class")) for c in pick.calls), groups)
         if pick and pick.status == "ok" else "",

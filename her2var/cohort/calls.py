@@ -35,6 +35,7 @@ class SampleCalls:
     calls: list[dict[str, Any]] = field(default_factory=list)  # CALL_COLUMNS keys
     collection_date: dt.date | None = None
     source: str = ""
+    rules_checksum: str = ""  # of the rules that classified it ("" when the input does not say)
 
     @property
     def erbb2_events(self) -> list[str]:
@@ -111,7 +112,7 @@ def from_classify_output(path: str) -> list[SampleCalls]:
                 classes=_classes_from_status(r.get("her2_status", "")),
                 assessed=r.get("assessed") or "unknown", cn_assessed=r.get("cn_assessed") or "no",
                 copy_number=_float(r.get("copy_number")), calls=calls_by_sample.pop(s, []),
-                source=samples_tsv))
+                source=samples_tsv, rules_checksum=r.get("rules_checksum") or ""))
     else:
         log.warning("%s: no samples.tsv beside it: samples without a call are not seen, and every "
                     "sample counts as not assessed", calls_tsv)
@@ -130,7 +131,8 @@ def from_sample_json(doc: dict[str, Any], source: str) -> SampleCalls:
         sample=str(doc["sample"]), patient=str(doc.get("patient") or ""), status=status,
         error=str(doc.get("error") or ""), classes=tuple(doc.get("her2_classes") or ()),
         assessed=doc.get("assessed") or "unknown", cn_assessed=doc.get("cn_assessed") or "no",
-        copy_number=_float(doc.get("copy_number")), calls=list(doc.get("calls") or []), source=source)
+        copy_number=_float(doc.get("copy_number")), calls=list(doc.get("calls") or []), source=source,
+        rules_checksum=str((doc.get("provenance") or {}).get("rules_checksum") or ""))
 
 
 def from_store(path: str) -> list[SampleCalls]:
@@ -141,8 +143,8 @@ def from_store(path: str) -> list[SampleCalls]:
     with open_store(path, create=False) as store:
         rows = store.cohort_rows()
     return [SampleCalls(sample=s, patient=p or "", status=st, error=e, classes=classes, assessed=a or "unknown",
-                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path)
-            for s, p, st, e, classes, a, cna, cn, calls in rows]
+                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path, rules_checksum=rc or "")
+            for s, p, st, e, classes, a, cna, cn, calls, rc in rows]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .fusions import (  # fusion rules are checked by their own module
     fusion_rules_from_tree,
 )
 from .schema import builtin_rules_dir, check, merge_trees, read_builtin_yaml, read_yaml
-from .spec import BUILTIN_FILES, RULES_SPEC
+from .spec import BUILTIN_FILES, RULES_SPEC, Thresholds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,20 +108,6 @@ class GeneRules:
             if d.start <= codon <= d.end:
                 return d.name
         return ""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    amplification_cn: float
-    min_depth: int
-    min_alt_reads: int
-    min_vaf: float
-    accepted_filters: tuple[str, ...]
-    min_coverage_depth: int
-    min_exon20_covered_fraction: float
-    min_mapq: int
-    bam_min_cn_exons: int
-    bam_max_sample_noise: float
 
 
 @dataclass(frozen=True)
@@ -253,18 +239,13 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
             raise RulesError(f"{where}: missing section '{section}'")
     genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
     t = tree["thresholds"]
-    thresholds = Thresholds(
-        amplification_cn=float(t["amplification_cn"]), min_depth=t["min_depth"],
-        min_alt_reads=t["min_alt_reads"], min_vaf=float(t["min_vaf"]),
-        accepted_filters=tuple(t["accepted_filters"]), min_coverage_depth=t["min_coverage_depth"],
-        min_exon20_covered_fraction=float(t["min_exon20_covered_fraction"]), min_mapq=t["min_mapq"],
-        bam_min_cn_exons=t["bam_min_cn_exons"], bam_max_sample_noise=float(t["bam_max_sample_noise"]),
-    )
+    thresholds = Thresholds.from_tree(tree["thresholds"])
     if not 0 <= thresholds.min_vaf <= 1 or not 0 <= thresholds.min_exon20_covered_fraction <= 1:
         raise RulesError(f"{where}.thresholds: min_vaf and min_exon20_covered_fraction must be in [0, 1]")
-    if thresholds.bam_min_cn_exons < 1 or not thresholds.bam_max_sample_noise > 0:
-        raise RulesError(f"{where}.thresholds: bam_min_cn_exons must be at least 1 and "
-                         "bam_max_sample_noise above 0")
+    if thresholds.bam_min_cn_exons < 1 or not thresholds.bam_max_sample_noise > 0 \
+            or not thresholds.bam_max_ci_width > 0:
+        raise RulesError(f"{where}.thresholds: bam_min_cn_exons must be at least 1, bam_max_sample_noise "
+                         "above 0 and bam_max_ci_width above 0")
     builds = {
         name: BuildRules(name, tuple(b["names"]), {str(k): v for k, v in b["contig_lengths"].items()})
         for name, b in tree["builds"].items()

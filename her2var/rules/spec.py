@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import Any
+
 from .schema import Spec
 
 BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
@@ -41,17 +44,33 @@ GENE_SPEC: dict[str, Spec] = {
     "aliases?": ("map", ("list", str)),
 }
 
+@dataclass(frozen=True)
+class Thresholds:
+    """The decision thresholds (rules/thresholds.yaml documents each). Declared once: the schema
+    below and the loading in load.py are derived from these fields."""
+
+    amplification_cn: float
+    min_depth: int
+    min_alt_reads: int
+    min_vaf: float
+    accepted_filters: tuple[str, ...]
+    min_coverage_depth: int
+    min_exon20_covered_fraction: float
+    min_mapq: int
+    bam_min_cn_exons: int
+    bam_max_sample_noise: float
+    bam_max_ci_width: float
+
+    @classmethod
+    def from_tree(cls, t: dict[str, Any]) -> Thresholds:
+        """Build from a checked ``thresholds`` mapping (YAML integers become floats where a number is meant)."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        return cls(**{name: tuple(t[name]) if kind == "tuple[str, ...]" else float(t[name]) if kind == "float"
+                      else t[name] for name, kind in kinds.items()})
+
+
 THRESHOLDS_SPEC: dict[str, Spec] = {
-    "amplification_cn": float,
-    "min_depth": int,
-    "min_alt_reads": int,
-    "min_vaf": float,
-    "accepted_filters": ("list", str),
-    "min_coverage_depth": int,
-    "min_exon20_covered_fraction": float,
-    "min_mapq": int,
-    "bam_min_cn_exons": int,
-    "bam_max_sample_noise": float,
+    f.name: {"float": float, "int": int, "tuple[str, ...]": ("list", str)}[f.type] for f in fields(Thresholds)
 }
 
 FUSION_GENE_SPEC: dict[str, Spec] = {
