@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         run([py, "-m", "pip", "install", "--quiet", f"{ROOT}[test]"])
         if not args.no_tests:
             # The README's test command, run against this environment's installed package.
-            run([py, "-m", "pytest", "-q", "-n", "2", "tests"], cwd=ROOT)
+            run([str(venv / "bin" / "pytest"), "-q", "-n", "2", "tests"], cwd=ROOT)
         frozen = run([py, "-m", "pip", "list", "--format=freeze", "--exclude-editable"],
                      capture_output=True, text=True).stdout.splitlines()
     installers = ("her2var", "pip", "setuptools", "wheel")  # the project itself and the venv's own tools
