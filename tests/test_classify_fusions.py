@@ -44,3 +44,23 @@ def test_fusion_table_with_unknown_columns_is_a_clean_error(tmp_path):
     proc = run_cli("classify", str(vcf), "--fusions", str(F / "fusions_unknown_columns.tsv"))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "fusions_unknown_columns.tsv" in proc.stderr
+
+
+def test_samples_sheet_fusions_column_joins_each_rows_vcf(tmp_path):
+    """The sheet's 'fusions' column gives each sample its fusion table (a run-wide --fusions cannot)."""
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37.replace("length=81195210>", "length=81195210>\n##contig=<ID=2,length=243199373>"))
+    star = F / "star_fusion.fusion_predictions.abridged.coding_effect.GRCh37.tsv"
+    sheet = write(tmp_path, "sheet.tsv", f"sample\tpatient\tvcf\tfusions\nS1\tP1\t{vcf.name}\t{star}\nS2\tP2\t{vcf.name}\t\n")
+    proc = run_cli("classify", "--samples", str(sheet), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    docs = {d["sample"]: d for d in json.loads(proc.stdout)}
+    assert docs["S1"]["driver_group"] == "ALK" and not any(c["class"] == "fusion" for c in docs["S2"]["calls"])
+
+
+@pytest.mark.parametrize("option", ["--fusions", "--cnv", "--bam", "--sample"])
+def test_per_sample_options_with_a_samples_sheet_are_refused_not_ignored(tmp_path, option):
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37)
+    sheet = write(tmp_path, "sheet.tsv", f"sample\tvcf\nS1\t{vcf.name}\n")
+    proc = run_cli("classify", "--samples", str(sheet), option, "x.tsv", "--format", "tsv")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert option in proc.stderr and "--samples" in proc.stderr and proc.stdout == ""

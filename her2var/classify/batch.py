@@ -10,14 +10,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..errors import Her2varError, InputError, shown
+from ..errors import Her2varError, InputError, UsageError, shown
 from ..rules.load import Rules, load_rules
 from .pipeline import classify_bam, classify_vcf
 from .result import ClassifyOptions, SampleResult
 
 log = logging.getLogger(__name__)
 
-SHEET_COLUMNS = ("sample", "patient", "vcf", "bam", "cnv", "purity")
+SHEET_COLUMNS = ("sample", "patient", "vcf", "bam", "cnv", "fusions", "purity")
 # Columns the cohort stage reads from the same sheet; classify accepts and ignores them.
 SHARED_SHEET_COLUMNS = ("collection_date", "notes")
 
@@ -30,7 +30,7 @@ class Job:
 
 
 def read_samples_sheet(path: str) -> list[Job]:
-    """A TSV/CSV with sample, patient, vcf, bam, cnv, purity; paths relative to its folder."""
+    """A TSV/CSV with sample, patient, vcf, bam, cnv, fusions, purity; paths relative to its folder."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file (--samples)")
     folder = os.path.dirname(os.path.abspath(path))
@@ -91,7 +91,8 @@ def read_samples_sheet(path: str) -> list[Job]:
         if vcf is None and bam is None:
             raise InputError(f"{path}:{lineno}: give a 'vcf' or a 'bam' for each sample")
         opts = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
-                               purity=purity, patient=rec.get("patient", ""), bam=bam)
+                               fusions=rel(rec.get("fusions", "")), purity=purity, patient=rec.get("patient", ""),
+                               bam=bam)
         jobs.append(Job(vcf=vcf or "", options=opts, label=f"{path}:{lineno}"))
     return jobs
 
@@ -162,6 +163,9 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
 
 
 def terminal_progress(done: int, total: int) -> None:
+    """A progress line on stderr (a terminal's), for batches of more than one input."""
+    if total <= 1:
+        return
     sys.stderr.write(f"\rclassified {done}/{total} input(s)")
     if done == total:
         sys.stderr.write("\n")
@@ -172,3 +176,108 @@ def jobs_from_paths(paths: list[str], options: ClassifyOptions) -> list[Job]:
     if not paths and options.bam:
         return [Job(vcf="", options=replace(options), label=options.bam)]  # a BAM without a VCF
     return [Job(vcf=p, options=replace(options), label=p) for p in paths]
+
+
+# -- one classify run, as the command line and the demo make it -------------------------------------
+# Run-wide options that name one sample's file: with a samples sheet they would be applied to every
+# row or silently ignored, so they are refused and the sheet's own column is named instead.
+PER_SAMPLE_OPTIONS = {"cnv": "--cnv", "fusions": "--fusions", "bam": "--bam", "sample": "--sample"}
+
+
+@dataclass
+class ClassifyRun:
+    """What one classify run produced: every sample's result, in input order, and its provenance."""
+
+    results: list[SampleResult]
+    provenance: dict[str, object]
+    rules: Rules
+    n_inputs: int
+
+    @property
+    def failed(self) -> list[SampleResult]:
+        return [r for r in self.results if r.status == "error"]
+
+
+def plan_jobs(inputs: list[str], sheet: str | None, options: ClassifyOptions) -> list[Job]:
+    """The jobs of a run: each input file, then each samples-sheet row. Run-wide options (build,
+    reference, targets, panel of normals, indexing) apply to every row; a run-wide purity is each
+    row's default; options naming one sample's file are refused with a sheet (never ignored)."""
+    if sheet:
+        given = [flag for name, flag in PER_SAMPLE_OPTIONS.items() if getattr(options, name)]
+        if given:
+            raise UsageError(f"{', '.join(given)} name(s) one sample's input and cannot go with --samples: "
+                             "give them as the sheet's columns (vcf, bam, cnv, fusions, sample)")
+    jobs = jobs_from_paths(inputs, options)
+    if sheet:
+        for job in read_samples_sheet(sheet):
+            o = job.options
+            o.build, o.reference, o.targets = options.build, options.reference, options.targets
+            o.pon, o.build_index = options.pon, options.build_index
+            if o.purity is None:
+                o.purity = options.purity
+            jobs.append(job)
+    return jobs
+
+
+def check_request(inputs: list[str], sheet: str | None, options: ClassifyOptions, *, workers: int,
+                  annotate_vcf: str | None) -> None:
+    """Refuse a combination of inputs and options that cannot mean anything (UsageError, exit 2)."""
+    if not inputs and not sheet and not options.bam:
+        raise UsageError("give VCF file(s), --bam, or --samples SHEET (see 'her2var classify --help')")
+    if options.bam and len(inputs) > 1:
+        raise UsageError("--bam goes with one VCF (the same tumour); use --samples for a batch")
+    if options.pon and not options.bam and not sheet:
+        raise UsageError("--pon is used with --bam (or a samples sheet with a 'bam' column)")
+    if options.purity is not None and not 0 < options.purity <= 1:
+        raise UsageError(f"--purity {options.purity}: must be in (0, 1]")
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
+    if annotate_vcf and (len(inputs) != 1 or sheet):
+        raise UsageError("--annotate-vcf takes exactly one input VCF")
+
+
+def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: ClassifyOptions | None = None,
+                    rule_files: tuple[str, ...] = (), rules: Rules | None = None, workers: int = 1,
+                    fail_fast: bool = False, outdir: str | None = None, annotate_vcf: str | None = None,
+                    store: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> ClassifyRun:
+    """``her2var classify``: classify the inputs (files and/or a samples sheet), record each result
+    in the store as soon as it exists, then write the output folder and the annotated VCF.
+
+    Bad input in one file becomes that sample's error result (the run goes on unless ``fail_fast``);
+    a wrong request raises UsageError before anything is read.
+    """
+    from .output import write_outdir
+    from .pipeline import provenance
+
+    options = options or ClassifyOptions()
+    check_request(inputs, sheet, options, workers=workers, annotate_vcf=annotate_vcf)
+    rules = rules or load_rules(list(rule_files))  # fail early on a bad rules file
+    jobs = plan_jobs(inputs, sheet, options)
+    prov = provenance(rules, options.reference)
+    opened = None
+    if store:
+        from ..store import open_store
+
+        opened = open_store(store)
+    recorder = opened
+
+    def record(out: list[SampleResult]) -> None:
+        if recorder is not None:
+            for r in out:
+                recorder.record(r, prov, rules.checksum)
+
+    try:
+        results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,
+                            rules=rules, on_result=record if recorder is not None else None)
+    finally:
+        if opened is not None:
+            opened.close()
+    if outdir:
+        write_outdir(outdir, results, prov)
+    if annotate_vcf and all(r.status == "ok" for r in results):
+        from .annotate import annotate_vcf as annotate
+
+        n = annotate(inputs[0], results, annotate_vcf)
+        log.info("%s: %d record(s) tagged", annotate_vcf, n)
+    return ClassifyRun(results=results, provenance=prov, rules=rules, n_inputs=len(jobs))

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 import click
 
 from .. import __version__
-from ..errors import UsageError
 from .run import run, start_logging
 
 log = logging.getLogger("her2var")
@@ -75,84 +74,30 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, bam, pon,
              build_index, rule_files, workers, fail_fast, annotate_out, store_path) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
-    from ..classify.batch import (
-        jobs_from_paths,
-        read_samples_sheet,
-        run_batch,
-        terminal_progress,
-    )
-    from ..classify.output import (
-        call_row,
-        sample_json,
-        summary_text,
-        write_outdir,
-        write_tsv,
-    )
-    from ..classify.pipeline import provenance
+    from ..classify.batch import classify_inputs, terminal_progress
+    from ..classify.output import call_row, sample_json, summary_text, write_tsv
     from ..classify.result import ClassifyOptions
     from ..models import CALL_COLUMNS
-    from ..rules.load import load_rules
 
-    if not inputs and not sheet and not bam:
-        raise UsageError("give VCF file(s), --bam, or --samples SHEET (see 'her2var classify --help')")
-    if bam and len(inputs) > 1:
-        raise UsageError("--bam goes with one VCF (the same tumour); use --samples for a batch")
-    if pon and not bam and not sheet:
-        raise UsageError("--pon is used with --bam (or a samples sheet with a 'bam' column)")
-    if purity is not None and not 0 < purity <= 1:
-        raise UsageError(f"--purity {purity}: must be in (0, 1]")
-    if workers < 1:
-        raise UsageError("--jobs must be at least 1")
-    if annotate_out and (len(inputs) != 1 or sheet):
-        raise UsageError("--annotate-vcf takes exactly one input VCF")
-    rules = load_rules(list(rule_files))  # fail early on a bad rules file
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
                            targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index)
-    jobs = jobs_from_paths(list(inputs), opts)
-    if sheet:
-        for job in read_samples_sheet(sheet):
-            job.options.build, job.options.reference, job.options.targets = build, reference, targets
-            job.options.pon, job.options.build_index = pon, build_index
-            if job.options.purity is None:
-                job.options.purity = purity
-            jobs.append(job)
-    show_progress = sys.stderr.isatty() and len(jobs) > 1 and logging.getLogger().level < logging.ERROR
-    prov = provenance(rules, reference)
-    store = None
-    if store_path:
-        from ..store import open_store
-
-        store = open_store(store_path)
-    try:
-        results = run_batch(
-            jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast,
-            progress=terminal_progress if show_progress else None, rules=rules,
-            on_result=(lambda out: [store.record(r, prov, rules.checksum) for r in out]) if store else None,
-        )
-    finally:
-        if store is not None:
-            store.close()
-    if outdir:
-        write_outdir(outdir, results, prov)
-    if annotate_out and all(r.status == "ok" for r in results):
-        from ..classify.annotate import annotate_vcf
-
-        n = annotate_vcf(inputs[0], results, annotate_out)
-        log.info("%s: %d record(s) tagged", annotate_out, n)
+    show_progress = sys.stderr.isatty() and logging.getLogger().level < logging.ERROR
+    run = classify_inputs(list(inputs), sheet=sheet, options=opts, rule_files=tuple(rule_files), workers=workers,
+                          fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out, store=store_path,
+                          progress=terminal_progress if show_progress else None)
     if fmt == "auto":
         fmt = "text" if sys.stdout.isatty() else "tsv"
     if fmt == "text":
-        click.echo(summary_text(results), nl=False)
+        click.echo(summary_text(run.results), nl=False)
     elif fmt == "tsv":
-        write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
+        write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in run.results for c in r.calls))
     else:
-        json.dump([sample_json(r, prov) for r in results], sys.stdout, indent=2, default=str)
+        json.dump([sample_json(r, run.provenance) for r in run.results], sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
-    failed = [r for r in results if r.status == "error"]
-    for r in failed:
+    for r in run.failed:
         click.echo(f"her2var: error: {r.error}", err=True)
-    if failed:
-        click.echo(f"her2var: {len(failed)} of {len(jobs)} input(s) failed", err=True)
+    if run.failed:
+        click.echo(f"her2var: {len(run.failed)} of {run.n_inputs} input(s) failed", err=True)
         click.get_current_context().exit(1)
 
 

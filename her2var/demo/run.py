@@ -228,21 +228,15 @@ class DemoRun:
 
 def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 1) -> DemoRun:
     """classify -> store -> cohort -> analyze on the synthetic cohort; everything under outdir."""
-    from ..classify.batch import read_samples_sheet, run_batch
-    from ..classify.output import write_outdir
-    from ..classify.pipeline import provenance
+    from ..classify.batch import classify_inputs
     from ..cohort.build import build_cohort
     from ..cohort.export import write_cohort
-    from ..store import open_store
 
     inputs = write_demo_inputs(os.path.join(outdir, "inputs"), rules, seed=seed)
     classify_dir = os.path.join(outdir, "classify")
     store_path = os.path.join(outdir, "her2var.db")
-    prov = provenance(rules, None)
-    with open_store(store_path) as store:
-        results = run_batch(read_samples_sheet(inputs.sheet), (), workers=workers, rules=rules,
-                            on_result=lambda out: [store.record(r, prov, rules.checksum) for r in out])
-    write_outdir(classify_dir, results, prov)
+    results = classify_inputs([], sheet=inputs.sheet, rules=rules, workers=workers, outdir=classify_dir,
+                              store=store_path).results
     cohort = build_cohort(inputs.clinical, store=store_path, samples_sheet=inputs.sheet, cutoff=CUTOFF)
     cohort_tsv = os.path.join(outdir, "cohort", "cohort.tsv")
     write_cohort(cohort, cohort_tsv, xlsx=os.path.join(outdir, "cohort", "cohort.xlsx"))
