@@ -1,6 +1,6 @@
 """Reading VCF/BCF files: header, records, index jumps, and errors that name file and line.
 
-htslib (through pysam and cyvcf2) handles BGZF, BCF and index queries. The record text itself is
+htslib (through pysam) handles BGZF, BCF and index queries. The record text itself is
 split here, typed by the header, because the htslib readers quietly change exactly what a
 clinical reader must notice: undeclared fields are auto-declared with a warning, ``CIPOS=(a,b)``
 becomes ``None``, Number=. strings are split on commas, and errors carry no line number.
@@ -8,6 +8,7 @@ becomes ``None``, Number=. strings are split on commas, and errors carry no line
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -15,6 +16,7 @@ import re
 import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..errors import InputError, plain_int, shown
 from ..models import FieldDef, Record, Region, VcfHeader
@@ -160,18 +162,35 @@ def _sniff(path: str) -> str:
     return "text"
 
 
-def _bcf_iter(path: str, variants: Iterable) -> Iterator:
-    """cyvcf2's records; the bare Exception it raises on a broken record becomes an InputError."""
+def _open_bcf(path: str) -> Any:
+    """A BCF opened through pysam (htslib decodes it; each record is turned back into its VCF text,
+    the one record model the rest of her2var reads)."""
+    import pysam
+
+    try:
+        return pysam.VariantFile(path, "rb")
+    except (OSError, ValueError) as exc:  # a broken BCF header
+        raise InputError(f"{path}: the BCF file cannot be read ({shown(exc, 200, bare=True)})") from exc
+
+
+def _close_bcf(vcf: Any) -> None:
+    # After a read error htslib's close fails too; that second error must not replace the first.
+    with contextlib.suppress(OSError):
+        vcf.close()
+
+
+def _bcf_iter(path: str, variants: Iterable) -> Iterator[str]:
+    """The VCF text of each BCF record; htslib's error on a broken record becomes an InputError."""
     it = iter(variants)
     while True:
         try:
             v = next(it)
         except StopIteration:
             return
-        except Exception as exc:
+        except (OSError, ValueError) as exc:
             raise InputError(f"{path}: a BCF record cannot be read ({shown(exc, 200, bare=True)}); the file is "
                              "truncated or corrupt") from exc
-        yield v
+        yield str(v).rstrip("\n")
 
 
 def _last_record(path: str) -> str | None:
@@ -255,29 +274,22 @@ class VcfReader:
         return parse_header_lines(lines, self.path)
 
     def _bcf_header_lines(self) -> list[str]:
-        import cyvcf2
-
-        try:
-            vcf = cyvcf2.VCF(self.path, lazy=True)
-        except Exception as exc:  # cyvcf2 raises a bare Exception for a broken header
-            raise InputError(f"{self.path}: the BCF file cannot be read ({shown(exc, 200, bare=True)})") from exc
-        text = vcf.raw_header
-        vcf.close()
+        vcf = _open_bcf(self.path)
+        text = str(vcf.header)
+        _close_bcf(vcf)
         return [ln for ln in text.splitlines() if ln]
 
     def raw_lines(self) -> Iterator[tuple[str, str]]:
         """Every line as ('header', text) or ('record', text), without line endings."""
         if self.kind == "bcf":
-            import cyvcf2
-
             for line in self._bcf_header_lines():
                 yield "header", line
-            vcf = cyvcf2.VCF(self.path, lazy=True)
+            vcf = _open_bcf(self.path)
             try:
-                for v in _bcf_iter(self.path, vcf):
-                    yield "record", str(v).rstrip("\n")
+                for text in _bcf_iter(self.path, vcf):
+                    yield "record", text
             finally:
-                vcf.close()
+                _close_bcf(vcf)
             return
         try:
             with self._open_text() as fh:
@@ -359,17 +371,20 @@ class VcfReader:
     def _indexed(self, regions: list[Region]) -> Iterator[Record]:
         n_samples = len(self.header.samples)
         if self.kind == "bcf":
-            import cyvcf2
-
-            vcf = cyvcf2.VCF(self.path, lazy=True)
+            vcf = _open_bcf(self.path)
             try:
                 for r in regions:
-                    if r.chrom not in vcf.seqnames:
+                    if r.chrom not in vcf.header.contigs:
                         continue
-                    for v in _bcf_iter(self.path, vcf(f"{r.chrom}:{r.start}-{r.end}")):
-                        yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+                    try:
+                        found = vcf.fetch(r.chrom, r.start - 1, r.end)
+                    except (OSError, ValueError) as exc:
+                        raise InputError(f"{self.path}: the index cannot be used for {shown(r.chrom, bare=True)} "
+                                         f"({shown(exc, 200, bare=True)}); re-index it (bcftools index)") from exc
+                    for text in _bcf_iter(self.path, found):
+                        yield parse_record(text, self.path, None, n_samples)
             finally:
-                vcf.close()
+                _close_bcf(vcf)
             return
         import pysam
 
@@ -417,19 +432,13 @@ class VcfReader:
             )
 
     def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:
-        import cyvcf2
-
         n_samples = len(self.header.samples)
-        by_chrom: dict[str, list[tuple[int, int]]] = {}
-        for r in regions or []:
-            by_chrom.setdefault(r.chrom, []).append((r.start, r.end))
-        vcf = cyvcf2.VCF(self.path, lazy=True)
+        vcf = _open_bcf(self.path)
         try:
-            for v in _bcf_iter(self.path, vcf):
-                if regions is not None:
-                    spans = by_chrom.get(v.CHROM)
-                    if not spans or not any(v.POS <= e and v.end >= s for s, e in spans):
-                        continue
-                yield parse_record(str(v).rstrip("\n"), self.path, None, n_samples)
+            for text in _bcf_iter(self.path, vcf):
+                rec = parse_record(text, self.path, None, n_samples)
+                if regions is None or any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start
+                                          for r in regions):
+                    yield rec
         finally:
-            vcf.close()
+            _close_bcf(vcf)
