@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 
 def quality_reason(rec: Record, sup, rules: Rules) -> str:
+    """Why a record's allele is dropped before classification, from its FILTER column and read support
+    against the rules' thresholds: "filter", "low_depth", "low_alt_reads", "low_vaf", or "" (kept).
+    Missing support (no depth or VAF field) never drops a call."""
     t = rules.thresholds
     if rec.filters and not all(f in ("PASS", *t.accepted_filters) for f in rec.filters):
         return "filter"
@@ -36,6 +39,10 @@ def quality_reason(rec: Record, sup, rules: Rules) -> str:
 
 
 def erbb2_class(n: Naming, gene: GeneRules) -> str:
+    """The class of one named ERBB2 event, from its location and effect on the transcript:
+    "exon20_insertion" (an in-frame gain whose coding bases lie wholly inside the rules' insertion
+    region), "point_mutation" (missense), "inframe_deletion", or "other" (non-coding, frameshift,
+    nonsense, start/stop changes, a REF that does not match the reference, anything else)."""
     if n.location != "coding":
         return "other"
     gain = n.dna_delta > 0 and n.dna_delta % 3 == 0
@@ -56,6 +63,8 @@ def erbb2_class(n: Naming, gene: GeneRules) -> str:
 
 
 def is_hotspot(n: Naming, gene: GeneRules) -> bool:
+    """Whether the event is a recurrent one: a missense at a hotspot residue of the rules, or a
+    protein change (or a published alias of it) in the rules' recurrent list."""
     if n.effect in ("missense", "substitution") and n.first_residue is not None:
         return n.first_residue in gene.hotspots
     return bool(n.hgvs_p) and (n.hgvs_p in gene.recurrent or n.hgvs_p in gene.aliases)
@@ -97,6 +106,9 @@ def assess_coverage(res: SampleResult, cov: list[tuple[int, int, int]], model: T
 
 
 def assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rules, path: str) -> None:
+    """``assessed`` from the panel's targets: "no" when exon 20's coding bases are less than the
+    rules' covered fraction inside the BED; "yes" (by design, coverage not measured) when they are
+    and nothing else decided it."""
     lo, hi = exon20_span(model)
     frac = covered_fraction(bed, model.chrom, lo, hi)
     if frac < rules.thresholds.min_exon20_covered_fraction:
@@ -110,6 +122,10 @@ def assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rule
 
 
 def decide_copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:
+    """Amplification calls and ``cn_assessed`` from every copy-number source of the sample: a source
+    "too noisy to call" is recorded but never called; each remaining source with CN strictly above
+    ``amplification_cn`` becomes an amplification call (with its interval and the caller's own
+    call); a caller's amplification at CN not above the threshold, and sources that disagree, are noted."""
     threshold = rules.thresholds.amplification_cn
     res.copy_numbers = cns
     if not cns:
