@@ -101,12 +101,13 @@ def _results(folder: Path):
 
 
 def phase_ingest(folder: Path) -> int:
+    from her2var.classify.output import sample_json
     from her2var.store import open_store
 
     n = 0
     with open_store(str(folder / "her2var.db")) as store:
         for r in _results(folder):
-            store.record(r, {"her2var_version": "bench", "rules_checksum": "bench"}, "bench")
+            store.record(sample_json(r, {"her2var_version": "bench", "rules_checksum": "bench"}), "bench")
             n += 1
     return n
 

@@ -26,8 +26,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .classify.output import sample_json
-from .classify.result import SampleResult
 from .errors import InputError, shown
 
 log = logging.getLogger(__name__)
@@ -114,29 +112,30 @@ class Store:
             raise
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, result: SampleResult, provenance: dict[str, Any], rules_checksum: str) -> None:
-        """Store one sample's result in its own transaction (see the module notes for the rules)."""
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        if result.status != "ok":
+    def record(self, full: dict[str, Any], rules_checksum: str) -> None:
+        """Store one sample's result document (classify's sample JSON) in its own transaction (see the
+        module notes for the rules). The columns the store searches are read from the document."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        prov = full.get("provenance") or {}
+        sample, patient = str(full["sample"]), str(full.get("patient") or "")
+        if full.get("status") != "ok":
             with self._write() as conn:
                 conn.execute(
                     "INSERT INTO failures (sample, patient, input, rules_checksum, error, recorded_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (result.sample, result.patient or "", result.input or "", rules_checksum,
-                     result.error or "", now))
+                    (sample, patient, str(prov.get("input") or ""), rules_checksum, str(full.get("error") or ""), now))
             return
-        if not result.input_sha256:
-            raise ValueError(f"sample {shown(result.sample)}: a result without input_sha256 cannot be stored")
-        full = sample_json(result, provenance)
+        input_sha256 = str(prov.get("input_sha256") or "")
+        if not input_sha256:
+            raise ValueError(f"sample {shown(sample)}: a result without input_sha256 cannot be stored")
         doc = json.dumps(full, default=str, separators=(",", ":"))
         calls = json.dumps(full["calls"], default=str, separators=(",", ":"))
-        row = (result.sample, result.patient or "", result.input_sha256, rules_checksum,
-               result.her2_status, ";".join(result.classes), result.assessed, result.cn_assessed,
-               result.copy_number, len(result.calls), str(provenance.get("her2var_version", "")), now,
-               calls, doc, hashlib.sha256(doc.encode()).hexdigest())
+        row = (sample, patient, input_sha256, rules_checksum, full["her2_status"], ";".join(full["her2_classes"]),
+               full["assessed"], full["cn_assessed"], full["copy_number"], len(full["calls"]),
+               str(prov.get("her2var_version", "")), now, calls, doc, hashlib.sha256(doc.encode()).hexdigest())
         with self._write() as conn:
             cur = conn.execute("SELECT id, rules_checksum FROM results WHERE sample = ? AND is_current = 1",
-                               (result.sample,)).fetchone()
+                               (sample,)).fetchone()
             if cur is not None:
                 if cur[1] == rules_checksum:
                     conn.execute("DELETE FROM results WHERE id = ?", (cur[0],))
@@ -144,7 +143,7 @@ class Store:
                     conn.execute("UPDATE results SET is_current = 0 WHERE id = ?", (cur[0],))
             # The same sample, input and rules seen before (now history): the new row replaces it.
             conn.execute("DELETE FROM results WHERE sample = ? AND input_sha256 = ? AND rules_checksum = ?",
-                         (result.sample, result.input_sha256, rules_checksum))
+                         (sample, input_sha256, rules_checksum))
             conn.execute(
                 "INSERT INTO results (sample, patient, input_sha256, rules_checksum, is_current, her2_status, "
                 "her2_classes, assessed, cn_assessed, copy_number, n_events, her2var_version, recorded_at, calls, "
@@ -199,8 +198,9 @@ class Store:
                 "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls, "
                 "rules_checksum FROM results WHERE is_current = 1 ORDER BY sample").fetchall()
             failed = conn.execute(
-                "SELECT f.sample, f.patient, f.error, f.rules_checksum FROM failures f WHERE NOT EXISTS (SELECT 1 FROM results r "
-                "WHERE r.sample = f.sample AND r.is_current = 1) AND f.id = (SELECT MAX(id) FROM failures g "
+                "SELECT f.sample, f.patient, f.error, f.rules_checksum FROM failures f "
+                "WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.sample = f.sample AND r.is_current = 1) "
+                "AND f.id = (SELECT MAX(id) FROM failures g "
                 "WHERE g.sample = f.sample) ORDER BY f.sample").fetchall()
         loads = json.loads
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
@@ -210,7 +210,7 @@ class Store:
 
     def cohort_records(self) -> list[dict[str, Any]]:
         """``cohort_rows`` as dicts."""
-        return [dict(zip(self.COHORT_FIELDS, r)) for r in self.cohort_rows()]
+        return [dict(zip(self.COHORT_FIELDS, r, strict=True)) for r in self.cohort_rows()]
 
     def history(self, sample: str) -> list[dict[str, Any]]:
         """Every stored result of one sample, oldest first: rules checksum, input, current flag."""

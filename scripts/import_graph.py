@@ -21,14 +21,14 @@ PACKAGE = ROOT / "her2var"
 # Bottom to top. A module may import from its own layer and the layers below it, never above.
 # Each entry is a module or package prefix under her2var.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "files", "models"),
+    ("errors", "files", "models", "contigs"),
     ("rules", "stats"),
     ("genome",),
     ("vcf",),
     ("copynumber", "fusions"),
     ("bam",),
+    ("store",),  # persistence of result documents: knows nothing of how they were made
     ("classify",),
-    ("store",),
     ("cohort",),
     ("analysis",),
     ("demo",),

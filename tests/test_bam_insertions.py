@@ -81,8 +81,7 @@ def test_no_insertion_where_there_is_none(sample):
 
 def scan(path, known=()):
     with open_alignments(path, rules()) as aln:
-        return scan_exon20(aln, model(), windows(), min_mapq=20, min_depth=20, min_alt_reads=3,
-                           min_vaf=0.02, known=known)
+        return scan_exon20(aln, model(), windows(), min_mapq=20, thresholds=rules().thresholds, known=known)
 
 
 def test_vcf_events_are_counted_whatever_their_placement():

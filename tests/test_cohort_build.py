@@ -83,6 +83,7 @@ def test_codriver_columns_pass_through(clean):
 def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
     from her2var.classify.result import SampleResult
     from her2var.models import Call
+    from her2var.classify.output import sample_json
     from her2var.store import open_store
 
     mod = fixture_script()
@@ -93,7 +94,7 @@ def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
             for spec in specs:
                 spec = dict(spec)
                 r.calls.append(Call(sample=sample, gene=spec.pop("gene", "ERBB2"), **spec))
-            store.record(r, {"her2var_version": "t"}, "fixture")
+            store.record(sample_json(r, {"her2var_version": "t"}), "fixture")
     from_store = build_cohort(str(CLIN / "clean_cohort.csv"), store=str(tmp_path / "h.db"),
                               samples_sheet=str(CLIN / "clean_samples.tsv"), strict=True, today=TODAY)
     assert [r["rules_checksum"] for r in from_store.rows if r["sample"]] == ["fixture"] * len(from_store.chosen)
@@ -107,6 +108,7 @@ def test_store_gives_the_same_cohort_as_the_folder(tmp_path, clean):
 def test_samples_classified_under_different_rules_are_flagged(tmp_path, caplog):
     """A cohort mixing amplification_cn 4 and 6 (two rules checksums) says so: a column per patient,
     the checksums in the summary, a flag in the problems and a warning."""
+    from her2var.classify.output import sample_json
     from her2var.classify.result import SampleResult
     from her2var.store import open_store
 
@@ -115,7 +117,7 @@ def test_samples_classified_under_different_rules_are_flagged(tmp_path, caplog):
         for i, (sample, (patient, _, assessed, cn_assessed, cn, _)) in enumerate(mod.SAMPLES.items()):
             r = SampleResult(sample=sample, patient=patient, assessed=assessed, cn_assessed=cn_assessed,
                              copy_number=cn, input_sha256=sample.encode().hex().ljust(64, "0"))
-            store.record(r, {"her2var_version": "t"}, "a" * 64 if i % 2 else "b" * 64)
+            store.record(sample_json(r, {"her2var_version": "t"}), "a" * 64 if i % 2 else "b" * 64)
     with caplog.at_level("WARNING"):
         res = build_cohort(str(CLIN / "clean_cohort.csv"), store=str(tmp_path / "h.db"),
                            samples_sheet=str(CLIN / "clean_samples.tsv"), today=TODAY)

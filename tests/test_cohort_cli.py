@@ -82,12 +82,13 @@ def test_usage_errors_exit_2(tmp_path, extra, needle):
 def test_pseudonymize_and_store(tmp_path):
     from her2var.classify.result import SampleResult
     from her2var.models import Call
+    from her2var.classify.output import sample_json
     from her2var.store import open_store
 
     with open_store(str(tmp_path / "h.db")) as store:
         r = SampleResult(sample="S001", patient="P001", assessed="yes", cn_assessed="yes", input_sha256="a" * 64,
                          calls=[Call(sample="S001", gene="ERBB2", klass="exon20_insertion", hgvs_p="p.Y772_A775dup")])
-        store.record(r, {"her2var_version": "t"}, "r")
+        store.record(sample_json(r, {"her2var_version": "t"}), "r")
     key = tmp_path / "k.key"
     key.write_bytes(os.urandom(32))
     proc = run_cohort("--clinical", str(CLIN / "clean_cohort.csv"), "--store", str(tmp_path / "h.db"),

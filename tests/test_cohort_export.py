@@ -13,8 +13,9 @@ from conftest import FIXTURES, write
 
 from her2var.cohort.build import build_cohort
 from her2var.cohort.cbioportal import maf_alleles
-from her2var.cohort.export import Pseudonymizer, safe_cell, write_cohort
+from her2var.cohort.export import Pseudonymizer, write_cohort
 from her2var.errors import UsageError
+from her2var.files import neutralise
 
 CLIN = FIXTURES / "clinical"
 TODAY = dt.date(2026, 1, 1)
@@ -51,7 +52,7 @@ def test_tsv_and_siblings(tmp_path, clean):
     ("-", "'-"), ("-5", "-5"), ("+3.5", "+3.5"), ("C+I", "C+I"), ("P001", "P001"), ("", ""), ("\tx", "'\tx"),
 ])
 def test_formula_cells_are_neutralised(text, safe):
-    assert safe_cell(text) == safe
+    assert neutralise(text) == safe
 
 
 def test_formula_patient_id_in_tsv_and_xlsx(tmp_path):

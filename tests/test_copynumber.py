@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from her2var.contigs import contig_key
 from her2var.copynumber import from_vcf as cn_vcf
 from her2var.copynumber import tables as cn_tables
-from her2var.copynumber.common import contig_key
 from her2var.copynumber.read import (
     copy_number_from_vcf,
     fold_change_to_cn,

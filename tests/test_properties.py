@@ -235,7 +235,7 @@ def test_copy_number_tables_answer(tmp_path, header, rows, preamble, purity, sam
     path.write_text(text, encoding="utf-8")
     with no_hang():
         try:
-            table = read_table(str(path), text[:64].encode())
+            table = read_table(str(path))
             kind = table_kind(table) if table is not None else None
             if kind is not None:
                 out = copy_number_from_table(table, kind, sample=sample, genes=ERBB2, purity=purity)
@@ -251,7 +251,7 @@ def test_copy_number_tables_answer_on_any_text(tmp_path, text):
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     with no_hang():
         try:
-            table = read_table(str(path), path.read_bytes()[:64])
+            table = read_table(str(path))
             kind = table_kind(table) if table is not None else None
             if kind is not None:
                 copy_number_from_table(table, kind, sample=None, genes=ERBB2, purity=None)

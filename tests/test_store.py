@@ -47,42 +47,42 @@ def test_new_store_has_current_schema_and_wal(tmp_path, store):
 
 def test_current_result_is_the_sample_json(store):
     r = result("S1")
-    store.record(r, PROV, "r1")
+    store.record(sample_json(r, PROV), "r1")
     (doc,) = store.current_results()
     assert doc == json.loads(json.dumps(sample_json(r, PROV), default=str))
 
 
 def test_same_rules_replace_the_current_result(store):
-    store.record(result("S1", klass="exon20_insertion"), PROV, "r1")
-    store.record(result("S1", sha="b", klass="point_mutation"), PROV, "r1")
+    store.record(sample_json(result("S1", klass="exon20_insertion"), PROV), "r1")
+    store.record(sample_json(result("S1", sha="b", klass="point_mutation"), PROV), "r1")
     (doc,) = store.current_results()
     assert doc["her2_classes"] == ["point_mutation"]
     assert store.counts() == {"current": 1, "history": 0, "failures": 0}
 
 
 def test_other_rules_keep_the_older_result_as_history(store):
-    store.record(result("S1"), PROV, "r1")
-    store.record(result("S1", klass="point_mutation"), {**PROV, "rules_checksum": "r2"}, "r2")
+    store.record(sample_json(result("S1"), PROV), "r1")
+    store.record(sample_json(result("S1", klass="point_mutation"), {**PROV, "rules_checksum": "r2"}), "r2")
     hist = store.history("S1")
     assert [(h["rules_checksum"], h["is_current"]) for h in hist] == [("r1", False), ("r2", True)]
     assert store.current_results()[0]["her2_classes"] == ["point_mutation"]
     # back to the first rules on the same input: that history row is replaced, not duplicated
-    store.record(result("S1"), PROV, "r1")
+    store.record(sample_json(result("S1"), PROV), "r1")
     assert [(h["rules_checksum"], h["is_current"]) for h in store.history("S1")] == [("r2", False), ("r1", True)]
     assert store.counts() == {"current": 1, "history": 1, "failures": 0}
 
 
 def test_recording_twice_is_idempotent(store):
     for _ in range(3):
-        store.record(result("S1"), PROV, "r1")
+        store.record(sample_json(result("S1"), PROV), "r1")
     assert store.counts() == {"current": 1, "history": 0, "failures": 0}
     assert store.is_recorded("S1", "a" * 64, "r1") and not store.is_recorded("S1", "a" * 64, "r2")
 
 
 def test_a_failure_never_replaces_a_good_result(store):
-    store.record(result("S1"), PROV, "r1")
-    store.record(result("S1", status="error"), PROV, "r1")
-    store.record(result("S2", status="error", patient="P2"), PROV, "r1")
+    store.record(sample_json(result("S1"), PROV), "r1")
+    store.record(sample_json(result("S1", status="error"), PROV), "r1")
+    store.record(sample_json(result("S2", status="error", patient="P2"), PROV), "r1")
     docs = {d["sample"]: d for d in store.current_results()}
     assert docs["S1"]["status"] == "ok" and docs["S1"]["her2_classes"] == ["exon20_insertion"]
     assert docs["S2"]["status"] == "error" and docs["S2"]["error"] == "boom" and docs["S2"]["patient"] == "P2"
@@ -91,7 +91,7 @@ def test_a_failure_never_replaces_a_good_result(store):
 
 
 def test_damaged_row_is_detected(tmp_path, store):
-    store.record(result("S1"), PROV, "r1")
+    store.record(sample_json(result("S1"), PROV), "r1")
     conn = sqlite3.connect(tmp_path / "h.db")
     conn.execute("UPDATE results SET doc = replace(doc, 'exon20_insertion', 'point_mutation')")
     conn.commit()
@@ -105,7 +105,7 @@ def test_schema_is_migrated_forward_not_rebuilt(tmp_path, monkeypatch):
 
     path = str(tmp_path / "h.db")
     with open_store(path) as s:
-        s.record(result("S1"), PROV, "r1")
+        s.record(sample_json(result("S1"), PROV), "r1")
     extra = ["ALTER TABLE results ADD COLUMN reviewed_by TEXT"]
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, extra])
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
@@ -156,6 +156,7 @@ def test_missing_store_is_an_error_when_not_creating(tmp_path):
 # ---------------------------------------------------------------------------------------------
 WRITER = textwrap.dedent("""
     import sys, time
+    from her2var.classify.output import sample_json
     from her2var.classify.result import SampleResult
     from her2var.models import Call
     from her2var.store import open_store
@@ -167,7 +168,7 @@ WRITER = textwrap.dedent("""
                           notes=["x" * 2000])]
             r = SampleResult(sample=s, patient="P" + s, calls=calls, assessed="yes", cn_assessed="yes",
                              input_sha256=f"{i:064d}")
-            store.record(r, {"her2var_version": "t", "rules_checksum": "r"}, "r")
+            store.record(sample_json(r, {"her2var_version": "t", "rules_checksum": "r"}), "r")
             if delay:
                 time.sleep(delay)
 """)

@@ -8,6 +8,7 @@ are reported with n = 0 and a note; tests run over the levels that have patients
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +206,7 @@ class _Run:
         if rp is None:
             return
         keep = self.prep.in_response
+        assert keep is not None  # prepare() sets it whenever the plan has a response
         self._response_block(ALL, None, [ALL], np.full(len(keep), ALL, dtype=object), keep)
         for g in self.plan.groupings:
             self._response_block(g.name, None, list(g.levels), self.prep.groups[g.name], keep)
@@ -220,9 +222,10 @@ class _Run:
 
     def _response_block(self, group_by: str, subgroup: str | None, levels: list[str], labels_all: np.ndarray,
                         keep: np.ndarray) -> None:
-        rp = self.plan.response
+        rp, all_codes = self.plan.response, self.prep.response
+        assert rp is not None and all_codes is not None  # only called when the plan has a response
         sel = keep & np.array([x is not None for x in labels_all])
-        codes = self.prep.response[sel]
+        codes = all_codes[sel]
         labels = labels_all[sel].astype(str) if sel.any() else np.array([], dtype=str)
         present = _nonempty(levels, labels)
         rates = {}
@@ -234,7 +237,7 @@ class _Run:
             rec: dict[str, Any] = {"group_by": group_by, "subgroup": subgroup, "group": lv,
                                    "denominator": rp.denominator, "ci_method": "clopper-pearson"}
             if r is None:
-                rec.update(n=0, n_treated=0, **{k: 0 for k in ("CR", "PR", "SD", "PD", "NE")}, orr=None,
+                rec.update(n=0, n_treated=0, **dict.fromkeys(("CR", "PR", "SD", "PD", "NE"), 0), orr=None,
                            orr_ci_low=None, orr_ci_high=None, dcr=None, dcr_ci_low=None, dcr_ci_high=None,
                            orr_x=0, dcr_x=0, note="no patients")
             else:
@@ -242,7 +245,8 @@ class _Run:
                 for key in ("orr", "dcr"):
                     p = r[key]
                     rec.update({key: p["rate"] if p else None, f"{key}_x": p["x"] if p else 0,
-                                f"{key}_ci_low": p["lower"] if p else None, f"{key}_ci_high": p["upper"] if p else None})
+                                f"{key}_ci_low": p["lower"] if p else None,
+                                f"{key}_ci_high": p["upper"] if p else None})
                 rec["note"] = "" if r["orr"] else "no evaluable patients"
             self.out["response"].append(rec)
         if group_by == ALL:
@@ -261,8 +265,10 @@ class _Run:
 
     def _table_test(self, group_by: str, subgroup: str | None, measure: str, table: list[list[int]],
                     present: list[str]) -> None:
+        rp = self.plan.response
+        assert rp is not None  # only called when the plan has a response
         rec = {"group_by": group_by, "subgroup": subgroup, "measure": measure, "groups": present,
-               "denominator": self.plan.response.denominator}
+               "denominator": rp.denominator}
         if len(present) < 2 or not any(any(r) for r in table):
             self.out["response_tests"].append({**rec, "test": None, "statistic": None, "df": None, "p": None,
                                                "expected_min": None,
@@ -277,6 +283,7 @@ class _Run:
     def table1(self) -> None:
         g = self.plan.groupings[0]
         keep = self.prep.in_table1
+        assert keep is not None  # prepare() always sets it
         labels = self.prep.groups[g.name][keep].astype(str) if keep.any() else np.array([], dtype=str)
         levels = list(g.levels)
         present = _nonempty(levels, labels)
@@ -346,7 +353,7 @@ class _Run:
                        expected_min=_f(res["expected_min"]), note=res["note"])
         self.out["table1"].append(rec)
         self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, n (%)", "level": "",
-                                        "cells": {c: "" for c in cols}, "p": rec["p"], "test": rec["test"]})
+                                        "cells": dict.fromkeys(cols, ""), "p": rec["p"], "test": rec["test"]})
         rows = order + (["missing"] if missing.any() else [])
         for level in rows:
             hit = missing if level == "missing" else np.array([x == level for x in values])
@@ -364,22 +371,24 @@ class _Run:
 
         pop = self.prep.in_population
         columns: dict[str, np.ndarray] = {}
-        categorical: dict[str, str] = {}
+        categorical: dict[str, str | None] = {}
         for cv in cp.covariates:
             if cv.type == "continuous":
+                assert cv.column is not None  # a continuous covariate has a column (a grouping is categorical)
                 columns[cv.name] = numbers(self.prep, cv.column, pop)
                 continue
             if cv.grouping is not None:
                 values = self.prep.groups[cv.grouping]
+                source: str | None = self.plan.grouping(cv.grouping).column
             else:
                 values, _ = categories(self.prep, cv.categories)
-                values = np.where(pop, values, None)
+                values = np.where(pop, values, None)  # type: ignore[call-overload]  # None fill: object array
+                source = cv.column
             present = sorted({x for x in values[pop] if x is not None})
             if cv.reference not in present:
                 raise InputError(f"{self.prep.table.path}: Cox covariate {shown(cv.name)} (plan {self.plan.source}): "
                                  f"reference level {shown(cv.reference)} is not found in column "
-                                 f"{shown(cv.column or self.plan.grouping(cv.grouping).column)}; "
-                                 f"levels present: {shown(present)}")
+                                 f"{shown(source)}; levels present: {shown(present)}")
             columns[cv.name] = values
             categorical[cv.name] = cv.reference
         names = [cv.name for cv in cp.covariates]
@@ -401,7 +410,7 @@ class _Run:
                 self.cox_models.append((ep_name, m))
                 self._cox_records(ep_name, m)
 
-    def _fit(self, frame, covariates: list[str], categorical: dict[str, str], kind: str):
+    def _fit(self, frame, covariates: list[str], categorical: Mapping[str, str | None], kind: str):
         from ..stats.cox import CoxModel
 
         if len(frame) == 0:

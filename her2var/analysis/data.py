@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, shown
+from ..files import read_input
 from .plan import Categories, Plan
 
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
@@ -40,24 +40,13 @@ class CohortTable:
 
 def read_cohort(path: str) -> CohortTable:
     """Read cohort.tsv (or .csv) as text cells; empty cells are None."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file (the cohort table written by 'her2var cohort')")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder; give the cohort table (cohort.tsv)")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the cohort as UTF-8 TSV") from exc
-    if "\x00" in text:
+    source = read_input(path, what="the cohort table (cohort.tsv)", advice="save the cohort as UTF-8 TSV",
+                        source="the cohort table written by 'her2var cohort'")
+    digest = hashlib.sha256(source.raw).hexdigest()
+    if "\x00" in source.text:
         raise InputError(f"{path}: contains NUL bytes: a binary file, not a cohort table")
     delimiter = "," if path.lower().endswith(".csv") else "\t"
-    lines = text.splitlines()
+    lines = source.lines()
     header_at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if header_at is None:
         raise InputError(f"{path}: the file is empty; expected a header row and one row per patient")
@@ -131,7 +120,8 @@ class Prepared:
     exclusions: list[dict[str, Any]] = field(default_factory=list)
 
     def where(self, i: int, column: str) -> str:
-        return f"{self.table.path}:{self.table.lines[i]} (patient {shown(self.ids[i], bare=True)}), column {shown(column)}"
+        return (f"{self.table.path}:{self.table.lines[i]} (patient {shown(self.ids[i], bare=True)}), "
+                f"column {shown(column)}")
 
 
 def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
@@ -210,19 +200,19 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
     pop = prep.in_population
     for g in plan.groupings:
         levels, reasons = categories(prep, g.categories)
-        prep.groups[g.name] = np.where(pop, levels, None)
-        for i in np.flatnonzero(pop & np.array([lv is None for lv in levels])):
+        prep.groups[g.name] = np.where(pop, levels, None)  # type: ignore[call-overload]  # None fill: object array
+        for i in np.flatnonzero(pop & np.array([lv is None for lv in levels])).tolist():
             prep.exclusions.append({"patient_id": ids[i], "analysis": f"grouping {g.name}", "reason": reasons[i]})
     for s in plan.subgroups:
         levels, _ = categories(prep, s.categories)
-        prep.subgroups[s.name] = np.where(pop, levels, None)
+        prep.subgroups[s.name] = np.where(pop, levels, None)  # type: ignore[call-overload]  # as above
 
     for ep in plan.endpoints:
         keep = pop.copy()
         _require_yes(prep, ep.require_yes, keep, ep.name)
         t = numbers(prep, ep.time, keep)
         e = numbers(prep, ep.event, keep)
-        for i in np.flatnonzero(keep):
+        for i in np.flatnonzero(keep).tolist():
             if np.isnan(t[i]) or np.isnan(e[i]):
                 col = ep.time if np.isnan(t[i]) else ep.event
                 prep.exclusions.append({"patient_id": ids[i], "analysis": ep.name, "reason": f"{col} is empty"})
@@ -240,7 +230,7 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
         _require_yes(prep, plan.response.require_yes, keep, "response")
         cells = table.cells[plan.response.column]
         codes = np.empty(n, dtype=object)
-        for i in np.flatnonzero(keep):
+        for i in np.flatnonzero(keep).tolist():
             raw = cells[i]
             if raw is None:
                 prep.exclusions.append({"patient_id": ids[i], "analysis": "response",
@@ -267,6 +257,7 @@ def exclusion_summary(exclusions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by.setdefault((x["analysis"], x["reason"]), []).append(str(x["patient_id"]))
     out = []
     for (analysis, reason), pids in by.items():
-        listed = ", ".join(pids[:MAX_LISTED]) + (f", ... ({len(pids) - MAX_LISTED} more)" if len(pids) > MAX_LISTED else "")
+        more = f", ... ({len(pids) - MAX_LISTED} more)" if len(pids) > MAX_LISTED else ""
+        listed = ", ".join(pids[:MAX_LISTED]) + more
         out.append({"analysis": analysis, "reason": reason, "n": len(pids), "patients": listed})
     return out

@@ -48,7 +48,7 @@ def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, job
             files = list(pool.map(_draw_one, [(fn, args, kw) for fn, args, kw, _ in todo]))
     else:
         files = [_draw_one((fn, args, kw)) for fn, args, kw, _ in todo]
-    return [{**meta, **f} for (_, _, _, meta), f in zip(todo, files)]
+    return [{**meta, **f} for (_, _, _, meta), f in zip(todo, files, strict=True)]
 
 
 def _draw_one(job: tuple[str, tuple, dict]) -> dict[str, str]:
@@ -111,15 +111,15 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
             if sw.response is not None:
                 resp = np.array([(r or "").strip().upper() for r in prep.table.cells[sw.response][keep]], dtype=object)
             grp = np.array([x if x is not None else "not grouped" for x in prep.groups[g.name][keep]], dtype=object)
-            ep = plan.endpoint(sw.endpoint)
-            title = f"Time on first-line treatment ({_lower_first(ep.label)})"
+            sw_ep = plan.endpoint(sw.endpoint)
+            title = f"Time on first-line treatment ({_lower_first(sw_ep.label)})"
             out.append(("swimmer_figure", (t, prep.events[sw.endpoint][keep], grp, resp, list(g.levels), folder,
                                            names("swimmer", sw.endpoint)),
                         {"title": title, "time_unit": plan.km.time_unit, "max_patients": sw.max_patients,
                          "group_label": g.label},
                         {"kind": "swimmer", "title": title, "endpoint": sw.endpoint,
-                         "caption": f"One bar per patient from first-line start to {_lower_first(ep.label)} event or "
-                                    "censoring; arrows: censored (ongoing); markers left of the bars: best "
+                         "caption": f"One bar per patient from first-line start to {_lower_first(sw_ep.label)} "
+                                    "event or censoring; arrows: censored (ongoing); markers left of the bars: best "
                                     "response."}))
     h = plan.figures.her2_classes
     if h is not None:

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:  # matplotlib itself is imported where a figure is drawn
+    from matplotlib.artist import Artist
+    from matplotlib.typing import LineStyleType
+
 # Okabe & Ito (2008), in an order that keeps the first colours far apart; yellow last (weak on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)))
+LINESTYLES: tuple[LineStyleType, ...] = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
+                                         (0, (8, 2)))
 # Best-response markers differ by shape and grey level, never by a hue the group colours use.
 RESPONSE_MARKERS = {"CR": ("*", "#000000", "complete response"), "PR": ("^", "#000000", "partial response"),
                     "SD": ("o", "#666666", "stable disease"), "PD": ("s", "#666666", "progressive disease"),
@@ -150,7 +155,7 @@ def km_figure(km_set: Any, folder: str, stem: str, *, time_unit: str, method: st
             yrow = n_rows - 1 - i
             c = km_set.curves.get(lv)
             counts = [lm.n_risk for lm in survival_at(c, ticks)] if c is not None else [0] * len(ticks)
-            for t, k in zip(ticks, counts):
+            for t, k in zip(ticks, counts, strict=True):
                 risk.text(t, yrow, str(k), ha="center", va="center", fontsize=FONT - 1)
         risk.set_yticks(range(n_rows))
         risk.set_yticklabels([short(lv) for lv in reversed(levels)])
@@ -212,8 +217,8 @@ def forest_figure(models: Sequence[Any], covariates: Sequence[Any], folder: str,
                 ax.plot([t.hr], [y], marker="s", color=PALETTE[0], markersize=5)
                 los.append(t.lower)
                 his.append(t.upper)
-        lo = min(los + [0.5]) / 1.3
-        hi = max(his + [2.0]) * 1.3
+        lo = min([*los, 0.5]) / 1.3
+        hi = max([*his, 2.0]) * 1.3
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
         from matplotlib.ticker import FixedLocator, NullLocator
@@ -228,7 +233,7 @@ def forest_figure(models: Sequence[Any], covariates: Sequence[Any], folder: str,
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_yticks([n - 1 - i for i in range(len(rows))])
         ax.set_yticklabels([("    " if r.get("indent") else "") + short(r["text"], 40) for r in rows])
-        for tl, r in zip(ax.get_yticklabels(), rows):
+        for tl, r in zip(ax.get_yticklabels(), rows, strict=True):
             if r.get("heading") or (not r.get("indent") and r.get("term") is not None):
                 tl.set_fontweight("bold")
         for i, r in enumerate(rows):
@@ -287,7 +292,7 @@ def swimmer_figure(time: np.ndarray, event: np.ndarray, group: np.ndarray, respo
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        handles = [Patch(color=col_of[lv], label=wrapped(lv)) for lv in levels if (group == lv).any()]
+        handles: list[Artist] = [Patch(color=col_of[lv], label=wrapped(lv)) for lv in levels if (group == lv).any()]
         if not np.isin(g, list(levels)).all():
             handles.append(Patch(color="#999999", label="not in the plan's groups"))
         handles.append(Line2D([], [], marker="|", color="black", linestyle="none", markersize=6,
@@ -373,7 +378,7 @@ def her2_figure(classes: dict[str, int], codrivers: dict[str, int], total: int, 
                 ax.set_yticklabels([label(CLASS_NAMES.get(k, k.replace("_", " "))) for k, _ in items])
                 ax.set_ylim(-0.6, max(len(items), 4) - 0.4)
                 top = max(v for _, v in items)
-                for y, (_, v) in zip(ys, items):
+                for y, (_, v) in zip(ys, items, strict=True):
                     ax.text(v + top * 0.02, y, f"{v} ({100 * v / total:.1f}%)" if total else str(v),
                             va="center", fontsize=FONT - 1)
                 ax.set_xlim(0, top * 1.35)

@@ -198,16 +198,16 @@ class Plan:
         for e in self.endpoints:
             add(e.time, f"endpoints.{shown(e.name, bare=True)}.time")
             add(e.event, f"endpoints.{shown(e.name, bare=True)}.event")
-            for c in e.require_yes:
-                add(c, f"endpoints.{shown(e.name, bare=True)}.require_yes")
+            for col in e.require_yes:
+                add(col, f"endpoints.{shown(e.name, bare=True)}.require_yes")
         for s in self.subgroups:
             add(s.column, f"subgroups.{shown(s.name, bare=True)}")
         if self.response:
             add(self.response.column, "response.column")
-            for c in self.response.require_yes:
-                add(c, "response.require_yes")
-        for c in self.table1_require_yes:
-            add(c, "table1.require_yes")
+            for col in self.response.require_yes:
+                add(col, "response.require_yes")
+        for col in self.table1_require_yes:
+            add(col, "table1.require_yes")
         for v in self.table1:
             if v.if_missing == "error":
                 add(v.column, f"table1.variables.{shown(v.column, bare=True)}")
@@ -349,7 +349,8 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         c = tree["cox"]
         for i, e in enumerate(c["endpoints"]):
             if e not in ep_names:
-                raise RulesError(f"{where}.cox.endpoints[{i}]: {shown(e)} is not an endpoint of this plan {shown(ep_names)}")
+                raise RulesError(f"{where}.cox.endpoints[{i}]: {shown(e)} is not an endpoint of this plan "
+                                 f"{shown(ep_names)}")
         covs = []
         for i, cv in enumerate(c["covariates"]):
             w = f"{where}.cox.covariates[{i}]"
@@ -403,14 +404,16 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
 
     follow_up = tree.get("follow_up", {}).get("endpoint")
     if follow_up is not None and follow_up not in ep_names:
-        raise RulesError(f"{where}.follow_up.endpoint: {shown(follow_up)} is not an endpoint of this plan {shown(ep_names)}")
+        raise RulesError(f"{where}.follow_up.endpoint: {shown(follow_up)} is not an endpoint of this plan "
+                         f"{shown(ep_names)}")
 
     f = tree.get("figures", {})
     swimmer = None
     if "swimmer" in f:
         s = f["swimmer"]
         if s["endpoint"] not in ep_names:
-            raise RulesError(f"{where}.figures.swimmer.endpoint: {shown(s['endpoint'])} is not an endpoint {shown(ep_names)}")
+            raise RulesError(f"{where}.figures.swimmer.endpoint: {shown(s['endpoint'])} is not an endpoint "
+                             f"{shown(ep_names)}")
         if s.get("max_patients", 150) < 1:
             raise RulesError(f"{where}.figures.swimmer.max_patients: expected at least 1")
         swimmer = SwimmerPlan(s["endpoint"], s.get("response"), s.get("max_patients", 150))

@@ -42,6 +42,7 @@ def fmt_ci(est: float | None, lo: float | None, hi: float | None, digits: int = 
 def fmt_pct(rate: float | None, lo: float | None, hi: float | None) -> str:
     if rate is None:
         return "\u2013"
+    assert lo is not None and hi is not None  # a rate always comes with its Clopper-Pearson CI
     return f"{100 * rate:.1f}% ({100 * lo:.1f}\u2013{100 * hi:.1f})"
 
 
@@ -71,7 +72,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         return [f for f in figs if all(f.get(k) == v for k, v in match.items())]
 
     # Table 1
-    n_row = next((r for r in res["table1_rows"] if r["variable"] == "N"), {"cells": {}})
+    n_row: dict[str, Any] = next((r for r in res["table1_rows"] if r["variable"] == "N"), {"cells": {}})
     levels = plan["groupings"][0]["levels"]
     t1_cols = [*levels, ALL]
     table1 = {
@@ -91,7 +92,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         if key not in seen:
             seen.append(key)
     for group_by, sub in seen:
-        rows = [r for r in res["response"] if r["group_by"] == group_by and r["subgroup"] == sub]
+        rows: list[dict[str, Any]] = [r for r in res["response"] if r["group_by"] == group_by and r["subgroup"] == sub]
         tests = [t for t in res["response_tests"] if t["group_by"] == group_by and t["subgroup"] == sub]
         response_blocks.append({
             "title": f"{glabels.get(group_by, group_by)} ({_subgroup_text(sub, slabels)})",
@@ -138,7 +139,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                               "p_adj": fmt_p(x["p_adjusted"]), "adjust": x["adjust"]} for x in pw],
                 "figures": figs_for(kind="km", endpoint=ep["name"], group_by=group_by, subgroup=sub),
             })
-        follow = [{"group": ("All" if f["group"] == ALL else f"{glabels.get(f['group_by'], f['group_by'])}: {f['group']}"),
+        follow = [{"group": ("All" if f["group"] == ALL
+                             else f"{glabels.get(f['group_by'], f['group_by'])}: {f['group']}"),
                    "n": f["n"], "median": fmt_ci(f["median"], f["ci_low"], f["ci_high"]) if f["n"] else "\u2013",
                    "note": f["note"]} for f in res["follow_up"] if f["endpoint"] == ep["name"]]
         survival.append({"name": ep["name"], "label": ep["label"], "blocks": blocks, "follow_up": follow})
@@ -151,11 +153,11 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         terms = [t for t in res["cox"] if t["endpoint"] == ep_name]
         multi = next((m for m in models if m["model"] == "multivariable"), None)
         multi_terms = {t["term"]: t for t in terms if t["model"] == "multivariable"}
-        rows: list[dict[str, Any]] = []
+        rows = []
         for m in (x for x in models if x["model"] == "univariable"):
             for t in (x for x in terms if x["model_id"] == m["model_id"]):
-                rows.append({"term": t["term"], "uni": _hr(t), "uni_p": fmt_p(t["p"]), "uni_n": f"{m['n']} / {m['events']}",
-                             "multi": None, "multi_p": "", "note": t["note"]})
+                rows.append({"term": t["term"], "uni": _hr(t), "uni_p": fmt_p(t["p"]),
+                             "uni_n": f"{m['n']} / {m['events']}", "multi": None, "multi_p": "", "note": t["note"]})
         if multi is not None:
             by_term = {r["term"]: r for r in rows}
             for name, t in multi_terms.items():
@@ -176,7 +178,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         for m in models:
             refs.update(m["references"])
         cox.append({
-            "label": eplabels.get(ep_name, ep_name), "rows": rows, "has_uni": any(m["model"] == "univariable" for m in models),
+            "label": eplabels.get(ep_name, ep_name), "rows": rows,
+            "has_uni": any(m["model"] == "univariable" for m in models),
             "multi": None if multi is None else {"n": multi["n"], "events": multi["events"], "status": multi["status"],
                                                  "reason": multi["reason"]},
             "references": ", ".join(f"{k}: {v}" for k, v in refs.items()), "notes": notes,

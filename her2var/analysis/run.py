@@ -6,16 +6,13 @@ of it is written: a failure leaves no half-written analysis (and an earlier one 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, UsageError, shown
+from ..files import atomic_folder
 from .compute import ALL, Computed, compute
 from .data import Prepared, exclusion_summary, prepare, read_cohort
 from .methods import methods_text
@@ -57,27 +55,10 @@ def check_outdir(outdir: str) -> None:
                              "give a new or empty folder")
 
 
-def _swap_in(tmp: str, outdir: str) -> None:
-    old = None
-    if os.path.exists(outdir):
-        old = tempfile.mkdtemp(prefix=".old-", suffix="-" + os.path.basename(os.path.abspath(outdir)),
-                               dir=os.path.dirname(os.path.abspath(outdir)))
-        os.rmdir(old)
-        os.replace(outdir, old)
-    try:
-        os.replace(tmp, outdir)
-    except OSError:
-        if old:
-            os.replace(old, outdir)
-        raise
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _now() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else \
-        dt.datetime.now(dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit() else \
+        dt.datetime.now(dt.UTC)
     return when.replace(microsecond=0).isoformat()
 
 
@@ -113,7 +94,7 @@ def classify_rules(prep: Prepared) -> list[str]:
     cells = prep.table.cells.get("rules_checksum")
     if cells is None:
         return []
-    return sorted({str(c) for c, keep in zip(cells, prep.in_population) if keep and c})
+    return sorted({str(c) for c, keep in zip(cells, prep.in_population, strict=True) if keep and c})
 
 
 def provenance(plan: Plan, prep: Prepared, argv: list[str] | None = None) -> dict[str, Any]:
@@ -167,6 +148,8 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
     """results.json's content (without the figure list, added when the figures are drawn)."""
     primary = plan.groupings[0].name
     groups = prep.groups[primary]
+    in_table1 = prep.in_table1
+    assert in_table1 is not None  # prepare() always sets it
     res: dict[str, Any] = {
         "format": "her2var-analysis", "format_version": 1,
         "plan": _plan_summary(plan),
@@ -175,7 +158,7 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
                    "grouped": {g.name: int(sum(x is not None for x in prep.groups[g.name])) for g in plan.groupings},
                    "endpoints": {e.name: int(prep.in_endpoint[e.name].sum()) for e in plan.endpoints},
                    "response": int(prep.in_response.sum()) if prep.in_response is not None else None,
-                   "table1": int(prep.in_table1.sum()),
+                   "table1": int(in_table1.sum()),
                    "group_sizes": {lv: int((groups == lv).sum()) for lv in plan.groupings[0].levels}},
         "methods": methods_text(plan),
         **{k: v for k, v in comp.records.items() if k != "table1_rows"},
@@ -214,14 +197,8 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
     timings["statistics"] = time.perf_counter() - t1
     results = build_results(plan, prep, comp, argv)
 
-    parent = os.path.dirname(os.path.abspath(outdir))
-    try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".tmp-", suffix="-" + os.path.basename(os.path.abspath(outdir)), dir=parent)
-    except OSError as exc:
-        raise InputError(f"{outdir}: cannot write here ({exc.strerror or exc})") from exc
     files: list[str] = []
-    try:
+    with atomic_folder(outdir) as tmp:  # an earlier analysis there is replaced only on success
         t2 = time.perf_counter()
         fig_dir = os.path.join(tmp, "figures")
         os.makedirs(fig_dir)
@@ -245,14 +222,6 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
         files.append("report.html")
         files += [os.path.join("figures", f[k]) for f in results["figures"] for k in ("png", "svg")]
         timings["outputs"] = time.perf_counter() - t3
-        _swap_in(tmp, outdir)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(f"{outdir}: writing the analysis failed ({exc.strerror or exc}); nothing was written") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
     timings["total"] = time.perf_counter() - t0
     log.info("analysis of %d patients written to %s in %.1f s", table.n, outdir, timings["total"])
     return AnalysisResult(outdir=outdir, results=results, files=sorted(files), timings=timings)

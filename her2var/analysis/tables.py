@@ -1,7 +1,7 @@
 """The analysis tables: one TSV per table and one XLSX workbook with a sheet per table.
 
 Missing values ("not reached", "no test") are empty cells; the ``*_text`` columns say NR. A text
-cell that a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
+cell that a spreadsheet would run as a formula gets a leading apostrophe (``files.neutralise``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..files import neutralise
 from .compute import ALL
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -23,16 +22,6 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
-
-
-def safe_text(text: str) -> str:
-    """Neutralise a spreadsheet formula; keep numbers as they are."""
-    if text and text.startswith(_FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def cell_text(value: Any) -> str:
@@ -47,7 +36,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     text = str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return safe_text(text)
+    return neutralise(text)
 
 
 def _records(name: str, title: str, records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Table:
@@ -86,7 +75,7 @@ def table1_table(records: dict[str, list[dict[str, Any]]], levels: Sequence[str]
 
 def build_tables(records: dict[str, list[dict[str, Any]]], exclusions: list[dict[str, Any]],
                  levels: Sequence[str]) -> list[Table]:
-    n_row = next((r for r in records["table1_rows"] if r["variable"] == "N"), {"cells": {}})
+    n_row: dict[str, Any] = next((r for r in records["table1_rows"] if r["variable"] == "N"), {"cells": {}})
     return [
         table1_table(records, levels, n_row["cells"]),
         _records("table1_tests", "Table 1 tests", records["table1"], TABLE1_TEST_COLUMNS),
@@ -123,7 +112,7 @@ def write_xlsx(path: str, tables: Sequence[Table]) -> None:
         ws = wb.create_sheet(t.name[:31])
         header = []
         for c in t.columns:
-            cell = WriteOnlyCell(ws, value=safe_text(str(c)))
+            cell = WriteOnlyCell(ws, value=neutralise(str(c)))
             cell.font = bold
             header.append(cell)
         ws.append(header)

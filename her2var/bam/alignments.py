@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, UsageError, shown
+from ..files import atomic_path
 from ..rules.load import GeneBuild, Rules
 from .index_check import (
     BinningIndex,
@@ -73,11 +74,7 @@ class Alignments:
 
     def resolve(self, name: str) -> str | None:
         """The file's name for contig `name` ('chr17' and '17' match)."""
-        bare = name[3:] if name.lower().startswith("chr") else name
-        for candidate in (name, bare, "chr" + bare):
-            if candidate in self.contigs:
-                return candidate
-        return None
+        return resolve_contig(name, self.contigs)
 
     def close(self) -> None:
         # After a failed read htslib may also fail to close; the read error is what gets reported.
@@ -113,7 +110,8 @@ def open_alignments(path: str, rules: Rules, *, build: str | None = None,
     ``what`` names the file's role in messages (``--bam``, ``normal``).
     """
     if build is not None and build not in rules.builds:
-        raise UsageError(f"--build {shown(build, bare=True)}: unknown build (expected one of {', '.join(rules.builds)})")
+        raise UsageError(f"--build {shown(build, bare=True)}: unknown build "
+                         f"(expected one of {', '.join(rules.builds)})")
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file ({what})")
     if reference and not os.path.exists(reference):
@@ -196,7 +194,8 @@ def _checked(path: str, handle: pysam.AlignmentFile, rules: Rules, build: str | 
     samples = sorted({rg["SM"] for rg in header.get("RG", []) if rg.get("SM")})
     notes = []
     if len(samples) > 1:
-        notes.append(f"read groups name {len(samples)} samples ({shown(', '.join(samples), bare=True)}); all reads counted")
+        notes.append(f"read groups name {len(samples)} samples ({shown(', '.join(samples), bare=True)}); "
+                     "all reads counted")
     name = samples[0] if len(samples) == 1 else _basename(path)
     return Alignments(path=path, handle=handle, kind="CRAM" if is_cram else "BAM",
                       build=found_build, build_evidence=evidence, chrom=chrom, contigs=contigs,
@@ -215,12 +214,11 @@ def detect_alignment_build(path: str, contigs: dict[str, int], rules: Rules,
     """(build, evidence, file's name of gene_chrom) from @SQ lengths; contradictions are errors."""
     found: list[tuple[str, str]] = []
     for name, length in contigs.items():
-        bare = name[3:] if name.lower().startswith("chr") else name
         for b in rules.builds.values():
-            if b.contig_lengths.get(bare) == length:
+            if b.contig_lengths.get(contig_key(name)) == length:
                 found.append((b.name, f"@SQ {name} LN:{length}"))
     builds = sorted({b for b, _ in found})
-    chrom = next((c for c in (gene_chrom, "chr" + gene_chrom) if c in contigs), None)
+    chrom = resolve_contig(gene_chrom, contigs)
     if chrom is None:
         raise InputError(
             f"{path}: no chromosome {gene_chrom} (or chr{gene_chrom}) in the @SQ lines; "
@@ -248,24 +246,16 @@ def make_index(path: str) -> str:
     """Build the index next to the file, atomically (temporary name, then rename)."""
     import pysam
 
-    suffix = ".crai" if _looks_like_cram(path) else ".bai"
-    final = path + suffix
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-        os.close(fd)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write an index beside it ({exc.strerror or exc})") from exc
-    try:
-        with quiet_htslib():
-            pysam.index("-o", tmp, path)
-        os.replace(tmp, final)
-    except (pysam.SamtoolsError, OSError) as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise InputError(
-            f"{path}: indexing failed ({shown(str(exc).strip(), 200, bare=True)}); is it coordinate-sorted and complete?"
-        ) from exc
+    final = path + (".crai" if _looks_like_cram(path) else ".bai")
+    with atomic_path(final) as tmp:  # the temporary's name ends in .bai/.crai too
+        try:
+            with quiet_htslib():
+                pysam.index("-o", tmp, path)
+        except (pysam.SamtoolsError, OSError) as exc:
+            raise InputError(
+                f"{path}: indexing failed ({shown(str(exc).strip(), 200, bare=True)}); is it coordinate-sorted and "
+                "complete?"
+            ) from exc
     log.info("%s: index written to %s", path, final)
     return final
 

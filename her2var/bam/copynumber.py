@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..contigs import contig_key
 from ..copynumber.common import fold_change_to_cn
 from ..errors import InputError
-from ..genome.bed import Target, bare
+from ..genome.bed import Target
 from ..genome.transcript import TranscriptModel
 from ..rules.load import Thresholds
 from .coverage import Coverage
@@ -122,9 +123,9 @@ def gc_correct(log2r: np.ndarray, gc: np.ndarray, fit: np.ndarray) -> tuple[np.n
 
 def gene_targets(model: TranscriptModel, targets: list[Target]) -> list[int]:
     """Indices of the targets overlapping the gene's span."""
-    key = bare(model.chrom)
+    key = contig_key(model.chrom)
     lo, hi = model.span[0] - 1, model.span[1]  # 0-based half-open
-    return [i for i, t in enumerate(targets) if t.start < hi and t.end > lo and bare(t.chrom) == key]
+    return [i for i, t in enumerate(targets) if t.start < hi and t.end > lo and contig_key(t.chrom) == key]
 
 
 def exon_targets(model: TranscriptModel, targets: list[Target],
@@ -182,7 +183,7 @@ def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, 
     panel_var = np.nan_to_num(mad_log2, nan=0.0) ** 2 * (1 + math.pi / (2 * max(n_normals, 1)))
     sigma_t = np.sqrt(count_var + panel_var)
     exons: list[ExonEstimate] = []
-    for number, ((s, e), hits) in enumerate(zip(model.exons, per_exon), start=1):
+    for number, ((s, e), hits) in enumerate(zip(model.exons, per_exon, strict=True), start=1):
         idx = [i for i, _ in hits]
         if not idx:
             exons.append(ExonEstimate(number, s, e, 0, None, None, None, None))
@@ -205,14 +206,16 @@ def estimate_gene(model: TranscriptModel, targets: list[Target], cov: Coverage, 
     if not measured:
         est.too_noisy.append(f"no {model.gene.symbol} exon is covered by a usable target of the panel")
         return est
-    vals = np.log2([x.ratio for x in measured])
+    # ratio and noise are set together (above)
+    vals = np.log2([x.ratio for x in measured if x.ratio is not None])
     centre = float(np.median(vals))
-    expected = math.sqrt(float(np.mean([x.noise_log2 ** 2 for x in measured])))
+    expected = math.sqrt(float(np.mean([x.noise_log2 ** 2 for x in measured if x.noise_log2 is not None])))
     min_exons, max_noise = thresholds.bam_min_cn_exons, thresholds.bam_max_sample_noise
     spread = mad(vals) if len(measured) >= min_exons else float("nan")
     sigma = max(expected, spread) if math.isfinite(spread) else expected
     se = MEDIAN_EFFICIENCY * sigma / math.sqrt(len(measured)) if len(measured) > 1 else sigma
-    se_shift = MEDIAN_EFFICIENCY * (sample_noise if math.isfinite(sample_noise) else 0.0) / math.sqrt(int(reference.sum()))
+    shift_noise = sample_noise if math.isfinite(sample_noise) else 0.0
+    se_shift = MEDIAN_EFFICIENCY * shift_noise / math.sqrt(int(reference.sum()))
     se_total = math.sqrt(se ** 2 + se_shift ** 2)
     est.ratio = 2.0 ** centre
     est.cn = ratio_to_cn(est.ratio, purity)

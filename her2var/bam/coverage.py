@@ -3,8 +3,8 @@
 Depth is counted like ``samtools bedcov``: every filtered read adds the reference bases it spans
 (aligned and deleted bases) that fall inside the target; the target's mean depth is that sum over
 its length. Reads are read in blocks of nearby targets (chunks of CHUNK_TARGETS targets bound the
-memory), and only their start and end are kept: the per-target sums then come from sorted starts and ends with prefix sums
-(sum over reads of |[s, e) ∩ [a, b)| = G(b) − G(a), G(x) = Σ_{s<x}(x−s) − Σ_{e<x}(x−e)), so the
+memory), and only their start and end are kept: the per-target sums then come from sorted starts and
+ends with prefix sums (sum over reads of |[s, e) ∩ [a, b)| = G(b) − G(a), G(x) = Σ_{s<x}(x−s) − Σ_{e<x}(x−e)), so the
 Python work per read is four attribute reads. Per-base depth (for exon 20) counts aligned bases
 only, like ``samtools depth``.
 """
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..contigs import contig_key
 from ..errors import InputError, shown
-from ..genome.bed import Target, bare
+from ..genome.bed import Target
 from .alignments import READ_FILTER_FLAGS, Alignments, filter_reason
 
 MERGE_GAP = 65_536  # targets closer than this are read in one pass of the index
@@ -89,7 +90,8 @@ def _read_spans(aln: Alignments, contig: str, blocks: list[tuple[int, int]], min
     s_arr = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
     e_arr = np.frombuffer(ends, dtype=np.int64) if len(ends) else np.zeros(0, np.int64)
     if s_arr.size > 1 and np.any(s_arr[1:] < s_arr[:-1]):
-        raise InputError(f"{aln.path}: reads on {shown(contig, bare=True)} are not in coordinate order; sort the file (samtools sort)")
+        raise InputError(f"{aln.path}: reads on {shown(contig, bare=True)} are not in coordinate order; "
+                         "sort the file (samtools sort)")
     new = s_arr >= counted_to
     stats["_used"] += int(np.count_nonzero(new))
     stats["_span"] += int(e_arr[new].sum() - s_arr[new].sum())
@@ -116,7 +118,7 @@ def target_coverage(aln: Alignments, targets: list[Target], min_mapq: int,
     lengths = np.array([t.length for t in targets], dtype=np.int64)
     by_contig: dict[str, list[int]] = {}
     for i, t in enumerate(targets):
-        by_contig.setdefault(bare(t.chrom), []).append(i)
+        by_contig.setdefault(contig_key(t.chrom), []).append(i)
     stats: Counter = Counter()
     for idx in by_contig.values():
         contig = aln.resolve(targets[idx[0]].chrom)

@@ -116,8 +116,7 @@ def bam_evidence(bam_path: str, *, rules: Rules, build: str | None, pon_path: st
                          sample=sample or aln.sample,
                          path=bam_path, notes=list(aln.notes))
         _exon20_coverage(ev, aln, model, rules)
-        scan = scan_exon20(aln, model, seq, min_mapq=t.min_mapq, min_depth=t.min_depth,
-                           min_alt_reads=t.min_alt_reads, min_vaf=t.min_vaf, known=vcf_events)
+        scan = scan_exon20(aln, model, seq, min_mapq=t.min_mapq, thresholds=t, known=vcf_events)
         ev.insertions = scan.insertions
         ev.vcf_support = scan.support
         ev.notes += scan.notes
@@ -177,7 +176,7 @@ def _depth_only_exons(model: TranscriptModel, targets: list, cov: Any) -> list[d
     from .copynumber import exon_targets
 
     out = []
-    for number, ((s, e), hits) in enumerate(zip(model.exons, exon_targets(model, targets)), start=1):
+    for number, ((s, e), hits) in enumerate(zip(model.exons, exon_targets(model, targets), strict=True), start=1):
         idx = [i for i, _ in hits]
         depth = float(cov.sums[idx].sum() / cov.lengths[idx].sum()) if idx else None
         out.append({"exon": number, "start": s, "end": e, "targets": len(idx),
@@ -212,7 +211,7 @@ def _copy_number(ev: BamEvidence, aln: Alignments, model: TranscriptModel, pon: 
                   "exons_measured": est.n_exons})
     lo, hi = model.span
     gene = model.gene.symbol
-    if est.cn is None:
+    if est.cn is None or est.ratio is None or est.ci_low is None or est.ci_high is None:  # all set together
         ev.qc["copy_number"] = "not estimated: " + "; ".join(est.too_noisy)
         return
     notes = list(purity_notes) + est.notes

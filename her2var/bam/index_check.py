@@ -175,7 +175,7 @@ def read_binning_index(name: str) -> BinningIndex:
             if bin_ == pseudo and n_chunks == 2:
                 ref.meta = (pairs[0], pairs[1], pairs[2], pairs[3])
             else:
-                ref.bins[bin_] = list(zip(pairs[::2], pairs[1::2]))
+                ref.bins[bin_] = list(zip(pairs[::2], pairs[1::2], strict=True))
         if not has_loffset:
             r.skip(8 * r.count("linear-index entries", limit))
         index.refs.append(ref)

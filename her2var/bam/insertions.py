@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from ..errors import shown
 from ..genome.naming import Naming, describe
 from ..genome.transcript import SequenceSource, TranscriptModel, exon20_span
+from ..rules.quality import quality_reason
+from ..rules.spec import Thresholds
 from .alignments import Alignments
 from .reads import Event, LocalReference, RegionRead, fetch_reads
 from .softclips import (
@@ -138,8 +140,7 @@ def normalise(ev: Event, local: LocalReference) -> Event:
 
 # -- the scan ---------------------------------------------------------------------------------
 def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *, min_mapq: int,
-                min_depth: int, min_alt_reads: int, min_vaf: float,
-                known: Iterable[tuple[int, str, str]] = ()) -> InsertionScan:
+                thresholds: Thresholds, known: Iterable[tuple[int, str, str]] = ()) -> InsertionScan:
     """Find, count and name insertions in exon 20; count support for `known` (VCF) events."""
     g_lo, g_hi = exon20_span(model)
     lo, hi = g_lo - 1 - FLANK, g_hi + FLANK  # 0-based half-open search span
@@ -162,7 +163,8 @@ def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *,
     for pos, ref, alt in known:
         ev = normalise((pos - 1, ref.upper(), alt.upper()), local)
         if not (ev[1] or ev[2]) or local.get(pos - 1, pos - 1 + len(ref)) != ref.upper():
-            notes.append(f"{aln.chrom}:{pos} {shown(f'{ref}>{alt}', bare=True)}: REF does not match the reference here; not counted")
+            notes.append(f"{aln.chrom}:{pos} {shown(f'{ref}>{alt}', bare=True)}: "
+                         "REF does not match the reference here; not counted")
             continue
         known_events[(pos, ref, alt)] = by_hap.setdefault(_haplotype_text(ev, local), ev)
     supports = _count_with_pruning(sorted(by_hap.values()), set(known_events.values()), reads, local)
@@ -178,7 +180,7 @@ def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *,
             depth=sup.depth, vaf=sup.vaf, soft_clipped_reads=sup.soft_clipped_reads,
             cigar_reads=sup.cigar_reads, ref_reads=sup.ref_reads, found_by=tuple(sorted(found[ev])),
             recovered_from_clips=ev in from_clips and "cigar" not in found[ev],
-            filter_reason=_filter(sup, min_depth, min_alt_reads, min_vaf),
+            filter_reason=quality_reason(thresholds, sup),  # the rule a caller's call meets too
         )
         if ins.recovered_from_clips:
             ins.notes.append(f"inserted sequence recovered from {sup.soft_clipped_reads} soft-clipped reads")
@@ -190,7 +192,7 @@ def scan_exon20(aln: Alignments, model: TranscriptModel, seq: SequenceSource, *,
                   if not (i.filter_reason in ("low_vaf", "low_alt_reads") and i.alt_reads * NOISE_FOLD < strongest)]
     explained = {x for i in insertions for x in range(i.pos - 1 - 2 * PAST, i.pos + len(i.alt) + 2 * PAST)}
     for x, n in unresolved:
-        if x not in explained and n >= min_alt_reads:
+        if x not in explained and n >= thresholds.min_alt_reads:
             notes.append(
                 f"{n} reads are soft-clipped at {aln.chrom}:{x + 1} near exon 20 and their clipped "
                 "bases match neither the reference nor a recoverable insertion; a long insertion "
@@ -275,18 +277,11 @@ def _count_with_pruning(events: list[Event], pinned: set[Event], reads: list[Reg
     counts: list[ReadSupport] = []
     for _ in range(5):
         counts = count_support(events, reads, local) if events else []
-        keep = [ev for ev, sup in zip(events, counts) if ev in pinned or sup.alt_reads >= MIN_DISCOVERY_READS]
+        keep = [ev for ev, sup in zip(events, counts, strict=True)
+                if ev in pinned or sup.alt_reads >= MIN_DISCOVERY_READS]
         if len(keep) == len(events):
             break
         events = keep
-    return dict(zip(events, counts))
-
-
-def _filter(sup: ReadSupport, min_depth: int, min_alt_reads: int, min_vaf: float) -> str:
-    if sup.depth < min_depth:
-        return "low_depth"
-    if sup.alt_reads < min_alt_reads:
-        return "low_alt_reads"
-    if sup.vaf is not None and sup.vaf < min_vaf:
-        return "low_vaf"
-    return ""
+    else:  # still pruning after the last round: count the events that are left
+        counts = count_support(events, reads, local) if events else []
+    return dict(zip(events, counts, strict=True))

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, shown
+from ..files import read_input
 from ..genome.bed import Target, TargetSet, intervals_checksum, read_targets
 from ..rules.load import Rules
 from .alignments import open_alignments
@@ -116,7 +117,7 @@ def build_pon(normals: list[str], targets_path: str, rules: Rules, *, build: str
                 f"{path}: reads cover only {covered:.0%} of the {len(ts)} targets in {targets_path} "
                 f"(need {MIN_TARGETS_COVERED:.0%}); is this normal from another panel or build?"
             )
-        for other, prev in zip(normals, covs):
+        for other, prev in zip(normals, covs, strict=False):  # covs: the normals read so far
             if np.array_equal(prev.sums, cov.sums):
                 raise InputError(f"{path}: the same read depths as {other}; the same sample twice?")
         covs.append(cov)
@@ -145,7 +146,7 @@ def build_pon(normals: list[str], targets_path: str, rules: Rules, *, build: str
                     f"{os.path.basename(reference)}; robust quadratic of log2 ratio in GC)")
     log2r = np.vstack([_log2_ratio(row, median, usable) for row in norm])
     spread = np.array([mad(log2r[:, j]) if usable[j] else np.nan for j in range(norm.shape[1])])
-    for qc, row in zip(qcs, log2r):
+    for qc, row in zip(qcs, log2r, strict=True):
         qc.noise_log2 = mad(row[usable])
     depth = np.median(np.vstack([c.mean_depth for c in covs]), axis=0)
     return Pon(targets=ts.targets, median_depth=depth, median_norm=median, mad_log2=spread,
@@ -204,8 +205,7 @@ def write_pon(pon: Pon, path: str) -> None:
 
 def read_pon(path: str) -> Pon:
     """Read and check a PON.tsv written by ``her2var pon build``."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file (--pon)")
+    lines = read_input(path, what="a panel of normals (build one with 'her2var pon build')", source="--pon").lines()
     meta: dict[str, str] = {}
     normals: list[NormalQC] = []
     targets: list[Target] = []
@@ -213,46 +213,40 @@ def read_pon(path: str) -> Pon:
     usable: list[bool] = []
     chroms: dict[str, str] = {}  # one string per contig name
     header_seen = False
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                line = line.rstrip("\n").rstrip("\r")
-                if lineno == 1 and line != f"##her2var_pon={FORMAT_VERSION}":
-                    raise InputError(f"{path}:1: not a her2var panel of normals (expected "
-                                     f"'##her2var_pon={FORMAT_VERSION}'; build one with 'her2var pon build')")
-                if line.startswith("##"):
-                    key, sep, value = line[2:].partition("=")
-                    if not sep:
-                        raise InputError(f"{path}:{lineno}: header line without '=': {shown(line)}")
-                    if key == "normal":
-                        normals.append(_parse_normal(value, path, lineno))
-                    else:
-                        meta[key] = value
-                elif line.startswith("#"):
-                    if tuple(line[1:].split("\t")) != COLUMNS:
-                        raise InputError(f"{path}:{lineno}: column header is not {' '.join(COLUMNS)}")
-                    header_seen = True
-                elif line.strip():
-                    if not header_seen:
-                        raise InputError(f"{path}:{lineno}: data before the '#chrom ...' column header")
-                    cols = line.split("\t")
-                    if len(cols) != len(COLUMNS):
-                        raise InputError(f"{path}:{lineno}: {len(cols)} columns, expected {len(COLUMNS)}")
-                    try:
-                        target = Target(chroms.setdefault(cols[0], cols[0]), int(cols[1]), int(cols[2]),
-                                        "" if cols[3] == "." else cols[3])
-                        for k in range(4):
-                            cols_num[k].append(_num(cols[4 + k]))
-                    except ValueError as exc:
-                        raise InputError(f"{path}:{lineno}: a number column is not a number ({shown(exc, 200, bare=True)})") from exc
-                    if cols[8] not in ("yes", "no"):
-                        raise InputError(f"{path}:{lineno}: usable is {shown(cols[8])}, expected yes or no")
-                    targets.append(target)
-                    usable.append(cols[8] == "yes")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text; not a panel of normals ({exc})") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read as a panel of normals ({exc.strerror or exc})") from exc
+    for lineno, line in enumerate(lines, start=1):
+        if lineno == 1 and line != f"##her2var_pon={FORMAT_VERSION}":
+            raise InputError(f"{path}:1: not a her2var panel of normals (expected "
+                             f"'##her2var_pon={FORMAT_VERSION}'; build one with 'her2var pon build')")
+        if line.startswith("##"):
+            key, sep, value = line[2:].partition("=")
+            if not sep:
+                raise InputError(f"{path}:{lineno}: header line without '=': {shown(line)}")
+            if key == "normal":
+                normals.append(_parse_normal(value, path, lineno))
+            else:
+                meta[key] = value
+        elif line.startswith("#"):
+            if tuple(line[1:].split("\t")) != COLUMNS:
+                raise InputError(f"{path}:{lineno}: column header is not {' '.join(COLUMNS)}")
+            header_seen = True
+        elif line.strip():
+            if not header_seen:
+                raise InputError(f"{path}:{lineno}: data before the '#chrom ...' column header")
+            cols = line.split("\t")
+            if len(cols) != len(COLUMNS):
+                raise InputError(f"{path}:{lineno}: {len(cols)} columns, expected {len(COLUMNS)}")
+            try:
+                target = Target(chroms.setdefault(cols[0], cols[0]), int(cols[1]), int(cols[2]),
+                                "" if cols[3] == "." else cols[3])
+                for k in range(4):
+                    cols_num[k].append(_num(cols[4 + k]))
+            except ValueError as exc:
+                raise InputError(f"{path}:{lineno}: a number column is not a number "
+                                 f"({shown(exc, 200, bare=True)})") from exc
+            if cols[8] not in ("yes", "no"):
+                raise InputError(f"{path}:{lineno}: usable is {shown(cols[8])}, expected yes or no")
+            targets.append(target)
+            usable.append(cols[8] == "yes")
     if not meta and not normals and not targets:
         raise InputError(f"{path}: empty file; not a panel of normals (build one with 'her2var pon build')")
     for key in _REQUIRED:
@@ -265,9 +259,11 @@ def read_pon(path: str) -> Pon:
         )
     gc, depth, med, spread = cols_num
     if str(len(targets)) != meta["n_targets"]:
-        raise InputError(f"{path}: {len(targets)} target rows, but the header says {shown(meta['n_targets'], bare=True)}")
+        raise InputError(f"{path}: {len(targets)} target rows, but the header says "
+                         f"{shown(meta['n_targets'], bare=True)}")
     if intervals_checksum(targets) != meta["targets_intervals_sha256"]:
-        raise InputError(f"{path}: the target rows do not match the header's targets checksum; the file was edited")
+        raise InputError(f"{path}: the target rows do not match the header's targets checksum; "
+                         "the file was edited")
     try:
         min_mapq = int(meta["min_mapq"])
     except ValueError as exc:
@@ -300,7 +296,8 @@ def _parse_normal(value: str, path: str, lineno: int) -> NormalQC:
                         targets_covered=float(fields["targets_covered"]),
                         noise_log2=float(fields["noise_log2"]), filtered=filtered)
     except (KeyError, ValueError) as exc:
-        raise InputError(f"{path}:{lineno}: ##normal line is incomplete or malformed ({shown(exc, 200, bare=True)})") from exc
+        raise InputError(f"{path}:{lineno}: ##normal line is incomplete or malformed "
+                         f"({shown(exc, 200, bare=True)})") from exc
 
 
 def check_targets_match(pon: Pon, ts: TargetSet) -> None:
@@ -308,6 +305,6 @@ def check_targets_match(pon: Pon, ts: TargetSet) -> None:
     if ts.intervals_sha256 != pon.intervals_sha256:
         raise InputError(
             f"{ts.path}: these {len(ts)} targets are not the ones the panel of normals {pon.path or ''} "
-            f"was built on ({shown(pon.targets_file, bare=True)}, {len(pon.targets)} targets; checksums differ); use the "
-            "panel's own targets file or rebuild the panel"
+            f"was built on ({shown(pon.targets_file, bare=True)}, {len(pon.targets)} targets; checksums differ); "
+            "use the panel's own targets file or rebuild the panel"
         )

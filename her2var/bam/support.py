@@ -121,7 +121,7 @@ def count_support(events: list[Event], reads: list[RegionRead], local: LocalRefe
 def _tally(out: list[ReadSupport], haps: list[_Hap], rd: RegionRead, winner: int, ts: list[int],
            t_ref: int, n: int) -> None:
     """Count one read for every event: alt for the winner, ref (-1) or other for the rest."""
-    for i, (h, sup) in enumerate(zip(haps, out)):
+    for i, (h, sup) in enumerate(zip(haps, out, strict=True)):
         if i == winner:
             t, right = ts[i], h.right_alt
         else:

@@ -68,7 +68,7 @@ def read_samples_sheet(path: str) -> list[Job]:
             continue
         if len(row) != len(header):
             raise InputError(f"{path}:{lineno}: {len(row)} columns, expected {len(header)}")
-        rec = {h: cell.strip() for h, cell in zip(header, row)}
+        rec = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
         if rec.get("sample"):
             if rec["sample"] in first_line:
                 raise InputError(f"{path}:{lineno}: sample {shown(rec['sample'])} is listed twice (first on line "
@@ -109,7 +109,7 @@ def _init_worker(rule_files: tuple[str, ...]) -> None:
 def _run_job(job: Job, rules=None) -> list[SampleResult]:
     rules = rules or _WORKER_RULES
     try:
-        if not job.vcf:
+        if not job.vcf and job.options.bam:  # a BAM without a VCF
             return classify_bam(job.options.bam, rules, job.options)
         return classify_vcf(job.vcf, rules, job.options)
     except Her2varError as exc:
@@ -247,7 +247,7 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     Bad input in one file becomes that sample's error result (the run goes on unless ``fail_fast``);
     a wrong request raises UsageError before anything is read.
     """
-    from .output import write_outdir
+    from .output import sample_json, write_outdir
     from .pipeline import provenance
 
     options = options or ClassifyOptions()
@@ -265,7 +265,7 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     def record(out: list[SampleResult]) -> None:
         if recorder is not None:
             for r in out:
-                recorder.record(r, prov, rules.checksum)
+                recorder.record(sample_json(r, prov), rules.checksum)
 
     try:
         results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,

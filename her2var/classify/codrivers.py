@@ -76,8 +76,8 @@ def driver_group(calls: Iterable[Call], groups: tuple[DriverGroup, ...]) -> str:
     return driver_group_of(((c.gene, c.klass) for c in calls), groups)
 
 
-def driver_group_of(gene_classes: Iterable[tuple[str, str]], groups: tuple[DriverGroup, ...]) -> str:
-    """driver_group for (gene, class) pairs, e.g. read back from calls.tsv or a store."""
+def driver_group_of(gene_classes: Iterable[tuple[str | None, str | None]], groups: tuple[DriverGroup, ...]) -> str:
+    """driver_group for (gene, class) pairs, e.g. read back from calls.tsv or a store (None: not given)."""
     found = set(gene_classes)
     for g in groups:
         if any((g.gene, k) in found for k in g.classes):

@@ -1,5 +1,6 @@
-"""Decisions on named events and on samples: an ERBB2 event's class and hotspot flag, the
-quality filters, whether exon 20 was assessed, and what the copy-number sources say.
+"""Decisions on named events and on samples: an ERBB2 event's class and hotspot flag, whether
+exon 20 was assessed, and what the copy-number sources say. (The quality filter of a variant's
+support is rules/quality.py, shared with the BAM scan.)
 
 Kept apart from the reading (classify, bam) so every input path decides the same way.
 """
@@ -12,30 +13,11 @@ from typing import TYPE_CHECKING
 from ..genome.intervals import covered_fraction
 from ..genome.naming import Naming
 from ..genome.transcript import TranscriptModel, exon20_span
-from ..models import Call, CopyNumber, Record
+from ..models import Call, CopyNumber
 from ..rules.load import GeneRules, Rules
 
 if TYPE_CHECKING:
     from .result import SampleResult
-
-
-def quality_reason(rec: Record, sup, rules: Rules) -> str:
-    """Why a record's allele is dropped before classification, from its FILTER column and read support
-    against the rules' thresholds: "filter", "low_depth", "low_alt_reads", "low_vaf", or "" (kept).
-    Missing support (no depth or VAF field) never drops a call."""
-    t = rules.thresholds
-    if rec.filters and not all(f in ("PASS", *t.accepted_filters) for f in rec.filters):
-        return "filter"
-    if sup is None:
-        return ""
-    if sup.depth is not None and sup.depth < t.min_depth:
-        return "low_depth"
-    if sup.alt_reads is not None and sup.alt_reads < t.min_alt_reads:
-        return "low_alt_reads"
-    if sup.vaf is not None and sup.vaf < t.min_vaf:
-        return "low_vaf"
-    return ""
-
 
 
 def erbb2_class(n: Naming, gene: GeneRules) -> str:
@@ -48,7 +30,7 @@ def erbb2_class(n: Naming, gene: GeneRules) -> str:
     gain = n.dna_delta > 0 and n.dna_delta % 3 == 0
     if n.effect in ("frameshift", "nonsense", "stop_gained", "stop_lost", "start_lost", "reference_mismatch"):
         return "other"
-    if gain and n.effect in ("inframe_insertion", "") or (gain and n.unknown_reason):
+    if (gain and n.effect in ("inframe_insertion", "")) or (gain and n.unknown_reason):
         for first_codon, last_codon in gene.insertion_regions.values():
             lo, hi = 3 * first_codon - 2, 3 * last_codon
             if n.c_start is not None and n.c_end is not None and lo <= n.c_start and n.c_end <= hi:
@@ -79,7 +61,7 @@ def assess_coverage(res: SampleResult, cov: list[tuple[int, int, int]], model: T
     total = hi - lo + 1
     in_exon = [(max(s, lo), min(e, hi), d) for s, e, d in cov if e >= lo and s <= hi]
     if gvcf:
-        covered = set()
+        covered: set[int] = set()
         for s, e, d in in_exon:
             if d >= t.min_coverage_depth:
                 covered.update(range(s, e + 1))
@@ -117,7 +99,8 @@ def assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rule
     elif res.assessed == "unknown":
         res.assessed = "yes"
         res.assessed_reasons.append(
-            f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)}); by design, coverage not measured")
+            f"exon 20 is {frac:.0%} inside the panel targets ({os.path.basename(path)}); "
+            "by design, coverage not measured")
 
 
 

@@ -9,7 +9,8 @@ import os
 from ..bam.evidence import BamEvidence
 from ..models import Call
 from ..rules.load import Rules
-from .erbb2 import erbb2_class, is_hotspot
+from .calls import named_call
+from .erbb2 import erbb2_class
 from .result import SampleResult
 
 
@@ -29,7 +30,7 @@ def merge_into(res: SampleResult, ev: BamEvidence, rules: Rules, *, has_vcf: boo
     res.assessed = ev.assessed
     res.assessed_reasons = [r for r in res.assessed_reasons if not r.startswith("variant-only VCF")]
     res.assessed_reasons.append(ev.assessed_reason)
-    by_name = {}
+    by_name: dict[str, Call] = {}
     for c in res.calls:
         if c.klass == "exon20_insertion" or (c.source == "vcf" and c.hgvs_c):
             by_name.setdefault(c.hgvs_c or c.hgvs_p, c)
@@ -46,13 +47,10 @@ def merge_into(res: SampleResult, ev: BamEvidence, rules: Rules, *, has_vcf: boo
         if ins.filter_reason:
             res.dropped[f"bam_{ins.filter_reason}"] += 1
             continue
-        call = Call(sample=res.sample, gene=gene.symbol, klass=erbb2_class(n, gene), hgvs_p=n.hgvs_p,
-                    hgvs_p3=n.hgvs_p3, hgvs_c=n.hgvs_c, exon=str(n.exon or ""),
-                    domain=gene.domain_of(n.first_residue) if n.first_residue else "",
-                    hotspot=is_hotspot(n, gene), chrom=ev.chrom,
-                    pos=ins.pos, ref=ins.ref, alt=ins.alt, depth=ins.depth, alt_reads=ins.alt_reads,
-                    vaf=None if ins.vaf is None else round(ins.vaf, 4), source="bam",
-                    vaf_method="reads (junction-balanced)", build=ev.build, input=ev.path)
+        call = named_call(res.sample, gene, erbb2_class(n, gene), n, chrom=ev.chrom, pos=ins.pos, ref=ins.ref,
+                          alt=ins.alt, source="bam", build=ev.build, input=ev.path, depth=ins.depth,
+                          alt_reads=ins.alt_reads, vaf=None if ins.vaf is None else round(ins.vaf, 4),
+                          vaf_method="reads (junction-balanced)")
         if n.hgvs_p:
             call.aliases = list(gene.aliases.get(n.hgvs_p, ()))
         call.notes.append("seen in the reads, not in the VCF" if has_vcf else "from the reads (no VCF)")
@@ -65,7 +63,7 @@ def merge_into(res: SampleResult, ev: BamEvidence, rules: Rules, *, has_vcf: boo
     for c in res.calls:
         if c.source != "vcf" or c.klass != "exon20_insertion" or id(c) in supported:
             continue
-        sup = ev.vcf_support.get((c.pos, c.ref, c.alt))
+        sup = ev.vcf_support.get((c.pos, c.ref, c.alt)) if c.pos is not None else None
         if sup is None:
             c.notes.append("read support not checked (not given to the BAM scan, or its REF does not "
                            "match the reference there)")

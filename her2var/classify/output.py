@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import shown
-from ..files import atomic_write, neutralise, safe_filename
+from ..files import TEMP_PREFIX, atomic_write, neutralise, safe_filename
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
 from .result import SampleResult
 
@@ -133,7 +133,7 @@ def _remove_stale_temporaries(outdir: str) -> None:
         except OSError:
             continue
         for name in names:
-            if name.startswith(".tmp-"):
+            if name.startswith(TEMP_PREFIX):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
 
@@ -159,8 +159,10 @@ def summary_text(results: list[SampleResult]) -> str:
             extra = f"  {c.domain}" if c.domain else ""
             hot = "  hotspot" if c.hotspot else ""
             label = c.klass if c.gene == "ERBB2" else f"{c.gene} {c.klass}"
+            alt_reads = c.alt_reads if c.alt_reads is not None else "?"
+            depth = c.depth if c.depth is not None else "?"
             out.write(f"    {label:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
-                      f"{vaf}, {c.alt_reads if c.alt_reads is not None else '?'}/{c.depth if c.depth is not None else '?'} reads{extra}{hot}\n")
+                      f"{vaf}, {alt_reads}/{depth} reads{extra}{hot}\n")
             if c.aliases:
                 out.write(f"      also known as: {', '.join(shown(a, bare=True) for a in c.aliases)}\n")
             for note in c.notes:

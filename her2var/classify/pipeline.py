@@ -32,7 +32,9 @@ from ..genome.transcript import (
 from ..models import Call, CopyNumber, Record, Region, VcfHeader
 from ..rules.fusions import fusion_regions
 from ..rules.load import GeneRules, Rules
-from ..vcf.annotations import annotations, pick_transcript, protein_to_one_letter
+from ..rules.quality import quality_reason
+from ..vcf.annotations import annotations as vcf_annotations
+from ..vcf.annotations import pick_transcript, protein_to_one_letter
 from ..vcf.callers import detect_caller, is_gvcf, tumor_normal
 from ..vcf.reader import VcfReader, validate
 from ..vcf.support import (
@@ -43,14 +45,13 @@ from ..vcf.support import (
     real_alts,
     site_depth,
 )
+from .calls import named_call
 from .codrivers import codriver_summary, driver_class, driver_group, reportable
 from .erbb2 import (
     assess_by_design,
     assess_coverage,
     decide_copy_number,
     erbb2_class,
-    is_hotspot,
-    quality_reason,
 )
 from .result import ClassifyOptions, SampleResult
 
@@ -111,7 +112,8 @@ def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tup
         return [(-1, name)]
     if wanted is not None:
         if wanted not in samples:
-            raise InputError(f"{path}: sample {shown(wanted)} not found; the file has: {shown(', '.join(samples), 200, bare=True)}")
+            raise InputError(f"{path}: sample {shown(wanted)} not found; "
+                             f"the file has: {shown(', '.join(samples), 200, bare=True)}")
         return [(samples.index(wanted), wanted)]
     tumour, normal = tumor_normal(header)
     if tumour and tumour in samples:
@@ -150,7 +152,8 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     elif opts.sample_id:
         raise InputError(
             f"{path}: the samples sheet names sample {shown(opts.sample_id)}, but the file has "
-            f"{len(samples)} tumour samples ({shown(', '.join(s for _, s in samples), 200, bare=True)}); name one of them"
+            f"{len(samples)} tumour samples ({shown(', '.join(s for _, s in samples), 200, bare=True)}); "
+            "name one of them"
         )
     digest = sha256_file(path)
     results = {
@@ -210,13 +213,13 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
         assess_coverage(res, coverage[s], model, rules, gvcf=gvcf,
                 hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
-        if bed is not None and not opts.bam:
+        if bed is not None and opts.targets and not opts.bam:  # bed is read from opts.targets
             assess_by_design(res, bed, model, rules, opts.targets)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
-                                   genes={gene.symbol: r for r in regions[:1]}, purity=opts.purity)
+                                   genes={gene.symbol: regions[0]} if regions else {}, purity=opts.purity)
         if opts.cnv:
             cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
-                                        purity=opts.purity, build=build) + cns
+                                        purity=opts.purity, build=build, builds=rules.builds) + cns
         if opts.bam:
             cns = _bam_into(res, opts, rules, build) + cns
         decide_copy_number(res, cns, rules, build)
@@ -252,7 +255,7 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
                 if not reportable(n, m.gene):
                     res.dropped[f"{m.gene.symbol.lower()}_not_coding_or_synonymous"] += 1
                     continue
-                reason = quality_reason(rec, sup, rules)
+                reason = quality_reason(rules.thresholds, sup, rec.filters)
                 if reason:
                     res.dropped[f"{m.gene.symbol.lower()}_{reason}"] += 1
                     continue
@@ -270,17 +273,12 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
 
 def _base_call(res: SampleResult, gene: GeneRules, klass: str, n: Naming, rec: Record, allele: str,
                sup, gt: list[int | None]) -> Call:
-    first = n.first_residue
-    return Call(
-        sample=res.sample, gene=gene.symbol, klass=klass, hgvs_p=n.hgvs_p, hgvs_p3=n.hgvs_p3,
-        hgvs_c=n.hgvs_c, exon=str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
-        domain=gene.domain_of(first) if first else "",
-        hotspot=is_hotspot(n, gene) if gene.role == "index" else klass in ("hotspot", "sensitizing", "resistance"),
-        chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
-        depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
-        vaf=sup.vaf if sup else None, source="vcf", vaf_method=sup.method if sup else "none",
-        filter=";".join(rec.filters) or ".", genotype="/".join("." if a is None else str(a) for a in gt),
-        build=res.build, input=res.input,
+    return named_call(
+        res.sample, gene, klass, n, chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele, source="vcf",
+        build=res.build, input=res.input, depth=sup.depth if sup else None,
+        alt_reads=sup.alt_reads if sup else None, vaf=sup.vaf if sup else None,
+        vaf_method=sup.method if sup else "none", filter=";".join(rec.filters) or ".",
+        genotype="/".join("." if a is None else str(a) for a in gt),
     )
 
 
@@ -291,10 +289,12 @@ def _bam_into(res: SampleResult, opts: ClassifyOptions, rules: Rules, build: str
     from ..bam.evidence import bam_evidence
     from .from_reads import merge_into
 
+    assert opts.bam is not None  # called only when a BAM is given
     ev = bam_evidence(opts.bam, rules=rules, build=build, pon_path=opts.pon, targets_path=opts.targets,
                       purity=opts.purity, reference=opts.reference, sample=res.sample,
                       build_index=opts.build_index,
-                      vcf_events=[(c.pos, c.ref, c.alt) for c in res.calls if c.klass == "exon20_insertion"])
+                      vcf_events=[(c.pos, c.ref, c.alt) for c in res.calls
+                                  if c.klass == "exon20_insertion" and c.pos is not None])
     merge_into(res, ev, rules, has_vcf=has_vcf)
     res.bam = ev.as_dict()
     return [ev.copy_number] if ev.copy_number is not None else []
@@ -336,9 +336,9 @@ def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: 
     bases = seq.fetch(rec.chrom, rec.pos, rec.pos + len(ref) - 1)
     if bases is not None and "N" not in bases and bases != ref:
         raise InputError(
-            f"{rec.where}: REF {shown(ref, bare=True)} does not match the {build} reference ({shown(bases, bare=True)}) at "
-            f"{shown(rec.chrom, bare=True)}:{rec.pos}; is the file on another genome build? (give --build, or "
-            "check --reference)"
+            f"{rec.where}: REF {shown(ref, bare=True)} does not match the {build} reference "
+            f"({shown(bases, bare=True)}) at {shown(rec.chrom, bare=True)}:{rec.pos}; is the file on another genome "
+            "build? (give --build, or check --reference)"
         )
 
 
@@ -356,7 +356,7 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
     if n.hgvs_p and n.hgvs_p in gene.polymorphisms:
         res.dropped["germline_polymorphism"] += 1
         return None
-    reason = quality_reason(rec, sup, rules)
+    reason = quality_reason(rules.thresholds, sup, rec.filters)
     if reason:
         res.dropped[reason] += 1
         return None
@@ -381,7 +381,7 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
 
 
 def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str, gene: GeneRules) -> None:
-    anns = annotations(header, rec, allele)
+    anns = vcf_annotations(header, rec, allele)
     ann = pick_transcript(anns, gene.symbol, (gene.transcript, *gene.transcript_aliases))
     if ann is None or not ann.hgvs_p:
         return

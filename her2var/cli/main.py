@@ -58,9 +58,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference FASTA (plain or bgzipped).")
 @click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
 @click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
-@click.option("--targets", type=click.Path(dir_okay=False), help="Panel targets BED (exon 20 outside it: not assessed).")
+@click.option("--targets", type=click.Path(dir_okay=False),
+              help="Panel targets BED (exon 20 outside it: not assessed).")
 @click.option("--fusions", type=click.Path(dir_okay=False), help="Fusion-caller table (Arriba or STAR-Fusion TSV).")
-@click.option("--bam", type=click.Path(dir_okay=False), help="Tumour BAM/CRAM (copy number, exon 20 coverage, insertion reads).")
+@click.option("--bam", type=click.Path(dir_okay=False),
+              help="Tumour BAM/CRAM (copy number, exon 20 coverage, insertion reads).")
 @click.option("--pon", type=click.Path(dir_okay=False), help="Panel of normals from 'her2var pon build' (with --bam).")
 @click.option("--index", "build_index", is_flag=True, help="Index a BAM/CRAM that has no index.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),

@@ -46,8 +46,8 @@ def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, r
     click.echo(f"{out}: {len(result.targets)} targets ({usable} usable) from {result.n_normals} normals, "
                f"{result.build}, GC correction {'yes' if result.gc is not None else 'no'}")
     for qc in result.normals:
-        click.echo(f"  {shown(qc.name, bare=True)}: {qc.reads_used} reads, mean target depth {qc.mean_target_depth:.1f}, "
-                   f"noise {qc.noise_log2:.3f} log2")
+        click.echo(f"  {shown(qc.name, bare=True)}: {qc.reads_used} reads, "
+                   f"mean target depth {qc.mean_target_depth:.1f}, noise {qc.noise_log2:.3f} log2")
     if result.n_normals < RECOMMENDED_NORMALS:
         click.echo(f"her2var: warning: {result.n_normals} normals; {RECOMMENDED_NORMALS} or more give a "
                    "steadier noise estimate", err=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, shown
+from ..files import read_input
 from ..models import EVENT_CLASSES
 from .rules import ClinicalRules, norm
 from .tables import cell_text, read_table
@@ -70,12 +72,12 @@ def _float(text: Any) -> float | None:
 
 
 def _read_tsv(path: str) -> list[dict[str, str]]:
+    text = read_input(path, what="a classify calls.tsv or samples.tsv").text
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t")
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t")
+        rows = list(reader)
+        header = reader.fieldnames or []
+    except csv.Error as exc:
         raise InputError(f"{path}: cannot be read as a classify TSV ({exc})") from exc
     if "sample" not in header:
         raise InputError(f"{path}: no 'sample' column; expected a classify calls.tsv or samples.tsv")
@@ -172,7 +174,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
     text_dates = []
     if "collection_date" in cols:
         i = cols["collection_date"]
-        for rowno, cells in zip(table.row_numbers, table.rows):
+        for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
             c = cells[i]
             if isinstance(c, str) and norm(c) not in rules.missing:
                 text_dates.append((rowno, table.header[i], c))
@@ -180,7 +182,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
     out: dict[str, SheetRow] = {}
     errors = []
     seen: dict[str, dt.date] = {}
-    for rowno, cells in zip(table.row_numbers, table.rows):
+    for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
         sample = cell_text(cells[cols["sample"]]).strip()
         if not sample:
             continue
@@ -198,7 +200,8 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
                 if date is None:
                     date = seen[c] = dt.datetime.strptime(c, fmt).date()
         if sample in out:
-            errors.append(f"{path}: row {rowno}: sample {shown(sample)} is listed twice (first on row {out[sample].row})")
+            errors.append(f"{path}: row {rowno}: sample {shown(sample)} is listed twice "
+                          f"(first on row {out[sample].row})")
             continue
         out[sample] = SheetRow(sample, patient, date, rowno)
     if errors:

@@ -23,6 +23,7 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
+from ..contigs import contig_key
 from ..errors import InputError, UsageError, shown
 from .build import CohortResult
 from .calls import INDEX_GENE, SampleCalls
@@ -66,8 +67,9 @@ class _Ids:
         out = _safe_id(raw, what)
         prev = self.seen.setdefault((what, out), value)
         if prev != value:
-            raise InputError(f"cBioPortal: {what} ids {shown(prev)} and {shown(value)} both become {shown(out)} (cBioPortal "
-                             "allows only letters, digits, '.', '_' and '-'); rename one, or use --pseudonymize")
+            raise InputError(f"cBioPortal: {what} ids {shown(prev)} and {shown(value)} both become {shown(out)} "
+                             "(cBioPortal allows only letters, digits, '.', '_' and '-'); rename one, "
+                             "or use --pseudonymize")
         return out
 
 
@@ -133,7 +135,7 @@ def variant_classification(call: dict[str, Any], ref: str, alt: str) -> str:
         return "Frame_Shift_Ins" if delta > 0 else "Frame_Shift_Del"
     if delta:
         return "In_Frame_Ins" if delta > 0 else "In_Frame_Del"
-    if "missense" in notes or len(ref) == len(alt) and ref != alt:
+    if "missense" in notes or (len(ref) == len(alt) and ref != alt):
         return "Missense_Mutation"
     return "Unknown"
 
@@ -241,7 +243,7 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
         depth, alt_reads = _int(c.get("depth")), _int(c.get("alt_reads"))
         hgvs_p = str(c.get("hgvs_p") or "")
         maf_rows.append([gene, ENTREZ.get(gene, ""), "her2var", ids.get(s.sample, "sample"),
-                         variant_classification(c, ref, alt), vtype, str(c.get("chrom") or "").removeprefix("chr"),
+                         variant_classification(c, ref, alt), vtype, contig_key(str(c.get("chrom") or "")),
                          start, end, "+", mref, mref, malt, hgvs_p if not re.search(r"[;+,]", hgvs_p) else "",
                          str(c.get("hgvs_c") or "").split(":")[-1], "" if alt_reads is None else alt_reads,
                          "" if depth is None or alt_reads is None else max(depth - alt_reads, 0),
@@ -281,8 +283,8 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
             ("cancer_study_identifier", study_id), ("genetic_alteration_type", "COPY_NUMBER_ALTERATION"),
             ("datatype", "DISCRETE"), ("stable_id", "cna"), ("show_profile_in_analysis_tab", "true"),
             ("profile_name", "Copy number (her2var)"),
-            ("profile_description", "ERBB2 amplification (copy number above the rules' threshold) = 2; "
-                                    "assessed without amplification = 0; not assessed = NA"),
+            ("profile_description", ("ERBB2 amplification (copy number above the rules' threshold) = 2; "
+                                     "assessed without amplification = 0; not assessed = NA")),
             ("data_filename", "data_CNA.txt")])
 
     # case lists
@@ -302,8 +304,8 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
             ("case_list_category", category), ("case_list_ids", "\t".join(members))])
 
     notes = [f"cBioPortal study written by her2var {__version__}", f"reference genome: {build} ({GENOMES[build]})",
-             f"patients: {len(rows)} (patients without a classified sample are not exported: "
-             f"{len(result.rows) - len(rows)})", f"samples: {len(samples)}", f"mutation rows: {len(maf_rows)}"]
+             (f"patients: {len(rows)} (patients without a classified sample are not exported: "
+              f"{len(result.rows) - len(rows)})"), f"samples: {len(samples)}", f"mutation rows: {len(maf_rows)}"]
     if left_out:
         notes.append(f"events left out of the MAF (other genome build or no VCF alleles): {len(left_out)}")
         notes += [f"  {ids.get(s.sample, 'sample')}\t{shown(c.get('gene'), bare=True)}\t"

@@ -139,7 +139,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     for f in DATE_FIELDS:
         if f in cols:
             i = cols[f]
-            for rowno, cells in zip(table.row_numbers, table.rows):
+            for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
                 c = cells[i]
                 if isinstance(c, str) and not missing(c):
                     text_dates.append((rowno, header[i], c))
@@ -153,7 +153,8 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
         if isinstance(c, dt.date):
             return c
         if isinstance(c, (int, float)):
-            errors.add(rowno, column, "a number, not a date (format the cell as a date; the value is not repeated here)")
+            errors.add(rowno, column,
+                       "a number, not a date (format the cell as a date; the value is not repeated here)")
             return None
         d = date_cache.get(c)
         if d is None and missing(c):
@@ -171,11 +172,12 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     patients: list[Patient] = []
     unknown_drugs: dict[str, list[tuple[int, str]]] = {}
     site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
-    for rowno, cells in zip(table.row_numbers, table.rows):
-        def raw(f: str) -> Cell:
+    for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
+        # The helpers below run only within this iteration; the defaults bind this row's values.
+        def raw(f: str, cells: list[Cell] = cells) -> Cell:
             return cells[cols[f]] if f in cols else None
 
-        def text(f: str) -> str:
+        def text(f: str, cells: list[Cell] = cells) -> str:
             return cell_text(cells[cols[f]]) if f in cols else ""
 
         pid = text("patient_id")
@@ -185,7 +187,8 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                                     rowno, header[cols["patient_id"]], pid, analyses=ANALYSES))
             continue
 
-        def problem(kind: str, f: str, value: str, message: str, analyses: tuple[str, ...] | None = None) -> None:
+        def problem(kind: str, f: str, value: str, message: str, analyses: tuple[str, ...] | None = None, *,
+                    rowno: int = rowno, pid: str = pid, p: Patient = p) -> None:
             rule = rules.columns.get(f)
             a = analyses if analyses is not None else (rule.analyses if rule else ())
             a = ANALYSES if "all" in a else tuple(a)
@@ -279,11 +282,12 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 lookup = {c.upper(): c for c in regimens.class_order}
                 lookup.update({n.upper(): c for c, n in regimens.class_names.items()})
                 classes = {lookup.get(x) for x in parts}
+                known = {c for c in classes if c is not None}
                 if None in classes or not classes:
                     problem("unknown_value", "regimen", value,
                             f"not a combination of the classes {', '.join(regimens.class_order)}")
                 else:
-                    p.regimen_given = regimens.regimen_of(classes)
+                    p.regimen_given = regimens.regimen_of(known)
                     if p.drug_classes and regimens.regimen_of(set(p.drug_classes)) != p.regimen_given:
                         problem("conflict", "regimen", value,
                                 f"the drugs make {regimens.regimen_of(set(p.drug_classes))}, the regimen "

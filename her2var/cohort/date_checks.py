@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import shown
-from .clinical import ClinicalTable
+from .clinical import ClinicalTable, Patient
 from .dates import DATE_FIELDS
 from .problems import Problem
 from .rules import ClinicalRules
@@ -25,7 +25,8 @@ def check_dates(table: ClinicalTable, rules: ClinicalRules, *, today: dt.date,
             p.cutoff = default_cutoff
         bad: set[str] = set()
 
-        def add(kind: str, f: str, message: str, analyses: tuple[str, ...]) -> None:
+        def add(kind: str, f: str, message: str, analyses: tuple[str, ...], p: Patient = p) -> None:
+            # p bound as a default: add runs only within this iteration
             value = getattr(p, f)
             table.problems.append(Problem(kind, message, p.row, cols.get(f, f), value.isoformat() if value else "",
                                           patient=p.patient_id, analyses=analyses))
@@ -51,20 +52,22 @@ def check_dates(table: ClinicalTable, rules: ClinicalRules, *, today: dt.date,
                                    ok.get("death_date"), ok.get("last_followup"))
         name = {f: cols.get(f, f) for f in DATE_FIELDS}
         if start and prog and prog < start:
-            add("date_order", "progression_date", f"progression before the first-line start ({shown(name['treatment_start'])})",
-                ("pfs",))
+            add("date_order", "progression_date",
+                f"progression before the first-line start ({shown(name['treatment_start'])})", ("pfs",))
         if prog and death and death < prog:
-            add("date_order", "death_date", f"death before progression ({shown(name['progression_date'])})", ("pfs", "os"))
+            add("date_order", "death_date", f"death before progression ({shown(name['progression_date'])})",
+                ("pfs", "os"))
         if start and death and death < start:
             add("date_order", "death_date", f"death before the first-line start ({shown(name['treatment_start'])})",
                 ("pfs", "os"))
         if start and lfu and lfu < start:
-            add("date_order", "last_followup", f"last follow-up before the first-line start ({shown(name['treatment_start'])})",
-                ("pfs", "os"))
+            add("date_order", "last_followup",
+                f"last follow-up before the first-line start ({shown(name['treatment_start'])})", ("pfs", "os"))
         if lfu and death and lfu > death:
             add("date_order", "last_followup", f"last follow-up after death ({shown(name['death_date'])})", ())
         if lfu and prog and not death and lfu < prog:
-            add("date_order", "last_followup", f"last follow-up before progression ({shown(name['progression_date'])}): "
+            add("date_order", "last_followup",
+                f"last follow-up before progression ({shown(name['progression_date'])}): "
                 "OS is censored at the progression date", ())
         birth = ok.get("birth_date")
         if birth and start and birth > start:

@@ -47,13 +47,15 @@ def choose_date_format(values: list[tuple[int, str, str]], formats: tuple[str, .
         return first
     readers = {t: next((f for f in formats if t in parsed[f]), None) for t in distinct}
     bad = [(r, c, t) for r, c, t in values if readers[t] is None]
-    for r, c, t in bad:
+    for r, c, _ in bad:
         errors.add(r, c, f"the value is not a date in an accepted format ({', '.join(formats)}); "
                          "dates are patient data, so the value is not repeated here")
     if not bad:
         by_format: dict[str, tuple[int, str, str]] = {}
         for r, c, t in values:
-            by_format.setdefault(readers[t], (r, c, t))
+            f = readers[t]
+            if f is not None:  # always: no value is bad here
+                by_format.setdefault(f, (r, c, t))
         examples = "; ".join(f"row {r}, column {shown(c)} ({f})" for f, (r, c, t) in by_format.items())
         errors.add(None, None, f"mixed date formats: {examples}. Write every date of the file one "
                    "way (or store them as dates in Excel)")

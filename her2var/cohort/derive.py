@@ -42,9 +42,10 @@ def pfs(p: Patient) -> tuple[Survival | None, str]:
         return None, "no first-line start date"
     events = [d for d in (p.progression_date, p.death_date) if d is not None]
     event = min(events) if events else None
-    if event is not None and (cut is None or event <= cut):
-        return Survival((event - start).days, 1), ""
-    if event is not None:  # after the cut-off: progression-free at the cut-off
+    if event is not None:
+        if cut is None or event <= cut:
+            return Survival((event - start).days, 1), ""
+        # after the cut-off: progression-free at the cut-off
         return Survival((cut - start).days, 0, "event after the cut-off: censored at the cut-off"), ""
     if p.last_followup is None:
         return None, "no progression, death or last follow-up date"
@@ -57,9 +58,9 @@ def os_(p: Patient) -> tuple[Survival | None, str]:
     if start is None:
         return None, "no first-line start date"
     death = p.death_date
-    if death is not None and (cut is None or death <= cut):
-        return Survival((death - start).days, 1), ""
     if death is not None:
+        if cut is None or death <= cut:
+            return Survival((death - start).days, 1), ""
         return Survival((cut - start).days, 0, "death after the cut-off: censored at the cut-off"), ""
     alive = [d for d in (p.last_followup, p.progression_date) if d is not None]
     if not alive:
@@ -143,18 +144,18 @@ def choose_sample(samples: list[SampleCalls], start: dt.date | None, rule: Selec
     def quality(s: SampleCalls) -> tuple:
         return (ASSESSED_RANK.get(s.assessed, 3), 0 if s.cn_assessed == "yes" else 1, s.sample)
 
-    dated = [s for s in pool if s.collection_date is not None]
+    dated = [(s.collection_date, s) for s in pool if s.collection_date is not None]
     if rule.prefer == "closest_before_start" and start is not None:
         limit = start + dt.timedelta(days=rule.window_days_after_start)
-        before = [s for s in dated if s.collection_date <= limit]
+        before = [(d, s) for d, s in dated if d <= limit]
         if before:
-            best = max(s.collection_date for s in before)
-            return min((s for s in before if s.collection_date == best), key=quality), "closest before first-line start"
+            best = max(d for d, _ in before)
+            return min((s for d, s in before if d == best), key=quality), "closest before first-line start"
     how = rule.otherwise if rule.prefer == "closest_before_start" else rule.prefer
     if dated:
         pick = min if how == "earliest" else max
-        best = pick(s.collection_date for s in dated)
-        return min((s for s in dated if s.collection_date == best), key=quality), f"{how} sample"
+        best = pick(d for d, _ in dated)
+        return min((s for d, s in dated if d == best), key=quality), f"{how} sample"
     return min(pool, key=quality), "no collection dates: best assessed"
 
 

@@ -16,11 +16,11 @@ import hmac
 import importlib.util
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from ..errors import InputError, UsageError
+from ..files import FORMULA_START, neutralise, replace_folder, sync_file, temp_beside, write_failed
 from .build import DATE_COLUMNS, CohortResult, paused_gc
 from .problems import Problem
 
@@ -29,7 +29,6 @@ CONFLICT_COLUMNS = ("patient_id", "sample", "chosen", "status", "collection_date
                     "erbb2_events", "assessed", "cn_assessed")
 ID_VALUE_KINDS = ("duplicate_patient", "missing_patient_id")
 DATE_VALUE_KINDS = ("future_date", "after_cutoff", "date_order")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MIN_KEY_BYTES = 16
 
 
@@ -37,20 +36,16 @@ MIN_KEY_BYTES = 16
 # Staged, all-or-nothing writing
 # ---------------------------------------------------------------------------------------------
 class Staged:
-    """Collect outputs in temporary files; ``commit`` renames them all into place."""
+    """Collect outputs in temporary files; ``commit`` renames them all into place. The atomic
+    writing rule of her2var/files.py (temporary beside the target, flushed, renamed), for several
+    outputs at once."""
 
     def __init__(self) -> None:
         self._files: list[tuple[str, str]] = []  # (tmp, final)
         self._dirs: list[tuple[str, str]] = []
 
     def _tmp_beside(self, path: str) -> str:
-        folder = os.path.dirname(os.path.abspath(path))
-        try:
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=folder)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
-        os.close(fd)
+        tmp = temp_beside(path)
         self._files.append((tmp, path))
         return tmp
 
@@ -63,31 +58,25 @@ class Staged:
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
-            raise InputError(f"{path}: writing failed ({exc.strerror or exc}); nothing was written") from exc
+            raise write_failed(path, exc) from exc
 
     def file(self, path: str, write: Callable[[str], None]) -> None:
         tmp = self._tmp_beside(path)
         try:
             write(tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
+            sync_file(tmp)
         except OSError as exc:
-            raise InputError(f"{path}: writing failed ({exc.strerror or exc}); nothing was written") from exc
+            raise write_failed(path, exc) from exc
 
     def folder(self, path: str) -> str:
         """A temporary folder that becomes ``path`` on commit (an earlier export there is replaced)."""
-        parent = os.path.dirname(os.path.abspath(path))
         if os.path.exists(path):
             if not os.path.isdir(path):
                 raise UsageError(f"{path}: exists and is not a folder")
             if os.listdir(path) and not os.path.exists(os.path.join(path, "meta_study.txt")):
                 raise UsageError(f"{path}: exists, is not empty and is not a cBioPortal study; give a new "
                                  "or empty folder")
-        try:
-            os.makedirs(parent, exist_ok=True)
-            tmp = tempfile.mkdtemp(prefix=".tmp-", suffix="-" + os.path.basename(os.path.abspath(path)), dir=parent)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+        tmp = temp_beside(path, folder=True)
         self._dirs.append((tmp, path))
         return tmp
 
@@ -95,13 +84,7 @@ class Staged:
         for tmp, final in self._files:
             os.replace(tmp, final)
         for tmp, final in self._dirs:
-            old = None
-            if os.path.exists(final):
-                old = final + ".old-" + os.path.basename(tmp)
-                os.replace(final, old)
-            os.replace(tmp, final)
-            if old:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_folder(tmp, final)
         self._files, self._dirs = [], []
 
     def discard(self) -> None:
@@ -116,21 +99,6 @@ class Staged:
 # ---------------------------------------------------------------------------------------------
 # Values
 # ---------------------------------------------------------------------------------------------
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def safe_cell(text: str) -> str:
-    """Neutralise a spreadsheet formula: prefix with an apostrophe unless it is a number."""
-    if text and text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
 def fmt(column: str, value: Any) -> str:
     """A cohort value as TSV text."""
     if value is None:
@@ -140,7 +108,7 @@ def fmt(column: str, value: Any) -> str:
             return value
         if "\t" in value or "\n" in value or "\r" in value:
             value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-        return safe_cell(value) if value[0] in _FORMULA_START else value
+        return neutralise(value) if value[0] in FORMULA_START else value
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -157,13 +125,13 @@ def fmt(column: str, value: Any) -> str:
 
 
 def _column_text(column: str, values: list[Any]) -> list[str]:
-    out = []
+    out: list[str] = []
     append = out.append
     for v in values:
         if v is None:
             append("")
         elif type(v) is str:
-            append(fmt(column, v) if v and (v[0] in _FORMULA_START or "\t" in v or "\n" in v or "\r" in v) else v)
+            append(fmt(column, v) if v and (v[0] in FORMULA_START or "\t" in v or "\n" in v or "\r" in v) else v)
         else:
             append(fmt(column, v))
     return out
@@ -177,7 +145,7 @@ def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]
     texts = [_column_text(c, [r.get(c) for r in rows]) for c in columns]
     step = 5000
     for i in range(0, len(rows), step):
-        fh.write("\n".join("\t".join(t) for t in zip(*(col[i:i + step] for col in texts))) + "\n")
+        fh.write("\n".join("\t".join(t) for t in zip(*(col[i:i + step] for col in texts), strict=True)) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,7 +276,7 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
     return written
 
 
-def write_xlsx(path: str, sheets: list[tuple[str, Iterable[str], list[dict[str, Any]]]]) -> None:
+def write_xlsx(path: str, sheets: Sequence[tuple[str, Iterable[str], list[dict[str, Any]]]]) -> None:
     import openpyxl
 
     wb = openpyxl.Workbook(write_only=True)
@@ -330,7 +298,7 @@ def _xlsx_value(column: str, value: Any) -> Any:
         return round(value, 4)
     if isinstance(value, (int, float, dt.date)):
         return value
-    return safe_cell(str(value))
+    return neutralise(str(value))
 
 
 def parquet_available() -> bool:

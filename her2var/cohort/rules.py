@@ -157,7 +157,8 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
     sites = tuple(tree["metastasis_columns"])
     unknown_sites = [s for s in sites if s not in tree["values"]["sites"]]
     if unknown_sites:
-        raise RulesError(f"{where}: metastasis_columns.{shown(unknown_sites[0], bare=True)}: not a site under values.sites")
+        raise RulesError(f"{where}: metastasis_columns.{shown(unknown_sites[0], bare=True)}: "
+                         "not a site under values.sites")
     pairs = [(s, name) for name, c in columns.items() for s in (name, *c.synonyms)]
     pairs += [(s, f"mets_{site}") for site, syns in tree["metastasis_columns"].items()
               for s in (f"mets_{site}", *syns)]
@@ -207,11 +208,13 @@ def load_regimen_rules(extra: str | Path | None = None) -> RegimenRules:
             for name in (drug, *aliases):
                 key = drug_key(name)
                 if not key:
-                    raise RulesError(f"{where}: classes.{shown(klass, bare=True)}.drugs.{shown(drug, bare=True)}: empty name")
+                    raise RulesError(f"{where}: classes.{shown(klass, bare=True)}.drugs.{shown(drug, bare=True)}: "
+                                     "empty name")
                 if key in drugs and drugs[key] != (drug, klass):
                     other = drugs[key]
-                    raise RulesError(f"{where}: {shown(name)} names both {shown(other[0], bare=True)} ({shown(other[1], bare=True)}) "
-                                    f"and {shown(drug, bare=True)} ({shown(klass, bare=True)})")
+                    raise RulesError(f"{where}: {shown(name)} names both {shown(other[0], bare=True)} "
+                                     f"({shown(other[1], bare=True)}) and {shown(drug, bare=True)} "
+                                     f"({shown(klass, bare=True)})")
                 drugs[key] = (drug, klass)
     return RegimenRules(class_order=order, class_names={k: c["name"] for k, c in tree["classes"].items()},
                         drugs=drugs, source=where)

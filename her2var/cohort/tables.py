@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, shown
+from ..files import read_input
 
 # Read-only openpyxl reads a merged range's cells other than the first, and a formula the workbook
 # never calculated, as empty: a value would silently go missing. The sheet XML shows both.
@@ -67,13 +68,7 @@ def read_table(path: str, sheet: str | None = None, what: str = "table") -> RawT
 
 
 def _read_text(path: str, delimiter: str) -> RawTable:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV/TSV") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    text = read_input(path, what="a CSV/TSV text table", advice="save it as UTF-8 CSV/TSV").text
     if "\x00" in text:
         raise InputError(f"{path}: contains NUL bytes: a binary file, not a CSV/TSV text table")
     lines = text.splitlines()
@@ -156,12 +151,13 @@ def _read_workbook(path: str, sheet: str | None, openpyxl: Any, invalid: type[Ex
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, invalid, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({shown(exc, 200, bare=True)}); open and re-save "
-                         "it in Excel as .xlsx") from exc
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({shown(exc, 200, bare=True)}); "
+                         "open and re-save it in Excel as .xlsx") from exc
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
-                raise InputError(f"{path}: no sheet {shown(sheet)}; the workbook has: {shown(', '.join(wb.sheetnames), bare=True)}")
+                raise InputError(f"{path}: no sheet {shown(sheet)}; "
+                                 f"the workbook has: {shown(', '.join(wb.sheetnames), bare=True)}")
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
@@ -189,8 +185,11 @@ def _read_workbook(path: str, sheet: str | None, openpyxl: Any, invalid: type[Ex
     return RawTable(path, header, rows, numbers, sheet=title)
 
 
-def _check_sheet_xml(path: str, ws: object) -> None:
-    """Refuse merged cells and formulas without a saved value (both would read as empty cells)."""
+def _check_sheet_xml(path: str, ws: Any) -> None:
+    """Refuse merged cells and formulas without a saved value (both would read as empty cells).
+
+    ``ws`` is an openpyxl read-only worksheet; its ``_get_source`` is private API (not in the stubs).
+    """
     try:
         source = ws._get_source()  # the sheet's XML part inside the package (read-only worksheets)
     except (AttributeError, KeyError, OSError, zipfile.BadZipFile):

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..contigs import contig_key
 from ..errors import InputError, shown
 from ..models import CopyNumber, Region
 
@@ -73,16 +74,9 @@ def conversion_purity(purity: float | None) -> tuple[float, list[str]]:
     if purity is not None:
         return purity, []
     return 1.0, [
-        "no purity given: converted assuming a pure tumour (purity 1.0), which underestimates "
-        "copy number in impure samples; pass the sample's purity"
+        ("no purity given: converted assuming a pure tumour (purity 1.0), which underestimates "
+         "copy number in impure samples; pass the sample's purity")
     ]
-
-
-def contig_key(name: str) -> str:
-    """Compare contigs across naming styles: 'chr17' and '17' match, 'chrM' and 'MT' match."""
-    n = name[3:] if name[:3].lower() == "chr" else name
-    n = n.upper()
-    return "MT" if n == "M" else n
 
 
 def parse_float(text: str | None, what: str, where: str) -> float:

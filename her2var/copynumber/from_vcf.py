@@ -9,7 +9,6 @@ Structural-variant callers (Manta ``<DUP:TANDEM>``) carry no copy number and are
 
 from __future__ import annotations
 
-import ast
 import logging
 import math
 import re
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from ..errors import InputError, plain_int, shown
 from ..models import CopyNumber, Record, Region, VcfHeader
+from ..vcf.annotations import parse_func
 from .common import (
     Segment,
     check_purity,
@@ -194,13 +194,13 @@ def _ion_notes(header: VcfHeader, purity: float | None) -> list[str]:
     cellularity = _ion_cellularity(header)
     if cellularity is None:
         return [
-            "no ##CellularityAsAFractionBetween0-1 in the header: FORMAT/CN is used as Ion "
-            "Reporter wrote it, without purity adjustment"
+            ("no ##CellularityAsAFractionBetween0-1 in the header: FORMAT/CN is used as Ion "
+             "Reporter wrote it, without purity adjustment")
         ]
     if purity is not None and not math.isclose(purity, cellularity):
         return [
-            f"purity {purity:g} given but not applied: Ion FORMAT/CN is already adjusted for "
-            f"cellularity {cellularity:g} from the header"
+            (f"purity {purity:g} given but not applied: Ion FORMAT/CN is already adjusted for "
+             f"cellularity {cellularity:g} from the header")
         ]
     return []
 
@@ -212,8 +212,10 @@ def _ion_segment(rec: Record, si: int | None) -> tuple[Segment | None, set[str]]
     call = ""
     func = rec.info.get("FUNC")
     if func:
-        entries = _parse_func(func)
-        if entries is None:
+        try:  # the one FUNC parser, bounded (vcf/annotations.py); scalars stay strings
+            entries = [d for d, _raw in parse_func(func, rec.where)]
+        except InputError:
+            # unlike a small variant's annotation, the record stays usable: the gene may be in ID
             notes.append(f"INFO/FUNC could not be parsed: {shown(func)}")
         else:
             for entry in entries:
@@ -226,8 +228,8 @@ def _ion_segment(rec: Record, si: int | None) -> tuple[Segment | None, set[str]]
         return None, names
     cn = parse_float(raw, "FORMAT/CN", rec.where)
     lo = hi = None
-    if rec.info.get("CI"):
-        lo, hi = _parse_ion_ci(rec.info["CI"], rec.where)
+    if ci := rec.info.get("CI"):
+        lo, hi = _parse_ion_ci(ci, rec.where)
     if rec.info.get("RAW_CN"):
         raw_cn = parse_float(rec.info["RAW_CN"], "INFO/RAW_CN", rec.where)
         notes.append(f"RAW_CN {raw_cn:g} (before cellularity adjustment)")
@@ -240,21 +242,6 @@ def _ion_segment(rec: Record, si: int | None) -> tuple[Segment | None, set[str]]
         filter=";".join(rec.filters), ploidy=ploidy, notes=notes,
     )
     return seg, names
-
-
-def _parse_func(raw: str) -> list[dict] | None:
-    """Ion FUNC: a Python-style list of dicts in single quotes; None when unreadable."""
-    if len(raw) > 20000:
-        return None
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        return None
-    return [v for v in value if isinstance(v, dict)]
 
 
 def _parse_ion_ci(raw: str, where: str) -> tuple[float, float]:

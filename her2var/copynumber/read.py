@@ -12,14 +12,15 @@ Modules: ``cn_common`` (purity algebra, segment -> gene summary), ``cn_vcf`` (VC
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
-import zlib
 from collections.abc import Mapping
 
+from ..contigs import contig_key
 from ..errors import InputError, shown
+from ..files import input_head
 from ..models import CopyNumber, Region
+from ..rules.load import BuildRules
 from ..vcf.reader import VcfReader
 from .common import check_purity, fold_change_to_cn, log2_to_cn
 from .from_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
@@ -33,22 +34,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS: tuple[str, ...] = (
-    "VCF with copy-number records (Ion Reporter <CNV>, DRAGEN CNV, TSO500 CopyNumberVariants, "
-    "CNVkit export vcf, GATK gCNV)",
+    ("VCF with copy-number records (Ion Reporter <CNV>, DRAGEN CNV, TSO500 CopyNumberVariants, "
+     "CNVkit export vcf, GATK gCNV)"),
     "CNVkit .cns/.call.cns (chromosome start end gene log2 ... [cn])",
     ".seg (ID chrom loc.start loc.end num.mark seg.mean)",
     "GATK .called.seg (CONTIG START END NUM_POINTS_COPY_RATIO MEAN_LOG2_COPY_RATIO CALL)",
     "allele-specific table (Chromosome Start End nMajor nMinor)",
     "TSO500 .cnv.fc.txt (Sample Gene Status FoldChange)",
 )
-
-# chr17 length tells the build apart (rules/builds.yaml holds the same numbers).
-_CHR17_BUILD = {81195210: "GRCh37", 83257441: "GRCh38"}
-_BUILD_ALIASES = {
-    "grch37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37", "hs37d5": "GRCh37",
-    "grch38": "GRCh38", "hg38": "GRCh38", "hs38dh": "GRCh38",
-}
-
 
 def read_copy_number_file(
     path: str | os.PathLike[str],
@@ -57,28 +50,23 @@ def read_copy_number_file(
     genes: Mapping[str, Region],
     purity: float | None,
     build: str | None,
+    builds: Mapping[str, BuildRules] | None = None,
 ) -> list[CopyNumber]:
     """CN records for ``genes`` from a --cnv file of any accepted format, detected from content.
 
     Multi-sample files are filtered to ``sample`` when given (InputError when it is absent);
     otherwise every sample gets its own records. [] means the file has no evidence for the genes.
+    ``builds`` are the rules' genome builds (``rules.builds``; the built-in rules' when None): a
+    VCF's ##contig lengths are checked against ``build`` with them.
     """
     path = os.fspath(path)
     purity = check_purity(purity)
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder, expected a copy-number file")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from exc
+    head = input_head(path, 64, what="a copy-number file")  # decompressed
     if not head:
         raise InputError(f"{path}: the file is empty; {_accepted()}")
-    if _looks_like_vcf(path, head):
-        return _from_vcf(path, sample=sample, genes=genes, purity=purity, build=build)
-    table = read_table(path, head)
+    if head.startswith((b"##fileformat=VCF", b"BCF")):
+        return _from_vcf(path, sample=sample, genes=genes, purity=purity, build=build, builds=builds)
+    table = read_table(path)
     kind = table_kind(table) if table is not None else None
     if table is None or kind is None:
         line = table.header_line if table is not None else 1
@@ -94,23 +82,13 @@ def _accepted() -> str:
     return "accepted formats: " + "; ".join(ACCEPTED_FORMATS)
 
 
-def _looks_like_vcf(path: str, head: bytes) -> bool:
-    if head[:2] == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as gz:
-                head = gz.read(32)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
-    return head.lstrip(b"\xef\xbb\xbf").startswith((b"##fileformat=VCF", b"BCF"))
-
-
 def _from_vcf(
     path: str, *, sample: str | None, genes: Mapping[str, Region], purity: float | None,
-    build: str | None,
+    build: str | None, builds: Mapping[str, BuildRules] | None,
 ) -> list[CopyNumber]:
     reader = VcfReader(path)
     header = reader.header
-    _check_build(header.path, header.contigs, build, vcf_dialect(header))
+    _check_build(header.path, header.contigs, build, vcf_dialect(header), genes, builds)
     if not header.samples:  # e.g. TSO500 with FC in INFO
         targets = [(0, sample or file_stem(path))]
     elif sample is not None:
@@ -133,22 +111,33 @@ def _from_vcf(
 
 
 def _check_build(
-    path: str, contigs: Mapping[str, int | None], build: str | None, dialect: str
+    path: str, contigs: Mapping[str, int | None], build: str | None, dialect: str,
+    genes: Mapping[str, Region], builds: Mapping[str, BuildRules] | None,
 ) -> None:
-    """Refuse a VCF whose ##contig lengths show another build than the one given.
+    """Refuse a VCF whose ##contig lengths show another build than the one given, on the
+    chromosomes of ``genes`` (those are matched by position). The lengths and the names of each
+    build ('hg38', 'b37') are the rules' (rules/builds.yaml).
 
     Only position-matched dialects need this; Ion records are matched by gene name.
     """
     if build is None or dialect == "ion":
         return
-    wanted = _BUILD_ALIASES.get(build.lower())
+    if builds is None:
+        from ..rules.load import load_rules
+
+        builds = load_rules().builds
+    wanted = next((b.name for b in builds.values()
+                   if build.lower() in {n.lower() for n in (b.name, *b.names)}), None)
     if wanted is None:
         return
-    for name in ("chr17", "17"):
-        found = _CHR17_BUILD.get(contigs.get(name) or -1)
+    keys = {contig_key(r.chrom) for r in genes.values()}
+    for name, length in contigs.items():
+        if length is None or contig_key(name) not in keys:
+            continue
+        found = next((b.name for b in builds.values() if b.contig_lengths.get(contig_key(name)) == length), None)
         if found is not None and found != wanted:
             raise InputError(
-                f"{path}: ##contig {name} has length {contigs[name]}, which is {found}, but "
+                f"{path}: ##contig {name} has length {length}, which is {found}, but "
                 f"build {build} was given; copy number is matched by position, so give the "
                 "build the file was made on"
             )

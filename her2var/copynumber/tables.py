@@ -8,14 +8,13 @@ v2) and the TSO500 ``*.cnv.fc.txt`` (Sample Gene Status FoldChange).
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import InputError, shown
+from ..files import read_input
 from ..models import CopyNumber, Region
 from .common import (
     Segment,
@@ -52,7 +51,7 @@ _SPECS: dict[str, dict[str, tuple[str, ...]]] = {
         "chrom": ("chromosome",), "start": ("start",), "end": ("end",), "log2": ("log2",),
     },
 }
-_OPTIONAL = {
+_OPTIONAL: dict[str, dict[str, tuple[str, ...]]] = {
     "gatk_seg": {"call": ("call",)},
     "allele_specific": {"sample": ("sample", "sample_id")},
     "tso500_fc": {"status": ("status",)},
@@ -90,35 +89,31 @@ class Table:
         return [c.lower() for c in self.columns]
 
 
-def read_table(path: str, first_bytes: bytes) -> Table | None:
-    """Read a (possibly gzipped) text table; None when it has no header row."""
-    opener = gzip.open if first_bytes[:2] == b"\x1f\x8b" else open
+def read_table(path: str) -> Table | None:
+    """Read a (possibly gzipped) text table; None when it has no header row.
+
+    Bytes that are not UTF-8 are replaced, not refused: the header then decides whether this is a
+    copy-number table at all, which is the better message for a file of another kind."""
     preamble: list[str] = []
     columns: list[str] | None = None
     header_line = 0
     rows: list[tuple[int, list[str]]] = []
     sep: str | None = "\t"
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                line = raw.rstrip("\r\n")
-                if lineno == 1:
-                    line = line.lstrip("\ufeff")
-                if not line.strip():
-                    continue
-                if columns is None:
-                    if line.startswith(("@", "#")):
-                        preamble.append(line)
-                        continue
-                    sep = "\t" if "\t" in line else None  # a few tools write spaces
-                    columns = [_unquote(c) for c in line.split(sep)]
-                    header_line = lineno
-                    continue
-                if line.startswith("#"):
-                    continue
-                rows.append((lineno, [_unquote(c) for c in line.split(sep)]))
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: the file cannot be read ({exc})") from exc
+    lines = read_input(path, what="a copy-number file", errors="replace").lines()
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if columns is None:
+            if line.startswith(("@", "#")):
+                preamble.append(line)
+                continue
+            sep = "\t" if "\t" in line else None  # a few tools write spaces
+            columns = [_unquote(c) for c in line.split(sep)]
+            header_line = lineno
+            continue
+        if line.startswith("#"):
+            continue
+        rows.append((lineno, [_unquote(c) for c in line.split(sep)]))
     if columns is None:
         return None
     return Table(path=path, columns=columns, header_line=header_line, rows=rows,
@@ -291,7 +286,8 @@ def _row_segment(
         start += 1  # CNVkit writes 0-based, half-open starts
     if start > end:
         raise InputError(
-            f"{where}: {labels['start']} {shown(row['start'], bare=True)} is after {labels['end']} {shown(row['end'], bare=True)}"
+            f"{where}: {labels['start']} {shown(row['start'], bare=True)} is after "
+            f"{labels['end']} {shown(row['end'], bare=True)}"
         )
     chrom = row["chrom"]
     if not chrom:

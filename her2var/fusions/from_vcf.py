@@ -28,10 +28,12 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TypedDict
 
+from ..contigs import same_contig
 from ..errors import InputError, plain_int, shown
 from ..models import Record, Region, VcfHeader
-from ..rules.fusions import FusionRules, _bare
+from ..rules.fusions import FusionRules
 from .model import FIVE, THREE, End, Fusion, assemble, merge_fusions, support_note
 
 log = logging.getLogger(__name__)
@@ -89,11 +91,22 @@ def fusions_from_vcf(header: VcfHeader, records: Iterable[Record], *, sample_ind
             continue  # overlapping regions may hand over one record twice
         seen.add(key)
         (ion if r.info.get("SVTYPE") == "Fusion" else bnd).append(r)
-    ctx = dict(rules=rules, build=build, sample=sample, sample_index=sample_index,
-               dropped=dropped, regions=regions_read)
+    ctx: _Context = {"rules": rules, "build": build, "sample": sample, "sample_index": sample_index,
+                     "dropped": dropped, "regions": regions_read}
     out = [f for group, mate_id in _bnd_groups(bnd) if (f := _from_bnd(group, mate_id, **ctx))]
     out += [f for key, group in _ion_groups(ion) if (f := _from_ion(key, group, **ctx))]
     return merge_fusions(out, dropped)
+
+
+class _Context(TypedDict):
+    """What _from_bnd and _from_ion share for one file and sample."""
+
+    rules: FusionRules
+    build: str
+    sample: str
+    sample_index: int
+    dropped: Counter
+    regions: Sequence[Region] | None
 
 
 def _first(raw: str | None) -> str | None:
@@ -130,7 +143,7 @@ def _in_regions(chrom: str | None, pos: int | None, regions: Sequence[Region] | 
     if regions is None:
         return True
     return chrom is not None and pos is not None and any(
-        _bare(r.chrom) == _bare(chrom) and r.start <= pos <= r.end for r in regions)
+        same_contig(r.chrom, chrom) and r.start <= pos <= r.end for r in regions)
 
 
 def _count(raw: str, rec: Record, label: str) -> float:
@@ -163,7 +176,9 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
     # Read the junction from the kinase-side record when there is one.
     primary = next((r for r in group if (g := rules.gene_at(build, r.chrom, r.pos)) and g.role == "kinase"),
                    group[0])
-    parsed = parse_breakend(primary.alts[0]) if len(primary.alts) == 1 else None
+    # kept side, mate chrom, mate pos, kept side at the mate (sides unknown for the symbolic form below)
+    parsed: tuple[str | None, str | None, int | None, str | None] | None = (
+        parse_breakend(primary.alts[0]) if len(primary.alts) == 1 else None)
     if parsed is None and primary.alts[:1] in (["<BND>"], ["<TRA>"]) and primary.info.get("CHR2"):
         # Older Delly-style symbolic translocation: the mate is in CHR2/POS2 (or END), no orientation
         other_pos = primary.info.get("POS2") or primary.info.get("END") or ""
@@ -175,8 +190,8 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
                          "<BND>/<TRA> with INFO/CHR2 and POS2 or END)")
     kept, mchrom, mpos, mkept = parsed
     here, there = rules.gene_at(build, primary.chrom, primary.pos), rules.gene_at(build, mchrom or "", mpos)
-    a = End(primary.chrom, primary.pos, here.symbol if here else None, _role(here and here.strand, kept))
-    b = End(mchrom or "?", mpos, there.symbol if there else None, _role(there and there.strand, mkept))
+    a = End(primary.chrom, primary.pos, here.symbol if here else None, _role(here.strand if here else None, kept))
+    b = End(mchrom or "?", mpos, there.symbol if there else None, _role(there.strand if there else None, mkept))
     if a.gene not in rules.kinases and b.gene not in rules.kinases:
         dropped["fusion_not_kinase"] += 1
         return None
@@ -191,7 +206,8 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
                   path=primary.path, line=primary.line, caller_name=primary.id, filter="PASS")
     assert f is not None
     if mchrom is None:
-        f.notes.append(f"single breakend at {shown(primary.chrom, bare=True)}:{primary.pos}: the partner is not known")
+        f.notes.append(f"single breakend at {shown(primary.chrom, bare=True)}:{primary.pos}: "
+                       "the partner is not known")
     elif len(group) == 1 and (mate_id or not primary.info.get("EVENT")) \
             and _in_regions(mchrom, mpos, regions):
         what = f"breakend mate {shown(mate_id, bare=True)}" if mate_id else "the mate breakend (no MATEID)"
@@ -200,9 +216,10 @@ def _from_bnd(group: list[Record], mate_id: str | None, *, rules: FusionRules, b
     elif len(group) == 2 and kept is not None:
         other = group[1] if primary is group[0] else group[0]
         back = parse_breakend(other.alts[0]) if len(other.alts) == 1 else None
-        if back is None or back[2] != primary.pos or _bare(back[1] or "") != _bare(primary.chrom):
-            f.notes.append(f"mates disagree: {shown(other.id, bare=True)} at {shown(other.chrom, bare=True)}:{other.pos} "
-                           f"does not point back to {shown(primary.chrom, bare=True)}:{primary.pos}")
+        if back is None or back[2] != primary.pos or not same_contig(back[1] or "", primary.chrom):
+            f.notes.append(f"mates disagree: {shown(other.id, bare=True)} at "
+                           f"{shown(other.chrom, bare=True)}:{other.pos} does not point back to "
+                           f"{shown(primary.chrom, bare=True)}:{primary.pos}")
     first = next((r for r in group if "RNA_FIRST" in r.info), None)
     if first is not None:
         first_gene = a.gene if first is primary else b.gene
@@ -264,7 +281,7 @@ def _from_ion(key: str, recs: list[Record], *, rules: FusionRules, build: str, s
         return None
     support: dict[str, float] = {}
     for k in ("READ_COUNT", "RPM", "NORM_COUNT"):
-        vals = [_count(r.info[k], r, f"INFO/{k}") for r in recs if r.info.get(k) not in (None, ".")]
+        vals = [_count(v, r, f"INFO/{k}") for r in recs if (v := r.info.get(k)) is not None and v != "."]
         if vals:
             support[k] = max(vals)
     if support.get("READ_COUNT", 1) == 0:
@@ -278,12 +295,12 @@ def _from_ion(key: str, recs: list[Record], *, rules: FusionRules, build: str, s
         f.notes.append(f"{shown(g5, bare=True)} exon {exons.group(1)} :: {shown(g3, bare=True)} exon "
                        f"{exons.group(2)} (caller's numbering)")
         f.notes.extend(rules.genes[g].numbering_note for g in (g5, g3)
-                       if g in rules.genes and rules.genes[g].numbering_note)
+                       if g is not None and g in rules.genes and rules.genes[g].numbering_note)
     if missing:
         gone = ends[missing[0]]
         if gone.pos is None or _in_regions(gone.chrom, gone.pos, regions):
-            f.notes.append(f"the {shown(gone.gene or missing[0], bare=True)} end of {shown(key, bare=True)} is not in the file: "
-                           f"reported from {shown(recs[0].id, bare=True)} alone")
+            f.notes.append(f"the {shown(gone.gene or missing[0], bare=True)} end of {shown(key, bare=True)} "
+                           f"is not in the file: reported from {shown(recs[0].id, bare=True)} alone")
     if note := support_note(support):
         f.notes.append(note)
     return f

@@ -108,8 +108,10 @@ def assemble(a: End, b: End, rules: FusionRules, build: str | None, **kw: Any) -
         naming, name = "rearrangement", f"{K} rearrangement (partner {P or _bp(p)})"
         five = next((e.gene or _bp(e) for e in (k, p) if e.role == FIVE), None)
         three = next((e.gene or _bp(e) for e in (k, p) if e.role == THREE), None)
-        why = {(FIVE, FIVE): "head-to-head: both ends keep their 5' parts",
-               (THREE, THREE): "tail-to-tail: both ends keep their 3' parts"}.get((k.role, p.role))
+        same_side: dict[tuple[str | None, str | None], str] = {
+            (FIVE, FIVE): "head-to-head: both ends keep their 5' parts",
+            (THREE, THREE): "tail-to-tail: both ends keep their 3' parts"}
+        why = same_side.get((k.role, p.role))
         if why is None:
             why = (f"{K} keeps its 5' part (no kinase domain in this junction)" if k.role == FIVE
                    else "5'/3' orientation unknown")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
-import zlib
 from collections import Counter
 
 from ..errors import InputError, plain_int, shown
+from ..files import read_input
 from ..rules.fusions import FUSION_PAD, FusionRules
 from .model import FIVE, THREE, End, Fusion, assemble, merge_fusions, support_note
 
@@ -23,18 +22,9 @@ _DESCRIBED = {"arriba": "Arriba fusions.tsv", "star-fusion": "STAR-Fusion star-f
 
 
 def _read_lines(path: str) -> list[str]:
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder, expected a fusion table")
-    try:
-        with open(path, "rb") as fh:
-            gz = fh.read(2) == b"\x1f\x8b"
-        with (gzip.open(path, "rt", encoding="utf-8", errors="replace") if gz
-              else open(path, encoding="utf-8", errors="replace")) as fh:
-            return [ln.rstrip("\r\n") for ln in fh]
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from exc
+    # Bytes that are not UTF-8 are replaced, not refused: the header then says whether this is a
+    # fusion table at all, the better message for a file of another kind.
+    return read_input(path, what="a fusion table", errors="replace").lines()
 
 
 def _table_format(path: str, header: list[str]) -> str:
@@ -95,7 +85,7 @@ def read_fusion_file(path: str, *, sample: str | None, build: str | None, rules:
     if not lines or not lines[0].strip():
         raise InputError(f"{path}: the file is empty; expected an Arriba or STAR-Fusion table "
                          "with a header line")
-    header = [c.strip() for c in lines[0].lstrip("\ufeff").lstrip("#").split("\t")]
+    header = [c.strip() for c in lines[0].lstrip("#").split("\t")]
     fmt = _table_format(path, header)
     col = {name: i for i, name in enumerate(header)}
     if sample is None:
@@ -143,10 +133,11 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
         if said:
             notes.append("STAR-Fusion " + ", ".join(said))
     ends = []
-    for text, (chrom, pos), role in zip(genes, bps, (FIVE, THREE)):
+    for text, (chrom, pos), role in zip(genes, bps, (FIVE, THREE), strict=True):
         gene = _table_gene(text, rules)
         if gene not in rules.kinases and (g := rules.gene_at(build, chrom, pos)) and g.role == "kinase":
-            notes.append(f"{shown(chrom, bare=True)}:{pos} is in {g.symbol}; the caller names it {shown(text, bare=True)}")
+            notes.append(f"{shown(chrom, bare=True)}:{pos} is in {g.symbol}; "
+                         f"the caller names it {shown(text, bare=True)}")
             gene = g.symbol
         ends.append(End(chrom, pos, gene, role))
     f = assemble(ends[0], ends[1], rules, build, sample=sample, support=support, source=fmt,
@@ -158,7 +149,7 @@ def _table_row(fmt: str, row: dict[str, str], where: str, path: str, lineno: int
         dropped["fusion_low_confidence"] += 1
         return None
     _check_build(f, build, rules, where)
-    for e, text in zip(ends, genes):
+    for e, text in zip(ends, genes, strict=True):
         if e.gene is None:
             f.notes.append(f"the caller names the partner end {shown(text, bare=True)} (intergenic)")
     f.notes.extend(notes)
@@ -173,7 +164,8 @@ def _check_build(f: Fusion, build: str | None, rules: FusionRules, where: str) -
         f.notes.append("genome build not given: breakpoints not checked against gene spans")
         return
     ends = [(f.kinase, f.kinase_breakpoint)]
-    if f.partner in rules.genes and f.partner != f.kinase and f.partner_breakpoint is not None:
+    if f.partner is not None and f.partner in rules.genes and f.partner != f.kinase \
+            and f.partner_breakpoint is not None:
         ends.append((f.partner, f.partner_breakpoint))
     for gene, (chrom, pos) in ends:
         spans = rules.genes[gene].builds

@@ -1,18 +1,20 @@
 """The capture targets (BED): intervals, their checksum, and their GC content.
 
 Targets keep the file's order of contigs and are sorted by position within a contig. The checksum
-that ties a panel of normals to its targets is taken over the intervals themselves (contig without
-'chr', start, end), so a re-saved BED with other comments or names still matches while any moved
-boundary does not; the raw file's SHA-256 is recorded beside it.
+that ties a panel of normals to its targets is taken over the intervals themselves (contig by its
+comparison key from her2var/contigs.py, so 'chr17' and '17' alike; start, end), so a re-saved BED
+with other comments or names still matches while any moved boundary does not; the raw file's
+SHA-256 is recorded beside it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 
+from ..contigs import contig_key
 from ..errors import InputError, shown
+from ..files import read_input
 
 MAX_TARGETS = 2_000_000
 
@@ -40,14 +42,10 @@ class TargetSet:
         return len(self.targets)
 
 
-def bare(chrom: str) -> str:
-    return chrom[3:] if chrom.lower().startswith("chr") else chrom
-
-
 def intervals_checksum(targets: list[Target]) -> str:
     h = hashlib.sha256()
     for t in targets:
-        h.update(f"{bare(t.chrom)}\t{t.start}\t{t.end}\n".encode())
+        h.update(f"{contig_key(t.chrom)}\t{t.start}\t{t.end}\n".encode())
     return h.hexdigest()
 
 
@@ -55,34 +53,18 @@ def sort_targets(targets: list[Target]) -> list[Target]:
     """Contigs in order of first appearance, positions ascending; deterministic."""
     order: dict[str, int] = {}
     for t in targets:
-        order.setdefault(bare(t.chrom), len(order))
-    return sorted(targets, key=lambda t: (order[bare(t.chrom)], t.start, t.end, t.name))
+        order.setdefault(contig_key(t.chrom), len(order))
+    return sorted(targets, key=lambda t: (order[contig_key(t.chrom)], t.start, t.end, t.name))
 
 
 def read_targets(path: str) -> TargetSet:
     """Read a BED file of capture targets; errors name the file and line."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file (--targets)")
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if raw[:2] == b"\x1f\x8b":
-        import gzip
-
-        try:
-            text = gzip.decompress(raw).decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not a readable gzipped BED ({exc})") from exc
-    else:
-        try:
-            text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the contig name
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 text; expected a BED file") from exc
+    # plain or gzipped; a byte-order mark is not part of the first contig name
+    source = read_input(path, what="a BED file", source="--targets")
+    raw = source.raw
     targets: list[Target] = []
     seen: dict[tuple[str, int, int], int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(source.lines(), start=1):
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
         cols = line.rstrip("\r").split("\t")
@@ -93,11 +75,12 @@ def read_targets(path: str) -> TargetSet:
         try:
             start, end = int(cols[1]), int(cols[2])
         except ValueError as exc:
-            raise InputError(f"{path}:{lineno}: start/end {shown(cols[1])}, {shown(cols[2])} are not whole numbers") from exc
+            raise InputError(f"{path}:{lineno}: start/end {shown(cols[1])}, {shown(cols[2])} "
+                             "are not whole numbers") from exc
         if start < 0 or end <= start:
             raise InputError(f"{path}:{lineno}: interval {shown(start)}-{shown(end)} is empty or negative "
                              "(BED is 0-based, end > start)")
-        key = (bare(cols[0]), start, end)
+        key = (contig_key(cols[0]), start, end)
         if key in seen:
             raise InputError(f"{path}:{lineno}: the same interval as line {seen[key]}; remove duplicate targets")
         seen[key] = lineno
@@ -119,10 +102,12 @@ def gc_fractions(targets: list[Target], fasta_path: str) -> list[float | None]:
     out: list[float | None] = []
     for t in targets:
         if fa.resolve(t.chrom) is None:
-            raise InputError(f"{fasta_path}: no contig {shown(t.chrom, bare=True)} (a target's contig) in the --reference FASTA")
+            raise InputError(f"{fasta_path}: no contig {shown(t.chrom, bare=True)} (a target's contig) "
+                             "in the --reference FASTA")
         seq = fa.fetch(t.chrom, t.start + 1, t.end)
         if seq is None:
-            raise InputError(f"{fasta_path}: target {shown(t.chrom, bare=True)}:{t.start}-{t.end} runs past the contig's end")
+            raise InputError(f"{fasta_path}: target {shown(t.chrom, bare=True)}:{t.start}-{t.end} "
+                             "runs past the contig's end")
         acgt = sum(seq.count(b) for b in "ACGT")
         out.append((seq.count("G") + seq.count("C")) / acgt if acgt else None)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, UsageError, shown
 from ..models import VcfHeader
 from ..rules.load import Rules
@@ -19,9 +20,8 @@ def build_evidence(header: VcfHeader, rules: Rules) -> list[tuple[str, str]]:
     for contig, length in header.contigs.items():
         if length is None:
             continue
-        bare = contig.removeprefix("chr")
         for b in rules.builds.values():
-            if b.contig_lengths.get(bare) == length:
+            if b.contig_lengths.get(contig_key(contig)) == length:
                 found.append((b.name, f"##contig {contig} length {length}"))
     texts = []
     for key in ("reference", "assembly"):
@@ -41,7 +41,8 @@ def build_evidence(header: VcfHeader, rules: Rules) -> list[tuple[str, str]]:
 def detect_build(header: VcfHeader, rules: Rules, override: str | None = None) -> tuple[str, str]:
     """Return (build, how it was decided). Raise when the header contradicts itself or --build."""
     if override is not None and override not in rules.builds:
-        raise UsageError(f"--build {shown(override, bare=True)}: unknown build (expected one of {', '.join(rules.builds)})")
+        raise UsageError(f"--build {shown(override, bare=True)}: unknown build "
+                         f"(expected one of {', '.join(rules.builds)})")
     evidence = build_evidence(header, rules)
     builds = sorted({b for b, _ in evidence})
     if len(builds) > 1:
@@ -65,7 +66,7 @@ def detect_build(header: VcfHeader, rules: Rules, override: str | None = None) -
 
 def contig_names(header: VcfHeader, bare: str) -> list[str]:
     """Names to query for chromosome ``bare`` ('17'): the header's spelling, else both."""
-    for name in (bare, "chr" + bare):
-        if name in header.contigs:
-            return [name]
+    name = resolve_contig(bare, header.contigs)
+    if name is not None:
+        return [name]
     return [bare, "chr" + bare]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..contigs import resolve_contig
+
 
 def read_bed(path: str) -> dict[str, list[tuple[int, int]]]:
     """Intervals by contig as 1-based inclusive (start+1, end); contig names kept as written."""
@@ -15,12 +17,9 @@ def read_bed(path: str) -> dict[str, list[tuple[int, int]]]:
 
 def covered_fraction(bed: dict[str, list[tuple[int, int]]], chrom: str, lo: int, hi: int) -> float:
     """Fraction of [lo, hi] inside the targets, matching chrom with or without 'chr'."""
-    spans = []
-    for name in (chrom, "chr" + chrom.removeprefix("chr"), chrom.removeprefix("chr")):
-        spans = bed.get(name, [])
-        if spans:
-            break
-    covered = set()
+    name = resolve_contig(chrom, bed)
+    spans = bed[name] if name is not None else []
+    covered: set[int] = set()
     for s, e in spans:
         if e >= lo and s <= hi:
             covered.update(range(max(s, lo), min(e, hi) + 1))

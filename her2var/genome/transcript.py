@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, RulesError, shown
 from ..rules.load import GeneRules, Window
 
@@ -16,6 +17,7 @@ CODON_TABLE = {
     for (a, b, c), aa in zip(
         ((x, y, z) for x in "TCAG" for y in "TCAG" for z in "TCAG"),
         "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+        strict=True,
     )
 }
 
@@ -43,14 +45,14 @@ class WindowSequence:
 
     def __init__(self, windows: tuple[Window, ...], chrom: str) -> None:
         self.windows = windows
-        self.chrom = chrom.removeprefix("chr")
+        self.chrom = contig_key(chrom)
 
     @property
     def label(self) -> str:
         return "rules windows"
 
     def fetch(self, chrom: str, start: int, end: int) -> str | None:
-        if chrom.removeprefix("chr") != self.chrom or end < start:
+        if contig_key(chrom) != self.chrom or end < start:
             return None if end >= start else ""
         for w in self.windows:
             if w.start <= start and end <= w.end:
@@ -85,10 +87,7 @@ class FastaSequence:
         return self._fa.get_reference_length(name) if name else None
 
     def resolve(self, chrom: str) -> str | None:
-        for name in (chrom, "chr" + chrom, chrom.removeprefix("chr")):
-            if name in self._names:
-                return name
-        return None
+        return resolve_contig(chrom, self._names)
 
     def fetch(self, chrom: str, start: int, end: int) -> str | None:
         if end < start:
@@ -131,7 +130,8 @@ class TranscriptModel:
 
     def __init__(self, gene: GeneRules, build: str) -> None:
         if build not in gene.builds:
-            raise RulesError(f"the rules have no {shown(gene.symbol, bare=True)} model for build {shown(build, bare=True)}")
+            raise RulesError(f"the rules have no {shown(gene.symbol, bare=True)} model "
+                             f"for build {shown(build, bare=True)}")
         b = gene.builds[build]
         self.gene = gene
         self.build = build
@@ -147,11 +147,13 @@ class TranscriptModel:
                 tx_starts.append(tx)
                 tx += e - s + 1
             self._first = tx_starts  # provisional: transcript positions
+            assert b.cds_start is not None and b.cds_end is not None  # the rules loader: full models have a CDS
             c1_genomic = b.cds_start if self.strand == "+" else b.cds_end
             stop_genomic = b.cds_end if self.strand == "+" else b.cds_start
             tx_c1, tx_stop = self._g_to_tx(c1_genomic), self._g_to_tx(stop_genomic)
             if tx_c1 is None or tx_stop is None:
-                raise RulesError(f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: the CDS ends are not inside exons")
+                raise RulesError(f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: "
+                                 "the CDS ends are not inside exons")
             self._first = [t - tx_c1 + 1 for t in tx_starts]
             self.cds_length = tx_stop - tx_c1 + 1
         else:
@@ -164,14 +166,14 @@ class TranscriptModel:
             self.cds_length = gene.cds_length
         if self.cds_length % 3 or (gene.protein and self.cds_length != 3 * (len(gene.protein) + 1)):
             raise RulesError(
-                f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: CDS of {self.cds_length} nt does not encode the "
-                f"{len(gene.protein)}-residue protein plus a stop codon"
+                f"{shown(gene.symbol, bare=True)} {shown(build, bare=True)}: CDS of {self.cds_length} nt does not "
+                f"encode the {len(gene.protein)}-residue protein plus a stop codon"
             )
         self.pieces = gene.cds_pieces
         self.protein = (gene.protein or self._protein_from_pieces()) + "*"
         lo = min(s for s, _ in self.exons)
         hi = max(e for _, e in self.exons)
-        if b.cds_start is not None:
+        if b.cds_start is not None and b.cds_end is not None:  # full models: both
             lo, hi = min(lo, b.cds_start), max(hi, b.cds_end)
         self.span = (lo, hi)
 
@@ -219,10 +221,10 @@ class TranscriptModel:
                 d = g - edge
                 if best is None or abs(d) < abs(best[1]) or (abs(d) == abs(best[1]) and self._after(d)):
                     best = (edge, d)
-        edge, d = best  # type: ignore[misc]
+        edge, d = best  # type: ignore[misc]  # a model has at least one exon, so best is set
         tx_edge = self._g_to_tx(edge)
         offset = d if self.strand == "+" else -d
-        return self._tx_to_cpos(tx_edge, offset)  # type: ignore[arg-type]
+        return self._tx_to_cpos(tx_edge, offset)  # type: ignore[arg-type]  # an exon edge is in the transcript
 
     def _after(self, d: int) -> bool:
         # On a tie HGVS counts from the upstream exon (c.N+d); "upstream" depends on strand.
@@ -315,7 +317,7 @@ class PieceSequence:
         m = self.model
         if end < start:
             return ""
-        if chrom.removeprefix("chr") != m.chrom.removeprefix("chr"):
+        if contig_key(chrom) != contig_key(m.chrom):
             return None
         out = []
         for g in range(start, end + 1):

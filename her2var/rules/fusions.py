@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..contigs import contig_key
 from ..errors import InputError, RulesError, shown
 from ..models import Region
 from .schema import builtin_rules_dir, check, merge_trees, read_yaml
@@ -32,18 +33,14 @@ FUSION_RULES_SPEC: dict[str, Any] = {
 }
 
 
-def _bare(chrom: str) -> str:
-    return chrom[3:] if chrom[:3].lower() == "chr" else chrom
-
-
 @dataclass(frozen=True)
 class GeneSpan:
-    chrom: str  # without 'chr'
+    chrom: str  # its contig_key ('17', 'X')
     start: int
     end: int
 
     def contains(self, chrom: str, pos: int, pad: int = 0) -> bool:
-        return _bare(chrom) == self.chrom and self.start - pad <= pos <= self.end + pad
+        return contig_key(chrom) == self.chrom and self.start - pad <= pos <= self.end + pad
 
 
 @dataclass(frozen=True)
@@ -122,8 +119,8 @@ def fusion_rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Fu
         for k in g.partner_of:
             if k not in kinases:
                 raise RulesError(
-                    f"{where}.fusion_genes.{shown(g.symbol, bare=True)}.partner_of: {shown(k)} is not a kinase of these "
-                    f"rules (kinases: {shown(', '.join(sorted(kinases)), bare=True)})")
+                    f"{where}.fusion_genes.{shown(g.symbol, bare=True)}.partner_of: {shown(k)} is not a kinase of "
+                    f"these rules (kinases: {shown(', '.join(sorted(kinases)), bare=True)})")
     checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
     return FusionRules(genes=genes, sources=sources, checksum=checksum)
 
@@ -140,8 +137,9 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> FusionGene:
     builds = {}
     for b, s in g["builds"].items():
         if not 0 < s["start"] <= s["end"] or not s["chrom"]:
-            raise RulesError(f"{where}.builds.{shown(b, bare=True)}: expected chrom and 0 < start <= end, found {shown(s)}")
-        builds[b] = GeneSpan(_bare(s["chrom"]), s["start"], s["end"])
+            raise RulesError(f"{where}.builds.{shown(b, bare=True)}: expected chrom and 0 < start <= end, "
+                             f"found {shown(s)}")
+        builds[b] = GeneSpan(contig_key(s["chrom"]), s["start"], s["end"])
     introns = []
     for i, intr in enumerate(g.get("introns", [])):
         iw = f"{where}.introns[{i}]"
@@ -151,8 +149,8 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> FusionGene:
         for b, pair in intr["builds"].items():
             span = builds[b]
             if len(pair) != 2 or not span.start <= pair[0] <= pair[1] <= span.end:
-                raise RulesError(f"{iw}.builds.{shown(b, bare=True)}: {shown(pair)} must be [start, end] inside the gene "
-                                 f"span {span.start}-{span.end}")
+                raise RulesError(f"{iw}.builds.{shown(b, bare=True)}: {shown(pair)} must be [start, end] inside "
+                                 f"the gene span {span.start}-{span.end}")
             spans[b] = (pair[0], pair[1])
         introns.append(BreakpointIntron(intr["name"], intr.get("note", ""), spans))
     return FusionGene(

@@ -173,7 +173,8 @@ def _build_gene(symbol: str, g: dict[str, Any], where: str) -> GeneRules:
     pieces = tuple((p["c_start"], p["sequence"].upper()) for p in g.get("cds_pieces", []))
     for c_start, seq in pieces:
         if set(seq) - set("ACGT") or c_start < 1:
-            raise RulesError(f"{where}.cds_pieces: the piece at c.{shown(c_start)} must start at c.1 or later and hold only ACGT")
+            raise RulesError(f"{where}.cds_pieces: the piece at c.{shown(c_start)} must start at c.1 or later "
+                             "and hold only ACGT")
     events = []
     for i, e in enumerate(g.get("driver_events", [])):
         for key in ("residues", "c_range"):
@@ -238,7 +239,6 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
         if section not in tree:
             raise RulesError(f"{where}: missing section '{section}'")
     genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
-    t = tree["thresholds"]
     thresholds = Thresholds.from_tree(tree["thresholds"])
     if not 0 <= thresholds.min_vaf <= 1 or not 0 <= thresholds.min_exon20_covered_fraction <= 1:
         raise RulesError(f"{where}.thresholds: min_vaf and min_exon20_covered_fraction must be in [0, 1]")

@@ -7,6 +7,7 @@ only, after composing the document to refuse duplicate keys and aliases (billion
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -16,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import RulesError, shown
+from ..errors import InputError, RulesError, shown
+from ..files import atomic_write, read_input
 
 # A spec is a type, ("list", spec), ("map", spec) or a dict of fields (a key ending in "?" is optional).
 Spec = Any
@@ -59,11 +61,9 @@ def read_builtin_yaml(path: Path) -> Any:
         pass
     data = read_yaml(path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
+        with atomic_write(str(cached)) as fh:  # another process may be writing the same cache
+            fh.write(json.dumps(data))
+    except InputError:
         pass  # no cache here (read-only home): parse every time
     return data
 
@@ -71,16 +71,13 @@ def read_builtin_yaml(path: Path) -> Any:
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     """Parse a YAML file with safe_load after checking it has no duplicate keys or aliases."""
     path = os.fspath(path)
-    try:
+    with contextlib.suppress(OSError):  # a missing or unreadable file is reported by read_input
         size = os.path.getsize(path)
         if size > MAX_RULES_BYTES:
             raise RulesError(f"{path}: {size} bytes; a rules file may hold at most {MAX_RULES_BYTES}")
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
+    text = read_input(path, what="a YAML file", error=RulesError).text
+    if len(text) > MAX_RULES_BYTES:  # a gzipped file, larger once decompressed
+        raise RulesError(f"{path}: {len(text)} characters; a rules file may hold at most {MAX_RULES_BYTES}")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # parse-only here: builds no objects
     try:
         node = yaml.compose(text, Loader=loader)

@@ -65,12 +65,15 @@ class Thresholds:
     def from_tree(cls, t: dict[str, Any]) -> Thresholds:
         """Build from a checked ``thresholds`` mapping (YAML integers become floats where a number is meant)."""
         kinds = {f.name: f.type for f in fields(cls)}
-        return cls(**{name: tuple(t[name]) if kind == "tuple[str, ...]" else float(t[name]) if kind == "float"
-                      else t[name] for name, kind in kinds.items()})
+        values: dict[str, Any] = {
+            name: tuple(t[name]) if kind == "tuple[str, ...]" else float(t[name]) if kind == "float" else t[name]
+            for name, kind in kinds.items()}
+        return cls(**values)
 
 
 THRESHOLDS_SPEC: dict[str, Spec] = {
-    f.name: {"float": float, "int": int, "tuple[str, ...]": ("list", str)}[f.type] for f in fields(Thresholds)
+    # f.type is the annotation's text here (postponed evaluation of annotations)
+    f.name: {"float": float, "int": int, "tuple[str, ...]": ("list", str)}[str(f.type)] for f in fields(Thresholds)
 }
 
 FUSION_GENE_SPEC: dict[str, Spec] = {

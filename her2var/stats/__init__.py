@@ -51,7 +51,7 @@ __all__ = [
     "CoxModel", "CoxTerm", "FisherTooLarge", "KMCurve", "LandmarkSurvival", "LogRankResult",
     "MedianSurvival", "PairwiseLogRank", "Proportion", "clopper_pearson", "compare_categorical",
     "compare_continuous", "compare_table", "cox_fit", "cox_univariable", "fisher_exact_rxc",
-    "kaplan_meier", "kaplan_meier_by_group", "km_summary", "median_follow_up", "median_range",
-    "median_survival", "n_percent", "p_adjust", "pairwise_logrank", "logrank_test", "response_rates",
-    "survival_at",
+    "kaplan_meier", "kaplan_meier_by_group", "km_summary", "logrank_test", "median_follow_up",
+    "median_range", "median_survival", "n_percent", "p_adjust", "pairwise_logrank",
+    "response_rates", "survival_at",
 ]

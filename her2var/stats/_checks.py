@@ -15,7 +15,8 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected numbers, found values that are not numeric ({shown(exc, 200, bare=True)})") from exc
+        raise InputError(f"{name}: expected numbers, found values that are not numeric "
+                         f"({shown(exc, 200, bare=True)})") from exc
     if arr.ndim != 1:
         raise InputError(f"{name}: expected a 1-d sequence, found an array of shape {arr.shape}")
     return arr

@@ -166,7 +166,7 @@ def coxph_fit(x: np.ndarray, time: np.ndarray, event: np.ndarray, *, eps: float 
     halving = 0
     converged = False
     iterations = 0
-    for iterations in range(1, iter_max + 1):
+    for iterations in range(1, iter_max + 1):  # noqa: B007 - the count is read after the loop
         newlk, u, imat = lik(newbeta)
         factor, singular = cholesky2(imat)
         finite = np.isfinite(newlk) and np.all(np.isfinite(u)) and np.all(np.isfinite(imat))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -72,11 +73,11 @@ def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | 
             ref = references_all[var]
             levels = sorted(set(values.tolist()))
             if len(levels) < 2:
-                return {}, {}, f"covariate {shown(var)} has one level ({shown(levels[0], bare=True) if levels else 'none'}) " \
-                               "after dropping incomplete rows"
+                one = shown(levels[0], bare=True) if levels else "none"
+                return {}, {}, f"covariate {shown(var)} has one level ({one}) after dropping incomplete rows"
             if ref not in levels:
-                return {}, {}, f"reference level {shown(ref)} of {shown(var)} has no patients after dropping " \
-                               "incomplete rows"
+                return {}, {}, (f"reference level {shown(ref)} of {shown(var)} has no patients after dropping "
+                                "incomplete rows")
             refs[var] = ref
             for lv in levels:
                 if lv != ref:
@@ -98,7 +99,8 @@ def _reference_levels(df: Any, categorical: Mapping[str, str | None]) -> dict[st
                 raise InputError(f"categorical covariate {shown(var)} has no non-missing values")
             refs[var] = present[0]
         elif level_texts([ref])[0] not in present:
-            raise InputError(f"reference level {shown(ref)} for {shown(var)} not found; levels present: {shown(present)}")
+            raise InputError(f"reference level {shown(ref)} for {shown(var)} not found; "
+                             f"levels present: {shown(present)}")
         else:
             refs[var] = level_texts([ref])[0]
     return refs
@@ -112,8 +114,8 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
     fit = coxph_fit(x, t, e)
     if fit.singular_at_start.any():
         bad = [names[i] for i in np.flatnonzero(fit.singular_at_start)]
-        return [], [], f"information matrix is singular: {', '.join(shown(b) for b in bad)} " \
-                       "collinear with other covariates or constant within the risk sets (R gives NA)"
+        return [], [], (f"information matrix is singular: {', '.join(shown(b) for b in bad)} "
+                        "collinear with other covariates or constant within the risk sets (R gives NA)")
     texts: list[str] = []
     if not fit.converged:
         texts.append(f"did not converge in {ITER_MAX} iterations (R: Ran out of iterations and did not converge)")
@@ -127,6 +129,9 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
             return [], texts, f"fit gave a non-finite estimate for {shown(name)} (coef {coef}, se {se})"
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             p = float(2.0 * norm.sf(abs(coef / se)))
+            hr: float | None
+            lo: float | None
+            hi: float | None
             hr, lo, hi = (float(np.exp(v)) for v in (coef, coef - z * se, coef + z * se))
         note = ""
         if (fit.may_be_infinite[i] or fit.singular[i] or abs(coef) * sd[i] > DIVERGED_COEF_SD
@@ -157,7 +162,8 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
         raise InputError("Cox model: no covariates given; expected at least one")
     missing_cols = [c for c in [time, event, *covariates] if c not in data.columns]
     if missing_cols:
-        raise InputError(f"Cox model: column(s) {shown(missing_cols)} not in the data; columns are {shown(list(data.columns), 300)}")
+        raise InputError(f"Cox model: column(s) {shown(missing_cols)} not in the data; "
+                         f"columns are {shown(list(data.columns), 300)}")
     unknown = sorted(set(categorical) - set(covariates))
     if unknown:
         raise InputError(f"categorical covariate(s) {shown(unknown)} are not among the covariates {shown(covariates)}")
@@ -166,25 +172,25 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
     for var in covariates:
         if var not in categorical and not is_numeric_dtype(data[var]):
             raise InputError(f"covariate {shown(var)} is not numeric; list it in categorical= with its reference level")
-    refs_all = _reference_levels(data, {v: r for v, r in categorical.items()})
+    refs_all = _reference_levels(data, dict(categorical))
     sub = data[[time, event, *covariates]]
     complete = ~sub.isna().any(axis=1).to_numpy()
     sub = sub[complete]
     n_dropped = int((~complete).sum())
-    base = {"covariates": tuple(covariates), "n_dropped": n_dropped, "conf_level": conf_level, "kind": kind}
+    model = partial(CoxModel, covariates=tuple(covariates), n_dropped=n_dropped, conf_level=conf_level, kind=kind)
     if len(sub) == 0:
-        return CoxModel(status="not estimable", n=0, events=0, reason="no complete rows", **base)
+        return model(status="not estimable", n=0, events=0, reason="no complete rows")
     t, e = check_time_event(sub[time].to_numpy(), sub[event].to_numpy())
     n, events = len(t), int(e.sum())
     if events == 0:
-        return CoxModel(status="not estimable", n=n, events=0, reason="no events", **base)
+        return model(status="not estimable", n=n, events=0, reason="no events")
     design, refs, reason = _design(sub, covariates, categorical, refs_all)
     if reason:
-        return CoxModel(status="not estimable", n=n, events=events, reason=reason, **base)
+        return model(status="not estimable", n=n, events=events, reason=reason)
     terms, texts, reason = _fit(design, merge_near_ties(t), e, conf_level)
     status = "not estimable" if reason else "ok"
-    return CoxModel(status=status, n=n, events=events, terms=tuple(terms), references=refs,
-                    warnings=tuple(texts), reason=reason, **base)
+    return model(status=status, n=n, events=events, terms=tuple(terms), references=refs,
+                 warnings=tuple(texts), reason=reason)
 
 
 def cox_univariable(data: Any, time: str, event: str, covariates: Sequence[str], *,

@@ -158,7 +158,7 @@ def fisher_exact_rxc(table: Any) -> float:
         nxt_i, nxt_v, nxt_c = [], [], []
         # node_i is sorted (see the pooling below), so each node's tables are one slice.
         bounds = np.flatnonzero(np.diff(node_i)) + 1
-        for lo_, hi_ in zip(np.append(0, bounds), np.append(bounds, len(node_i))):
+        for lo_, hi_ in zip(np.append(0, bounds), np.append(bounds, len(node_i)), strict=True):
             child, w, mult = net.edges[k][node_i[lo_]]
             work += (hi_ - lo_) * len(w)
             if work > MAX_EXTENSIONS:
@@ -187,7 +187,7 @@ def fisher_exact_rxc(table: Any) -> float:
         new[1:] = (node_i[1:] != node_i[:-1]) | (key[1:] != key[:-1])
         group = np.cumsum(new) - 1
         node_i, past = node_i[new], past[new]
-        count = np.bincount(group, weights=count)
+        count = np.bincount(group, weights=count)  # type: ignore[assignment]  # float64 with weights; stub says int
         if len(node_i) > MAX_PARTIAL_TABLES:
             raise FisherTooLarge(
                 f"exact Fisher test on a {t.shape[0]}x{t.shape[1]} table with n={total} needs more than "

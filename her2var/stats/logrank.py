@@ -132,8 +132,8 @@ def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | No
         adj[o] = np.minimum(1.0, stepped)
     else:  # BH
         o = np.argsort(-arr, kind="stable")
-        i = np.arange(m, 0, -1)
-        stepped = np.minimum.accumulate(m / i * arr[o])
+        ranks = np.arange(m, 0, -1)
+        stepped = np.minimum.accumulate(m / ranks * arr[o])
         adj = np.empty(m)
         adj[o] = np.minimum(1.0, stepped)
     out: list[float | None] = list(vals)
@@ -163,4 +163,4 @@ def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
         pair_idx = (idx[keep] == j).astype(np.intp)
         raw.append((a, b, _survdiff(merge_near_ties(t[keep]), e[keep], pair_idx, [a, b])))
     adjusted = p_adjust([r.p for _, _, r in raw], adjust)
-    return [PairwiseLogRank(a, b, r.chisq, r.p, adj, adjust) for (a, b, r), adj in zip(raw, adjusted)]
+    return [PairwiseLogRank(a, b, r.chisq, r.p, adj, adjust) for (a, b, r), adj in zip(raw, adjusted, strict=True)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,7 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
     if rule not in RULES:
         raise InputError(f"median rule {shown(rule)} is not supported; expected one of {list(RULES)}")
     level = curve.conf_level if conf_level is None else conf_level
-    base = {"label": curve.label, "n": curve.n, "events": curve.events, "ci_method": method}
+    result = partial(MedianSurvival, label=curve.label, n=curve.n, events=curve.events, ci_method=method)
     if method == "spss":
         if level != 0.95:
             raise InputError(f"method 'spss' prints 95% intervals only (z = 1.96); got conf_level {level}")
@@ -181,8 +182,7 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
         lo = hi = None
         if med is not None and se is not None:
             lo, hi = med - SPSS_Z * se, med + SPSS_Z * se
-        return MedianSurvival(**base, median=med, lower=lo, upper=hi, conf_level=level,
-                              rule="spss", se=se, note=note)
+        return result(median=med, lower=lo, upper=hi, conf_level=level, rule="spss", se=se, note=note)
     lower, upper = curve.band(method, level)
     if rule == "quantile":
         med = _quantile_rule(curve.time, curve.surv)
@@ -193,7 +193,7 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
         lo = _print_rule(curve.time, lower)
         hi = _print_rule(curve.time, upper)
     note = "median not reached" if med is None else ""
-    return MedianSurvival(**base, median=med, lower=lo, upper=hi, conf_level=level, rule=rule, note=note)
+    return result(median=med, lower=lo, upper=hi, conf_level=level, rule=rule, note=note)
 
 
 def median_follow_up(time: Any, event: Any, *, method: str = "log", rule: str = "quantile",

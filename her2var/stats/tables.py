@@ -108,13 +108,13 @@ def _crosstab(values: Any, group: Any) -> tuple[np.ndarray, list[str], list[str]
         raise InputError(f"variable and group differ in length: {len(vals)} values, {len(grp)} labels")
 
     vt, gt = level_texts(vals), level_texts(grp)
-    keep = np.array([a is not None and b is not None for a, b in zip(vt, gt)], dtype=bool)
+    keep = np.array([a is not None and b is not None for a, b in zip(vt, gt, strict=True)], dtype=bool)
     v, g = vt[keep], gt[keep]
     rows, cols = sorted(set(v.tolist())), sorted(set(g.tolist()))
     # One pass: each value's row and column index, then counts of the (row, column) pairs.
     ri = {r: i for i, r in enumerate(rows)}
     ci = {c: i for i, c in enumerate(cols)}
-    cell = np.fromiter((ri[a] * len(cols) + ci[b] for a, b in zip(v, g)), dtype=np.int64, count=len(v))
+    cell = np.fromiter((ri[a] * len(cols) + ci[b] for a, b in zip(v, g, strict=True)), dtype=np.int64, count=len(v))
     table = np.bincount(cell, minlength=len(rows) * len(cols)).astype(np.int64)
     return table.reshape(len(rows), len(cols)), rows, cols, int((~keep).sum())
 

@@ -4,11 +4,11 @@ They are a cross-check, never the truth (annotators have flipped between ins and
 releases), so everything is kept as written and each entry remembers its raw text. Field names
 come from the header, never from fixed column positions (VEP and SnpEff both reorder them between releases).
 Ion's ``FUNC`` is a Python-looking literal; it is read here as data by a small bounded parser,
-never evaluated.
+never evaluated (``parse_func``, also the reader of FUNC on Ion copy-number records).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it binds the module name `annotations`, which is
+# this module's public function (the checkers then see a _Feature where callers expect a function).
 import logging
 import re
 from dataclasses import dataclass
@@ -108,7 +108,7 @@ def _vep(header: VcfHeader, record: Record, allele: str) -> list[Annotation]:
     col = {n: i for i, n in enumerate(names)}
     if "Allele" not in col:
         raise InputError(f"{record.where}: the CSQ Format list has no 'Allele' field")
-    entries = [_split_entry(e, names, record, "CSQ") for e in record.info["CSQ"].split(",") if e]
+    entries = [_split_entry(e, names, record, "CSQ") for e in (record.info["CSQ"] or "").split(",") if e]
     written = {e[col["Allele"]] for e in entries}
     index = record.alts.index(allele) + 1 if allele in record.alts else None
 
@@ -169,7 +169,7 @@ def _snpeff(header: VcfHeader, record: Record, allele: str) -> list[Annotation]:
         return entry[col[key]] if key in col else ""
 
     out = []
-    for text in record.info["ANN"].split(","):
+    for text in (record.info["ANN"] or "").split(","):
         if not text:
             continue
         entry = _split_entry(text, names, record, "ANN")
@@ -328,7 +328,7 @@ def parse_func(text: str, where: str) -> list[tuple[dict[str, object], str]]:
     raws = [text[a:b] for a, b in parser.spans]
     if len(raws) != len(dicts):
         raws = [str(d) for d in dicts]
-    return list(zip(dicts, raws))
+    return list(zip(dicts, raws, strict=True))
 
 
 def _text(value: object) -> str:

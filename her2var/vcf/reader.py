@@ -391,7 +391,8 @@ class VcfReader:
         try:
             tbx = pysam.TabixFile(self.path, index=self.index)
         except (OSError, ValueError) as exc:
-            raise InputError(f"{self.path}: the index {self.index} cannot be used ({shown(exc, 200, bare=True)})") from exc
+            raise InputError(f"{self.path}: the index {self.index} cannot be used "
+                             f"({shown(exc, 200, bare=True)})") from exc
         try:
             contigs = set(tbx.contigs)
             self._check_index(tbx, contigs)

@@ -128,7 +128,7 @@ class RegionFilter:
 
     @staticmethod
     def _listed(idx, starts, ends) -> list[tuple[int, int, int]]:
-        return list(zip(idx.tolist(), starts[idx].tolist(), ends[idx].tolist()))
+        return list(zip(idx.tolist(), starts[idx].tolist(), ends[idx].tolist(), strict=True))
 
     def _outside(self, arr, t1, t2, s, e):
         """True for lines whose POS is a plain number outside every region."""

@@ -25,8 +25,7 @@ from ..models import FieldDef, Record, Support, VcfHeader
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "genotype", "allele_support", "has_alt_support", "is_reference_block", "real_alts",
-    "site_depth",
+    "allele_support", "genotype", "has_alt_support", "is_reference_block", "real_alts", "site_depth",
 ]
 
 _NONE = Support(depth=None, alt_reads=None, vaf=None, method="none")
@@ -180,9 +179,9 @@ def _make(depth: int | float | None, alt: int | float | None, method: str,
 def _depth_field(f: _Fields) -> int | None:
     """DP of the sample, else INFO/DP when the file has at most one sample (else INFO is pooled)."""
     if f.in_format("DP"):
-        return f.one("FORMAT", "DP", int)  # type: ignore[return-value]
+        return f.one("FORMAT", "DP", int)  # type: ignore[return-value]  # kind=int gives an int
     if f.in_info("DP") and len(f.header.samples) <= 1:
-        return f.one("INFO", "DP", int)  # type: ignore[return-value]
+        return f.one("INFO", "DP", int)  # type: ignore[return-value]  # kind=int gives an int
     return None
 
 
@@ -198,9 +197,9 @@ def _caller_af(f: _Fields, allele: int) -> float | None:
         if vals is None:
             return None
         if len(vals) == len(f.record.alts):
-            return vals[allele - 1]  # type: ignore[return-value]
+            return vals[allele - 1]
         if len(vals) == 1 and len(f.record.alts) == 1:
-            return vals[0]  # type: ignore[return-value]
+            return vals[0]
         return None
     return None
 
@@ -279,7 +278,7 @@ def _rule_base_counts(f: _Fields, allele: int) -> Support | None:
     if len(alt) != 1 or alt not in tier1 or ref not in tier1:
         # {X}U counts single bases; an MNV or N has no column of its own.
         return _NONE
-    depth = sum(tier1.values())  # type: ignore[arg-type]
+    depth = sum(tier1.values())  # type: ignore[arg-type]  # no None: checked above
     return _make(depth, tier1[alt], "AU..TU")
 
 
@@ -292,9 +291,10 @@ def _rule_ao_ro(f: _Fields, allele: int) -> Support | None:
             ao = f.values(where, "AO", int)
             ro = f.one(where, "RO", int)
             alt = _at(ao, allele - 1, f, where, "AO", "A")
-            if alt is None or ro is None or ao is None or any(v is None for v in ao):
+            ao_known = [v for v in ao or () if v is not None]
+            if alt is None or ro is None or ao is None or len(ao_known) != len(ao):
                 return _make(None, alt, "AO/RO")
-            return _make(ro + sum(ao), alt, "AO/RO")  # type: ignore[arg-type]
+            return _make(ro + sum(ao_known), alt, "AO/RO")
     return None
 
 
@@ -332,7 +332,7 @@ def _rule_dp4(f: _Fields, allele: int) -> Support | None:
         counts = [f.number(p, where, "DP4", int) for p in parts]
         if any(c is None for c in counts):
             return _NONE
-        return _make(sum(counts), counts[2] + counts[3], "DP4")  # type: ignore[operator,arg-type]
+        return _make(sum(counts), counts[2] + counts[3], "DP4")  # type: ignore[operator,arg-type]  # no None: checked
     return None
 
 
@@ -355,7 +355,8 @@ def _rule_af(f: _Fields, allele: int) -> Support | None:
             fd = f.field_def(where, "AF")
             raise InputError(
                 f"{f.record.where}: {f.label(where, 'AF')} has {len(vals)} value(s) for "
-                f"{n_alt} ALT allele(s) (Number={shown(fd.number, bare=True) if fd else '.'}); cannot read allele {allele}"
+                f"{n_alt} ALT allele(s) (Number={shown(fd.number, bare=True) if fd else '.'}); "
+                f"cannot read allele {allele}"
             )
         if af is None:
             return _NONE
