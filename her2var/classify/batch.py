@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
+from ..files import read_input
 from ..rules.load import Rules, load_rules
 from .pipeline import classify_bam, classify_vcf
 from .result import ClassifyOptions, SampleResult
@@ -31,14 +32,9 @@ class Job:
 
 def read_samples_sheet(path: str) -> list[Job]:
     """A TSV/CSV with sample, patient, vcf, bam, cnv, fusions, purity; paths relative to its folder."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file (--samples)")
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the samples sheet as UTF-8") from exc
+    text = read_input(path, what="a samples sheet", source="--samples",
+                      advice="save the samples sheet as UTF-8").text
     if not text.strip():
         raise InputError(f"{path}: the samples sheet is empty")
     if "\x00" in text:

@@ -121,18 +121,19 @@ def _vcf_for(p: _Patient, rules: Rules, rng: np.random.Generator, hotspots) -> t
     if p.dialect == "ion":
         events = [_event(e, "GRCh37", float(rng.uniform(0.08, 0.4))) for e in p.her2]
         events += [_event(p.codriver, "GRCh37", 0.3)] if p.codriver else []
-        return f"{sid}.ion.hg19.vcf", synth.ion(sid, events, hotspots, p.cn, rng), "", ""
+        return f"{sid}.ion.hg19.vcf", synth.ion(sid, events, hotspots, p.cn, rng, builds=rules.builds), "", ""
     build = "GRCh37" if p.dialect == "strelka2" else "GRCh38"
     events = [_event(e, build, float(rng.uniform(0.08, 0.4))) for e in p.her2]
     events += [_event(p.codriver, build, 0.3)] if p.codriver else []
     cnv_name = f"{sid}.call.cns"
     cnv_text = synth.cnvkit_call_cns(round(p.cn), 0.6, build, gene)
     if p.dialect == "mutect2":
-        return f"{sid}.mutect2.GRCh38.vcf", synth.mutect2(sid, f"{p.pid}-N", build, events, rng), cnv_name, cnv_text
+        return f"{sid}.mutect2.GRCh38.vcf", synth.mutect2(sid, f"{p.pid}-N", build, events, rng,
+                                                                     builds=rules.builds), cnv_name, cnv_text
     if p.dialect == "strelka2":
-        return f"{sid}.strelka2.GRCh37.vcf", synth.strelka2(build, events, rng), cnv_name, cnv_text
+        return f"{sid}.strelka2.GRCh37.vcf", synth.strelka2(build, events, rng, builds=rules.builds), cnv_name, cnv_text
     low = 40 if rng.random() < 0.04 else 450  # a few failed runs: not assessed, never wild type
-    gvcf = synth.dragen_gvcf(sid, build, gene, events, rng, block_depth=low)
+    gvcf = synth.dragen_gvcf(sid, build, gene, events, rng, block_depth=low, builds=rules.builds)
     return f"{sid}.dragen.GRCh38.gvcf", gvcf, cnv_name, cnv_text
 
 
