@@ -1,6 +1,6 @@
 """Copy number from VCF records of several callers, each converted by its own rule.
 
-Dialects: Ion Reporter ``<CNV>`` (gene in ID/FUNC, FORMAT/CN already adjusted for
+Dialects: Ion Reporter ``<CNV>`` (ion.py: gene in ID/FUNC, FORMAT/CN already adjusted for
 cellularity, INFO/CI), DRAGEN CNV (``<DUP>``/``<DEL>`` and ``ALT=.`` reference segments, FORMAT/CN
 integer, FORMAT/SM), TSO500 (fold change FC in INFO or FORMAT), CNVkit ``export vcf``
 (FORMAT/CN from ``call``, FOLD_CHANGE_LOG; DEL records may lack CN) and GATK gCNV (germline).
@@ -10,13 +10,11 @@ Structural-variant callers (Manta ``<DUP:TANDEM>``) carry no copy number and are
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable, Mapping
 
 from ..errors import InputError, plain_int, shown
 from ..models import CopyNumber, Record, Region, VcfHeader
-from ..vcf.annotations import parse_func
 from .common import (
     Segment,
     check_purity,
@@ -27,6 +25,7 @@ from .common import (
     select_by_interval,
     summarise,
 )
+from .ion import ion_cellularity, ion_notes, ion_segment
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ def copy_number_from_vcf(
         if not is_cnv_record(header, rec):
             continue
         if dialect == "ion" or (rec.alts == ["<CNV>"] and "FUNC" in rec.info):
-            seg, names = _ion_segment(rec, si)
+            seg, names = ion_segment(rec, si)
             if seg is None:
                 continue
             for name in names:
@@ -165,8 +164,8 @@ def copy_number_from_vcf(
         if gene in by_name:
             out.append(summarise(
                 gene, region, by_name[gene], sample=sample, source_caller="ion",
-                purity_used=_ion_cellularity(header), path=header.path, qc=qc,
-                notes=_ion_notes(header, purity),
+                purity_used=ion_cellularity(header), path=header.path, qc=qc,
+                notes=ion_notes(header, purity),
             ))
         elif gene in selected:
             pairs = selected[gene]
@@ -178,85 +177,6 @@ def copy_number_from_vcf(
             ))
     log.debug("%s: %d copy-number record(s) for %s", header.path, len(out), shown(sample))
     return out
-
-
-# -- Ion Reporter ---------------------------------------------------------------------------------
-
-def _ion_cellularity(header: VcfHeader) -> float | None:
-    raw = header.meta_value("CellularityAsAFractionBetween0-1")
-    if raw is None:
-        return None
-    where = f"{header.path}: ##CellularityAsAFractionBetween0-1"
-    return check_purity(parse_float(raw, "value", where), where)
-
-
-def _ion_notes(header: VcfHeader, purity: float | None) -> list[str]:
-    cellularity = _ion_cellularity(header)
-    if cellularity is None:
-        return [
-            ("no ##CellularityAsAFractionBetween0-1 in the header: FORMAT/CN is used as Ion "
-             "Reporter wrote it, without purity adjustment")
-        ]
-    if purity is not None and not math.isclose(purity, cellularity):
-        return [
-            (f"purity {purity:g} given but not applied: Ion FORMAT/CN is already adjusted for "
-             f"cellularity {cellularity:g} from the header")
-        ]
-    return []
-
-
-def _ion_segment(rec: Record, si: int | None) -> tuple[Segment | None, set[str]]:
-    """Segment and gene names of an Ion <CNV> record; (None, names) without FORMAT/CN."""
-    names = {rec.id} if rec.id not in (".", "") else set()
-    notes: list[str] = []
-    call = ""
-    func = rec.info.get("FUNC")
-    if func:
-        try:  # the one FUNC parser, bounded (vcf/annotations.py); scalars stay strings
-            entries = [d for d, _raw in parse_func(func, rec.where)]
-        except InputError:
-            # unlike a small variant's annotation, the record stays usable: the gene may be in ID
-            notes.append(f"INFO/FUNC could not be parsed: {shown(func)}")
-        else:
-            for entry in entries:
-                if entry.get("gene"):
-                    names.add(str(entry["gene"]))
-                if entry.get("oncomineVariantClass") and not call:
-                    call = str(entry["oncomineVariantClass"])
-    raw = rec.sample_field(si, "CN") if si is not None else None
-    if raw is None:
-        return None, names
-    cn = parse_float(raw, "FORMAT/CN", rec.where)
-    lo = hi = None
-    if ci := rec.info.get("CI"):
-        lo, hi = _parse_ion_ci(ci, rec.where)
-    if rec.info.get("RAW_CN"):
-        raw_cn = parse_float(rec.info["RAW_CN"], "INFO/RAW_CN", rec.where)
-        notes.append(f"RAW_CN {raw_cn:g} (before cellularity adjustment)")
-    ploidy = 2.0
-    if rec.info.get("REF_CN"):
-        ploidy = parse_float(rec.info["REF_CN"], "INFO/REF_CN", rec.where)
-    seg = Segment(
-        chrom=rec.chrom, start=rec.pos, end=max(rec.end, rec.pos), source_field="CN",
-        raw_value=cn, cn=cn, line=rec.line, cn_ci_low=lo, cn_ci_high=hi, caller_call=call,
-        filter=";".join(rec.filters), ploidy=ploidy, notes=notes,
-    )
-    return seg, names
-
-
-def _parse_ion_ci(raw: str, where: str) -> tuple[float, float]:
-    """``0.05:lo,0.95:hi`` -> (lo, hi), taking the lowest and highest quantile given."""
-    pairs: list[tuple[float, float]] = []
-    for part in raw.split(","):
-        q, sep, v = part.partition(":")
-        if not sep:
-            raise InputError(
-                f"{where}: INFO/CI {shown(raw)} is not of the form 0.05:low,0.95:high"
-            )
-        pairs.append((parse_float(q, "INFO/CI quantile", where),
-                      parse_float(v, "INFO/CI value", where)))
-    pairs.sort()
-    return pairs[0][1], pairs[-1][1]
 
 
 # -- DRAGEN, TSO500, CNVkit, gCNV, unknown ------------------------------------------------------
