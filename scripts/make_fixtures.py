@@ -4,7 +4,7 @@
 One file per dialect, in the header and record shapes each caller writes (per its documentation and public files),
 carrying ERBB2 events whose REF bases come from fixtures/erbb2_catalog (catalog VCFs) and the
 rules' GRCh37 windows; GRCh38 = GRCh37 + 1,843,747). Read counts are invented but self-consistent, and the
-expected values in tests/test_support.py are computed from the numbers written here.
+expected values in tests/vcf/test_support.py are computed from the numbers written here.
 
 Bases outside the ERBB2 windows (the Ion file's thousands of hotspot rows on other chromosomes,
 EGFR L858R) are not checked against a reference; they are there for their shape, not their bases.

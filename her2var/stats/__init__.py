@@ -10,8 +10,8 @@ Modules, each a set of pure functions returning frozen dataclasses or plain dict
              fisher.test, wilcox.test, kruskal.test)
   fisher     exact r×c Fisher test
 
-Agreement with R is checked by tests/test_stats_golden.py against tests/golden/expected.json.
-lifelines is not used here (only as a cross-check in tests/test_stats_crosscheck.py).
+Agreement with R is checked by tests/stats/test_stats_golden.py against tests/golden/expected.json.
+lifelines is not used here (only as a cross-check in tests/stats/test_stats_crosscheck.py).
 """
 
 from her2var.stats.cox import CoxModel, CoxTerm, cox_fit, cox_univariable

@@ -1,4 +1,4 @@
-# Expected values for tests/test_stats_golden.py, computed with R.
+# Expected values for tests/stats/test_stats_golden.py, computed with R.
 #
 #   Rscript tests/golden/make_golden.R        (run from the repository root)
 #

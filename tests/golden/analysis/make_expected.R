@@ -1,4 +1,4 @@
-# Expected values for tests/test_analysis_golden.py, computed with R (survival, stats).
+# Expected values for tests/analysis/test_analysis_golden.py, computed with R (survival, stats).
 #
 #   Rscript tests/golden/analysis/make_expected.R      (run from the repository root)
 #

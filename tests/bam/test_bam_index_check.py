@@ -24,7 +24,7 @@ from her2var.errors import InputError
 # GRCh37 lengths (the rules' build table): the file must be on a known build to be opened at all.
 LENGTHS = {"7": 159_138_663, "17": 81_195_210}
 EXON20 = 37_880_978  # ERBB2 exon 20, GRCh37
-REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "bam" / "ref.fa.gz"
+REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "bam" / "ref.fa.gz"
 
 
 def write_bam(path: Path, reads: list[tuple[str | None, int, int]], *, seed: int = 0,

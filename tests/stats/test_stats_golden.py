@@ -26,7 +26,7 @@ from her2var.stats.tables import (
     response_rates,
 )
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
 COHORTS = list(EXPECTED["cohorts"])
 CONF_TYPES = ["log", "log-log", "plain"]

@@ -19,7 +19,7 @@ import pytest
 from her2var.analysis import report as report_mod
 from her2var.analysis.run import analyze
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
 PLANS = ROOT / "rules" / "plans"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

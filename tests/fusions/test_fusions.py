@@ -22,7 +22,7 @@ from her2var.models import Region
 from her2var.rules.fusions import fusion_regions, load_fusion_rules
 from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record, validate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "fusions"
 BUILDS = ("GRCh37", "GRCh38")
 

@@ -15,7 +15,7 @@ from her2var.vcf import callers
 from her2var.vcf import reader as vcf
 from her2var.vcf.reader import VcfReader, parse_header_lines
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "vcf"
 
 # fixture -> (caller, is_gvcf, (tumour, normal))

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import run_cli, run_process, run_python
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
 PLANS = ROOT / "rules" / "plans"
 

@@ -26,7 +26,7 @@ from her2var.errors import InputError
 from her2var.models import Region
 from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "cnv"
 
 ERBB2_38 = {"ERBB2": Region("chr17", 39699997, 39728662, "ERBB2")}

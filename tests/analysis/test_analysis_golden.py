@@ -15,7 +15,7 @@ import pytest
 
 from her2var.analysis.run import analyze
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
 EXPECTED = json.loads((ROOT / "tests" / "golden" / "analysis" / "expected.json").read_text())
 PLANS = list(EXPECTED["plans"])

@@ -24,7 +24,7 @@ from her2var.stats import (
     survival_at,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "fixtures" / "analysis" / "cohort.tsv"
 REGIMENS = ["C", "I", "TKI", "C+I", "C+A", "C+I+A"]
 

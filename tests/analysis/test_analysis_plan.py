@@ -11,7 +11,7 @@ import yaml
 from her2var.analysis.plan import Categories, builtin_plans, load_plan, plan_from_tree
 from her2var.errors import RulesError, UsageError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_builtin_plans_are_found_and_valid() -> None:

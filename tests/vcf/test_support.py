@@ -13,7 +13,7 @@ from her2var.models import Record, Region, Support, VcfHeader
 from her2var.vcf import support
 from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vcf"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "vcf"
 
 ALL_METHODS = {"AD", "AD/DP", "FAO/FDP", "TIR/TAR", "AU..TU", "AO/RO", "FA", "DP4", "AF", "none"}
 

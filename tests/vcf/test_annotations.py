@@ -20,7 +20,7 @@ from her2var.vcf.annotations import (
 )
 from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vcf"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "vcf"
 PREFERRED = ("NM_004448.4", "ENST00000269571.10")
 
 
