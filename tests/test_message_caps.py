@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from conftest import VCF_HEADER_37
 
 from her2var.errors import InputError, RulesError, shown
 
@@ -27,14 +28,7 @@ BIG = "\x1b[2J\x1b(0\x07\u202e" + "Z" * N  # text files: escape sequences, BEL, 
 BIGY = "\u202e" + "Z" * N  # YAML and Excel refuse C0 control characters themselves
 MAX = 1000
 
-HDR = (
-    "##fileformat=VCFv4.2\n"
-    "##contig=<ID=17,length=81195210>\n"
-    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
-    '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">\n'
-    '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
-    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
-)
+HDR = VCF_HEADER_37
 COLS = ["17", "37880981", ".", "A", "AGCATACGTGATG", ".", "PASS", ".", "GT:AD:DP", "0/1:80,40:120"]
 
 

@@ -7,7 +7,7 @@ import csv
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
@@ -125,36 +125,31 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
     """
     results: list[SampleResult] = []
     total = len(jobs)
-    if workers <= 1 or total <= 1:
-        rules = rules or load_rules(list(rule_files))
-        for i, job in enumerate(jobs, 1):
-            out = _run_job(job, rules)
+
+    def collect(outputs: Iterable[list[SampleResult]]) -> bool:
+        """Take each job's results in job order; False when fail_fast stops the run early."""
+        for i, out in enumerate(outputs, 1):
             results.extend(out)
             if on_result:
                 on_result(out)
             if progress:
                 progress(i, total)
             if fail_fast and any(r.status == "error" for r in out):
-                break
+                return False
+        return True
+
+    if workers <= 1 or total <= 1:
+        loaded = rules or load_rules(list(rule_files))
+        collect(_run_job(job, loaded) for job in jobs)  # lazily: fail_fast stops before the next job
         return results
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only when parallel: costs start-up time
-    )
+    from concurrent.futures import ProcessPoolExecutor  # only when parallel: costs start-up time
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(rule_files,)) as pool:
         futures = [pool.submit(_run_job, job) for job in jobs]
-        for i, fut in enumerate(futures, 1):
-            out = fut.result()
-            results.extend(out)
-            if on_result:
-                on_result(out)
-            if progress:
-                progress(i, total)
-            if fail_fast and any(r.status == "error" for r in out):
-                for f in futures[i:]:
-                    f.cancel()
-                break
+        if not collect(f.result() for f in futures):
+            for f in futures:
+                f.cancel()  # the ones not started yet; finished ones are unaffected
     return results
 
 
