@@ -22,7 +22,8 @@ Cases
                            case per built-in plan (``her2var plans``); results.json and tables/*.tsv
 
 What is normalised (and nothing else)
-  * absolute paths: the checkout (``<ROOT>``) and the temporary run folder (``<OUT>``);
+  * absolute paths: the checkout (``<ROOT>``), the temporary run folder (``<OUT>``) and the built-in
+    rules folder (``<RULES>``: the checkout's rules/ or the installed package's _rules/);
   * her2var's version: ``her2var_version`` in sample JSON provenance, ``provenance.versions`` of
     results.json (with Python's and the packages' versions) and "her2var X.Y.Z" in cBioPortal text;
   * results.json ``provenance.date`` (the run's time), ``provenance.platform`` and
@@ -166,7 +167,11 @@ def normalise_text(text: str, work: Path) -> str:
     """Replace the run folder and the checkout by placeholders, and her2var's version where it is
     written as "her2var X.Y.Z" (cBioPortal text). The longest path first, so a run folder inside
     the checkout becomes <OUT>."""
-    subs = [(f, "<OUT>") for f in _path_forms(work)] + [(f, "<ROOT>") for f in _path_forms(ROOT)]
+    from her2var.rules.schema import builtin_rules_dir
+
+    # The built-in rules (plans) live in the checkout's rules/ or, installed, in the package's _rules/
+    subs = ([(f, "<OUT>") for f in _path_forms(work)] + [(f, "<ROOT>") for f in _path_forms(ROOT)]
+            + [(f, "<RULES>") for f in _path_forms(builtin_rules_dir())])
     for old, new in sorted(subs, key=lambda s: len(s[0]), reverse=True):
         text = text.replace(old, new)
     return re.sub(rf"\bher2var {re.escape(_version())}\b", f"her2var {VERSION}", text)
