@@ -148,6 +148,7 @@ def test_a_changed_value_fails_the_comparison(run_case, tmp_path, case, rel, edi
 
 def test_normalisation_replaces_only_run_dependent_fields(tmp_path):
     from her2var import __version__
+    from her2var.rules.schema import builtin_rules_dir
 
     work = tmp_path / "run"
     values = {"vaf": 0.18640776699029127, "copy_number": 8.665, "p": 1.234e-17, "median": 3.8768,
@@ -156,14 +157,14 @@ def test_normalisation_replaces_only_run_dependent_fields(tmp_path):
     doc = {**values, "provenance": {
         "her2var_version": __version__, "date": "2026-12-02T18:01:07+00:00", "platform": "Linux-6.1-x86_64",
         "versions": {"her2var": __version__, "numpy": "2.4.6"}, "command": ["her2var", "analyze", str(work)],
-        "plan": {"source": str(ROOT / "rules" / "x.yaml"), "sha256": "ef" * 32}, **values}}
+        "plan": {"source": str(builtin_rules_dir() / "x.yaml"), "sha256": "ef" * 32}, **values}}
     p = tmp_path / "doc.json"
     p.write_text(json.dumps(doc))
     out = json.loads(golden.normalise_file(p, work))
     expect = {**values, "input": "<OUT>/x.vcf"}
     assert {k: out[k] for k in values} == expect
     assert {k: out["provenance"][k] for k in values} == expect
-    assert out["provenance"]["plan"] == {"source": "<ROOT>/rules/x.yaml", "sha256": "ef" * 32}
+    assert out["provenance"]["plan"] == {"source": "<RULES>/x.yaml", "sha256": "ef" * 32}
     assert out["provenance"]["her2var_version"] == out["provenance"]["versions"]["numpy"] == golden.VERSION
     assert (out["provenance"]["date"], out["provenance"]["platform"], out["provenance"]["command"]) == \
         ("<DATE>", "<PLATFORM>", ["<COMMAND>"])
