@@ -109,9 +109,18 @@ def _run_job(job: Job, rules=None) -> list[SampleResult]:
             return classify_bam(job.options.bam, rules, job.options)
         return classify_vcf(job.vcf, rules, job.options)
     except Her2varError as exc:
-        name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf or job.options.bam or "")
-        return [SampleResult(sample=name, patient=job.options.patient, input=job.vcf,
-                             status="error", error=str(exc))]
+        return [_failed(job, str(exc))]
+    except Exception as exc:  # a bug met on one input: that sample fails, the batch goes on
+        log.debug("%s: internal error", job.label, exc_info=True)
+        where = job.vcf or job.options.bam or job.label
+        return [_failed(job, f"{where}: internal error while classifying it ({type(exc).__name__}: "
+                             f"{shown(exc, 200, bare=True)}); the other inputs are unaffected. This is a "
+                             "her2var bug: please report it with the output of --debug")]
+
+
+def _failed(job: Job, error: str) -> SampleResult:
+    name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf or job.options.bam or "")
+    return SampleResult(sample=name, patient=job.options.patient, input=job.vcf, status="error", error=error)
 
 
 def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,

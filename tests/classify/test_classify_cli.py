@@ -222,3 +222,26 @@ def test_bad_targets_bed(tmp_path):
     vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + YVMA_37)
     targets = write(tmp_path, "panel.bed", "17\tabc\t37881170\n")
     assert_clean_error(run_cli("classify", str(vcf), "--targets", str(targets)), "panel.bed:1", "not whole numbers")
+
+
+def test_a_bug_on_one_input_fails_that_sample_and_the_batch_goes_on(tmp_path, monkeypatch):
+    """One input that meets a bug (here a planted IndexError) becomes that sample's error: the other
+    inputs are classified and written, and the run exits 1 naming the file."""
+    import her2var.classify.batch as batch
+
+    good = write(tmp_path, "good.vcf", VCF_HEADER_37 + YVMA_37)
+    bad = write(tmp_path, "bad.vcf", VCF_HEADER_37 + YVMA_37)
+    real = batch.classify_vcf
+
+    def flaky(path, rules, opts):
+        if path.endswith("bad.vcf"):
+            raise IndexError("string index out of range")
+        return real(path, rules, opts)
+
+    monkeypatch.setattr(batch, "classify_vcf", flaky)
+    proc = run_cli("classify", str(bad), str(good), "--format", "tsv", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "bad.vcf: internal error" in proc.stderr and "IndexError" in proc.stderr
+    assert "p.Y772_A775dup" in proc.stdout
+    samples = (tmp_path / "out" / "samples.tsv").read_text()
+    assert "\terror\t" in samples and "exon20_insertion" in samples
