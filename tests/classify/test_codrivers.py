@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import FIXTURES, write
 
@@ -151,3 +153,20 @@ def _call(gene, klass):
 ])
 def test_driver_group_order_is_a_rule(rules, calls, group):
     assert driver_group(calls, rules.driver_groups) == group
+
+
+def test_kras_coding_sequence_ends_at_its_stop_codon(tmp_path):
+    """NM_004985.5 codes 188 residues: c.565_567 is the stop codon and the next base is c.*1 (3'UTR),
+    not reported (it was named c.568C>T and reported as a KRAS point mutation)."""
+    from conftest import run_cli, write
+
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr12,length=133275309>\n"
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n")
+    vcf = write(tmp_path, "k.vcf", head + "chr12\t25209794\t.\tG\tA\t.\tPASS\t.\tGT:AD\t0/1:60,60\n")
+    proc = run_cli("classify", str(vcf), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    (doc,) = json.loads(proc.stdout)
+    assert doc["calls"] == [] and doc["driver_group"] != "KRAS"
+    assert sum(doc["qc"]["dropped"].values()) == 1
