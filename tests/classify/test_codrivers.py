@@ -170,3 +170,36 @@ def test_kras_coding_sequence_ends_at_its_stop_codon(tmp_path):
     (doc,) = json.loads(proc.stdout)
     assert doc["calls"] == [] and doc["driver_group"] != "KRAS"
     assert sum(doc["qc"]["dropped"].values()) == 1
+
+
+@pytest.mark.parametrize("pos,ref,alt,what", [
+    (25209843, "A", "G", "KRAS c.519T>C (GAT>GAC, D173=), seen at VAF 0.2-0.6 in real TSO500 files"),
+    (25225626, "T", "C", "KRAS c.438A>G (GCA>GCG, A146=) at a hotspot codon"),
+])
+def test_a_silent_codriver_change_is_never_a_driver(tmp_path, pos, ref, alt, what):
+    """The rules hold each co-driver's whole coding sequence (scripts/build_codriver_cds.py), so a
+    synonymous change is named as one and dropped; it never makes the tumour KRAS-driven."""
+    from conftest import run_cli
+
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr12,length=133275309>\n"
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n")
+    vcf = write(tmp_path, "k.vcf", head + f"chr12\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT:AD\t0/1:60,60\n")
+    proc = run_cli("classify", str(vcf), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    (doc,) = json.loads(proc.stdout)
+    assert doc["calls"] == [], what
+    assert doc["driver_group"] != "KRAS" and sum(doc["qc"]["dropped"].values()) == 1
+
+
+@pytest.mark.parametrize("gene", ["KRAS", "EGFR", "BRAF", "MET"])
+def test_codriver_rules_hold_the_whole_coding_sequence(rules, gene):
+    """One piece from c.1 to the stop: every codon is known, none is a stop before the end."""
+    from her2var.genome.transcript import translate
+
+    g = rules.genes[gene]
+    ((c_start, sequence),) = g.cds_pieces
+    assert c_start == 1 and len(sequence) == g.cds_length
+    protein = translate(sequence)
+    assert protein.endswith("*") and "*" not in protein[:-1] and protein.startswith("M")
