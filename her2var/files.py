@@ -201,9 +201,11 @@ def read_input(path: str | os.PathLike[str], *, what: str, source: str = "", err
             raw = fh.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise _missing(path, source, what, exc, error) from exc
-    too_large = error(f"{path}: more than {MAX_INPUT_BYTES >> 20} MB of text; expected {what}")
-    if len(raw) > MAX_INPUT_BYTES:
-        raise too_large
+    def too_large() -> InputError:
+        return error(f"{path}: more than {MAX_INPUT_BYTES >> 20} MB of text; expected {what}")
+
+    if len(raw) > MAX_INPUT_BYTES:  # checked before decompressing: a cut gzip would read as corrupt
+        raise too_large()
     data = raw
     if raw[:2] == GZIP_MAGIC:
         try:
@@ -214,7 +216,7 @@ def read_input(path: str | os.PathLike[str], *, what: str, source: str = "", err
     if data[:4] in (b"BAM\x01", b"CRAM"):
         raise error(f"{path}: is a BAM/CRAM alignment file, expected {what}")
     if len(data) > MAX_INPUT_BYTES:
-        raise too_large
+        raise too_large()
     try:
         text = data.decode("utf-8-sig", errors)
     except UnicodeDecodeError as exc:

@@ -3,6 +3,7 @@ file never stopping the others."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -13,7 +14,8 @@ from dataclasses import dataclass, replace
 from ..errors import Her2varError, InputError, UsageError, shown
 from ..files import read_input
 from ..rules.load import Rules, load_rules
-from .pipeline import classify_bam, classify_vcf
+from .output import sample_json, write_outdir
+from .pipeline import classify_bam, classify_vcf, provenance
 from .result import ClassifyOptions, SampleResult
 
 log = logging.getLogger(__name__)
@@ -247,32 +249,24 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     Bad input in one file becomes that sample's error result (the run goes on unless ``fail_fast``);
     a wrong request raises UsageError before anything is read.
     """
-    from .output import sample_json, write_outdir
-    from .pipeline import provenance
-
     options = options or ClassifyOptions()
     check_request(inputs, sheet, options, workers=workers, annotate_vcf=annotate_vcf)
     rules = rules or load_rules(list(rule_files))  # fail early on a bad rules file
     jobs = plan_jobs(inputs, sheet, options)
     prov = provenance(rules, options.reference)
-    opened = None
-    if store:
-        from ..store import open_store
+    with contextlib.ExitStack() as stack:
+        on_result = None
+        if store:
+            from ..store import open_store
 
-        opened = open_store(store)
-    recorder = opened
+            opened = stack.enter_context(open_store(store))
 
-    def record(out: list[SampleResult]) -> None:
-        if recorder is not None:
-            for r in out:
-                recorder.record(sample_json(r, prov), rules.checksum)
+            def on_result(out: list[SampleResult]) -> None:
+                for r in out:
+                    opened.record(sample_json(r, prov), rules.checksum)
 
-    try:
         results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,
-                            rules=rules, on_result=record if recorder is not None else None)
-    finally:
-        if opened is not None:
-            opened.close()
+                            rules=rules, on_result=on_result)
     if outdir:
         write_outdir(outdir, results, prov)
     if annotate_vcf and all(r.status == "ok" for r in results):

@@ -16,35 +16,18 @@ lifelines is not used here (only as a cross-check in tests/stats/test_stats_cros
 
 from her2var.stats.cox import CoxModel, CoxTerm, cox_fit, cox_univariable
 from her2var.stats.fisher import FisherTooLarge, fisher_exact_rxc
-from her2var.stats.km import (
-                                  KMCurve,
-                                  LandmarkSurvival,
-                                  kaplan_meier,
-                                  kaplan_meier_by_group,
-                                  survival_at,
-)
-from her2var.stats.logrank import (
-                                  LogRankResult,
-                                  PairwiseLogRank,
-                                  logrank_test,
-                                  p_adjust,
-                                  pairwise_logrank,
-)
-from her2var.stats.quantiles import (
-                                  MedianSurvival,
-                                  km_summary,
-                                  median_follow_up,
-                                  median_survival,
-)
+from her2var.stats.km import KMCurve, LandmarkSurvival, kaplan_meier, kaplan_meier_by_group, survival_at
+from her2var.stats.logrank import LogRankResult, PairwiseLogRank, logrank_test, p_adjust, pairwise_logrank
+from her2var.stats.quantiles import MedianSurvival, km_summary, median_follow_up, median_survival
 from her2var.stats.tables import (
-                                  Proportion,
-                                  clopper_pearson,
-                                  compare_categorical,
-                                  compare_continuous,
-                                  compare_table,
-                                  median_range,
-                                  n_percent,
-                                  response_rates,
+    Proportion,
+    clopper_pearson,
+    compare_categorical,
+    compare_continuous,
+    compare_table,
+    median_range,
+    n_percent,
+    response_rates,
 )
 
 __all__ = [
