@@ -13,12 +13,14 @@ CALL_COLUMNS: tuple[str, ...] = (
     "aliases", "notes",
     # extensions, stable order
     "vaf_method", "filter", "genotype", "cn_ci_low", "cn_ci_high", "cn_kind", "caller_call",
-    "annotation", "annotation_agrees", "build", "input",
+    "annotation", "annotation_agrees", "build", "input", "oncogenicity", "oncogenicity_rule", "threshold_set",
 )
 
 EVENT_CLASSES: tuple[str, ...] = (
     "exon20_insertion", "point_mutation", "inframe_deletion", "amplification", "other",
 )
+# A cohort cell for a test nobody ran (a co-driver gene, a lab value "not done"): never "no".
+NOT_TESTED = "not tested"
 # Classes of co-driver rows (gene is the driver: EGFR, KRAS, BRAF, MET, ALK, ROS1, RET, NTRK1-3).
 CODRIVER_CLASSES: tuple[str, ...] = (
     "sensitizing", "resistance", "exon20_insertion", "hotspot", "point_mutation", "fusion", "splice", "other",
@@ -26,8 +28,8 @@ CODRIVER_CLASSES: tuple[str, ...] = (
 
 # Column order of samples.tsv.
 SAMPLE_COLUMNS: tuple[str, ...] = (
-    "sample", "patient", "her2_status", "assessed", "assessed_reason", "cn_assessed",
-    "copy_number", "cn_source", "events", "n_events", "codrivers", "driver_group", "build", "caller", "input",
+    "sample", "patient", "her2_status", "her2_altered", "her2_tier", "assessed", "assessed_reason", "cn_assessed",
+    "copy_number", "cn_source", "events", "n_events", "codrivers", "driver_group", "tested", "build", "caller", "input",
     "records_in_regions", "dropped", "status", "error", "rules_checksum",
 )
 
@@ -79,6 +81,7 @@ class Record:
     info: dict[str, str | None]  # key -> raw value; None for a flag
     format_keys: list[str]
     sample_values: list[list[str]]  # per sample, per format key (may be shorter: trailing dropped)
+    source: str = "vcf"  # the input kind its calls name (a MAF row read as a record: "maf")
 
     @property
     def where(self) -> str:
@@ -131,7 +134,7 @@ class CopyNumber:
     start: int
     end: int
     source_caller: str  # ion, dragen, tso500, cnvkit, seg, gatk_seg, gatk_gcnv, allele_specific, bam, ...
-    source_field: str  # CN, FC, log2, SM, CALL, nMajor+nMinor
+    source_field: str  # CN, FC, log2, log10, ratio, SM, CALL, nMajor+nMinor
     raw_value: float
     cn: float | None  # point estimate of absolute copy number
     cn_ci_low: float | None = None
@@ -182,6 +185,11 @@ class Call:
     annotation_agrees: str = ""  # "yes", "no", "" (no annotation)
     build: str = ""
     input: str = ""
+    # oncogenic / likely_oncogenic / uncertain / likely_benign, and the rule that gave it
+    # (rules/oncogenicity.yaml; set for every call by classify.tiers)
+    oncogenicity: str = ""
+    oncogenicity_rule: str = ""
+    threshold_set: str = ""  # the rules' thresholds it was judged by: default, or a sample type's
 
 
 @dataclass(frozen=True)

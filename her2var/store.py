@@ -188,7 +188,7 @@ class Store:
         return docs
 
     COHORT_FIELDS = ("sample", "patient", "status", "error", "her2_classes", "assessed", "cn_assessed",
-                     "copy_number", "calls", "rules_checksum")
+                     "copy_number", "calls", "rules_checksum", "tested")
 
     def cohort_rows(self) -> list[tuple]:
         """What a cohort needs of every current result (and of samples that only failed), as
@@ -196,16 +196,18 @@ class Store:
         with self._snapshot() as conn:
             rows = conn.execute(
                 "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls, "
-                "rules_checksum FROM results WHERE is_current = 1 ORDER BY sample").fetchall()
+                "rules_checksum, json_extract(doc, '$.tested') FROM results WHERE is_current = 1 "
+                "ORDER BY sample").fetchall()
             failed = conn.execute(
                 "SELECT f.sample, f.patient, f.error, f.rules_checksum FROM failures f "
                 "WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.sample = f.sample AND r.is_current = 1) "
                 "AND f.id = (SELECT MAX(id) FROM failures g "
                 "WHERE g.sample = f.sample) ORDER BY f.sample").fetchall()
         loads = json.loads
+        # tested (the co-driver genes looked at, by kind): None for results stored before it was recorded
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
-                rc) for s, p, classes, a, cna, cn, n, calls, rc in rows]
-        out += [(s, p, "error", e, (), "no", "no", None, [], rc) for s, p, e, rc in failed]
+                rc, loads(t) if t is not None else None) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
+        out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
         return out
 
     def cohort_records(self) -> list[dict[str, Any]]:
@@ -235,6 +237,98 @@ class Store:
             history = conn.execute("SELECT COUNT(*) FROM results WHERE is_current = 0").fetchone()[0]
             failures = conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
         return {"current": current, "history": history, "failures": failures}
+
+    # -- reading for people: her2var store list / show / diff -------------------------------------
+    OVERVIEW_FIELDS = ("sample", "patient", "status", "her2_status", "her2_altered", "her2_tier", "assessed",
+                       "cn_assessed", "copy_number", "rules_checksum", "recorded_at", "results", "error")
+
+    def sample_overview(self) -> list[dict[str, Any]]:
+        """One row per sample (OVERVIEW_FIELDS), by sample: its current result and how many results
+        are stored for it. ``status`` is its latest attempt's: 'error' (with the message) when a run
+        failed after the current result was recorded (the result shown is the one kept), or when it
+        never succeeded (then there is no result to show)."""
+        with self._snapshot() as conn:
+            current = conn.execute(
+                "SELECT sample, patient, her2_status, json_extract(doc, '$.her2_altered'), "
+                "json_extract(doc, '$.her2_tier'), assessed, cn_assessed, copy_number, rules_checksum, recorded_at "
+                "FROM results WHERE is_current = 1").fetchall()
+            stored = dict(conn.execute("SELECT sample, COUNT(*) FROM results GROUP BY sample").fetchall())
+            failed = conn.execute(
+                "SELECT f.sample, f.patient, f.error, f.rules_checksum, f.recorded_at FROM failures f "
+                "WHERE f.id = (SELECT MAX(id) FROM failures g WHERE g.sample = f.sample)").fetchall()
+        rows: dict[str, dict[str, Any]] = {}
+        for sample, patient, status, altered, tier, assessed, cn_assessed, cn, checksum, at in current:
+            rows[sample] = dict(zip(self.OVERVIEW_FIELDS, (
+                sample, patient, "ok", status, altered or "", tier or "", assessed, cn_assessed, cn, checksum, at,
+                stored.get(sample, 0), ""), strict=True))
+        for sample, patient, error, checksum, at in failed:
+            row = rows.get(sample)
+            if row is None:
+                rows[sample] = dict(zip(self.OVERVIEW_FIELDS, (
+                    sample, patient, "error", "error", "unknown", "", "no", "no", None, checksum, at, 0, error),
+                    strict=True))
+            elif at > row["recorded_at"]:  # ISO timestamps: a re-run that failed after the kept result
+                row.update(status="error", error=f"a later run failed ({at}, rules {checksum[:12]}): {error}")
+        return [rows[k] for k in sorted(rows)]
+
+    def sample_results(self, sample: str) -> list[dict[str, Any]]:
+        """Every stored result of one sample, oldest first: rules_checksum, input_sha256, is_current,
+        recorded_at, her2var_version and the whole result document (``doc``, checked against its
+        checksum)."""
+        with self._snapshot() as conn:
+            rows = conn.execute(
+                "SELECT rules_checksum, input_sha256, is_current, recorded_at, her2var_version, doc, doc_sha256 "
+                "FROM results WHERE sample = ? ORDER BY recorded_at, id", (sample,)).fetchall()
+        return [{"rules_checksum": rc, "input_sha256": sha, "is_current": bool(cur), "recorded_at": at,
+                 "her2var_version": version, "doc": self._decode(doc, digest)}
+                for rc, sha, cur, at, version, doc, digest in rows]
+
+    def sample_failures(self, sample: str) -> list[dict[str, Any]]:
+        """Every failed attempt at one sample, oldest first: rules_checksum, input, error, recorded_at."""
+        with self._snapshot() as conn:
+            rows = conn.execute("SELECT rules_checksum, input, error, recorded_at FROM failures WHERE sample = ? "
+                                "ORDER BY id", (sample,)).fetchall()
+        return [{"rules_checksum": rc, "input": i, "error": e, "recorded_at": at} for rc, i, e, at in rows]
+
+    def rules_versions(self) -> list[dict[str, Any]]:
+        """Each rules checksum the store holds results under, oldest first: how many results (and how
+        many of them current), first and last recorded."""
+        with self._snapshot() as conn:
+            rows = conn.execute(
+                "SELECT rules_checksum, COUNT(*), SUM(is_current), MIN(recorded_at), MAX(recorded_at) FROM results "
+                "GROUP BY rules_checksum ORDER BY MIN(recorded_at), rules_checksum").fetchall()
+        return [{"rules_checksum": rc, "results": n, "current": int(cur or 0), "first_recorded": first,
+                 "last_recorded": last} for rc, n, cur, first, last in rows]
+
+    def resolve_rules(self, given: str, option: str = "--rules") -> str:
+        """The full rules checksum that ``given`` (a checksum or its first characters) names in this
+        store; an InputError listing the store's checksums when it names none or several."""
+        prefix = given.strip().lower()
+        known = [v["rules_checksum"] for v in self.rules_versions()]
+        found = [c for c in known if prefix and c.lower().startswith(prefix)]
+        if len(found) == 1:
+            return found[0]
+        listing = ", ".join(c[:12] for c in known) or "none"
+        if found:
+            raise InputError(f"{self.path}: {option} {shown(given)} matches {len(found)} rules checksums "
+                             f"({', '.join(c[:12] for c in found)}); give more of it")
+        raise InputError(f"{self.path}: {option} {shown(given)}: no result in the store was made under these rules "
+                         f"(rules checksums in the store: {listing})")
+
+    def results_under(self, rules_checksum: str) -> dict[str, dict[str, Any]]:
+        """{sample: result document} of each sample's latest result under these rules (checked
+        against its checksum), with ``input_sha256`` beside it under ``_input_sha256``."""
+        with self._snapshot() as conn:
+            rows = conn.execute(
+                "SELECT sample, input_sha256, doc, doc_sha256 FROM results r WHERE rules_checksum = ? AND id = "
+                "(SELECT MAX(id) FROM results g WHERE g.sample = r.sample AND g.rules_checksum = r.rules_checksum) "
+                "ORDER BY sample", (rules_checksum,)).fetchall()
+        return {sample: {**self._decode(doc, digest), "_input_sha256": sha} for sample, sha, doc, digest in rows}
+
+    def _decode(self, doc: str, digest: str) -> dict[str, Any]:
+        if hashlib.sha256(doc.encode()).hexdigest() != digest:
+            raise InputError(f"{self.path}: a stored result does not match its checksum; the file is damaged")
+        return json.loads(doc)
 
     @property
     def schema_version(self) -> int:

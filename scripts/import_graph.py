@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors", "files", "models", "contigs"),
     ("rules", "stats"),
     ("genome",),
-    ("vcf",),
+    ("vcf", "maf"),
     ("copynumber", "fusions"),
     ("bam",),
     ("store",),  # persistence of result documents: knows nothing of how they were made

@@ -48,6 +48,7 @@ from hostile_inputs.build import (  # noqa: E402
 )
 from hostile_inputs.config import rules_cases, store_cases, usage_cases  # noqa: E402
 from hostile_inputs.evidence import cnv_cases, fusion_cases  # noqa: E402
+from hostile_inputs.mafs import maf_cases  # noqa: E402
 from hostile_inputs.sheets import clinical_cases, samples_cases, targets_cases  # noqa: E402
 from hostile_inputs.variants import bcf_cases, vcf_cases  # noqa: E402
 
@@ -58,7 +59,7 @@ MANIFEST_COLUMNS = ("id", "reader", "files", "shared", "args", "exit", "outcome"
                     "expect_stdout", "outputs", "expect_files", "why")
 # BAM/CRAM ("bam", "cram") and analysis plan YAML ("plan") cases join here, and in tests/test_bad_inputs.py.
 READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
-           "usage")
+           "usage", "maf")
 
 
 # -- shared inputs and writing ------------------------------------------------------------------
@@ -83,10 +84,7 @@ def all_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
     cases = (vcf_cases(rng) + bcf_cases(rng) + cnv_cases(rng) + fusion_cases(rng) + samples_cases(rng)
              + targets_cases(rng) + rules_cases(rng) + clinical_cases(rng) + store_cases(rng) + bam_cases(rng)
-             + plan_cases(rng) + usage_cases())
-    for c in cases:
-        if c.id.endswith("_given_folder"):
-            c.exit = 2  # click refuses a folder where a file is expected: a usage error naming it
+             + plan_cases(rng) + usage_cases() + maf_cases(rng))
     unknown = sorted({c.reader for c in cases} - set(READERS))
     if unknown:
         raise SystemExit(f"cases for readers not in READERS: {', '.join(unknown)}")

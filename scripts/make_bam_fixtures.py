@@ -5,8 +5,8 @@
 
 What it writes (SYNTHETIC, not from patients):
 - ``ref.fa.gz`` (+ .fai, .gzi): contig ``17`` of the real GRCh37 length (81,195,210 bp), all N
-  except around the capture targets: there the rules' real exon 8/19/20 window bases sit at
-  their real coordinates, and seeded random bases (of a per-target GC content) fill the rest, so
+  except around the capture targets: there the real bases of exons 8, 19 and 20 (from the rules'
+  windows, ``REAL_SPANS``) sit at their real coordinates, and seeded random bases (of a per-target GC content) fill the rest, so
   the transcript model, the build check and the naming code work unchanged;
 - ``targets.bed``: the 27 ERBB2 exons (±20 bp) and 50 other chr17 targets;
 - ``N1..N5.bam``: normals; ``T*.bam``: tumours with known ERBB2 copy number and purity, exon 20
@@ -93,6 +93,12 @@ class Panel:
     exon20: int  # index of the exon 20 target
 
 
+# The GRCh37 stretches that carry the real reference bases (from the rules' windows): around exon
+# 8 (S310), the whole of exon 19 and exon 20 with their intron flanks. The other exons keep seeded
+# bases of the simulated GC content, so the GC correction is tested over a designed GC range.
+REAL_SPANS = ((37868136, 37868255), (37880141, 37880291), (37880946, 37881250))
+
+
 def _windows():
     from her2var.rules.load import load_rules
 
@@ -129,9 +135,14 @@ def make_reference(targets, gcs, rng) -> bytearray:
         lo, hi = max(0, s - FILL_PAD), min(CHROM_LEN, e + FILL_PAD)
         probs = [(1 - g) / 2, g / 2, g / 2, (1 - g) / 2]
         seq[lo:hi] = bytes(np.frombuffer(b"ACGT", dtype=np.uint8)[rng.choice(4, size=hi - lo, p=probs)])
+    from her2var.genome.transcript import WindowSequence
+
     _, b = _windows()
-    for w in b.windows:
-        seq[w.start - 1:w.start - 1 + len(w.sequence)] = w.sequence.encode()
+    real = WindowSequence(b.windows, "17")
+    for start, end in REAL_SPANS:
+        bases = real.fetch("17", start, end)
+        assert bases is not None, (start, end)
+        seq[start - 1:end] = bases.encode()
     return seq
 
 

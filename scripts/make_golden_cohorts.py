@@ -10,7 +10,7 @@ rounded so that ties occur, on purpose. After changing this script, re-run it, t
 Cohorts and the cases they cover:
   regimens      118 patients, six first-line regimens (sizes like the seed study), times to
                 0.1 month, some ECOG missing (Cox complete-case), sparse cells (Fisher 2x6, 3x6;
-                best response 5x6 is beyond the exact test's work limit, as for R's default)
+                best response 5x6, which R answers only with a larger workspace)
   exon20_amp    36 patients, exon 20 insertion vs amplification, times to 0.5 month; the
                 amplification curve ends flat at exactly 0.5 (R's quantile and print rules differ)
   km_edge       hand-built groups: curve exactly 0.5 over an interval, curve ending exactly at 0.5,

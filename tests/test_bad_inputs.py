@@ -21,7 +21,7 @@ from conftest import ROOT, installed_command, process_env
 CORPUS = ROOT / "tests" / "bad_inputs"
 MANIFEST = CORPUS / "manifest.tsv"
 READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
-           "usage")
+           "usage", "maf")
 TIMEOUT = 120  # seconds; a parser that takes longer is hanging
 
 

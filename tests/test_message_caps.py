@@ -528,12 +528,14 @@ CLINICAL_CASES = {
                                                  place="{p}: row 2, column 'best_response'"),
     "clinical-csv-patient-id": lambda t: _clinical(t, "c.csv", _csv_edit("patient_id", BIG, (1, 2)), error=None,
                                                    place="{p}: row 2, column 'patient_id'"),
-    "clinical-csv-drug": lambda t: _clinical(t, "c.csv", _csv_edit("drugs", BIG), place="{p}"),
+    "clinical-csv-drug": lambda t: _clinical(t, "c.csv", _csv_edit("drugs", BIG), error=None,
+                                             place="{p}: row 2, column 'drugs'"),
     "clinical-csv-age": lambda t: _clinical(t, "c.csv", _csv_edit("age", BIG), place="{p}: row 2, column 'age'"),
     "clinical-xlsx-header-listed": lambda t: _clinical(
         t, "c.xlsx", xlsx=_xlsx_rows(lambda rs: rs[0].__setitem__(0, BIGY)), place="{p}"),
     "clinical-xlsx-drug": lambda t: _clinical(
-        t, "c.xlsx", xlsx=_xlsx_rows(lambda rs: rs[1].__setitem__(rs[0].index("drugs"), BIGY)), place="{p}"),
+        t, "c.xlsx", xlsx=_xlsx_rows(lambda rs: rs[1].__setitem__(rs[0].index("drugs"), BIGY)), error=None,
+        place="{p}: row 2, column 'drugs'"),
 }
 
 

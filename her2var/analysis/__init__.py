@@ -6,9 +6,14 @@ Stages, in the order data flows:
   compute    every number, by calling :mod:`her2var.stats` (no statistics are re-implemented here)
   methods    the methods section, generated from the plan
   tables     the numbers as TSV tables and one XLSX workbook
-  figures    Kaplan–Meier, forest, swimmer, response and HER2-class figures (PNG + SVG);
+  figstyle   how the figures look (formats, dpi, width, font, colours, KM axes): plan + options
+  figures    Kaplan–Meier (fig_km), forest (fig_forest), swimmer (fig_swimmer), response and
+             HER2-class figures, in PNG and the style's other formats (figbase: shared helpers)
   draw       which figures a plan asks for (optionally drawn in worker processes)
+  dictionary what every column of the tables means (tables.xlsx's "dictionary" sheet)
+  wording    labels inside sentences, lists in words, the synthetic-data label
   report     one self-contained report.html (Jinja2 template in ``templates/``)
+  pdf        report.pdf, printed by a headless Chromium when one is installed
   run        ``analyze()``: all of the above into a temporary folder, renamed into place at the end
   command    the click commands ``analyze`` and ``plans``
   synthetic  seeded synthetic cohorts for fixtures, the benchmark and demos

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, shown
+from ..models import NOT_TESTED
 from ..stats import (
     compare_categorical,
     compare_continuous,
@@ -30,6 +32,8 @@ from ..stats import (
     n_percent,
     pairwise_logrank,
     response_rates,
+    restricted_mean,
+    rmst_difference,
     survival_at,
 )
 from .data import Prepared, categories, numbers
@@ -37,7 +41,7 @@ from .plan import Grouping, Plan
 
 log = logging.getLogger(__name__)
 
-RECORD_LISTS = ("km", "landmarks", "logrank", "logrank_pairwise", "follow_up", "response",
+RECORD_LISTS = ("km", "landmarks", "rmst", "rmst_diff", "logrank", "logrank_pairwise", "follow_up", "response",
                 "response_tests", "table1", "table1_rows", "cox", "cox_models")
 ALL = "all"
 
@@ -91,6 +95,10 @@ class _Run:
         self.method = plan.km.median_ci
         self.ctype = self.method if self.method != "spss" else "plain"
 
+    def _entry(self, ep, sel: np.ndarray) -> np.ndarray | None:
+        """The endpoint's delayed-entry times of the selected patients (None: no entry column)."""
+        return None if ep.entry is None else self.prep.entries[ep.name][sel]
+
     # -- survival -----------------------------------------------------------------------------
     def survival(self) -> None:
         for ep in self.plan.endpoints:
@@ -118,7 +126,7 @@ class _Run:
                 "median_rule": med.rule if med else self.plan.km.median_rule,
                 "conf_level": self.plan.km.conf_level, "se": _f(med.se) if med else None,
                 "note": (med.note if med else "no patients"),
-                "median_text": med.formatted() if med else "no patients"}
+                "median_text": med.formatted() if med else "no patients", "entry": ep.entry}
 
     def _landmarks(self, ep, group_by, subgroup, level, curve) -> None:
         if not self.plan.km.landmarks:
@@ -130,15 +138,36 @@ class _Run:
                 "n_risk": lm.n_risk, "ci_method": f"{lm.conf_type} (pointwise Greenwood band)",
                 "note": lm.note})
 
+    def _rmst(self, ep, group_by: str, subgroup: str | None, curves: Mapping[str, Any]) -> None:
+        """Restricted mean survival time per group, and each group against the first one."""
+        tau = self.plan.km.rmst_horizon
+        if tau is None or not curves:
+            return
+        base = {"endpoint": ep.name, "group_by": group_by, "subgroup": subgroup, "tau": tau,
+                "conf_level": self.plan.km.conf_level, "entry": ep.entry,
+                "ci_method": "Wald; SE as R's print(survfit, rmean = tau)"}
+        got = {lv: restricted_mean(c, tau, conf_level=self.plan.km.conf_level) for lv, c in curves.items()}
+        for lv, r in got.items():
+            self.out["rmst"].append({**base, "group": lv, "rmst": _f(r.rmst), "se": _f(r.se), "ci_low": _f(r.lower),
+                                     "ci_high": _f(r.upper), "note": r.note})
+        levels = list(got)
+        for lv in levels[1:]:
+            d = rmst_difference(got[levels[0]], got[lv])
+            self.out["rmst_diff"].append({**base, "group1": levels[0], "group2": lv, "diff": _f(d["diff"]),
+                                          "se": _f(d["se"]), "ci_low": _f(d["lower"]), "ci_high": _f(d["upper"]),
+                                          "p": _f(d["p"])})
+
     def _km_overall(self, ep, keep: np.ndarray) -> None:
         if not keep.any():
             self.out["km"].append(self._km_record(ep, ALL, None, ALL, None, None))
             return
         curve = kaplan_meier(self.prep.times[ep.name][keep], self.prep.events[ep.name][keep],
-                             conf_type=self.ctype, conf_level=self.plan.km.conf_level, label=ALL)
+                             entry=self._entry(ep, keep), conf_type=self.ctype,
+                             conf_level=self.plan.km.conf_level, label=ALL)
         med = median_survival(curve, self.method, rule=self.plan.km.median_rule)
         self.out["km"].append(self._km_record(ep, ALL, None, ALL, curve, med))
         self._landmarks(ep, ALL, None, ALL, curve)
+        self._rmst(ep, ALL, None, {ALL: curve})
 
     def _km_grouping(self, ep, g: Grouping, labels_all: np.ndarray, keep: np.ndarray,
                      subgroup: str | None) -> None:
@@ -147,7 +176,8 @@ class _Run:
         levels = list(g.levels)
         present = _nonempty(levels, labels)
         t, e = self.prep.times[ep.name][sel], self.prep.events[ep.name][sel]
-        curves = (kaplan_meier_by_group(t, e, labels, levels=present, conf_type=self.ctype,
+        entry = self._entry(ep, sel)
+        curves = (kaplan_meier_by_group(t, e, labels, entry=entry, levels=present, conf_type=self.ctype,
                                         conf_level=self.plan.km.conf_level) if present else {})
         medians = {}
         for lv in levels:
@@ -157,24 +187,25 @@ class _Run:
             self.out["km"].append(self._km_record(ep, g.name, subgroup, lv, curve, med))
             if curve is not None:
                 self._landmarks(ep, g.name, subgroup, lv, curve)
+        self._rmst(ep, g.name, subgroup, curves)
         p, note = None, ""
         base = {"endpoint": ep.name, "group_by": g.name, "subgroup": subgroup, "test": "log-rank",
-                "groups": present, "n": int(sel.sum())}
+                "groups": present, "n": int(sel.sum()), "entry": ep.entry}
         empty = [lv for lv in levels if lv not in present]
         if len(present) < 2:
             note = f"no test: {len(present)} group(s) with patients"
             self.out["logrank"].append({**base, "chisq": None, "df": None, "p": None, "note": note})
         else:
-            lr = logrank_test(t, e, labels, levels=present)
+            lr = logrank_test(t, e, labels, entry=entry, levels=present)
             note = lr.note
             if empty:
-                note = "; ".join(x for x in (note, f"no patients in {empty}") if x)
+                note = "; ".join(x for x in (note, f"no patients in {', '.join(empty)}") if x)
             p = _f(lr.p)
             self.out["logrank"].append({**base, "chisq": _f(lr.chisq) if lr.p is not None else None,
                                         "df": lr.df if lr.p is not None else None, "p": p, "note": note,
                                         "observed": list(lr.observed), "expected": list(lr.expected)})
             if self.plan.pairwise and len(present) >= 3:
-                for pw in pairwise_logrank(t, e, labels, adjust=self.plan.adjust, levels=present):
+                for pw in pairwise_logrank(t, e, labels, adjust=self.plan.adjust, entry=entry, levels=present):
                     self.out["logrank_pairwise"].append({
                         "endpoint": ep.name, "group_by": g.name, "subgroup": subgroup,
                         "group1": pw.group1, "group2": pw.group2, "chisq": _f(pw.chisq) if pw.p is not None else None,
@@ -194,8 +225,8 @@ class _Run:
                 self.out["follow_up"].append({**rec, "median": None, "ci_low": None, "ci_high": None,
                                               "note": "no patients"})
                 continue
-            m = median_follow_up(t[sel], e[sel], method=self.method, rule=self.plan.km.median_rule,
-                                 conf_level=self.plan.km.conf_level)
+            m = median_follow_up(t[sel], e[sel], entry=self._entry(ep, sel), method=self.method,
+                                 rule=self.plan.km.median_rule, conf_level=self.plan.km.conf_level)
             note = m.note if m.median is not None else "median follow-up not reached (fewer than half censored)"
             self.out["follow_up"].append({**rec, "median": _f(m.median), "ci_low": _f(m.lower),
                                           "ci_high": _f(m.upper), "note": note})
@@ -300,12 +331,14 @@ class _Run:
 
     def _t1_continuous(self, v, keep, labels, levels, present, cols) -> None:
         x = numbers(self.prep, v.column, keep)[keep]
+        untested = np.array([c == NOT_TESTED for c in self.prep.table.cells[v.column][keep]], dtype=bool)
         cells = {lv: median_range(x[labels == lv]) if (labels == lv).any() else "NA" for lv in levels}
         cells[ALL] = median_range(x)
-        n_missing = int(np.isnan(x).sum())
+        n_missing = int((np.isnan(x) & ~untested).sum())
         ok = ~np.isnan(x)
         with_values = _nonempty(present, labels[ok])
-        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": n_missing}
+        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": n_missing,
+               "n_not_tested": int(untested.sum())}
         if len(with_values) >= 2:
             res = compare_continuous(x[ok & np.isin(labels, with_values)], labels[ok & np.isin(labels, with_values)],
                                      levels=with_values)
@@ -316,34 +349,39 @@ class _Run:
         self.out["table1"].append(rec)
         self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, median (range)", "level": "",
                                         "cells": cells, "p": rec["p"], "test": rec["test"]})
-        if n_missing:
-            miss = {lv: str(int(np.isnan(x[labels == lv]).sum())) for lv in levels}
-            miss[ALL] = str(n_missing)
-            self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": "missing",
-                                            "cells": miss, "p": None, "test": None})
+        for level, hit in (("missing", np.isnan(x) & ~untested), (NOT_TESTED, untested)):
+            if hit.any():
+                counts = {lv: str(int((hit & (labels == lv)).sum())) for lv in levels}
+                counts[ALL] = str(int(hit.sum()))
+                self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": level,
+                                                "cells": counts, "p": None, "test": None})
 
     def _t1_categorical(self, v, keep, labels, levels, present, cols, sizes) -> None:
+        cells_raw = self.prep.table.cells.get(v.column)
         if v.type == "presence":
-            cells_raw = self.prep.table.cells.get(v.column)
-            if cells_raw is None:  # if_missing: all_absent
-                values = np.full(int(keep.sum()), "no", dtype=object)
+            if cells_raw is None:  # the cohort lacks the column: if_missing says what that means
+                fill = "no" if v.if_missing == "all_absent" else NOT_TESTED
+                values = np.full(int(keep.sum()), fill, dtype=object)
             else:
-                values = np.array(["yes" if c is not None else "no" for c in cells_raw[keep]], dtype=object)
+                values = np.array([_presence(c) for c in cells_raw[keep]], dtype=object)
             order = ["yes", "no"]
         else:
             lv_all, _ = categories(self.prep, v.categories)
             raw = self.prep.table.cells[v.column][keep]
             values = lv_all[keep].copy()
-            # A value outside the plan's levels is a real value: counted (and tested) as "other".
+            # A value outside the plan's levels is a real value: counted (and tested) as "other";
+            # "not tested" is no value at all and is counted apart.
             for i, r in enumerate(raw):
                 if values[i] is None and r is not None:
-                    values[i] = "other"
-            order = list(v.categories.levels) or sorted({x for x in values if x is not None})
+                    values[i] = NOT_TESTED if r == NOT_TESTED else "other"
+            order = list(v.categories.levels) or sorted({x for x in values if x is not None and x != NOT_TESTED})
             if any(x == "other" for x in values) and "other" not in order:
                 order.append("other")
-        missing = np.array([x is None for x in values])
-        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": int(missing.sum())}
-        tested = ~missing & np.isin(labels, present)
+        missing = np.array([x is None for x in values], dtype=bool)
+        untested = np.array([x == NOT_TESTED and NOT_TESTED not in order for x in values], dtype=bool)
+        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": int(missing.sum()),
+               "n_not_tested": int(untested.sum())}
+        tested = ~missing & ~untested & np.isin(labels, present)
         res = compare_categorical(values[tested], labels[tested]) if tested.any() else None
         if res is None or res["test"] is None:
             rec.update(test=None, statistic=None, df=None, p=None,
@@ -352,15 +390,24 @@ class _Run:
             rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]),
                        expected_min=_f(res["expected_min"]), note=res["note"])
         self.out["table1"].append(rec)
-        self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, n (%)", "level": "",
+        # Percentages are of the patients tested: "not tested" is shown as a count of its own.
+        heading = f"{v.label}, n (% of tested)" if untested.any() else f"{v.label}, n (%)"
+        self.out["table1_rows"].append({"variable": v.column, "label": heading, "level": "",
                                         "cells": dict.fromkeys(cols, ""), "p": rec["p"], "test": rec["test"]})
+        base = {lv: sizes[lv] - int((untested & (labels == lv)).sum()) for lv in levels}
+        base[ALL] = sizes[ALL] - int(untested.sum())
         rows = order + (["missing"] if missing.any() else [])
         for level in rows:
-            hit = missing if level == "missing" else np.array([x == level for x in values])
-            cells = {lv: n_percent(int((hit & (labels == lv)).sum()), sizes[lv]) for lv in levels}
-            cells[ALL] = n_percent(int(hit.sum()), sizes[ALL])
+            hit = missing if level == "missing" else np.array([x == level for x in values], dtype=bool)
+            cells = {lv: n_percent(int((hit & (labels == lv)).sum()), base[lv]) for lv in levels}
+            cells[ALL] = n_percent(int(hit.sum()), base[ALL])
             self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": level,
                                             "cells": cells, "p": None, "test": None})
+        if untested.any():
+            counts = {lv: str(int((untested & (labels == lv)).sum())) for lv in levels}
+            counts[ALL] = str(int(untested.sum()))
+            self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": NOT_TESTED,
+                                            "cells": counts, "p": None, "test": None})
 
     # -- Cox ----------------------------------------------------------------------------------
     def cox(self) -> None:
@@ -372,6 +419,9 @@ class _Run:
         pop = self.prep.in_population
         columns: dict[str, np.ndarray] = {}
         categorical: dict[str, str | None] = {}
+        # A reference level nobody in the population has makes every model with that covariate
+        # not estimable (the others are still fitted).
+        no_reference: dict[str, str] = {}
         for cv in cp.covariates:
             if cv.type == "continuous":
                 assert cv.column is not None  # a continuous covariate has a column (a grouping is categorical)
@@ -386,9 +436,11 @@ class _Run:
                 source = cv.column
             present = sorted({x for x in values[pop] if x is not None})
             if cv.reference not in present:
-                raise InputError(f"{self.prep.table.path}: Cox covariate {shown(cv.name)} (plan {self.plan.source}): "
-                                 f"reference level {shown(cv.reference)} is not found in column "
-                                 f"{shown(source)}; levels present: {shown(present)}")
+                no_reference[cv.name] = (f"reference level {shown(cv.reference)} of covariate {shown(cv.name)} has no "
+                                         f"patients in the population (column {shown(source)}; levels present: "
+                                         f"{shown(present)}); choose another reference in the plan")
+                log.warning("%s: Cox covariate %s (plan %s): %s", self.prep.table.path, shown(cv.name),
+                            self.plan.source, no_reference[cv.name])
             columns[cv.name] = values
             categorical[cv.name] = cv.reference
         names = [cv.name for cv in cp.covariates]
@@ -399,47 +451,77 @@ class _Run:
                 frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
             frame["_t_"] = self.prep.times[ep_name][keep]
             frame["_e_"] = self.prep.events[ep_name][keep]
+            entry = self._entry(self.plan.endpoint(ep_name), keep)
+            if entry is not None:
+                frame["_entry_"] = entry
             models = []
             if cp.univariable:
                 for name in names:
                     cats = {name: categorical[name]} if name in categorical else {}
-                    models.append(self._fit(frame, [name], cats, "univariable"))
+                    models.append(self._fit(frame, [name], cats, "univariable", no_reference))
             if cp.multivariable:
-                models.append(self._fit(frame, names, categorical, "multivariable"))
+                models.append(self._fit(frame, names, categorical, "multivariable", no_reference))
             for m in models:
                 self.cox_models.append((ep_name, m))
                 self._cox_records(ep_name, m)
 
-    def _fit(self, frame, covariates: list[str], categorical: Mapping[str, str | None], kind: str):
+    def _fit(self, frame, covariates: list[str], categorical: Mapping[str, str | None], kind: str,
+             no_reference: Mapping[str, str]):
         from ..stats.cox import CoxModel
 
+        assert self.plan.cox is not None  # only called for a plan with Cox models
+        ties = self.plan.cox.ties
+        entry = "_entry_" if "_entry_" in frame.columns else None
+        failed = partial(CoxModel, covariates=tuple(covariates), status="not estimable", n_dropped=0, kind=kind,
+                         ties=ties, entry=entry)
         if len(frame) == 0:
-            return CoxModel(covariates=tuple(covariates), status="not estimable", n=0, events=0, n_dropped=0,
-                            reason="no patients with this endpoint", kind=kind)
+            return failed(n=0, events=0, reason="no patients with this endpoint")
+        absent = [no_reference[c] for c in covariates if c in no_reference]
+        if absent:
+            return failed(n=len(frame), events=int(np.nansum(frame["_e_"])), reason="; ".join(absent))
         try:
             if kind == "univariable":
-                return cox_univariable(frame, "_t_", "_e_", covariates, categorical=categorical)[0]
-            return cox_fit(frame, "_t_", "_e_", covariates, categorical=categorical, kind=kind)
+                return cox_univariable(frame, "_t_", "_e_", covariates, categorical=categorical, entry=entry,
+                                       ties=ties)[0]
+            return cox_fit(frame, "_t_", "_e_", covariates, categorical=categorical, kind=kind, entry=entry, ties=ties)
         except InputError as exc:
             # e.g. the reference level has no patients with this endpoint: a labelled result.
-            return CoxModel(covariates=tuple(covariates), status="not estimable", n=0, events=0, n_dropped=0,
-                            reason=str(exc), kind=kind)
+            return failed(n=0, events=0, reason=str(exc))
 
     def _cox_records(self, ep_name: str, m) -> None:
         model_id = f"{m.kind}: {', '.join(m.covariates)}" if m.kind == "univariable" else m.kind
         base = {"endpoint": ep_name, "model": m.kind, "model_id": model_id, "covariates": list(m.covariates),
                 "n": m.n, "events": m.events, "n_dropped": m.n_dropped, "status": m.status, "ties": m.ties,
-                "ci_method": "Wald", "references": dict(m.references), "warnings": list(m.warnings)}
-        self.out["cox_models"].append({**base, "reason": m.reason, "terms": [t.term for t in m.terms]})
+                "entry": self.plan.endpoint(ep_name).entry, "ci_method": "Wald", "references": dict(m.references),
+                "warnings": list(m.warnings)}
+
+        def test(x: tuple[float, int, float] | None) -> dict[str, Any] | None:
+            return None if x is None else {"chisq": _f(x[0]), "df": x[1], "p": _f(x[2])}
+        self.out["cox_models"].append({**base, "reason": m.reason, "terms": [t.term for t in m.terms],
+                                       "lr_test": test(m.lr_test), "score_test": test(m.score_test),
+                                       "ph_test": [{"term": term, "chisq": _f(c), "df": df, "p": _f(p)}
+                                                   for term, c, df, p in m.ph_test]})
         if m.status != "ok":
             self.out["cox"].append({**base, "term": ", ".join(m.covariates), "hr": None, "ci_low": None,
-                                    "ci_high": None, "p": None, "coef": None, "se": None,
-                                    "note": f"not estimable: {m.reason}"})
+                                    "ci_high": None, "p": None, "p_method": None, "coef": None, "se": None,
+                                    "term_status": "not estimable", "note": f"not estimable: {m.reason}"})
             return
         for t in m.terms:
+            # The p reported is the Wald p, or for a coefficient running off to infinity (whose Wald
+            # test means nothing) the likelihood-ratio p of dropping it.
+            p, p_method = ((t.p, "Wald") if t.status == "ok" else
+                           (t.p_lr, "likelihood ratio") if t.status == "infinite" else (None, None))
             self.out["cox"].append({**base, "term": t.term, "hr": _f(t.hr), "ci_low": _f(t.lower),
-                                    "ci_high": _f(t.upper), "p": _f(t.p), "coef": _f(t.coef), "se": _f(t.se),
-                                    "note": t.note})
+                                    "ci_high": _f(t.upper), "p": _f(p), "p_method": p_method if p is not None else None,
+                                    "coef": _f(t.coef), "se": _f(t.se), "term_status": t.status, "note": t.note})
+
+
+def _presence(cell: str | None) -> str:
+    """A presence cell: "not tested", "no" (written "no", or empty as cohorts wrote "none found"
+    before testing was recorded), else "yes" (the events found, or "yes")."""
+    if cell == NOT_TESTED:
+        return NOT_TESTED
+    return "no" if cell is None or cell == "no" else "yes"
 
 
 def compute(plan: Plan, prep: Prepared) -> Computed:

@@ -2,8 +2,9 @@
 
 cohort.tsv (tab-separated, as ``her2var cohort`` writes it; a ``.csv`` is read comma-separated)
 is read as text: an empty cell is missing, anything else is a value ("NA" is a value, not a
-missing cell). Numbers are parsed only where the plan needs them; a cell that is not a number
-there is an error naming the line, the patient and the column. Every patient left out of an
+missing cell; "not tested" is no value and is counted apart). Numbers are parsed only where the
+plan needs them; a cell that is not a number there is an error naming the line, the patient and
+the column. Every patient left out of an
 analysis gets a reason, listed in the outputs.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError, shown
 from ..files import read_input
+from ..models import NOT_TESTED
 from .plan import Categories, Plan
 
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
@@ -113,6 +115,7 @@ class Prepared:
     subgroups: dict[str, np.ndarray] = field(default_factory=dict)
     times: dict[str, np.ndarray] = field(default_factory=dict)  # endpoint -> float (nan: not in)
     events: dict[str, np.ndarray] = field(default_factory=dict)
+    entries: dict[str, np.ndarray] = field(default_factory=dict)  # endpoint with entry: -> float (nan: not in)
     in_endpoint: dict[str, np.ndarray] = field(default_factory=dict)
     response: np.ndarray | None = None  # CR/PR/SD/PD/NE or None
     in_response: np.ndarray | None = None
@@ -136,13 +139,14 @@ def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
 
 
 def numbers(prep: Prepared, column: str, rows: np.ndarray | None = None) -> np.ndarray:
-    """The column as floats (NaN where empty) for the selected rows (default: all); errors name the cell."""
+    """The column as floats (NaN where empty or "not tested") for the selected rows (default: all);
+    errors name the cell."""
     cells = prep.table.cells[column]
     out = np.full(prep.table.n, np.nan)
     idx = np.arange(prep.table.n) if rows is None else np.flatnonzero(rows)
     for i in idx:
         raw = cells[i]
-        if raw is not None:
+        if raw is not None and raw != NOT_TESTED:
             out[i] = _number(prep, int(i), column, raw)
     return out
 
@@ -172,6 +176,27 @@ def _require_yes(prep: Prepared, columns: tuple[str, ...], keep: np.ndarray, ana
                     why += f" (cohort: {shown(cohort_reasons[i], 300, bare=True)})"
                 prep.exclusions.append({"patient_id": prep.ids[i], "analysis": analysis, "reason": why})
                 keep[i] = False
+
+
+def _entry_times(prep: Prepared, endpoint: str, column: str, time_column: str, t: np.ndarray,
+                 keep: np.ndarray) -> np.ndarray:
+    """Delayed-entry times of an endpoint; patients without one, or entering only when their
+    follow-up ends, are left out of it with a reason (R's Surv(entry, time) makes them NA)."""
+    entry = numbers(prep, column, keep)
+    for i in np.flatnonzero(keep).tolist():
+        if np.isnan(entry[i]):
+            why = f"{column} is empty (the entry time is needed with delayed entry)"
+        elif entry[i] < 0:
+            raise InputError(f"{prep.where(int(i), column)}: {entry[i]:g} is negative; expected an entry time >= 0")
+        elif entry[i] >= t[i]:
+            why = (f"{column} = {entry[i]:g} is not before {time_column} = {t[i]:g}: "
+                   "never at risk after entry")
+        else:
+            continue
+        prep.exclusions.append({"patient_id": prep.ids[i], "analysis": endpoint, "reason": why})
+        keep[i] = False
+    entry[~keep] = np.nan
+    return entry
 
 
 def prepare(table: CohortTable, plan: Plan) -> Prepared:
@@ -222,6 +247,8 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
             elif e[i] not in (0.0, 1.0):
                 raise InputError(f"{prep.where(int(i), ep.event)}: {shown(table.cells[ep.event][i])}; expected 1 "
                                  "(event) or 0 (censored)")
+        if ep.entry is not None:
+            prep.entries[ep.name] = _entry_times(prep, ep.name, ep.entry, ep.time, t, keep)
         t[~keep], e[~keep] = np.nan, np.nan
         prep.times[ep.name], prep.events[ep.name], prep.in_endpoint[ep.name] = t, e, keep
 

@@ -7,15 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from ..models import NOT_TESTED
 from . import figures as F
 from .compute import ALL, Computed
-from .data import Prepared
+from .data import Prepared, categories, numbers
 from .plan import Plan
-
-
-def _lower_first(text: str) -> str:
-    """'First-line regimen' -> 'first-line regimen', but 'HER2 alteration' stays as it is."""
-    return text[:1].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+from .wording import SYNTHETIC, listing, lower_first, synthetic_title
 
 
 class _Names:
@@ -33,10 +30,14 @@ class _Names:
         return stem
 
 
-def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, jobs: int = 1) -> list[dict[str, Any]]:
+def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, jobs: int = 1,
+                 synthetic: bool = False) -> list[dict[str, Any]]:
     """Draw every figure the plan asks for into ``folder``; ``jobs`` > 1 draws them in that many
-    processes (matplotlib's text layout is CPU-bound and holds the GIL). Returns the figure list."""
+    processes (matplotlib's text layout is CPU-bound and holds the GIL). Returns the figure list.
+    ``synthetic``: every title and caption (and the files' metadata) say SYNTHETIC DATA."""
     todo = figure_jobs(plan, prep, comp, folder)
+    if synthetic:
+        todo = [_label_synthetic(job) for job in todo]
     if jobs > 1 and len(todo) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -56,51 +57,107 @@ def _draw_one(job: tuple[str, tuple, dict]) -> dict[str, str]:
     return getattr(F, fn)(*args, **kw)
 
 
+def _label_synthetic(job: tuple[str, tuple, dict, dict]) -> tuple[str, tuple, dict, dict]:
+    fn, args, kw, meta = job
+    # The title (drawn in the figure, and first in the report's caption) says it; so does the
+    # caption in the file's own metadata, which travels without the title.
+    title = synthetic_title(meta["title"], True)
+    return (fn, args, {**kw, "title": synthetic_title(kw["title"], True),
+                       "meta": {"title": title, "description": f"{SYNTHETIC}. {meta['caption']}"}},
+            {**meta, "title": title, "synthetic": True})
+
+
+def _job(fn: str, args: tuple, kw: dict, meta: dict, plan: Plan) -> tuple[str, tuple, dict, dict]:
+    """One figure's job: the style and the file metadata (title, caption) added to its arguments."""
+    return (fn, args, {**kw, "style": plan.figures.style,
+                       "meta": {"title": meta["title"], "description": meta["caption"]}}, meta)
+
+
+def cox_level_counts(plan: Plan, prep: Prepared, endpoint: str, model: Any) -> dict[str, dict[str, tuple[int, int]]]:
+    """Patients and events per level of each categorical covariate of ``model``, over the patients
+    the model used (the endpoint's, complete in every covariate of the model), read as the Cox
+    step reads them ({} when they do not add up to the model's N, which the figure then shows alone)."""
+    if plan.cox is None or model.status != "ok":
+        return {}
+    pop = prep.in_population
+    keep = prep.in_endpoint[endpoint].copy()
+    values: dict[str, np.ndarray] = {}
+    for cv in plan.cox.covariates:
+        if cv.name not in model.covariates:
+            continue
+        if cv.type == "continuous":
+            assert cv.column is not None  # a continuous covariate names its column
+            keep &= ~np.isnan(numbers(prep, cv.column, pop))
+            continue
+        if cv.grouping is not None:
+            col = prep.groups[cv.grouping]
+        else:
+            col, _ = categories(prep, cv.categories)
+        keep &= np.array([x is not None for x in col], dtype=bool)
+        values[cv.name] = col
+    events = prep.events[endpoint]
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, col in values.items():
+        levels = sorted({str(x) for x in col[keep]})
+        out[name] = {lv: (int(((col == lv) & keep).sum()), int(((col == lv) & keep & (events == 1)).sum()))
+                     for lv in levels}
+        if sum(n for n, _ in out[name].values()) != model.n or sum(e for _, e in out[name].values()) != model.events:
+            return {}
+    return out
+
+
 def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list[tuple[str, tuple, dict, dict]]:
     """(figures function, args, kwargs, metadata) for every figure, in report order."""
     names = _Names()
     out: list[tuple[str, tuple, dict, dict]] = []
+    style = plan.figures.style
+    unit = plan.km.time_unit
     labels = {g.name: g.label for g in (*plan.groupings, *plan.subgroups)}
     sub_labels = {s.name: s.label for s in plan.subgroups}
     if plan.figures.km:
+        bands = ("; shaded: pointwise 95% confidence bands" if style.km_ci_bands else "")
+        risk = ("; numbers at risk under the time axis" if style.km_risk_table else "")
         for ks in comp.km_sets:
             where = ""
             if ks.subgroup:
                 sname, lv = ks.subgroup.split("=", 1)
-                where = f", {sub_labels.get(sname, sname)}: {lv}"
-            title = f"{ks.endpoint_label} by {_lower_first(labels.get(ks.group_by, ks.group_by))}{where}"
-            out.append(("km_figure", (ks, folder, names("km", ks.endpoint, ks.group_by, ks.subgroup or "")),
-                        {"time_unit": plan.km.time_unit, "method": plan.km.median_ci, "title": title},
-                        {"kind": "km", "title": title, "endpoint": ks.endpoint, "group_by": ks.group_by,
-                         "subgroup": ks.subgroup,
-                         "caption": "Kaplan-Meier estimate; tick marks are censored patients; dotted lines "
-                                    "mark the medians; log-rank test across the groups with patients."}))
+                where = f", {lower_first(sub_labels.get(sname, sname))}: {lv}"
+            title = f"{ks.endpoint_label} by {lower_first(labels.get(ks.group_by, ks.group_by))}{where}"
+            caption = (f"Kaplan-Meier estimate of {lower_first(ks.endpoint_label)}; tick marks are censored patients; "
+                       f"dotted lines mark the medians{bands}{risk}; log-rank test across the groups with patients.")
+            out.append(_job("km_figure", (ks, folder, names("km", ks.endpoint, ks.group_by, ks.subgroup or "")),
+                            {"time_unit": unit, "method": plan.km.median_ci, "title": title},
+                            {"kind": "km", "title": title, "endpoint": ks.endpoint, "group_by": ks.group_by,
+                             "subgroup": ks.subgroup, "caption": caption}, plan))
     if plan.figures.forest and plan.cox is not None:
         for ep in plan.cox.endpoints:
             models = [m for e, m in comp.cox_models if e == ep]
-            label = plan.endpoint(ep).label
+            ep_label = plan.endpoint(ep).label
             for kind in ("multivariable", "univariable"):
                 ms = [m for m in models if m.kind == kind]
                 if not ms:
                     continue
-                title = f"{label}: {kind} Cox model" + ("s" if kind == "univariable" else "")
+                title = f"{ep_label}: {kind} Cox model" + ("s" if kind == "univariable" else "")
                 if kind == "multivariable" and ms[0].status == "ok":
                     title += f" (N = {ms[0].n}, {ms[0].events} events)"
                 n_text = (f"N = {ms[0].n}, events = {ms[0].events}" if kind == "multivariable"
                           else "each covariate in its own model on its complete cases")
-                out.append(("forest_figure", (ms, plan.cox.covariates, folder, names("forest", ep, kind)),
-                            {"title": title},
-                            {"kind": "forest", "title": title, "endpoint": ep, "model": kind,
-                             "caption": f"Hazard ratios with 95% Wald CIs (Efron ties); {n_text}."}))
+                counts = [cox_level_counts(plan, prep, ep, m) for m in ms]
+                out.append(_job("forest_figure", (ms, plan.cox.covariates, folder, names("forest", ep, kind)),
+                                {"title": title, "counts": counts},
+                                {"kind": "forest", "title": title, "endpoint": ep, "model": kind,
+                                 "caption": f"Hazard ratios with 95% Wald CIs ({plan.cox.ties.capitalize()} ties); "
+                                            f"{n_text}; n and events: patients and events of the model at each "
+                                            "level."}, plan))
     if plan.figures.response and plan.response is not None:
         for g in plan.groupings:
             recs = [r for r in comp.records["response"] if r["group_by"] == g.name and r["subgroup"] is None]
-            title = f"Response by {_lower_first(g.label)}"
-            out.append(("response_figure", (recs, folder, names("response", g.name)),
-                        {"title": title, "denominator": plan.response.denominator},
-                        {"kind": "response", "title": title, "group_by": g.name,
-                         "caption": "Objective response rate (CR+PR) and disease control rate (CR+PR+SD) with "
-                                    "Clopper-Pearson 95% CIs."}))
+            title = f"Response by {lower_first(g.label)}"
+            out.append(_job("response_figure", (recs, folder, names("response", g.name)),
+                            {"title": title, "denominator": plan.response.denominator},
+                            {"kind": "response", "title": title, "group_by": g.name,
+                             "caption": "Objective response rate (CR+PR) and disease control rate (CR+PR+SD) with "
+                                        "Clopper-Pearson 95% CIs."}, plan))
     sw = plan.figures.swimmer
     if sw is not None:
         keep = prep.in_endpoint[sw.endpoint]
@@ -112,36 +169,53 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
                 resp = np.array([(r or "").strip().upper() for r in prep.table.cells[sw.response][keep]], dtype=object)
             grp = np.array([x if x is not None else "not grouped" for x in prep.groups[g.name][keep]], dtype=object)
             sw_ep = plan.endpoint(sw.endpoint)
-            title = f"Time on first-line treatment ({_lower_first(sw_ep.label)})"
-            out.append(("swimmer_figure", (t, prep.events[sw.endpoint][keep], grp, resp, list(g.levels), folder,
-                                           names("swimmer", sw.endpoint)),
-                        {"title": title, "time_unit": plan.km.time_unit, "max_patients": sw.max_patients,
-                         "group_label": g.label},
-                        {"kind": "swimmer", "title": title, "endpoint": sw.endpoint,
-                         "caption": f"One bar per patient from first-line start to {_lower_first(sw_ep.label)} "
-                                    "event or censoring; arrows: censored (ongoing); markers left of the bars: best "
-                                    "response."}))
+            title = f"{sw_ep.label} of each patient, by {lower_first(g.label)}"
+            caption = (f"Swimmer plot of {lower_first(sw_ep.label)}: one bar per patient from first-line start to the "
+                       "event (end mark) or to censoring (arrow: no event at the last follow-up)"
+                       + ("; left column: best overall response (RECIST 1.1)" if sw.response else "") + ".")
+            out.append(_job("swimmer_figure", (t, prep.events[sw.endpoint][keep], grp, resp, list(g.levels), folder,
+                                               names("swimmer", sw.endpoint)),
+                            {"title": title, "time_unit": unit, "max_patients": sw.max_patients,
+                             "group_label": g.label, "event_label": f"event ({lower_first(sw_ep.label)})"},
+                            {"kind": "swimmer", "title": title, "endpoint": sw.endpoint, "caption": caption}, plan))
     h = plan.figures.her2_classes
     if h is not None:
-        pop = prep.in_population
-        classes: dict[str, int] = {}
-        for raw in prep.table.cells[h.column][pop]:
-            for c in {t.strip() for t in (raw or "").split(h.split) if t.strip()}:
-                classes[c] = classes.get(c, 0) + 1
-        codrivers: dict[str, int] = {}
-        if h.codriver_prefix:
-            for col in prep.table.columns:
-                if col.startswith(h.codriver_prefix):
-                    k = int(sum(v is not None for v in prep.table.cells[col][pop]))
-                    if k:
-                        codrivers[col[len(h.codriver_prefix):]] = k
-        title = "HER2 alteration classes and co-occurring drivers"
-        out.append(("her2_figure", (classes, codrivers, int(pop.sum()), folder, names("her2-classes")),
-                    {"title": title},
-                    {"kind": "her2_classes", "title": title,
-                     "caption": "Patients in the analysed population per ERBB2 alteration class (a patient with "
-                                "two classes counts in both) and per co-occurring driver gene."}))
+        out.append(_her2_job(plan, prep, folder, names("her2-classes")))
     return out
+
+
+def _her2_job(plan: Plan, prep: Prepared, folder: str, stem: str) -> tuple[str, tuple, dict, dict]:
+    """The HER2-class figure counts the analysed population, where a patient with two classes
+    counts in both; the caption names that population and, when the main grouping reads the same
+    column, the group sizes (each patient in one group), so that the two sets of numbers agree."""
+    h = plan.figures.her2_classes
+    assert h is not None  # called only when the plan asks for the figure
+    pop = prep.in_population
+    classes: dict[str, int] = {}
+    for raw in prep.table.cells[h.column][pop]:
+        for c in {t.strip() for t in (raw or "").split(h.split) if t.strip()}:
+            classes[c] = classes.get(c, 0) + 1
+    codrivers: dict[str, int] = {}
+    if h.codriver_prefix:
+        for col in prep.table.columns:
+            if col.startswith(h.codriver_prefix):
+                k = int(sum(v not in (None, "no", NOT_TESTED) for v in prep.table.cells[col][pop]))
+                if k:
+                    codrivers[col[len(h.codriver_prefix):]] = k
+    total = int(pop.sum())
+    population = ("Analysed population: " + "; ".join(c.label for c in plan.population)
+                  if plan.population else "All patients of the cohort")
+    title = "HER2 alteration classes and co-occurring drivers"
+    caption = (f"Patients per ERBB2 alteration class and per co-occurring driver gene. {population} (n = {total}); "
+               "a patient with two classes counts in both, so the classes may add up to more than n.")
+    g = plan.groupings[0]
+    if g.column == h.column:
+        sizes = [f"{lv} {int((prep.groups[g.name] == lv).sum())}" for lv in g.levels]
+        caption += (f" The analysis groups ({lower_first(g.label)}) place each patient in one group only: "
+                    f"{listing(sizes)}.")
+    return _job("her2_figure", (classes, codrivers, total, folder, stem), {"title": title, "population": population},
+                {"kind": "her2_classes", "title": title, "population": population, "n": total, "caption": caption},
+                plan)
 
 
 __all__ = ["ALL", "draw_figures"]

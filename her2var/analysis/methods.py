@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .plan import Plan
+from .wording import lower_first
 
 MEDIAN_CI = {
     "log": "the 95% CI bounds are the times where the pointwise confidence band of S(t) on the log scale "
@@ -15,9 +16,13 @@ MEDIAN_CI = {
              "(Greenwood variance) crosses 0.5 (R's conf.type = \"plain\")",
     "spss": "the 95% CI is median \u00b1 1.96\u00b7SE, as SPSS prints it, with the SE of the median from the "
             "Greenwood SE of S at the median divided by a density estimate over the 45th\u201355th "
-            "percentiles (Collett 2003; Klein & Moeschberger 2003, practical note); the median is the "
-            "first event time with S(t) \u2264 0.5",
+            "percentiles (Collett 2003; Klein & Moeschberger 2003, practical note); a lower bound below 0 is "
+            "reported as 0",
 }
+# The median itself under median_ci "spss" (no midpoint rule: SPSS's own definition).
+SPSS_MEDIAN = "the median is the first event time with S(t) \u2264 0.5 (no midpoint rule, as SPSS defines it)"
+TIES = {"efron": "Efron's method for ties (R's coxph default)",
+        "breslow": "Breslow's method for ties (R's coxph ties = \"breslow\"; the method of SPSS COXREG)"}
 MEDIAN_RULE = {
     "print": "the median is the first time S(t) falls to 0.5 or below (where S(t) stays exactly at 0.5, the "
              "midpoint to the next drop), the rule of R's print.survfit and summary(fit)$table",
@@ -47,29 +52,44 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
         add("Population", "Every patient of the cohort table was analysed.")
     for g in plan.groupings:
         extra = g.categories.describe()
-        add(f"Grouping: {g.label}", f"Patients were compared by {g.label} (column {g.column}; groups "
+        add(f"Grouping: {g.label}", f"Patients were compared by {lower_first(g.label)} (column {g.column}; groups "
             f"{_levels(g.levels)}{'; ' + extra if extra else ''}). Patients with another or no value were left "
             "out of these comparisons (listed under exclusions). A listed group without patients is reported "
             "with n = 0 and left out of the tests.")
     for s in plan.subgroups:
         extra = s.categories.describe()
-        add(f"Subgroup: {s.label}", f"Each level of {s.label} (column {s.column}; {_levels(s.levels)}"
+        add(f"Subgroup: {s.label}", f"Each level of {lower_first(s.label)} (column {s.column}; {_levels(s.levels)}"
             f"{'; ' + extra if extra else ''}) was analysed on its own with every grouping, and the levels "
             "were compared with each other.")
     unit = plan.km.time_unit
     for e in plan.endpoints:
         req = f"; patients with {', '.join(e.require_yes)} other than \"yes\" were left out" if e.require_yes else ""
+        entry = (f" Delayed entry (left truncation): each patient was at risk only from the time in column "
+                 f"{e.entry} ({unit} from the same origin) onwards, so every risk set (Kaplan\u2013Meier, log-rank, "
+                 "Cox, follow-up) holds only the patients already entered (R: Surv(entry, time, event)); a patient "
+                 "whose entry is not before the end of follow-up is never at risk and was left out."
+                 if e.entry else "")
         add(f"Endpoint: {e.label}", f"Time in {unit} from column {e.time}, event (1) or censoring (0) from column "
-            f"{e.event}{req}. Dates were converted to months as days / 30.4375 by the cohort stage.")
+            f"{e.event}{req}. Dates were converted to months as days / 30.4375 by the cohort stage.{entry}")
     level = f"{100 * plan.km.conf_level:g}%"
     add("Kaplan\u2013Meier", f"Survival was estimated by the Kaplan\u2013Meier method with Greenwood's variance. "
-        f"Medians with {level} CIs: {MEDIAN_RULE[plan.km.median_rule]}; {MEDIAN_CI[plan.km.median_ci]}. "
+        f"Medians with {level} CIs: "
+        f"{SPSS_MEDIAN if plan.km.median_ci == 'spss' else MEDIAN_RULE[plan.km.median_rule]}; "
+        f"{MEDIAN_CI[plan.km.median_ci]}. "
         "A median or bound that the curve never reaches is reported as NR (not reached)."
+        + (f" Restricted mean survival time up to {plan.km.rmst_horizon:g} {unit} (the area under the curve; a "
+           "curve ending earlier is carried flat at its last value), with the standard error R's print(survfit, "
+           "rmean) gives and a Wald CI; each group is compared with the first by the difference, its CI "
+           "(SE the root of the summed variances) and a Wald p, as R's survRM2 does."
+           if plan.km.rmst_horizon else "")
         + (f" Survival at {_levels(f'{x:g}' for x in plan.km.landmarks)} {unit} is given with its pointwise "
            f"{level} CI ({plan.km.median_ci if plan.km.median_ci != 'spss' else 'plain'} band)."
            if plan.km.landmarks else ""))
     add("Log-rank", "Groups were compared by the log-rank test (chi-square with k\u22121 degrees of freedom for "
-        "k groups with patients; R's survdiff with rho = 0)." + (
+        "k groups with patients; R's survdiff with rho = 0"
+        + ("; with delayed entry the same statistic over the risk sets of patients already entered, which on "
+           "untied times equals the score test of R's coxph on Surv(entry, time, event))."
+           if any(e.entry for e in plan.endpoints) else ").") + (
             f" With three or more groups, each pair was also compared by a log-rank test on that pair's patients, "
             f"and the pairwise p-values were adjusted by {ADJUST[plan.adjust]}." if plan.pairwise else ""))
     if plan.follow_up:
@@ -84,12 +104,15 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
             f"ORR = (CR+PR)/N and disease control rate DCR = (CR+PR+SD)/N, with N = {den}; 95% CIs by the exact "
             "Clopper\u2013Pearson method. Groups were compared by the chi-square test without continuity correction "
             "when every expected count was at least 5, otherwise by Fisher's exact test (exact also for r\u00d7c "
-            "tables, by full enumeration; no Monte Carlo)."
+            "tables, by a network algorithm with R's rule for tables as likely as the observed one; no Monte "
+            "Carlo; a table beyond the work limit gets no p-value, with a note)."
             + (f" The whole CR/PR/SD/PD/NE distribution was compared the same way for: "
                f"{_levels(r.distribution_test)}." if r.distribution_test else ""))
     if plan.table1:
-        add("Table 1", f"Baseline characteristics by {plan.groupings[0].label}: n (%) of each group for categorical "
-            "variables (missing values in a row of their own, not tested), median (range) for continuous "
+        add("Table 1", f"Baseline characteristics by {lower_first(plan.groupings[0].label)}: n (%) of each group for "
+            "categorical variables (missing values in a row of their own, not tested; patients \"not tested\" for a "
+            "variable, e.g. a co-driver gene or a laboratory test not done, counted in a row of their own and "
+            "left out of that variable's percentages and test), median (range) for continuous "
             "variables. Categorical variables: chi-square without continuity correction when every expected "
             "count is at least 5, otherwise Fisher's exact test (exact for r\u00d7c tables). Continuous variables: "
             "Mann\u2013Whitney U test for two groups (exact when both groups have fewer than 50 values and no ties, "
@@ -102,12 +125,20 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
             for cv in c.covariates)
         kinds = " and ".join(k for k, on in (("univariable", c.univariable), ("multivariable", c.multivariable)) if on)
         add("Cox regression", f"{kinds.capitalize()} Cox proportional hazards models of "
-            f"{', '.join(plan.endpoint(e).label.lower() for e in c.endpoints)} with Efron's method for ties (R's "
-            f"coxph default), fitted by Newton-Raphson as R's coxph does (same start, step-halving and "
+            f"{', '.join(plan.endpoint(e).label.lower() for e in c.endpoints)} with {TIES[c.ties]}, fitted by "
+            f"Newton-Raphson as R's coxph does (same start, step-halving and "
             f"stopping rule: relative log-likelihood change below 1e-9). Hazard ratios with 95% Wald CIs "
-            f"and Wald p-values. Covariates: {covs}. Patients with a missing value in any covariate of a model "
-            "were left out of that model (N and events are given per model). A model that cannot be estimated "
-            "(a covariate with one level, no events, a diverging fit) is reported as not estimable with the "
-            "reason; warnings raised while fitting are shown next to the model.")
+            f"and Wald p-values; each model's likelihood-ratio and score tests. Covariates: {covs}. Patients "
+            "with a missing value in any covariate of a model were left out of that model (N and events are "
+            "given per model). A term that does not vary within any risk set (e.g. a level whose only patients "
+            "are censored before the first event) or is collinear with others has no estimate (NA, as in R) and "
+            "the other terms are estimated. A term whose coefficient tends to infinity (monotone likelihood, or "
+            "separation: e.g. a level without events) has no HR, CI or Wald p (the Wald test is meaningless "
+            "there); the likelihood-ratio p of dropping it from the model is given instead. Proportional hazards "
+            "were checked per covariate and globally by the score test on scaled Schoenfeld residuals against "
+            "the Kaplan\u2013Meier transform of time (R's cox.zph defaults). A model that cannot "
+            "be estimated at all (a covariate with one level, no events, a reference level without patients) "
+            "is reported as not estimable with the reason; warnings raised while fitting are shown next to the "
+            "model.")
     add("Software", "her2var (Python); statistics checked against R's survival and stats packages.")
     return out

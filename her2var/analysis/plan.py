@@ -9,6 +9,7 @@ See ``rules/plans/first-line-regimens.yaml`` for a commented example of every se
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from typing import Any
 from ..errors import RulesError, UsageError, shown
 from ..rules.schema import builtin_rules_dir, check, read_yaml
 from .categories import Categories, Condition
+from .figstyle import STYLE_SPEC, FigureStyle, restyle, style_from_plan
 
 PLAN_VERSION = 1
 MEDIAN_CI_METHODS = ("log", "log-log", "plain", "spss")
@@ -28,10 +30,15 @@ DENOMINATORS = ("all", "evaluable")
 MULTIPLE = ("first", "exclude")
 VARIABLE_TYPES = ("categorical", "continuous", "presence")
 COVARIATE_TYPES = ("categorical", "continuous")
-IF_MISSING = ("error", "all_absent")
+COX_TIES = ("efron", "breslow")
+# A presence variable whose column the cohort lacks: an error, every patient "not tested" (a
+# co-driver gene no sample was tested for), or every patient "no" (only when every patient is
+# known to have been tested: absence of a column is not evidence of absence).
+IF_MISSING = ("error", "not_tested", "all_absent")
 
 _VALUES = ("map", ("list", str))
-CATEGORY_FIELDS = {"levels?": ("list", str), "values?": _VALUES, "split?": str, "multiple?": str}
+CATEGORY_FIELDS = {"levels?": ("list", str), "values?": _VALUES, "split?": str, "multiple?": str,
+                   "breaks?": ("list", float)}
 CATEGORY_FIELDS_KEYS = tuple(k.rstrip("?") for k in CATEGORY_FIELDS)
 
 PLAN_SPEC: dict[str, Any] = {
@@ -42,7 +49,7 @@ PLAN_SPEC: dict[str, Any] = {
     "id_column": str,
     "population?": ("list", {"column": str, "values": ("list", str), "split?": str, "label?": str}),
     "groupings": ("list", {"name": str, "column": str, "label?": str, **CATEGORY_FIELDS}),
-    "endpoints": ("list", {"name": str, "label": str, "time": str, "event": str,
+    "endpoints": ("list", {"name": str, "label": str, "time": str, "event": str, "entry?": str,
                            "require_yes?": ("list", str)}),
     "subgroups?": ("list", {"name": str, "column": str, "label?": str, **CATEGORY_FIELDS}),
     "response?": {"column": str, "denominator": str, "require_yes?": ("list", str),
@@ -50,16 +57,16 @@ PLAN_SPEC: dict[str, Any] = {
     "table1?": {"require_yes?": ("list", str),
                 "variables": ("list", {"column": str, "label?": str, "type": str, "if_missing?": str,
                                        **CATEGORY_FIELDS})},
-    "cox?": {"endpoints": ("list", str), "univariable": bool, "multivariable": bool,
+    "cox?": {"endpoints": ("list", str), "univariable": bool, "multivariable": bool, "ties?": str,
              "covariates": ("list", {"name?": str, "column?": str, "grouping?": str, "label?": str,
                                      "type": str, "reference?": str, **CATEGORY_FIELDS})},
     "km": {"median_ci": str, "median_rule?": str, "conf_level?": float, "landmarks?": ("list", float),
-           "time_unit?": str},
+           "time_unit?": str, "rmst_horizon?": float},
     "logrank": {"pairwise": bool, "adjust": str},
     "follow_up?": {"endpoint": str},
     "figures?": {"km?": bool, "forest?": bool, "response?": bool,
                  "swimmer?": {"endpoint": str, "response?": str, "max_patients?": int},
-                 "her2_classes?": {"column": str, "split?": str, "codriver_prefix?": str}},
+                 "her2_classes?": {"column": str, "split?": str, "codriver_prefix?": str}, **STYLE_SPEC},
 }
 
 
@@ -85,6 +92,7 @@ class Endpoint:
     time: str
     event: str
     require_yes: tuple[str, ...] = ()
+    entry: str | None = None  # column of delayed-entry times (same unit as time), if any
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ class CoxPlan:
     univariable: bool
     multivariable: bool
     covariates: tuple[Covariate, ...]
+    ties: str = "efron"
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ class KMPlan:
     conf_level: float = 0.95
     landmarks: tuple[float, ...] = ()
     time_unit: str = "months"
+    rmst_horizon: float | None = None  # restricted mean survival time up to this time, if set
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,7 @@ class FiguresPlan:
     response: bool = True
     swimmer: SwimmerPlan | None = None
     her2_classes: Her2ClassesPlan | None = None
+    style: FigureStyle = field(default_factory=FigureStyle)
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,7 @@ class Plan:
         for e in self.endpoints:
             add(e.time, f"endpoints.{shown(e.name, bare=True)}.time")
             add(e.event, f"endpoints.{shown(e.name, bare=True)}.event")
+            add(e.entry, f"endpoints.{shown(e.name, bare=True)}.entry")
             for col in e.require_yes:
                 add(col, f"endpoints.{shown(e.name, bare=True)}.require_yes")
         for s in self.subgroups:
@@ -240,6 +252,20 @@ class Plan:
             plan = dataclasses.replace(plan, response=dataclasses.replace(plan.response, denominator=denominator))
         return plan
 
+    def with_figure_style(self, changes: Mapping[str, tuple[Any, str]]) -> Plan:
+        """The same plan with figure settings from the command line ({FigureStyle field: (value,
+        option)}), checked as the plan's ``figures:`` keys are; a bad value is a usage error."""
+        import dataclasses
+
+        if not changes:
+            return self
+        levels = {lv for g in (*self.groupings, *self.subgroups) for lv in g.levels}
+        try:
+            style = restyle(self.figures.style, changes, levels)
+        except RulesError as exc:
+            raise UsageError(str(exc)) from None
+        return dataclasses.replace(self, figures=dataclasses.replace(self.figures, style=style))
+
 
 def _one_of(value: str, allowed: tuple[str, ...], where: str) -> None:
     if value not in allowed:
@@ -280,7 +306,16 @@ def _categories(d: Mapping[str, Any], column: str, where: str, *, need_levels: b
     split = d.get("split")
     if split is not None and not split:
         raise RulesError(f"{where}.split: expected a separator such as ';'")
-    return Categories(column=column, levels=levels, values=values, split=split, multiple=multiple)
+    breaks = tuple(float(b) for b in d.get("breaks", []))
+    if breaks:
+        if values or split is not None:
+            raise RulesError(f"{where}.breaks: cuts a number column into the levels; give no values or split")
+        if any(b >= c for b, c in itertools.pairwise(breaks)):
+            raise RulesError(f"{where}.breaks: expected increasing numbers, e.g. [1, 50]")
+        if len(levels) != len(breaks) + 1:
+            raise RulesError(f"{where}.levels: {len(breaks)} break(s) make {len(breaks) + 1} levels; "
+                             f"{len(levels)} are named")
+    return Categories(column=column, levels=levels, values=values, split=split, multiple=multiple, breaks=breaks)
 
 
 def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
@@ -306,8 +341,8 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
                                   _categories(s, s["column"], w, need_levels=True)))
     _unique([g.name for g in groupings] + [s.name for s in subgroups], f"{where}.groupings/subgroups")
 
-    endpoints = tuple(Endpoint(e["name"], e["label"], e["time"], e["event"], tuple(e.get("require_yes", [])))
-                      for e in tree["endpoints"])
+    endpoints = tuple(Endpoint(e["name"], e["label"], e["time"], e["event"], tuple(e.get("require_yes", [])),
+                               e.get("entry")) for e in tree["endpoints"])
     if not endpoints:
         raise RulesError(f"{where}.endpoints: expected at least one endpoint")
     _unique([e.name for e in endpoints], f"{where}.endpoints")
@@ -337,9 +372,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         if_missing = v.get("if_missing", "error")
         _one_of(if_missing, IF_MISSING, f"{w}.if_missing")
         if if_missing != "error" and v["type"] != "presence":
-            raise RulesError(f"{w}.if_missing: 'all_absent' is only for type 'presence'")
+            raise RulesError(f"{w}.if_missing: {shown(if_missing)} is only for type 'presence'")
         if v["type"] != "categorical" and any(k in v for k in CATEGORY_FIELDS_KEYS):
-            raise RulesError(f"{w}: levels/values/split/multiple are only for type 'categorical'")
+            raise RulesError(f"{w}: levels/values/split/multiple/breaks are only for type 'categorical'")
         table1.append(Variable(v["column"], v.get("label", v["column"]), v["type"],
                                _categories(v, v["column"], w, need_levels=False), if_missing))
     _unique([v.column for v in table1], f"{where}.table1.variables")
@@ -384,7 +419,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         for cv in covs:
             if "=" in cv.name:
                 raise RulesError(f"{where}.cox.covariates: name {shown(cv.name)} may not contain '='")
-        cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs))
+        ties = c.get("ties", "efron")
+        _one_of(ties, COX_TIES, f"{where}.cox.ties")
+        cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs), ties)
 
     k = tree["km"]
     _one_of(k["median_ci"], MEDIAN_CI_METHODS, f"{where}.km.median_ci")
@@ -397,7 +434,11 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
     landmarks = tuple(float(x) for x in k.get("landmarks", []))
     if any(x < 0 for x in landmarks):
         raise RulesError(f"{where}.km.landmarks: times must be >= 0")
-    km = KMPlan(k["median_ci"], rule, level, landmarks, k.get("time_unit", "months"))
+    horizon = k.get("rmst_horizon")
+    if horizon is not None and not 0 < float(horizon) < float("inf"):
+        raise RulesError(f"{where}.km.rmst_horizon: {shown(horizon)}; expected a time > 0")
+    km = KMPlan(k["median_ci"], rule, level, landmarks, k.get("time_unit", "months"),
+                None if horizon is None else float(horizon))
 
     lr = tree["logrank"]
     _one_of(lr["adjust"], ADJUST_METHODS, f"{where}.logrank.adjust")
@@ -421,7 +462,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
     if "her2_classes" in f:
         h = f["her2_classes"]
         her2 = Her2ClassesPlan(h["column"], h.get("split", ";"), h.get("codriver_prefix"))
-    figures = FiguresPlan(f.get("km", True), f.get("forest", True), f.get("response", True), swimmer, her2)
+    levels = {lv for g in (*groupings, *subgroups) for lv in g.levels}
+    figures = FiguresPlan(f.get("km", True), f.get("forest", True), f.get("response", True), swimmer, her2,
+                          style_from_plan(f, where, levels))
 
     return Plan(
         name=tree["name"], title=tree["title"], description=tree.get("description", ""),

@@ -13,8 +13,10 @@ import os
 from typing import Any
 
 from .compute import ALL
+from .wording import SYNTHETIC, SYNTHETIC_NOTE, lower_first
 
 DASH = "\u2013"
+MAX_IDS = 12  # patient ids listed per exclusion reason (tables/exclusions.tsv lists them all)
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 
@@ -50,7 +52,7 @@ def _subgroup_text(sub: str | None, labels: dict[str, str]) -> str:
     if not sub:
         return "all patients"
     name, lv = sub.split("=", 1)
-    return f"{labels.get(name, name)}: {lv}"
+    return f"{lower_first(labels.get(name, name))}: {lv}"
 
 
 def _figure(fig: dict[str, Any], folder: str) -> dict[str, Any]:
@@ -76,7 +78,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
     levels = plan["groupings"][0]["levels"]
     t1_cols = [*levels, ALL]
     table1 = {
-        "header": [f"{'All' if c == ALL else c} (n = {n_row['cells'].get(c, '0')})" for c in t1_cols],
+        "title": f"Table 1: baseline characteristics by {lower_first(plan['groupings'][0]['label'])}",
+        "header": [f"{'All' if c == ALL else c} (n\u00a0=\u00a0{n_row['cells'].get(c, '0')})" for c in t1_cols],
         "rows": [{"label": r["label"] if not r["level"] else "", "level": r["level"],
                   "cells": [r["cells"].get(c, "") for c in t1_cols],
                   "p": fmt_p(r["p"]) if r["test"] else "", "test": test_name(r["test"])}
@@ -124,8 +127,12 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                        and x["subgroup"] == sub), None)
             pw = [x for x in res["logrank_pairwise"] if x["endpoint"] == ep["name"] and x["group_by"] == group_by
                   and x["subgroup"] == sub]
+            rm = [x for x in res.get("rmst", []) if x["endpoint"] == ep["name"] and x["group_by"] == group_by
+                  and x["subgroup"] == sub]
+            rd = {x["group2"]: x for x in res.get("rmst_diff", []) if x["endpoint"] == ep["name"]
+                  and x["group_by"] == group_by and x["subgroup"] == sub}
             blocks.append({
-                "title": f"by {glabels.get(group_by, group_by)} ({_subgroup_text(sub, slabels)})"
+                "title": f"by {lower_first(glabels.get(group_by, group_by))} ({_subgroup_text(sub, slabels)})"
                 if group_by != ALL else "all patients",
                 "landmark_header": [f"{t:g} {plan['time_unit']}" for t in times],
                 "rows": [{"group": "All" if r["group"] == ALL else r["group"], "n": r["n"], "events": r["events"],
@@ -137,6 +144,13 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                     "p": fmt_p(lr["p"]), "note": lr["note"]},
                 "pairwise": [{"pair": f"{x['group1']} vs {x['group2']}", "p": fmt_p(x["p"]),
                               "p_adj": fmt_p(x["p_adjusted"]), "adjust": x["adjust"]} for x in pw],
+                "rmst": [{"group": "All" if x["group"] == ALL else x["group"],
+                          "rmst": fmt_ci(x["rmst"], x["ci_low"], x["ci_high"]),
+                          "diff": (fmt_ci(rd[x["group"]]["diff"], rd[x["group"]]["ci_low"], rd[x["group"]]["ci_high"])
+                                   if x["group"] in rd else ("reference" if len(rm) > 1 else "")),
+                          "p": fmt_p(rd[x["group"]]["p"]) if x["group"] in rd else "", "note": x["note"]}
+                         for x in rm],
+                "rmst_tau": f"{rm[0]['tau']:g}" if rm else "",
                 "figures": figs_for(kind="km", endpoint=ep["name"], group_by=group_by, subgroup=sub),
             })
         follow = [{"group": ("All" if f["group"] == ALL
@@ -156,7 +170,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         rows = []
         for m in (x for x in models if x["model"] == "univariable"):
             for t in (x for x in terms if x["model_id"] == m["model_id"]):
-                rows.append({"term": t["term"], "uni": _hr(t), "uni_p": fmt_p(t["p"]),
+                rows.append({"term": t["term"], "uni": _hr(t), "uni_p": _cox_p(t),
                              "uni_n": f"{m['n']} / {m['events']}", "multi": None, "multi_p": "", "note": t["note"]})
         if multi is not None:
             by_term = {r["term"]: r for r in rows}
@@ -165,7 +179,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                 if row is None:
                     row = {"term": name, "uni": "", "uni_p": "", "uni_n": "", "note": ""}
                     rows.append(row)
-                row.update(multi=_hr(t), multi_p=fmt_p(t["p"]))
+                row.update(multi=_hr(t), multi_p=_cox_p(t))
                 if t["note"] and t["note"] not in row["note"]:
                     row["note"] = "; ".join(x for x in (row["note"], f"multivariable: {t['note']}") if x)
         notes = []
@@ -174,6 +188,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                 notes.append(f"{m['model_id']}: warning while fitting: {w}")
             if m["n_dropped"]:
                 notes.append(f"{m['model_id']}: {m['n_dropped']} patient(s) left out for a missing value")
+            if m.get("ph_test"):
+                notes.append(f"{m['model_id']}: {_ph_text(m['ph_test'])}")
         refs = {}
         for m in models:
             refs.update(m["references"])
@@ -183,6 +199,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
             "multi": None if multi is None else {"n": multi["n"], "events": multi["events"], "status": multi["status"],
                                                  "reason": multi["reason"]},
             "references": ", ".join(f"{k}: {v}" for k, v in refs.items()), "notes": notes,
+            "method": _cox_method(models),
             "figures": figs_for(kind="forest", endpoint=ep_name)})
 
     warnings = []
@@ -201,21 +218,58 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         warnings.append(f"the patients' samples were classified under {len(classify_rules)} different rules "
                         "(see Provenance): their classes may not be comparable")
     prov = res["provenance"]
+    synthetic = bool(res.get("synthetic"))
     return {
+        "synthetic": synthetic, "synthetic_note": SYNTHETIC_NOTE, "prefix": f"{SYNTHETIC} \u2013 " if synthetic else "",
         "title": plan["title"], "plan": plan, "cohort": res["cohort"], "table1": table1,
         "response": response_blocks, "survival": survival, "cox": cox, "warnings": warnings,
         "other_figures": [f for f in figs if f["kind"] in ("swimmer", "her2_classes")],
-        "methods": res["methods"], "exclusions": res["exclusion_summary"],
+        "methods": res["methods"], "exclusions": _exclusions(res),
         "provenance": prov, "versions": sorted(prov["versions"].items()),
         "checksums": sorted(prov["rules_sha256"].items()), "n_figures": len(figs),
         "classify_rules": classify_rules,
     }
 
 
+def _exclusions(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The exclusion summary with the patient ids as a list (each printed whole, never broken)."""
+    ids: dict[tuple[str, str], list[str]] = {}
+    for x in res["exclusions"]:
+        ids.setdefault((x["analysis"], x["reason"]), []).append(str(x["patient_id"]))
+    out = []
+    for x in res["exclusion_summary"]:
+        every = ids.get((x["analysis"], x["reason"]), [])
+        out.append({**x, "ids": every[:MAX_IDS], "more": max(len(every) - MAX_IDS, 0)})
+    return out
+
+
 def _hr(t: dict[str, Any]) -> str:
     if t["hr"] is None:
         return "not estimable"
     return fmt_ci(t["hr"], t["ci_low"], t["ci_high"], 2, DASH)
+
+
+def _ph_text(rows: list[dict[str, Any]]) -> str:
+    """The proportional-hazards check in one line: global p, and the terms with p < 0.05."""
+    glob = next(r for r in rows if r["term"] == "GLOBAL")
+    flagged = [f"{r['term']} p {fmt_p(r['p'])}" for r in rows if r["term"] != "GLOBAL" and r["p"] is not None
+               and r["p"] < 0.05]
+    return (f"proportional hazards (scaled Schoenfeld residuals, R's cox.zph): global p {fmt_p(glob['p'])}"
+            + (f"; possible violation: {', '.join(flagged)}" if flagged else ""))
+
+
+def _cox_method(models: list[dict[str, Any]]) -> str:
+    """"Efron ties, Wald CIs" and, with delayed entry, the column it comes from."""
+    ties = sorted({m["ties"] for m in models})
+    entry = sorted({m["entry"] for m in models if m.get("entry")})
+    text = f"{' / '.join(t.capitalize() for t in ties)} ties, Wald CIs"
+    return text + (f"; delayed entry from column {', '.join(entry)}" if entry else "")
+
+
+def _cox_p(t: dict[str, Any]) -> str:
+    """The Wald p, or "0.008 (LR)" where the likelihood-ratio p stands in for it (separation)."""
+    p = fmt_p(t["p"])
+    return f"{p} (LR)" if t.get("p_method") == "likelihood ratio" and t["p"] is not None else p
 
 
 def _landmark(lms: list[dict[str, Any]], group: str, t: float) -> str:
@@ -229,9 +283,13 @@ def _landmark(lms: list[dict[str, Any]], group: str, t: float) -> str:
     return f"{100 * m['surv']:.1f}% ({fmt_num(lo, 1, DASH)}{DASH}{fmt_num(hi, 1, DASH)})"
 
 
-def _css() -> str:
+def _css(synthetic: bool = False) -> str:
     with open(os.path.join(TEMPLATES, "report.css"), encoding="utf-8") as fh:
-        return fh.read()
+        css = fh.read()
+    if synthetic:  # on every printed page too
+        css += (f'@page {{ @top-center {{ content: "{SYNTHETIC}: no real patient"; color: #D55E00; '
+                'font: bold 9pt sans-serif; } }\n')
+    return css
 
 
 def render(results: dict[str, Any], figures_folder: str) -> str:
@@ -240,7 +298,8 @@ def render(results: dict[str, Any], figures_folder: str) -> str:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = _css()
+    env.filters["lower_first"] = lower_first
+    css = _css(bool(results.get("synthetic")))
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; img-src data:; style-src 'sha256-{digest}'; script-src 'none'; "
            "object-src 'none'; base-uri 'none'; form-action 'none'")

@@ -1,4 +1,5 @@
-"""``analyze()``: cohort + plan -> results.json, tables (TSV, XLSX), figures (PNG, SVG), report.html.
+"""``analyze()``: cohort + plan -> results.json, tables (TSV, XLSX), figures (PNG and the plan's other
+formats: SVG, PDF, TIFF), report.html and, when a headless Chromium is installed, report.pdf.
 
 Everything is written into a temporary folder beside OUTDIR, which replaces OUTDIR only when all
 of it is written: a failure leaves no half-written analysis (and an earlier one untouched).
@@ -25,6 +26,7 @@ from .compute import ALL, Computed, compute
 from .data import Prepared, exclusion_summary, prepare, read_cohort
 from .methods import methods_text
 from .plan import Plan, load_plan, plan_checksum
+from .wording import SYNTHETIC_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -140,11 +142,13 @@ def _plan_summary(plan: Plan) -> dict[str, Any]:
         "landmarks": list(plan.km.landmarks), "time_unit": plan.km.time_unit,
         "pairwise": plan.pairwise, "adjust": plan.adjust,
         "response_denominator": plan.response.denominator if plan.response else None,
+        "figure_style": plan.figures.style.summary(),
         "settings": plan.raw,
     }
 
 
-def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | None = None) -> dict[str, Any]:
+def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | None = None, *,
+                  synthetic: bool = False) -> dict[str, Any]:
     """results.json's content (without the figure list, added when the figures are drawn)."""
     primary = plan.groupings[0].name
     groups = prep.groups[primary]
@@ -152,6 +156,8 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
     assert in_table1 is not None  # prepare() always sets it
     res: dict[str, Any] = {
         "format": "her2var-analysis", "format_version": 1,
+        "synthetic": synthetic,
+        **({"data_note": SYNTHETIC_NOTE} if synthetic else {}),
         "plan": _plan_summary(plan),
         "cohort": {"path": prep.table.path, "sha256": prep.table.sha256, "patients": prep.table.n,
                    "in_population": int(prep.in_population.sum()),
@@ -172,13 +178,17 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
 
 
 def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = True, jobs: int = 1,
-            argv: list[str] | None = None) -> AnalysisResult:
+            argv: list[str] | None = None, synthetic: bool = False, pdf: bool | None = False) -> AnalysisResult:
     """Run the plan on the cohort and write everything into ``outdir`` (all or nothing).
 
-    ``jobs`` > 1 draws the figures in that many worker processes.
+    ``jobs`` > 1 draws the figures in that many worker processes. ``synthetic``: the cohort is
+    synthetic (the demo's), and every output says so (report banner, table and figure titles,
+    captions, file metadata). ``pdf``: print report.pdf with a headless Chromium: True requires it,
+    None prints it when a Chromium is found (the command line's default), False skips it.
     """
     from . import report as report_mod
     from .draw import draw_figures
+    from .pdf import write_report_pdf
     from .tables import build_tables, write_tsv, write_xlsx
 
     t0 = time.perf_counter()
@@ -195,33 +205,42 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
     t1 = time.perf_counter()
     comp = compute(plan, prep)
     timings["statistics"] = time.perf_counter() - t1
-    results = build_results(plan, prep, comp, argv)
+    results = build_results(plan, prep, comp, argv, synthetic=synthetic)
 
     files: list[str] = []
     with atomic_folder(outdir) as tmp:  # an earlier analysis there is replaced only on success
         t2 = time.perf_counter()
         fig_dir = os.path.join(tmp, "figures")
         os.makedirs(fig_dir)
-        results["figures"] = draw_figures(plan, prep, comp, fig_dir, jobs=jobs) if figures else []
+        results["figures"] = (draw_figures(plan, prep, comp, fig_dir, jobs=jobs, synthetic=synthetic)
+                              if figures else [])
         timings["figures"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         tab_dir = os.path.join(tmp, "tables")
         os.makedirs(tab_dir)
-        tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels))
+        tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels), synthetic=synthetic)
         files += [os.path.join("tables", write_tsv(tab_dir, t)) for t in tables]
-        write_xlsx(os.path.join(tmp, "tables.xlsx"), tables)
+        write_xlsx(os.path.join(tmp, "tables.xlsx"), tables, note=SYNTHETIC_NOTE if synthetic else "")
         files.append("tables.xlsx")
         results = _clean(results)
-        with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=1, allow_nan=False, ensure_ascii=False)
-            fh.write("\n")
-        files.append(MARKER)
         html = report_mod.render(results, fig_dir)
         with open(os.path.join(tmp, "report.html"), "w", encoding="utf-8") as fh:
             fh.write(html)
         files.append("report.html")
-        files += [os.path.join("figures", f[k]) for f in results["figures"] for k in ("png", "svg")]
+        files += [os.path.join("figures", f[k]) for f in results["figures"] for k in plan.figures.style.files()]
         timings["outputs"] = time.perf_counter() - t3
+        if pdf is not False:
+            t4 = time.perf_counter()
+            outcome = write_report_pdf(os.path.join(tmp, "report.html"), os.path.join(tmp, "report.pdf"),
+                                       required=pdf is True)
+            results["report_pdf"] = outcome.record()
+            if outcome.written:
+                files.append("report.pdf")
+            timings["pdf"] = time.perf_counter() - t4
+        with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=1, allow_nan=False, ensure_ascii=False)
+            fh.write("\n")
+        files.append(MARKER)
     timings["total"] = time.perf_counter() - t0
     log.info("analysis of %d patients written to %s in %.1f s", table.n, outdir, timings["total"])
     return AnalysisResult(outdir=outdir, results=results, files=sorted(files), timings=timings)

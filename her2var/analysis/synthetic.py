@@ -32,7 +32,7 @@ COLUMNS = [
     "mets_bone", "mets_adrenal", "mets_lung", "mets_pleura", "mets_lymph_node", "drugs", "regimen",
     "regimen_group", "best_response", "treatment_start", "progression_date", "death_date", "last_followup",
     "cutoff", "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event", "survival_notes",
-    "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_classes",
+    "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_tier", "her2_classes",
     "erbb2_events", "assessed", "cn_assessed", "copy_number", "codriver_EGFR", "sample_conflict", "in_pfs",
     "in_os", "in_response", "in_baseline", "in_regimen", "in_her2", "exclusions",
 ]
@@ -113,6 +113,7 @@ def synthetic_cohort(n: int, seed: int, *, nasty: bool = True) -> list[dict[str,
             "os_event": str(os_e[i]) if in_os == "yes" else "",
             "survival_notes": "", "sample": f"S{i + 1:05d}", "n_samples": "1", "samples": f"S{i + 1:05d}",
             "sample_choice": "only sample", "her2_status": her2_status, "her2_altered": altered,
+            "her2_tier": "none" if cls == "wild_type" else "oncogenic",  # every EVENTS name is oncogenic
             "her2_classes": classes, "erbb2_events": events, "assessed": "yes", "cn_assessed": "yes",
             "copy_number": f"{rng.uniform(5, 12):.1f}" if amp else f"{rng.uniform(1.6, 2.6):.1f}",
             "codriver_EGFR": "p.L858R" if nasty and i % 53 == 11 else "", "sample_conflict": "no",

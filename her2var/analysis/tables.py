@@ -14,6 +14,8 @@ from typing import Any
 
 from ..files import neutralise
 from .compute import ALL
+from .dictionary import describe
+from .wording import synthetic_title
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,16 @@ RESPONSE_COLUMNS = ["group_by", "subgroup", "group", "n_treated", "n", "CR", "PR
                     "ci_method", "note"]
 RESPONSE_TEST_COLUMNS = ["group_by", "subgroup", "measure", "groups", "denominator", "test", "statistic", "df", "p",
                          "expected_min", "note"]
-TABLE1_TEST_COLUMNS = ["variable", "label", "type", "test", "statistic", "df", "p", "n_missing", "note"]
-COX_COLUMNS = ["endpoint", "model", "model_id", "term", "hr", "ci_low", "ci_high", "p", "coef", "se", "n", "events",
-               "n_dropped", "status", "ties", "ci_method", "references", "warnings", "note"]
+TABLE1_TEST_COLUMNS = ["variable", "label", "type", "test", "statistic", "df", "p", "n_missing", "n_not_tested",
+                       "note"]
+COX_COLUMNS = ["endpoint", "model", "model_id", "term", "hr", "ci_low", "ci_high", "p", "p_method", "coef", "se",
+               "n", "events", "n_dropped", "status", "term_status", "ties", "entry", "ci_method", "references",
+               "warnings", "note"]
 EXCLUSION_COLUMNS = ["patient_id", "analysis", "reason"]
+RMST_COLUMNS = ["endpoint", "group_by", "subgroup", "group", "tau", "rmst", "se", "ci_low", "ci_high", "ci_method",
+                "note"]
+RMST_DIFF_COLUMNS = ["endpoint", "group_by", "subgroup", "group1", "group2", "tau", "diff", "se", "ci_low",
+                     "ci_high", "p"]
 
 
 def table1_table(records: dict[str, list[dict[str, Any]]], levels: Sequence[str], sizes: dict[str, str]) -> Table:
@@ -74,7 +82,16 @@ def table1_table(records: dict[str, list[dict[str, Any]]], levels: Sequence[str]
 
 
 def build_tables(records: dict[str, list[dict[str, Any]]], exclusions: list[dict[str, Any]],
-                 levels: Sequence[str]) -> list[Table]:
+                 levels: Sequence[str], *, synthetic: bool = False) -> list[Table]:
+    """Every table of the analysis; ``synthetic``: each title says SYNTHETIC DATA."""
+    tables = _tables(records, exclusions, levels)
+    if synthetic:
+        tables = [Table(t.name, synthetic_title(t.title, True), t.columns, t.rows) for t in tables]
+    return tables
+
+
+def _tables(records: dict[str, list[dict[str, Any]]], exclusions: list[dict[str, Any]],
+            levels: Sequence[str]) -> list[Table]:
     n_row: dict[str, Any] = next((r for r in records["table1_rows"] if r["variable"] == "N"), {"cells": {}})
     return [
         table1_table(records, levels, n_row["cells"]),
@@ -88,7 +105,10 @@ def build_tables(records: dict[str, list[dict[str, Any]]], exclusions: list[dict
         _records("follow_up", "Median follow-up (reverse Kaplan-Meier)", records["follow_up"], FOLLOW_COLUMNS),
         _records("cox", "Cox proportional hazards models", records["cox"], COX_COLUMNS),
         _records("exclusions", "Patients left out of an analysis", exclusions, EXCLUSION_COLUMNS),
-    ]
+    ] + ([  # only when the plan asks for them (km.rmst_horizon)
+        _records("rmst", "Restricted mean survival time", records["rmst"], RMST_COLUMNS),
+        _records("rmst_diff", "Restricted mean survival time: differences", records["rmst_diff"], RMST_DIFF_COLUMNS),
+    ] if records.get("rmst") else [])
 
 
 def write_tsv(folder: str, table: Table) -> str:
@@ -100,23 +120,66 @@ def write_tsv(folder: str, table: Table) -> str:
     return name
 
 
-def write_xlsx(path: str, tables: Sequence[Table]) -> None:
-    """One sheet per table; numbers stay numbers, texts never become formulas."""
+def write_xlsx(path: str, tables: Sequence[Table], *, note: str = "") -> None:
+    """One sheet per table, then a "dictionary" sheet saying what every column means. Each sheet:
+    the header frozen and filterable, columns as wide as their contents, the table's title in the
+    header's first cell comment and the printed page header. Numbers stay numbers, texts never
+    become formulas. ``note`` (e.g. that the data are synthetic; the titles then say so
+    too) goes into the workbook's properties and the dictionary's first row, and colours the tabs."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for t in tables:
-        ws = wb.create_sheet(t.name[:31])
+    fill = PatternFill("solid", fgColor="F0F4F8")
+    wb.properties.title = neutralise(f"her2var analysis tables{': ' + note if note else ''}")
+    if note:
+        wb.properties.subject = neutralise(note)
+        wb.properties.keywords = "SYNTHETIC"
+
+    def sheet(name: str, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+        ws = wb.create_sheet(name[:31])
+        values = [[v if isinstance(v, (int, float)) and not isinstance(v, bool) else (cell_text(v) or None)
+                   for v in row] for row in rows]
+        for j, c in enumerate(columns, start=1):
+            longest = max([len(str(c)), *(len(_shown(r[j - 1])) for r in values)])
+            ws.column_dimensions[get_column_letter(j)].width = min(max(longest + 2, 6), 60)
+        ws.freeze_panes = "A2"
+        ws.sheet_view.zoomScale = 100
+        if rows and columns:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        ws.oddHeader.center.text = neutralise(title).replace("&", "&&")[:250]
+        ws.print_title_rows = "1:1"
+        if note:
+            ws.sheet_properties.tabColor = "D55E00"
         header = []
-        for c in t.columns:
+        for j, c in enumerate(columns):
             cell = WriteOnlyCell(ws, value=neutralise(str(c)))
             cell.font = bold
+            cell.fill = fill
+            cell.alignment = Alignment(vertical="top")
+            if j == 0:
+                cell.comment = Comment(neutralise(title), "her2var")
             header.append(cell)
         ws.append(header)
-        for row in t.rows:
-            ws.append([v if isinstance(v, (int, float)) and not isinstance(v, bool) else
-                       (cell_text(v) or None) for v in row])
+        for row in values:
+            ws.append(row)
+
+    for t in tables:
+        sheet(t.name, t.title, t.columns, t.rows)
+    entries: list[list[Any]] = []
+    if note:
+        entries.append(["(all)", note, "", ""])
+    for t in tables:
+        for c in t.columns:
+            entries.append([t.name[:31], t.title, c, describe(t.name, c) or ""])
+    sheet("dictionary", "What every column of every table means", ["sheet", "title", "column", "description"],
+          entries)
     wb.save(path)
+
+
+def _shown(v: Any) -> str:
+    return "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))

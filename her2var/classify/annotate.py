@@ -1,7 +1,14 @@
-"""`classify --annotate-vcf`: the input VCF written back with her2var's names as INFO tags."""
+"""`classify --annotate-vcf`: the input VCF written back with her2var's names as INFO tags.
+
+A bgzipped output (``.gz``, ``.bgz``) gets its tabix index (``.tbi``) beside it, so bcftools, IGV
+and her2var itself can jump to a region; records that are not sorted by position cannot be
+indexed, and the output is then written without one (a warning says so).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shlex
 import sys
@@ -21,6 +28,8 @@ TAGS = (
     ("HER2_SAMPLES", "A", "String", "samples in which her2var reports the allele, joined by '|'"),
 )
 
+log = logging.getLogger(__name__)
+
 
 def _header_lines() -> list[str]:
     lines = [f'##INFO=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in TAGS]
@@ -32,7 +41,8 @@ def _header_lines() -> list[str]:
 def annotate_vcf(path: str, results: list[SampleResult], out: str) -> int:
     """Write ``path`` to ``out`` with HER2_* INFO tags on the alleles that were reported.
 
-    Returns the number of records that received tags. ``out`` ending in .gz is bgzipped.
+    Returns the number of records that received tags. ``out`` ending in .gz (.bgz) is bgzipped and
+    indexed (``out.tbi``) when its records are sorted.
     """
     if os.path.abspath(out) == os.path.abspath(path):
         raise UsageError(f"--annotate-vcf {out}: would overwrite the input")
@@ -45,12 +55,16 @@ def annotate_vcf(path: str, results: list[SampleResult], out: str) -> int:
                 by_allele.setdefault((c.chrom, c.pos, c.ref, c.alt), []).append(c)
     reader = VcfReader(path)
     compress = out.endswith((".gz", ".bgz"))
+    if compress:  # an index of the earlier output must never sit beside the new one
+        for ext in (".tbi", ".csi"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(out + ext)
     with atomic_path(out) as tmp:
         # bgzip needs the plain text in a file first: a second temporary beside the first
         plain = tmp + ".plain" if compress else tmp
         try:
             with open(plain, "w", encoding="utf-8", newline="") as fh:
-                tagged = _write_annotated(reader, by_allele, fh)
+                tagged, in_order = _write_annotated(reader, by_allele, fh)
             if compress:
                 import pysam
 
@@ -61,12 +75,33 @@ def annotate_vcf(path: str, results: list[SampleResult], out: str) -> int:
         finally:
             if compress and os.path.exists(plain):
                 os.unlink(plain)
+    if compress:
+        if in_order:
+            _tabix(out)
+        else:
+            log.warning("%s: written without an index: its records are not sorted by position (as in %s); "
+                        "sort it (bcftools sort) to index it", out, path)
     return tagged
 
 
-def _write_annotated(reader: VcfReader, by_allele: dict[tuple[str, int, str, str], list], fh: IO[str]) -> int:
-    """The input's lines with the HER2_* header lines and tags; returns the records tagged."""
+def _tabix(path: str) -> None:
+    """``path``.tbi, built beside it under a temporary name and renamed into place."""
+    import pysam
+
+    with atomic_path(path + ".tbi") as tmp:
+        try:
+            pysam.tabix_index(path, preset="vcf", force=True, keep_original=True, index=tmp)
+        except ValueError as exc:
+            raise InputError(f"{path}.tbi: indexing the annotated VCF failed ({exc})") from exc
+
+
+def _write_annotated(reader: VcfReader, by_allele: dict[tuple[str, int, str, str], list],
+                     fh: IO[str]) -> tuple[int, bool]:
+    """The input's lines with the HER2_* header lines and tags; returns the records tagged and whether
+    the records are sorted (each contig's in one run, positions not decreasing), as an index needs."""
     tagged = 0
+    in_order, contig, last = True, None, 0
+    done: set[str | None] = set()
     for kind, line in reader.raw_lines():
         if kind == "header":
             if line.startswith("#CHROM"):
@@ -75,6 +110,13 @@ def _write_annotated(reader: VcfReader, by_allele: dict[tuple[str, int, str, str
             fh.write(line + "\n")
             continue
         cols = line.split("\t")
+        pos = int(cols[1])
+        if cols[0] != contig:
+            done.add(contig)
+            in_order = in_order and cols[0] not in done
+            contig, last = cols[0], pos
+        in_order = in_order and pos >= last
+        last = pos
         alts = cols[4].split(",")
         calls = [by_allele.get((cols[0], int(cols[1]), cols[3].upper(), a), []) for a in alts]
         if any(calls):
@@ -88,4 +130,4 @@ def _write_annotated(reader: VcfReader, by_allele: dict[tuple[str, int, str, str
             extra = ";".join(f"{k}={','.join(v)}" for k, v in tags.items())
             cols[7] = extra if cols[7] in (".", "") else cols[7] + ";" + extra
         fh.write("\t".join(cols) + "\n")
-    return tagged
+    return tagged, in_order

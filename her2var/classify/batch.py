@@ -7,33 +7,40 @@ import contextlib
 import csv
 import logging
 import os
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
 from ..files import read_input
+from ..maf.reader import is_maf
 from ..rules.load import Rules, load_rules
+from ..vcf.reader import VcfReader
+from .from_maf import classify_maf
+from .merge import classify_vcfs, describe_group, file_key, repeated_file
 from .output import sample_json, write_outdir
-from .pipeline import classify_bam, classify_vcf, provenance
+from .pipeline import choose_samples, classify_bam, classify_vcf, provenance
 from .result import ClassifyOptions, SampleResult
+from .stdin import relabel
 
 log = logging.getLogger(__name__)
 
-SHEET_COLUMNS = ("sample", "patient", "vcf", "bam", "cnv", "fusions", "purity")
+SHEET_COLUMNS = ("sample", "patient", "vcf", "bam", "cnv", "fusions", "purity", "sample_type")
 # Columns the cohort stage reads from the same sheet; classify accepts and ignores them.
 SHARED_SHEET_COLUMNS = ("collection_date", "notes")
 
 
 @dataclass(frozen=True)
 class Job:
-    vcf: str
+    vcfs: tuple[str, ...]  # one tumour's VCF(s); () for a BAM alone
     options: ClassifyOptions
-    label: str  # what to call it in messages
+    label: str  # what to call it in messages: its file(s), or the samples sheet's file:line
+    sheet_row: bool = False  # from a samples sheet (else from the command line)
 
 
 def read_samples_sheet(path: str) -> list[Job]:
-    """A TSV/CSV with sample, patient, vcf, bam, cnv, fusions, purity; paths relative to its folder."""
+    """A TSV/CSV with sample, patient, vcf, bam, cnv, fusions, purity, sample_type; paths relative to
+    its folder. A row's ``vcf`` may list one tumour's VCFs separated by ';' (Strelka2's SNVs and
+    indels): they are classified as one sample."""
     folder = os.path.dirname(os.path.abspath(path))
     text = read_input(path, what="a samples sheet", source="--samples",
                       advice="save the samples sheet as UTF-8").text
@@ -84,14 +91,19 @@ def read_samples_sheet(path: str) -> list[Job]:
                 raise InputError(f"{path}:{lineno}: purity {shown(rec['purity'])} is not a number") from exc
             if not 0 < purity <= 1:
                 raise InputError(f"{path}:{lineno}: purity {purity} is outside (0, 1]")
-        vcf = rel(rec.get("vcf", ""))
+        vcfs = tuple(p for p in (rel(v.strip()) for v in rec.get("vcf", "").split(";")) if p)
         bam = rel(rec.get("bam", ""))
-        if vcf is None and bam is None:
+        if not vcfs and bam is None:
             raise InputError(f"{path}:{lineno}: give a 'vcf' or a 'bam' for each sample")
+        repeated = repeated_file(vcfs)
+        if repeated:
+            raise InputError(f"{path}:{lineno}: {shown(repeated[1], 200, bare=True)} is listed twice in the vcf "
+                             f"column (as {shown(repeated[0], 200, bare=True)} too); list each of the sample's "
+                             "VCFs once")
         opts = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
                                fusions=rel(rec.get("fusions", "")), purity=purity, patient=rec.get("patient", ""),
-                               bam=bam)
-        jobs.append(Job(vcf=vcf or "", options=opts, label=f"{path}:{lineno}"))
+                               bam=bam, sample_type=rec.get("sample_type") or None)
+        jobs.append(Job(vcfs=vcfs, options=opts, label=f"{path}:{lineno}", sheet_row=True))
     return jobs
 
 
@@ -107,22 +119,28 @@ def _init_worker(rule_files: tuple[str, ...]) -> None:
 def _run_job(job: Job, rules=None) -> list[SampleResult]:
     rules = rules or _WORKER_RULES
     try:
-        if not job.vcf and job.options.bam:  # a BAM without a VCF
+        if not job.vcfs and job.options.bam:  # a BAM without a VCF
             return classify_bam(job.options.bam, rules, job.options)
-        return classify_vcf(job.vcf, rules, job.options)
+        if len(job.vcfs) > 1:  # one tumour's VCFs (Strelka2's SNVs and indels)
+            return classify_vcfs(job.vcfs, rules, job.options)
+        if is_maf(job.vcfs[0]):  # a MAF (told by its header line): one result per Tumor_Sample_Barcode
+            return classify_maf(job.vcfs[0], rules, job.options)
+        return classify_vcf(job.vcfs[0], rules, job.options)
     except Her2varError as exc:
         return [_failed(job, str(exc))]
     except Exception as exc:  # a bug met on one input: that sample fails, the batch goes on
         log.debug("%s: internal error", job.label, exc_info=True)
-        where = job.vcf or job.options.bam or job.label
+        where = ";".join(job.vcfs) or job.options.bam or job.label
         return [_failed(job, f"{where}: internal error while classifying it ({type(exc).__name__}: "
                              f"{shown(exc, 200, bare=True)}); the other inputs are unaffected. This is a "
                              "her2var bug: please report it with the output of --debug")]
 
 
 def _failed(job: Job, error: str) -> SampleResult:
-    name = job.options.sample_id or job.options.sample or os.path.basename(job.vcf or job.options.bam or "")
-    return SampleResult(sample=name, patient=job.options.patient, input=job.vcf, status="error", error=error)
+    first = job.vcfs[0] if job.vcfs else job.options.bam or ""
+    name = job.options.sample_id or job.options.sample or os.path.basename(first)
+    return SampleResult(sample=name, patient=job.options.patient, input=";".join(job.vcfs), status="error",
+                        error=error, sample_type=job.options.sample_type or "")
 
 
 def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
@@ -164,20 +182,10 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
     return results
 
 
-def terminal_progress(done: int, total: int) -> None:
-    """A progress line on stderr (a terminal's), for batches of more than one input."""
-    if total <= 1:
-        return
-    sys.stderr.write(f"\rclassified {done}/{total} input(s)")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def jobs_from_paths(paths: list[str], options: ClassifyOptions) -> list[Job]:
     if not paths and options.bam:
-        return [Job(vcf="", options=replace(options), label=options.bam)]  # a BAM without a VCF
-    return [Job(vcf=p, options=replace(options), label=p) for p in paths]
+        return [Job(vcfs=(), options=replace(options), label=options.bam)]  # a BAM without a VCF
+    return [Job(vcfs=(p,), options=replace(options), label=p) for p in paths]
 
 
 # -- one classify run, as the command line and the demo make it -------------------------------------
@@ -200,10 +208,12 @@ class ClassifyRun:
         return [r for r in self.results if r.status == "error"]
 
 
-def plan_jobs(inputs: list[str], sheet: str | None, options: ClassifyOptions) -> list[Job]:
+def plan_jobs(inputs: list[str], sheet: str | None, options: ClassifyOptions, *,
+              merge_same_sample: bool = False) -> list[Job]:
     """The jobs of a run: each input file, then each samples-sheet row. Run-wide options (build,
-    reference, targets, panel of normals, indexing) apply to every row; a run-wide purity is each
-    row's default; options naming one sample's file are refused with a sheet (never ignored)."""
+    reference, targets, panel of normals, indexing) apply to every row; a run-wide purity and
+    sample type are each row's default; options naming one sample's file are refused with a sheet
+    (never ignored). One sample is one result: see check_samples."""
     if sheet:
         given = [flag for name, flag in PER_SAMPLE_OPTIONS.items() if getattr(options, name)]
         if given:
@@ -215,14 +225,130 @@ def plan_jobs(inputs: list[str], sheet: str | None, options: ClassifyOptions) ->
             o = job.options
             o.build, o.reference, o.targets = options.build, options.reference, options.targets
             o.pon, o.build_index = options.pon, options.build_index
+            o.cnv_scale = options.cnv_scale
             if o.purity is None:
                 o.purity = options.purity
+            if o.sample_type is None:
+                o.sample_type = options.sample_type
             jobs.append(job)
+    return check_samples(jobs, merge_same_sample=merge_same_sample)
+
+
+# -- one sample, one result ------------------------------------------------------------------------
+def reported_samples(job: Job) -> list[str] | None:
+    """The sample id(s) a job will report, from its VCF headers; None when that cannot be known
+    before it runs (a BAM alone, or a file that cannot be read: the job reports that itself)."""
+    if job.options.sample_id:
+        return [job.options.sample_id]
+    if not job.vcfs:
+        return None
+    names: list[str] = []
+    for path in job.vcfs:
+        try:
+            names += [s for _, s in choose_samples(VcfReader(path).header, job.options.sample, path)]
+        except Exception:  # the job meets the same problem and reports it; the others go on
+            log.debug("%s: samples not known before classifying it", path, exc_info=True)
+            return None
+    return list(dict.fromkeys(names))
+
+
+def _where(job: Job) -> str:
+    files = describe_group(job.vcfs or (job.options.bam or "",))
+    return f"{job.label} ({files})" if job.sheet_row else f"{files} (command line)"
+
+
+def _group_same_sample(jobs: list[Job], names: list[list[str] | None]) -> tuple[list[Job], list[list[str] | None]]:
+    """Command-line files reporting a sample in common, as one job each group (--merge-same-sample)."""
+    group = list(range(len(jobs)))  # union-find over the jobs
+
+    def top(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, (job, ns) in enumerate(zip(jobs, names, strict=True)):
+        if job.sheet_row or ns is None:
+            continue
+        for n in ns:
+            if n in owner:
+                group[top(i)] = top(owner[n])
+            else:
+                owner[n] = i
+    members: dict[int, list[int]] = {}
+    for i in range(len(jobs)):
+        members.setdefault(top(i), []).append(i)
+    out_jobs, out_names = [], []
+    for ids in sorted(members.values()):
+        if len(ids) == 1:
+            out_jobs.append(jobs[ids[0]])
+            out_names.append(names[ids[0]])
+            continue
+        vcfs = tuple(p for i in ids for p in jobs[i].vcfs)
+        out_jobs.append(Job(vcfs=vcfs, options=jobs[ids[0]].options, label=" + ".join(vcfs)))
+        out_names.append(list(dict.fromkeys(n for i in ids for n in names[i] or [])))
+    return out_jobs, out_names
+
+
+def check_samples(jobs: list[Job], *, merge_same_sample: bool = False) -> list[Job]:
+    """One sample is one result, read once. Two inputs reporting the same sample id (Strelka2 names
+    every tumour TUMOR) are an error naming both, unless the user said they belong together: one
+    sheet row listing the VCFs, or ``merge_same_sample`` for command-line files (grouped here into
+    one job). The same VCF given twice for a sample is an error too. A multi-sample VCF may serve
+    several sheet rows, each choosing its tumour with ``sample``. Errors are UsageError when only
+    the command line is involved, else InputError naming the sheet's lines."""
+    names = [reported_samples(job) for job in jobs]
+    if merge_same_sample:
+        jobs, names = _group_same_sample(jobs, names)
+    for job in jobs:
+        twice = None if job.sheet_row else repeated_file(job.vcfs)  # a sheet row was checked when read
+        if twice:
+            raise UsageError(f"{shown(twice[1], 200, bare=True)} is given twice on the command line; list each "
+                             "VCF once")
+    by_file: dict[object, tuple[Job, list[str] | None]] = {}
+    by_name: dict[str, Job] = {}
+    for job, ns in zip(jobs, names, strict=True):
+        for path in job.vcfs:
+            other = by_file.get(file_key(path))
+            if other is not None and other[0] is not job and (ns is None or other[1] is None
+                                                              or set(ns) & set(other[1])):
+                _refuse(other[0], job, f"{shown(path, 200, bare=True)} is given twice ({_where(other[0])}; "
+                                       f"{_where(job)}); each VCF belongs to one sample: list it once")
+            elif other is not None and other[0] is not job:
+                _warn_shared_single_tumour(other[0], job, path)
+            by_file.setdefault(file_key(path), (job, ns))
+        for n in ns or []:
+            first = by_name.setdefault(n, job)
+            if first is not job:
+                advice = ("if they are one tumour's files (Strelka2 writes its SNVs and indels apart), give "
+                          "--merge-same-sample or list them in one samples-sheet row (vcf 'a.vcf;b.vcf'); if "
+                          "they are different tumours, give each its own id (a samples sheet's 'sample' column)")
+                _refuse(first, job, f"sample {shown(n)} is reported by {_where(first)} and by {_where(job)}: "
+                                    f"{advice}")
     return jobs
 
 
+def _refuse(a: Job, b: Job, message: str) -> None:
+    if a.sheet_row or b.sheet_row:
+        raise InputError(message)
+    raise UsageError(message)
+
+
+def _warn_shared_single_tumour(a: Job, b: Job, path: str) -> None:
+    """Two sheet rows naming one VCF under two ids are fine for a multi-sample VCF; for a file with
+    one tumour both rows get the same calls, which is worth a word."""
+    try:
+        n = len(choose_samples(VcfReader(path).header, None, path))
+    except Exception:  # each job reports the file's problem itself
+        return
+    if n == 1:
+        log.warning("%s: %s holds one tumour and is also the VCF of %s: both rows get the same calls",
+                    b.label, shown(path, 200, bare=True), a.label)
+
+
 def check_request(inputs: list[str], sheet: str | None, options: ClassifyOptions, *, workers: int,
-                  annotate_vcf: str | None) -> None:
+                  annotate_vcf: str | None, merge_same_sample: bool = False) -> None:
     """Refuse a combination of inputs and options that cannot mean anything (UsageError, exit 2)."""
     if not inputs and not sheet and not options.bam:
         raise UsageError("give VCF file(s), --bam, or --samples SHEET (see 'her2var classify --help')")
@@ -236,33 +362,58 @@ def check_request(inputs: list[str], sheet: str | None, options: ClassifyOptions
         raise UsageError("--jobs must be at least 1")
     if annotate_vcf and (len(inputs) != 1 or sheet):
         raise UsageError("--annotate-vcf takes exactly one input VCF")
+    if annotate_vcf and is_maf(inputs[0]):
+        raise UsageError("--annotate-vcf writes the input VCF back with tags; a MAF is not a VCF")
+    if merge_same_sample and not inputs:
+        raise UsageError("--merge-same-sample merges VCFs given on the command line; in a samples sheet, "
+                         "list one tumour's VCFs in its row's vcf column, separated by ';'")
+
+
+def check_sample_types(jobs: list[Job], options: ClassifyOptions, rules: Rules) -> None:
+    """Every sample type given must be one the rules know (--sample-type: UsageError; a sheet's
+    sample_type column: InputError naming the row); a typo never falls back to the default thresholds."""
+    if rules.threshold_set_for(options.sample_type) is None:
+        raise UsageError(f"--sample-type {shown(options.sample_type)} is not known to the rules; expected "
+                         f"{rules.sample_type_choices()}")
+    for job in jobs:
+        if rules.threshold_set_for(job.options.sample_type) is None:
+            raise InputError(f"{job.label}: sample_type {shown(job.options.sample_type)} is not known to the "
+                             f"rules; expected {rules.sample_type_choices()}")
 
 
 def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: ClassifyOptions | None = None,
                     rule_files: tuple[str, ...] = (), rules: Rules | None = None, workers: int = 1,
                     fail_fast: bool = False, outdir: str | None = None, annotate_vcf: str | None = None,
-                    store: str | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> ClassifyRun:
+                    store: str | None = None, merge_same_sample: bool = False,
+                    progress: Callable[[int, int], None] | None = None,
+                    input_names: Mapping[str, str] | None = None) -> ClassifyRun:
     """``her2var classify``: classify the inputs (files and/or a samples sheet), record each result
     in the store as soon as it exists, then write the output folder and the annotated VCF.
 
     Bad input in one file becomes that sample's error result (the run goes on unless ``fail_fast``);
-    a wrong request raises UsageError before anything is read.
+    a wrong request raises UsageError before anything is classified. ``merge_same_sample`` merges
+    input files that report the same sample (plan_jobs, check_samples). ``input_names`` gives an
+    input file the name its results should show (standard input's temporary copy: '-').
     """
     options = options or ClassifyOptions()
-    check_request(inputs, sheet, options, workers=workers, annotate_vcf=annotate_vcf)
+    check_request(inputs, sheet, options, workers=workers, annotate_vcf=annotate_vcf,
+                  merge_same_sample=merge_same_sample)
     rules = rules or load_rules(list(rule_files))  # fail early on a bad rules file
-    jobs = plan_jobs(inputs, sheet, options)
+    check_sample_types([], options, rules)  # --sample-type, before any file is read
+    jobs = plan_jobs(inputs, sheet, options, merge_same_sample=merge_same_sample)
+    check_sample_types(jobs, options, rules)  # and each sheet row's
     prov = provenance(rules, options.reference)
     with contextlib.ExitStack() as stack:
-        on_result = None
+        opened = None
         if store:
             from ..store import open_store
 
             opened = stack.enter_context(open_store(store))
 
-            def on_result(out: list[SampleResult]) -> None:
-                for r in out:
+        def on_result(out: list[SampleResult]) -> None:
+            for r in out:
+                relabel(r, input_names or {})
+                if opened is not None:
                     opened.record(sample_json(r, prov), rules.checksum)
 
         results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,

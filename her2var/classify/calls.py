@@ -28,3 +28,18 @@ def named_call(sample: str, gene: GeneRules, klass: str, n: Naming, *, chrom: st
         chrom=chrom, pos=pos, ref=ref, alt=alt, depth=depth, alt_reads=alt_reads, vaf=vaf, source=source,
         vaf_method=vaf_method, filter=filter, genotype=genotype, build=build, input=input,
     )
+
+
+def skipped_event(gene: str, n: Naming | None, *, chrom: str, pos: int | None, ref: str, alt: str, source: str,
+                  depth: int | None = None, alt_reads: int | None = None, vaf: float | None = None,
+                  filter: str = "") -> dict[str, object]:
+    """An event seen and not reported, as the per-sample JSON lists it (``reason`` and ``detail``
+    are added by SampleResult.skip): the record, its names on the gene's transcript where known
+    (``n`` is None when only the call that replaced it is left), and its read support."""
+    return {
+        "gene": gene, "chrom": chrom, "pos": pos, "ref": ref, "alt": alt,
+        "hgvs_c": n.hgvs_c if n else "", "hgvs_p": n.hgvs_p if n else "",
+        "exon": "" if n is None else str(n.exon) if n.exon else (f"intron {n.intron}" if n.intron else ""),
+        "location": n.location if n else "", "effect": n.effect if n else "",
+        "depth": depth, "alt_reads": alt_reads, "vaf": vaf, "filter": filter, "source": source,
+    }

@@ -3,7 +3,7 @@ and the tumour's driver group."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from ..genome.naming import Naming
 from ..models import Call
@@ -57,6 +57,8 @@ def driver_class(n: Naming, gene: GeneRules) -> tuple[str, str]:
 
 def reportable(n: Naming, gene: GeneRules) -> bool:
     """Whether a co-driver change is worth a row: coding (not synonymous), splice, or a rule hit."""
+    if n.location == "unnamed":  # the naming failed: shown, never silently dropped
+        return True
     if n.location in ("coding", "splice_site"):
         return n.effect != "synonymous"
     return any(_matches(e, n) for e in gene.driver_events)
@@ -71,13 +73,16 @@ def codriver_summary(calls: Iterable[Call], index_gene: str) -> str:
     return ";".join(out)
 
 
-def driver_group(calls: Iterable[Call], groups: tuple[DriverGroup, ...]) -> str:
-    """The tumour's driver group by the rules' order; 'other' when none applies."""
-    return driver_group_of(((c.gene, c.klass) for c in calls), groups)
+def driver_group(calls: Iterable[Call], groups: tuple[DriverGroup, ...], tiers: Collection[str]) -> str:
+    """The tumour's driver group by the rules' order; 'other' when none applies. Only events whose
+    oncogenicity is one of ``tiers`` (the rules' driver_tiers) count: a silent or uncertain change
+    (a KRAS missense at a non-hotspot codon) never makes the tumour KRAS-driven."""
+    return driver_group_of(((c.gene, c.klass) for c in calls if c.oncogenicity in tiers), groups)
 
 
 def driver_group_of(gene_classes: Iterable[tuple[str | None, str | None]], groups: tuple[DriverGroup, ...]) -> str:
-    """driver_group for (gene, class) pairs, e.g. read back from calls.tsv or a store (None: not given)."""
+    """driver_group for (gene, class) pairs, e.g. read back from calls.tsv or a store (None: not given);
+    the caller leaves out events whose tier does not count (see driver_group)."""
     found = set(gene_classes)
     for g in groups:
         if any((g.gene, k) in found for k in g.classes):

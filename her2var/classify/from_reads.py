@@ -9,7 +9,8 @@ import os
 from ..bam.evidence import BamEvidence
 from ..models import Call
 from ..rules.load import Rules
-from .calls import named_call
+from ..rules.quality import quality_detail
+from .calls import named_call, skipped_event
 from .erbb2 import erbb2_class
 from .result import SampleResult
 
@@ -45,7 +46,10 @@ def merge_into(res: SampleResult, ev: BamEvidence, rules: Rules, *, has_vcf: boo
             supported.add(id(match))
             continue
         if ins.filter_reason:
-            res.dropped[f"bam_{ins.filter_reason}"] += 1
+            seen = skipped_event(gene.symbol, n, chrom=ev.chrom, pos=ins.pos, ref=ins.ref, alt=ins.alt,
+                                 source="bam", depth=ins.depth, alt_reads=ins.alt_reads,
+                                 vaf=None if ins.vaf is None else round(ins.vaf, 4))
+            res.skip(seen, f"bam_{ins.filter_reason}", quality_detail(t, ins, (), ins.filter_reason))
             continue
         call = named_call(res.sample, gene, erbb2_class(n, gene), n, chrom=ev.chrom, pos=ins.pos, ref=ins.ref,
                           alt=ins.alt, source="bam", build=ev.build, input=ev.path, depth=ins.depth,

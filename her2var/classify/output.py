@@ -17,7 +17,9 @@ from typing import IO, Any
 from ..errors import shown
 from ..files import TEMP_PREFIX, atomic_write, neutralise, safe_filename
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
+from .multiqc import write_multiqc
 from .result import SampleResult
+from .tested import tested_text
 
 
 def _fmt(value: Any) -> str:
@@ -35,7 +37,7 @@ def _fmt(value: Any) -> str:
 
 
 def call_row(call: Call) -> list[str]:
-    d = dataclasses.asdict(call)
+    d = dict(vars(call))  # flat, and only read: asdict's deep copy costs a MAF's 10,000 calls seconds
     d["class"] = d.pop("klass")
     return [_fmt(d[c]) for c in CALL_COLUMNS]
 
@@ -46,14 +48,23 @@ def call_dict(call: Call) -> dict[str, Any]:
     return {c: d[c] for c in CALL_COLUMNS}
 
 
+def event_label(call: Call) -> str:
+    """An event as samples.tsv's `events` lists it: `GENE:name`, e.g. ERBB2:p.Y772_A775dup,
+    KRAS:p.G12C, ERBB2:amplification (the c. name without its transcript when there is no p. name)."""
+    return f"{call.gene}:{call.hgvs_p or call.hgvs_c.split(':')[-1] or call.klass}"
+
+
 def sample_row(r: SampleResult) -> list[str]:
     values = {
         "sample": r.sample, "patient": r.patient, "her2_status": r.her2_status if r.status == "ok" else "error",
+        "her2_altered": r.her2_altered if r.status == "ok" else "unknown",
+        "her2_tier": r.her2_tier if r.status == "ok" else "error",
         "assessed": r.assessed, "assessed_reason": "; ".join(r.assessed_reasons),
         "cn_assessed": r.cn_assessed, "copy_number": None if r.copy_number is None else round(r.copy_number, 3),
         "cn_source": r.cn_source,
-        "events": ";".join(c.hgvs_p or c.hgvs_c or c.klass for c in r.calls),
+        "events": ";".join(event_label(c) for c in r.calls),
         "n_events": len(r.calls), "codrivers": r.codrivers, "driver_group": r.driver_group,
+        "tested": tested_text(r.tested),
         "build": r.build, "caller": r.caller, "input": r.input,
         "records_in_regions": r.records_in_regions,
         "dropped": ";".join(f"{k}={v}" for k, v in sorted(r.dropped.items())),
@@ -63,6 +74,7 @@ def sample_row(r: SampleResult) -> list[str]:
 
 
 def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
+    skipped, not_listed = r.listed_skipped_events()
     return {
         "sample": r.sample,
         "patient": r.patient,
@@ -70,8 +82,12 @@ def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
         "error": r.error or None,
         "her2_status": r.her2_status if r.status == "ok" else "error",
         "her2_classes": r.classes,
+        "her2_altered": r.her2_altered if r.status == "ok" else "unknown",
+        "her2_tier": r.her2_tier if r.status == "ok" else "error",
+        "matched_normal": r.matched_normal,
         "codrivers": r.codrivers,
         "driver_group": r.driver_group,
+        "tested": r.tested,
         "assessed": r.assessed,
         "assessed_reasons": r.assessed_reasons,
         "cn_assessed": r.cn_assessed,
@@ -80,7 +96,8 @@ def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
         "copy_numbers": [dataclasses.asdict(c) for c in r.copy_numbers],
         "calls": [call_dict(c) for c in r.calls],
         "bam": r.bam,
-        "qc": {"records_in_regions": r.records_in_regions, "dropped": dict(sorted(r.dropped.items()))},
+        "qc": {"records_in_regions": r.records_in_regions, "dropped": dict(sorted(r.dropped.items())),
+               "skipped_events": skipped, "skipped_events_not_listed": not_listed},
         "provenance": {
             **provenance,
             "input": r.input,
@@ -89,6 +106,10 @@ def sample_json(r: SampleResult, provenance: dict[str, Any]) -> dict[str, Any]:
             "build_evidence": r.build_evidence,
             "caller": r.caller,
             "reference_used": r.reference,
+            # the thresholds this sample was judged by (its sample type's set), not only the run's default
+            "sample_type": r.sample_type or None,
+            "threshold_set": r.threshold_set or None,
+            "thresholds": r.thresholds or provenance.get("thresholds"),
         },
     }
 
@@ -100,7 +121,7 @@ def write_tsv(fh: IO[str], header: Iterable[str], rows: Iterable[list[str]]) -> 
 
 
 def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> None:
-    """calls.tsv, samples.tsv and one JSON per sample, each written atomically.
+    """calls.tsv, samples.tsv, one JSON per sample and her2var_mqc.tsv (MultiQC), each written atomically.
 
     When every input failed nothing is written at all.
     """
@@ -123,6 +144,7 @@ def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str,
         with atomic_write(os.path.join(outdir, "samples", name + ".json")) as fh:
             json.dump(sample_json(r, provenance), fh, indent=2, default=str)
             fh.write("\n")
+    write_multiqc(outdir, results, provenance)  # her2var_mqc.tsv: the batch as a MultiQC section
 
 
 def _remove_stale_temporaries(outdir: str) -> None:
@@ -146,14 +168,16 @@ def summary_text(results: list[SampleResult]) -> str:
             out.write(f"{shown(r.sample, bare=True)}: ERROR  {r.error}\n")
             continue
         cn = "" if r.copy_number is None else f"  CN {r.copy_number:.2f} ({r.cn_source})"
-        out.write(f"{shown(r.sample, bare=True)}  [{r.build}, {r.caller}]  HER2: {r.her2_status}"
+        judged = f", {r.threshold_set} thresholds" if r.threshold_set not in ("", "default") else ""
+        out.write(f"{shown(r.sample, bare=True)}  [{r.build}, {r.caller}{judged}]  HER2: {r.her2_status}"
+                  f"  altered: {r.her2_altered} ({r.her2_tier})"
                   f"  assessed: {r.assessed}  copy number assessed: {r.cn_assessed}{cn}\n")
         if r.codrivers:
             out.write(f"    co-drivers: {r.codrivers}  (driver group {r.driver_group})\n")
         for c in r.calls:
             name = c.hgvs_p or c.hgvs_c or c.klass
             if c.klass == "amplification":
-                out.write(f"    amplification  CN {c.copy_number}  ({c.source}, {c.cn_kind})\n")
+                out.write(f"    amplification  CN {c.copy_number}  ({c.source}, {c.cn_kind})  {c.oncogenicity}\n")
                 continue
             vaf = f"VAF {c.vaf:.1%}" if c.vaf is not None else "VAF n/a"
             extra = f"  {c.domain}" if c.domain else ""
@@ -162,7 +186,7 @@ def summary_text(results: list[SampleResult]) -> str:
             alt_reads = c.alt_reads if c.alt_reads is not None else "?"
             depth = c.depth if c.depth is not None else "?"
             out.write(f"    {label:<17} {name:<22} {c.hgvs_c.split(':')[-1]:<24} exon {c.exon or '-':<3} "
-                      f"{vaf}, {alt_reads}/{depth} reads{extra}{hot}\n")
+                      f"{vaf}, {alt_reads}/{depth} reads{extra}{hot}  {c.oncogenicity}\n")
             if c.aliases:
                 out.write(f"      also known as: {', '.join(shown(a, bare=True) for a in c.aliases)}\n")
             for note in c.notes:

@@ -11,10 +11,12 @@ import dataclasses
 import hashlib
 import logging
 import os
+from collections import Counter
+from collections.abc import Callable
 
 from .. import __version__
 from ..copynumber.read import copy_number_from_vcf, is_cnv_record, read_copy_number_file
-from ..errors import InputError, shown
+from ..errors import Her2varError, InputError, shown
 from ..fusions.from_vcf import fusions_from_vcf, is_fusion_record
 from ..fusions.model import fusion_to_call, merge_fusions
 from ..fusions.tables import read_fusion_file
@@ -29,23 +31,25 @@ from ..genome.transcript import (
     TranscriptModel,
     WindowSequence,
 )
-from ..models import Call, CopyNumber, Record, Region, VcfHeader
+from ..models import Call, CopyNumber, Record, Region, Support, VcfHeader
 from ..rules.fusions import fusion_regions
 from ..rules.load import GeneRules, Rules
-from ..rules.quality import quality_reason
+from ..rules.quality import quality_detail, quality_reason
+from ..vcf.annotations import Annotation, pick_transcript, protein_to_one_letter
 from ..vcf.annotations import annotations as vcf_annotations
-from ..vcf.annotations import pick_transcript, protein_to_one_letter
-from ..vcf.callers import detect_caller, is_gvcf, tumor_normal
+from ..vcf.callers import detect_caller, has_matched_normal, is_gvcf, normal_samples, tumour_candidates
 from ..vcf.reader import VcfReader, validate
 from ..vcf.support import (
     allele_support,
     genotype,
     has_alt_support,
     is_reference_block,
+    is_reference_row,
     real_alts,
     site_depth,
 )
-from .calls import named_call
+from .build_check import OtherBuildCheck
+from .calls import named_call, skipped_event
 from .codrivers import codriver_summary, driver_class, driver_group, reportable
 from .erbb2 import (
     assess_by_design,
@@ -54,6 +58,9 @@ from .erbb2 import (
     erbb2_class,
 )
 from .result import ClassifyOptions, SampleResult
+from .tested import fusion_genes, small_variant_genes, tested_kinds
+from .thresholds import record_threshold_set
+from .tiers import apply_tiers, policy
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +82,12 @@ def gene_region(model: TranscriptModel, chrom: str) -> Region:
 
 
 def sequence_source(model: TranscriptModel, fasta: FastaSequence | None) -> SequenceSource:
-    """The FASTA when given; else the rules' reference windows and coding pieces."""
+    """The FASTA first when given (its N bases stay unknown), then the rules' reference windows
+    and coding pieces (for what a FASTA lacks, e.g. a contig it does not hold)."""
+    rules_bases = (WindowSequence(model.windows, model.chrom), PieceSequence(model))
     if fasta is not None:
-        return fasta
-    return ChainSequence(WindowSequence(model.windows, model.chrom), PieceSequence(model))
+        return ChainSequence(fasta, *rules_bases)
+    return ChainSequence(*rules_bases)
 
 
 def exon_regions(model: TranscriptModel, chrom: str) -> list[Region]:
@@ -100,6 +109,19 @@ def check_reference_build(fa: FastaSequence, model: TranscriptModel, rules: Rule
             f"{fa.path}: chromosome {model.chrom} is {length} bp{hint}, but the VCF is on "
             f"{model.build} ({expected} bp)"
         )
+    # A cross-check of the FASTA against the rules' reference bases of the exons (N: unknown).
+    for s, e in model.exons:
+        mine = WindowSequence(model.windows, model.chrom).fetch(model.chrom, s, e)
+        theirs = fa.fetch(model.chrom, s, e)
+        if mine is None or theirs is None:
+            continue
+        differ = [s + i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if b != "N" and a != b]
+        if differ:
+            raise InputError(
+                f"{fa.path}: the bases of {model.gene.symbol} exon {model.exon_label(s)} differ from the "
+                f"{model.build} reference at {len(differ)} position(s) (first {model.chrom}:{differ[0]}); "
+                "is it another build or a modified reference?"
+            )
 
 
 def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tuple[int, str]]:
@@ -110,19 +132,44 @@ def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tup
         for ext in (".gz", ".bgz", ".vcf", ".bcf", ".gvcf", ".g"):
             name = name.removesuffix(ext)
         return [(-1, name)]
+    # A header that contradicts itself about roles is an error unless the user names the tumour.
+    normals = normal_samples(header, lenient=wanted is not None)
     if wanted is not None:
         if wanted not in samples:
             raise InputError(f"{path}: sample {shown(wanted)} not found; "
                              f"the file has: {shown(', '.join(samples), 200, bare=True)}")
+        if wanted in normals:
+            raise InputError(f"{path}: sample {shown(wanted)} is the normal of this file (its header "
+                             "says so); name the tumour sample")
         return [(samples.index(wanted), wanted)]
-    tumour, normal = tumor_normal(header)
-    if tumour and tumour in samples:
-        return [(samples.index(tumour), tumour)]
-    return [(i, s) for i, s in enumerate(samples) if s != normal]
+    tumours = tumour_candidates(header)
+    if not tumours:
+        raise InputError(f"{path}: no tumour sample: the header says every sample column is a normal "
+                         f"({shown(', '.join(normals), 200, bare=True)})")
+    return [(samples.index(s), s) for s in tumours]
+
+
+@dataclasses.dataclass
+class VcfSample:
+    """What one VCF says of one tumour sample, before the sample's other inputs (copy-number and
+    fusion files, the BAM) join it and it is decided (finish_sample). Several VCFs of one tumour
+    (Strelka2's SNVs and indels) are merged at this stage (classify/merge.py)."""
+
+    result: SampleResult
+    copy_numbers: list[CopyNumber]  # from the VCF's own copy-number records
+    fusions: list  # the VCF's fusion records (fusions.model.Fusion), not yet merged with a fusion table
+    region: Region  # ERBB2 with its contig as the VCF names it
 
 
 def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleResult]:
     """Classify every tumour sample of one VCF/BCF file."""
+    rules = rules.for_sample_type(opts.sample_type)
+    return [finish_sample(part, rules, opts) for part in read_vcf(path, rules, opts)]
+
+
+def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
+    """What one VCF/BCF file says of each of its tumour samples (``rules`` already those of the
+    sample type: Rules.for_sample_type)."""
     reader = VcfReader(path)
     header = reader.header
     build, evidence = detect_build(header, rules, opts.build)
@@ -156,18 +203,27 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
             "name one of them"
         )
     digest = sha256_file(path)
+    # a matched normal: germline-like VAFs need no special care
+    matched = has_matched_normal(header, lenient=wanted is not None)
+    used = fasta.label if fasta is not None else seq.label
     results = {
         s: SampleResult(sample=s, patient=opts.patient, build=build, build_evidence=evidence,
-                        caller=caller, input=path, input_sha256=digest, reference=seq.label,
-                        rules_checksum=rules.checksum)
+                        caller=caller, input=path, input_sha256=digest, reference=used,
+                        rules_checksum=rules.checksum, matched_normal=matched)
         for _, s in samples
     }
     bed = read_bed(opts.targets) if opts.targets else None
     coverage: dict[str, list[tuple[int, int, int]]] = {s: [] for _, s in samples}
     cnv_records: list[Record] = []
     hotspot_rows = 0
-    for rec in reader.records(regions + [r for _, r in cd_regions] + fregions):
+    panel_rows = {s: 0 for _, s in samples}  # rows where the sample carries no ALT (hotspot panels)
+    claimed = regions + [r for _, r in cd_regions] + fregions
+    other_build = OtherBuildCheck(gene, build, evidence, lambda c: contig_names(header, c), regions, claimed,
+                                  SPLICE_PAD)
+    for rec in reader.records(claimed + other_build.regions):
         validate(rec, header)
+        if other_build.only_elsewhere(rec):
+            continue  # read only to check the build
         for r in results.values():
             r.records_in_regions += 1
         if frules is not None and is_fusion_record(header, rec):
@@ -180,6 +236,9 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
         in_codriver = any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for _, r in cd_regions)
         if not in_erbb2 and not in_codriver:
             continue  # read only for fusions (e.g. Ion expression controls in the kinase genes)
+        if not is_reference_block(rec):
+            for idx, s in samples:
+                panel_rows[s] += is_reference_row(header, rec, idx)
         if not in_erbb2:
             _codriver_record(rec, header, samples, results, cd_regions, cd_seq, rules, build)
             continue
@@ -196,42 +255,67 @@ def classify_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
             if depth_here is not None:
                 coverage[s].append((rec.pos, rec.pos + len(rec.ref) - 1, depth_here))
             for allele_idx, allele in real_alts(rec):
-                sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
+                sup = allele_support(header, rec, idx, allele_idx)  # idx -1: a sites-only file's INFO
                 carried = allele_idx in gt
                 has_reads = sup is not None and has_alt_support(sup)
                 if idx >= 0 and not carried and not has_reads:
                     res.dropped["reference_genotype"] += 1
                     hotspot_rows += 1
                     continue
-                call = _call_for(rec, header, allele, sup, gt, res, model, seq, gene, rules)
+                call = _call_for(rec, vcf_annotation(header, rec, allele), allele, sup, gt, res, model, seq, gene,
+                                 rules)
                 if call is not None:
                     res.calls.append(call)
+    other_build.verdict()
+    tested = tested_kinds(small_variant_genes(header, [m for m, _ in codrivers], bed),
+                          fusion_genes(header, fusion_records, frules, table_given=bool(opts.fusions)))
+    parts = []
     for idx, s in samples:
         res = results[s]
+        res.tested = {k: list(v) for k, v in tested.items()}
         _dedupe(res)
         # Reference-genotype rows mean panel coverage only where the caller writes every
-        # hotspot site (Ion); a merged multi-sample file has them only where another sample varied.
+        # hotspot site (Ion: any 0/0 or ./. row in the genes read; an Ion file without one is
+        # variant-only); a merged multi-sample file has them only where another sample varied.
         assess_coverage(res, coverage[s], model, rules, gvcf=gvcf,
-                hotspot_style=caller == "ion" or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
+                hotspot_style=(caller == "ion" and panel_rows[s] > 0) or hotspot_rows >= HOTSPOT_PANEL_MIN_ROWS)
         if bed is not None and opts.targets and not opts.bam:  # bed is read from opts.targets
             assess_by_design(res, bed, model, rules, opts.targets)
         cns = copy_number_from_vcf(header, cnv_records, sample_index=max(idx, 0), sample=s,
                                    genes={gene.symbol: regions[0]} if regions else {}, purity=opts.purity)
-        if opts.cnv:
-            cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: regions[0]},
-                                        purity=opts.purity, build=build, builds=rules.builds) + cns
-        if opts.bam:
-            cns = _bam_into(res, opts, rules, build) + cns
-        decide_copy_number(res, cns, rules, build)
-        if frules is not None:
-            fs = fusions_from_vcf(header, fusion_records, sample_index=max(idx, 0), sample=s, build=build,
-                                  rules=frules, dropped=res.dropped, regions_read=regions + fregions)
-            if opts.fusions:
-                fs += read_fusion_file(opts.fusions, sample=s, build=build, rules=frules, dropped=res.dropped)
-            res.calls += [fusion_to_call(f, build=build, input=res.input) for f in merge_fusions(fs, res.dropped)]
-        res.codrivers = codriver_summary(res.calls, gene.symbol)
-        res.driver_group = driver_group(res.calls, rules.driver_groups)
-    return list(results.values())
+        fs = (fusions_from_vcf(header, fusion_records, sample_index=max(idx, 0), sample=s, build=build,
+                               rules=frules, dropped=res.dropped, regions_read=regions + fregions)
+              if frules is not None else [])
+        parts.append(VcfSample(res, cns, fs, regions[0]))
+    return parts
+
+
+def finish_sample(part: VcfSample, rules: Rules, opts: ClassifyOptions) -> SampleResult:
+    """Add the sample's other inputs to what its VCF(s) said (copy-number and fusion files, the BAM),
+    then decide its copy number, tiers and driver group, once per sample."""
+    res, cns, build, s = part.result, part.copy_numbers, part.result.build, part.result.sample
+    gene = rules.index_gene
+    if opts.cnv:
+        try:
+            cns = read_copy_number_file(opts.cnv, sample=s, genes={gene.symbol: part.region},
+                                        purity=opts.purity, build=build, builds=rules.builds,
+                                        scale=opts.cnv_scale) + cns
+        except InputError as exc:  # the sample fails whole: say its VCF calls go with it
+            raise InputError(f"{exc}; sample {shown(s)} is not reported, its calls from {res.input} "
+                             "included, until the copy-number file is fixed or left out") from exc
+    if opts.bam:
+        cns = _bam_into(res, opts, rules, build) + cns
+    decide_copy_number(res, cns, rules, build)
+    if rules.fusions is not None:
+        fs = list(part.fusions)
+        if opts.fusions:
+            fs += read_fusion_file(opts.fusions, sample=s, build=build, rules=rules.fusions, dropped=res.dropped)
+        res.calls += [fusion_to_call(f, build=build, input=res.input) for f in merge_fusions(fs, res.dropped)]
+    apply_tiers(res, rules)
+    res.codrivers = codriver_summary(res.calls, gene.symbol)
+    res.driver_group = driver_group(res.calls, rules.driver_groups, policy(rules).driver_tiers)
+    record_threshold_set(res, rules, opts.sample_type)
+    return res
 
 
 def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_regions, cd_seq,
@@ -247,34 +331,72 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
             res = results[s]
             gt = genotype(rec, idx) if idx >= 0 else []
             for allele_idx, allele in real_alts(rec):
-                sup = allele_support(header, rec, idx, allele_idx) if idx >= 0 else None
+                sup = allele_support(header, rec, idx, allele_idx)  # idx -1: a sites-only file's INFO
                 has_reads = sup is not None and has_alt_support(sup)
                 if idx >= 0 and allele_idx not in gt and not has_reads:
                     continue
-                n = describe(m, seq, rec.pos, rec.ref, allele)
-                if not reportable(n, m.gene):
-                    res.dropped[f"{m.gene.symbol.lower()}_not_coding_or_synonymous"] += 1
-                    continue
-                reason = quality_reason(rules.thresholds, sup, rec.filters)
-                if reason:
-                    res.dropped[f"{m.gene.symbol.lower()}_{reason}"] += 1
-                    continue
-                klass, rule = driver_class(n, m.gene)
-                call = _base_call(res, m.gene, klass, n, rec, allele, sup, gt)
-                if rule:
-                    call.notes.append(rule)
-                if n.unknown_reason:
-                    call.notes.append(f"protein name unknown: {n.unknown_reason}")
-                if n.location in ("splice_site", "splice_region", "intronic"):
-                    call.notes.append(n.location.replace("_", " "))
-                _compare_annotation(call, header, rec, allele, m.gene)
-                res.calls.append(call)
+                call = _codriver_call(rec, vcf_annotation(header, rec, allele), allele, sup, gt, res, m, seq, rules)
+                if call is not None:
+                    res.calls.append(call)
+
+
+def _codriver_call(rec: Record, annotation: AnnotationOf, allele: str, sup, gt: list[int | None],
+                   res: SampleResult, m: TranscriptModel, seq: SequenceSource, rules: Rules,
+                   names: dict | None = None) -> Call | None:
+    """Name and classify one allele in a co-driver's placed exons; None (with the reason counted
+    and the event listed) when it is not reported."""
+    n = _describe(m, seq, rec, allele, names)
+    prefix = m.gene.symbol.lower()
+    if not reportable(n, m.gene):
+        res.skip(_skipped(m.gene, n, rec, allele, sup), f"{prefix}_not_coding_or_synonymous",
+                 _not_coding_detail(n))
+        return None
+    reason = quality_reason(rules.thresholds, sup, rec.filters)
+    if reason:
+        res.skip(_skipped(m.gene, n, rec, allele, sup), f"{prefix}_{reason}",
+                 quality_detail(rules.thresholds, sup, rec.filters, reason))
+        return None
+    klass, rule = driver_class(n, m.gene)
+    call = _base_call(res, m.gene, klass, n, rec, allele, sup, gt)
+    if rule:
+        call.notes.append(rule)
+    if n.unknown_reason:
+        call.notes.append(f"protein name unknown: {n.unknown_reason}")
+    if n.location in ("splice_site", "splice_region", "intronic"):
+        call.notes.append(n.location.replace("_", " "))
+    _compare_annotation(call, annotation(m.gene), m.gene)
+    return call
+
+
+def _skipped(gene: GeneRules, n: Naming, rec: Record, allele: str, sup) -> dict[str, object]:
+    return skipped_event(gene.symbol, n, chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele, source=rec.source,
+                         depth=sup.depth if sup else None, alt_reads=sup.alt_reads if sup else None,
+                         vaf=sup.vaf if sup else None, filter=";".join(rec.filters) or ".")
+
+
+OUTSIDE_CDS_DETAIL = {"intronic": "intronic", "utr5": "in the 5' UTR", "utr3": "in the 3' UTR",
+                      "upstream": "upstream of the transcript", "downstream": "downstream of the transcript",
+                      "splice_region": "in a splice region"}
+
+
+def _location_detail(n: Naming) -> str:
+    where = OUTSIDE_CDS_DETAIL.get(n.location, n.location.replace("_", " "))
+    return f"{where} ({n.hgvs_c.split(':')[-1]})" if n.hgvs_c else where
+
+
+def _not_coding_detail(n: Naming) -> str:
+    """Why a co-driver change is not worth a row (codrivers.reportable said no)."""
+    if n.effect == "synonymous":
+        return "synonymous: the protein is unchanged"
+    if n.location == "none":
+        return "the alleles make no change"
+    return f"{_location_detail(n)}: not a coding or splice-site change, and no driver rule of the gene matches"
 
 
 def _base_call(res: SampleResult, gene: GeneRules, klass: str, n: Naming, rec: Record, allele: str,
                sup, gt: list[int | None]) -> Call:
     return named_call(
-        res.sample, gene, klass, n, chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele, source="vcf",
+        res.sample, gene, klass, n, chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele, source=rec.source,
         build=res.build, input=res.input, depth=sup.depth if sup else None,
         alt_reads=sup.alt_reads if sup else None, vaf=sup.vaf if sup else None,
         vaf_method=sup.method if sup else "none", filter=";".join(rec.filters) or ".",
@@ -305,6 +427,7 @@ def classify_bam(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     from ..bam.evidence import bam_evidence
     from .from_reads import merge_into
 
+    rules = rules.for_sample_type(opts.sample_type)
     ev = bam_evidence(path, rules=rules, build=opts.build, pon_path=opts.pon, targets_path=opts.targets,
                       purity=opts.purity, reference=opts.reference, sample=opts.sample_id or opts.sample,
                       build_index=opts.build_index)
@@ -314,8 +437,10 @@ def classify_bam(path: str, rules: Rules, opts: ClassifyOptions) -> list[SampleR
     merge_into(res, ev, rules, has_vcf=False)
     res.bam = ev.as_dict()
     decide_copy_number(res, [ev.copy_number] if ev.copy_number is not None else [], rules, ev.build)
+    apply_tiers(res, rules)  # a BAM alone has no matched normal
     res.codrivers = codriver_summary(res.calls, rules.index_gene.symbol)
-    res.driver_group = driver_group(res.calls, rules.driver_groups)
+    res.driver_group = driver_group(res.calls, rules.driver_groups, policy(rules).driver_tiers)
+    record_threshold_set(res, rules, opts.sample_type)
     return [res]
 
 
@@ -334,31 +459,68 @@ def _check_ref(rec: Record, seq: SequenceSource, model: TranscriptModel, build: 
     if not ref or set(ref) - set("ACGT"):
         return
     bases = seq.fetch(rec.chrom, rec.pos, rec.pos + len(ref) - 1)
-    if bases is not None and "N" not in bases and bases != ref:
-        raise InputError(
-            f"{rec.where}: REF {shown(ref, bare=True)} does not match the {build} reference "
-            f"({shown(bases, bare=True)}) at {shown(rec.chrom, bare=True)}:{rec.pos}; is the file on another genome "
-            "build? (give --build, or check --reference)"
-        )
+    if bases is None or "N" in bases or bases == ref:
+        return
+    differ = [rec.pos + i for i, (a, b) in enumerate(zip(ref, bases, strict=True)) if a != b]
+    if not isinstance(seq, FastaSequence) and all(model.exon_index(g) is None for g in differ):
+        # The rules' intronic bases are trusted for naming near exon borders, not as proof of a
+        # wrong build: only exonic bases (checked against the mRNA) or a FASTA make this an error.
+        log.warning("%s: REF differs from the rules' intronic reference bases at %s:%d; named as written",
+                    rec.where, rec.chrom, rec.pos)
+        return
+    raise InputError(
+        f"{rec.where}: REF {shown(ref, bare=True)} does not match the {build} reference "
+        f"({shown(bases, bare=True)}) at {shown(rec.chrom, bare=True)}:{rec.pos}; is the file on another genome "
+        "build? (give --build, or check --reference)"
+    )
 
 
-def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | None],
+def _describe(model: TranscriptModel, seq: SequenceSource, rec: Record, allele: str,
+              names: dict[tuple[str, int, str, str], Naming] | None = None) -> Naming:
+    """The record's name on the model; a record the naming cannot handle (a bug) is reported
+    unnamed with a note, never dropped and never the end of the batch. ``names`` remembers the
+    names already given in one file (a MAF repeats each event in many samples; never mutated)."""
+    if names is not None:
+        key = (model.gene.symbol, rec.pos, rec.ref, allele)
+        if key not in names:
+            names[key] = _describe(model, seq, rec, allele)
+        return names[key]
+    try:
+        return describe(model, seq, rec.pos, rec.ref, allele)
+    except Her2varError:
+        raise
+    except Exception as exc:  # one record must not end the run
+        log.debug("%s: naming failed", rec.where, exc_info=True)
+        return Naming(location="unnamed", dna_delta=len(allele) - len(rec.ref),
+                      placement=(rec.pos, rec.ref, allele),
+                      unknown_reason=f"could not be named ({type(exc).__name__}; please report it, "
+                                     "with the output of --debug)")
+
+
+def _call_for(rec: Record, annotation: AnnotationOf, allele: str, sup, gt: list[int | None],
               res: SampleResult, model: TranscriptModel, seq: SequenceSource,
-              gene: GeneRules, rules: Rules) -> Call | None:
-    """Name and classify one allele; None (with the reason counted) when it is not reported."""
-    n = describe(model, seq, rec.pos, rec.ref, allele)
+              gene: GeneRules, rules: Rules, names: dict | None = None) -> Call | None:
+    """Name and classify one allele; None (with the reason counted and the event listed, see
+    SampleResult.skip) when it is not reported."""
+    n = _describe(model, seq, rec, allele, names)
     if n.location in ("intronic", "utr5", "utr3", "upstream", "downstream", "none"):
-        res.dropped[n.location if n.location != "none" else "no_change"] += 1
+        if n.location == "none":
+            res.skip(_skipped(gene, n, rec, allele, sup), "no_change", "the alleles make no change")
+        else:
+            res.skip(_skipped(gene, n, rec, allele, sup), n.location,
+                     f"{_location_detail(n)}: outside the coding sequence and splice sites")
         return None
     if n.effect == "synonymous":
-        res.dropped["synonymous"] += 1
+        res.skip(_skipped(gene, n, rec, allele, sup), "synonymous", "synonymous: the protein is unchanged")
         return None
     if n.hgvs_p and n.hgvs_p in gene.polymorphisms:
-        res.dropped["germline_polymorphism"] += 1
+        res.skip(_skipped(gene, n, rec, allele, sup), "germline_polymorphism",
+                 f"{n.hgvs_p} is a common germline polymorphism (the gene's polymorphisms in the rules)")
         return None
     reason = quality_reason(rules.thresholds, sup, rec.filters)
     if reason:
-        res.dropped[reason] += 1
+        res.skip(_skipped(gene, n, rec, allele, sup), reason,
+                 quality_detail(rules.thresholds, sup, rec.filters, reason))
         return None
     klass = erbb2_class(n, gene)
     call = _base_call(res, gene, klass, n, rec, allele, sup, gt)
@@ -376,13 +538,45 @@ def _call_for(rec: Record, header: VcfHeader, allele: str, sup, gt: list[int | N
     call.notes.extend(x for x in n.notes if not x.startswith("can slide"))
     if sup is not None and sup.caller_af is not None:
         call.notes.append(f"caller AF {sup.caller_af:g}")
-    _compare_annotation(call, header, rec, allele, gene)
+    _compare_annotation(call, annotation(gene), gene)
     return call
 
 
-def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str, gene: GeneRules) -> None:
-    anns = vcf_annotations(header, rec, allele)
-    ann = pick_transcript(anns, gene.symbol, (gene.transcript, *gene.transcript_aliases))
+# The input's own annotation of an allele on a gene, looked up only for a call that is reported:
+# VEP/SnpEff/Ion in a VCF (vcf_annotation), HGVSp_Short in a MAF (classify.from_maf).
+AnnotationOf = Callable[[GeneRules], "Annotation | None"]
+
+
+def no_annotation(gene: GeneRules) -> Annotation | None:
+    return None
+
+
+def vcf_annotation(header: VcfHeader, rec: Record, allele: str) -> AnnotationOf:
+    """The VCF record's VEP/SnpEff/Ion annotation of ``allele``, on the gene's transcript."""
+    def on(gene: GeneRules) -> Annotation | None:
+        return pick_transcript(vcf_annotations(header, rec, allele), gene.symbol,
+                               (gene.transcript, *gene.transcript_aliases))
+    return on
+
+
+def classify_event(res: SampleResult, rec: Record, allele: str, sup: Support | None, model: TranscriptModel,
+                   seq: SequenceSource, rules: Rules, annotation: AnnotationOf = no_annotation,
+                   names: dict | None = None) -> Call | None:
+    """One allele of one sample in ``model``'s gene (ERBB2 or a co-driver's placed exons), decided
+    as a VCF record's: REF checked, named, classed, quality-filtered; the call is appended to
+    ``res.calls`` (and returned), or the event counted and listed as skipped (None). For inputs
+    other than a VCF (a MAF row, as a Record); ``names``: see _describe."""
+    _check_ref(rec, seq, model, res.build)
+    if model.gene.role == "index":
+        call = _call_for(rec, annotation, allele, sup, [], res, model, seq, model.gene, rules, names)
+    else:
+        call = _codriver_call(rec, annotation, allele, sup, [], res, model, seq, rules, names)
+    if call is not None:
+        res.calls.append(call)
+    return call
+
+
+def _compare_annotation(call: Call, ann: Annotation | None, gene: GeneRules) -> None:
     if ann is None or not ann.hgvs_p:
         return
     theirs = protein_to_one_letter(ann.hgvs_p).replace("(", "").replace(")", "")
@@ -403,18 +597,47 @@ def _compare_annotation(call: Call, header: VcfHeader, rec: Record, allele: str,
 def _dedupe(res: SampleResult) -> None:
     """One row per event: several records naming the same change keep the best supported."""
     best: dict[tuple[str, str], Call] = {}
+    written: dict[tuple[str, str], Counter[str]] = {}  # every record of the event, as written
     order = []
     for c in res.calls:
         key = (c.gene, c.hgvs_p or c.hgvs_c or f"{c.chrom}:{c.pos}:{c.ref}>{c.alt}")
+        written.setdefault(key, Counter())[f"{c.chrom}:{c.pos}:{c.ref}>{c.alt}"] += 1
         if key not in best:
             best[key] = c
             order.append(key)
             continue
         keep, other = (best[key], c) if (best[key].alt_reads or 0) >= (c.alt_reads or 0) else (c, best[key])
-        keep.notes.append("also written as " + shown(f"{other.chrom}:{other.pos}:{other.ref}>{other.alt}", bare=True))
         best[key] = keep
-        res.dropped["duplicate_of_another_record"] += 1
+        ev = skipped_event(other.gene, None, chrom=other.chrom, pos=other.pos, ref=other.ref, alt=other.alt,
+                           source=other.source, depth=other.depth, alt_reads=other.alt_reads, vaf=other.vaf,
+                           filter=other.filter)
+        ev.update(hgvs_c=other.hgvs_c, hgvs_p=other.hgvs_p, exon=other.exon)
+        kept = shown(f"{keep.chrom}:{keep.pos}:{keep.ref}>{keep.alt}", bare=True)
+        res.skip(ev, "duplicate_of_another_record", f"the same event ({shown(key[1], bare=True)}) as record "
+                 f"{kept}, reported instead (as many or more alt reads)")
+    for k in order:
+        _note_other_records(best[k], written[k])
     res.calls = [best[k] for k in order]
+
+
+NOTED_FORMS = 5  # other ways of writing one event named in its notes; the rest are counted
+
+
+def _note_other_records(call: Call, forms: Counter[str]) -> None:
+    """One note per other way the event was written, with its count, never one per record
+    (a record repeated 2,000 times is one note, not a 94 KB cell)."""
+    own = f"{call.chrom}:{call.pos}:{call.ref}>{call.alt}"
+    forms = forms.copy()
+    repeats = forms.pop(own, 1) - 1  # the reported record itself, and its copies
+    if repeats:
+        call.notes.append(f"the same record {repeats} more time{'s' if repeats > 1 else ''} in the file")
+    items = forms.most_common()
+    for text, n in items[:NOTED_FORMS]:
+        times = f" ({n} records)" if n > 1 else ""
+        call.notes.append(f"also written as {shown(text, bare=True)}{times}")
+    rest = items[NOTED_FORMS:]
+    if rest:
+        call.notes.append(f"also written {sum(n for _, n in rest)} more times in {len(rest)} other forms")
 
 
 def provenance(rules: Rules, reference: str | None) -> dict[str, object]:

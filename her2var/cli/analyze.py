@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
+
+from .params import InputPath, OutputPath, say
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,10 @@ class _Command(click.Command):
 
 
 @click.command("analyze", cls=_Command)
-@click.argument("cohort", type=click.Path(dir_okay=False))
+@click.argument("cohort", type=InputPath())
 @click.option("--plan", "plan_name", required=True,
               help="A built-in plan name (see 'her2var plans') or a plan YAML file.")
-@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--out", "outdir", required=True, type=OutputPath(folder=True),
               help="Output folder (new, empty, or an earlier analysis, which is replaced).")
 @click.option("--median-ci", type=click.Choice(["log", "log-log", "plain", "spss"]),
               help="Override the plan's median CI method.")
@@ -41,30 +44,71 @@ class _Command(click.Command):
               help="Override the plan's ORR/DCR denominator.")
 @click.option("--no-figures", is_flag=True, help="Skip the figures (tables, results.json and report only).")
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Processes drawing the figures.")
+@click.option("--figure-format", "figure_format", metavar="LIST",
+              help="Figure files besides the PNG the report shows, comma-separated: png, svg, pdf, tiff "
+                   "(plan default: png,svg,pdf).")
+@click.option("--dpi", type=int, help="Resolution of PNG and TIFF figures (plan default 300).")
+@click.option("--figure-width", metavar="WIDTH",
+              help="single (89 mm), one-and-a-half (120 mm), double (183 mm, the default) or a width in mm.")
+@click.option("--font", help="Font family of the figures (an installed font; default DejaVu Sans).")
+@click.option("--font-size", type=float, help="Font size of the figures in points (default 7).")
+@click.option("--km-x-max", type=float, help="Cut the Kaplan-Meier time axis at this time.")
+@click.option("--km-breaks", type=float, metavar="EVERY",
+              help="Interval of the Kaplan-Meier time ticks and numbers at risk (default: 3, 6 or 12 months by "
+                   "range).")
+@click.option("--km-ci/--no-km-ci", default=None, help="Pointwise confidence bands on the Kaplan-Meier curves.")
+@click.option("--risk-table/--no-risk-table", default=None, help="Numbers at risk under the Kaplan-Meier curves.")
+@click.option("--pdf/--no-pdf", default=None,
+              help="Print report.pdf with a headless Chromium (default: when one is installed; --pdf requires it).")
+@click.option("--synthetic", is_flag=True, help="The cohort is synthetic: every output says SYNTHETIC DATA.")
 def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adjust: str | None,
-            denominator: str | None, no_figures: bool, jobs: int) -> None:
+            denominator: str | None, no_figures: bool, jobs: int, figure_format: str | None, dpi: int | None,
+            figure_width: str | None, font: str | None, font_size: float | None, km_x_max: float | None,
+            km_breaks: float | None, km_ci: bool | None, risk_table: bool | None, pdf: bool | None,
+            synthetic: bool) -> None:
     """Tables, figures and report of a real-world-evidence analysis of COHORT (cohort.tsv).
 
-    Writes OUTDIR/results.json, OUTDIR/tables/*.tsv, OUTDIR/tables.xlsx, OUTDIR/figures/*.png|svg
-    and OUTDIR/report.html, all at once or not at all.
+    Writes OUTDIR/results.json, OUTDIR/tables/*.tsv, OUTDIR/tables.xlsx, OUTDIR/figures/ (PNG and
+    the plan's other formats), OUTDIR/report.html and, with a headless Chromium, OUTDIR/report.pdf,
+    all at once or not at all. The --figure-*, --dpi, --font* and --km-* options override the
+    plan's figures block.
     """
+    from ..analysis.figstyle import parse_formats, parse_width
     from ..analysis.plan import load_plan
     from ..analysis.run import analyze as run_analyze
-    from ..errors import UsageError, shown
+    from ..errors import RulesError, UsageError, shown
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     plan = load_plan(plan_name).with_overrides(median_ci=median_ci, adjust=adjust, denominator=denominator)
-    result = run_analyze(cohort, plan, outdir, figures=not no_figures, jobs=jobs)
+    given: dict[str, tuple[Any, str]] = {"dpi": (dpi, "--dpi"), "font": (font, "--font"),
+                                         "font_size": (font_size, "--font-size"),
+                                         "km_x_max": (km_x_max, "--km-x-max"),
+                                         "km_breaks_every": (km_breaks, "--km-breaks"),
+                                         "km_ci_bands": (km_ci, "--km-ci"),
+                                         "km_risk_table": (risk_table, "--risk-table")}
+    try:
+        if figure_format is not None:
+            given["formats"] = (parse_formats(figure_format, "--figure-format"), "--figure-format")
+        if figure_width is not None:
+            given["width_mm"] = (parse_width(figure_width, "--figure-width"), "--figure-width")
+    except RulesError as exc:
+        raise UsageError(str(exc)) from None
+    plan = plan.with_figure_style({k: v for k, v in given.items() if v[0] is not None})
+    result = run_analyze(cohort, plan, outdir, figures=not no_figures, jobs=jobs, synthetic=synthetic, pdf=pdf)
     c = result.results["cohort"]
     n_fail = sum(1 for m in result.results["cox_models"] if m["status"] != "ok")
-    click.echo(f"analyze: {c['patients']} patients, {c['in_population']} in the population; "
-               f"plan {shown(plan.name, bare=True)}; "
-               f"{len(result.results['figures'])} figures", err=True)
+    say(f"analyze: {c['patients']} patients, {c['in_population']} in the population; "
+        f"plan {shown(plan.name, bare=True)}; "
+        f"{len(result.results['figures'])} figures")
     if n_fail:
-        click.echo(f"analyze: {n_fail} Cox model(s) not estimable (reasons in the report and results.json)", err=True)
-    click.echo(f"wrote {outdir}/ (report.html, results.json, tables.xlsx, tables/, figures/) in "
-               f"{result.timings['total']:.1f} s", err=True)
+        say(f"analyze: {n_fail} Cox model(s) not estimable (reasons in the report and results.json)")
+    pdf_done = result.results.get("report_pdf") or {}
+    if pdf_done and not pdf_done.get("written"):
+        say(f"analyze: {pdf_done.get('note')}")
+    report = "report.html, report.pdf" if pdf_done.get("written") else "report.html"
+    say(f"wrote {outdir}/ ({report}, results.json, tables.xlsx, tables/, figures/) in "
+        f"{result.timings['total']:.1f} s")
 
 
 @click.command("plans", cls=_Command)

@@ -2,8 +2,9 @@
 
 Exit codes are decided in one place (:func:`her2var.cli.run.run`): 0 done, 1 bad input (a Her2varError, or
 a command that ends with ``ctx.exit(1)`` after reporting its failures), 2 usage (click's usage
-errors and her2var's UsageError), 130 interrupted. ``--debug`` shows tracebacks; any other
-exception is a bug and escapes with its traceback.
+errors and her2var's UsageError), 130 interrupted, 141 standard output closed by its reader (quietly).
+``--debug`` shows tracebacks; any other exception is a bug and escapes with its traceback. Shared
+options and option types (paths, builds, -v/-q/--debug after the command too) are in cli/params.py.
 
 :func:`main` returns the code instead of exiting, so it can be called in-process (tests); the
 console script ``her2var`` and ``python -m her2var.cli`` exit with it.
@@ -11,6 +12,7 @@ console script ``her2var`` and ``python -m her2var.cli`` exit with it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,7 +22,8 @@ from collections.abc import Sequence
 import click
 
 from .. import __version__
-from .run import run, start_logging
+from .params import STDIN, BuildParam, InputPath, OutputPath, add_verbosity, is_quiet, say
+from .run import PipeAwareGroup, run
 
 log = logging.getLogger("her2var")
 
@@ -29,82 +32,145 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(cli, argv)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="her2var")
-@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug-level logs).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def version_text() -> str:
+    """What ``her2var --version`` prints: the program, the built-in rules' checksum (what a result's
+    rules_checksum is compared with), htslib (it reads BGZF, BCF, BAM and CRAM) and Python."""
+    import platform
+
+    import pysam
+
+    from ..rules.load import load_rules
+    from ..rules.schema import builtin_rules_dir
+
+    htslib = getattr(getattr(pysam, "version", None), "__htslib_version__", None) or "unknown"
+    return (f"her2var, version {__version__}\n"
+            f"rules checksum {load_rules().checksum} (built-in rules: {builtin_rules_dir()})\n"
+            f"htslib {htslib} (pysam {pysam.__version__})\n"
+            f"Python {platform.python_version()} ({platform.python_implementation()})")
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(version_text())
+    ctx.exit()
+
+
+@click.group(cls=PipeAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version, the built-in rules' checksum, htslib's and Python's versions, and exit.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
-    """her2var: ERBB2 (HER2) alterations in lung tumour sequencing, from VCF to cohort statistics."""
+def cli(ctx: click.Context) -> None:
+    """her2var: ERBB2 (HER2) alterations in lung tumour sequencing, from VCF to cohort statistics.
+
+    -v, -q and --debug work before or after the command (her2var -q classify ..., her2var classify ... -q).
+    """
     ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    if debug:
-        level = logging.DEBUG
-    start_logging(ctx, level)
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--samples", "sheet", type=click.Path(dir_okay=False),
-              help="Samples sheet (TSV/CSV: sample, patient, vcf, bam, cnv, purity).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "tsv", "json"]), default="auto",
-              show_default=True, help="Standard output: text summary on a terminal, else TSV.")
-@click.option("--out", "outdir", type=click.Path(file_okay=False),
-              help="Write calls.tsv, samples.tsv and samples/<sample>.json here.")
-@click.option("--build", type=click.Choice(["GRCh37", "GRCh38"]), help="Genome build (default: from the header).")
+@click.argument("inputs", nargs=-1, type=InputPath(allow_dash=True, check=False))
+@click.option("--samples", "sheet", type=InputPath(),
+              help="Samples sheet (TSV/CSV: sample, patient, vcf, bam, cnv, fusions, purity, sample_type); a row's "
+                   "vcf may list one tumour's VCFs separated by ';'.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "tsv", "json"]),
+              help="What goes to standard output: a text summary (auto: on a terminal), TSV of the calls "
+                   "(auto: when piped) or JSON. With --out nothing goes there unless this is given.")
+@click.option("-o", "--out", "outdir", type=OutputPath(folder=True),
+              help="Output folder: calls.tsv, samples.tsv, samples/<sample>.json and her2var_mqc.tsv (for "
+                   "MultiQC); a short summary goes to stderr.")
+@click.option("--build", type=BuildParam(),
+              help="Genome build (default: from the header): GRCh37 (hg19, b37, hs37d5, 37) or GRCh38 (hg38, 38).")
 @click.option("--sample", help="Which sample of a multi-sample VCF (default: the tumour, else all).")
-@click.option("--reference", type=click.Path(dir_okay=False), help="Reference FASTA (plain or bgzipped).")
-@click.option("--cnv", type=click.Path(dir_okay=False), help="Copy-number file (any supported dialect).")
+@click.option("--reference", type=InputPath(), help="Reference FASTA (plain or bgzipped).")
+@click.option("--cnv", type=InputPath(), help="Copy-number file (any supported dialect).")
+@click.option("--cnv-scale", type=click.Choice(["log2", "log10", "linear"]),
+              help="What a .seg's seg.mean holds, which its header does not say (cBioPortal, GISTIC "
+                   "and CNVkit write log2, array CGH often log10); applies to every sample.")
 @click.option("--purity", type=float, help="Tumour purity in (0, 1] for copy-number conversion.")
-@click.option("--targets", type=click.Path(dir_okay=False),
+@click.option("--sample-type", "sample_type",
+              help="tissue, cfDNA (plasma), ... or a synonym: judge the sample(s) by the rules' thresholds for "
+                   "that type (a samples sheet's sample_type column overrides it per row).")
+@click.option("--merge-same-sample", is_flag=True,
+              help="Input VCFs reporting the same sample are one tumour's files (e.g. Strelka2's SNVs and "
+                   "indels): classify them as one sample (without it, that is an error).")
+@click.option("--targets", type=InputPath(),
               help="Panel targets BED (exon 20 outside it: not assessed).")
-@click.option("--fusions", type=click.Path(dir_okay=False), help="Fusion-caller table (Arriba or STAR-Fusion TSV).")
-@click.option("--bam", type=click.Path(dir_okay=False),
+@click.option("--fusions", type=InputPath(),
+              help="Fusion-caller table: Arriba, STAR-Fusion, TSO500 (CombinedVariantOutput, Fusions.csv, "
+                   "AllFusions.csv) or PCGR (fusion input or output).")
+@click.option("--bam", type=InputPath(),
               help="Tumour BAM/CRAM (copy number, exon 20 coverage, insertion reads).")
-@click.option("--pon", type=click.Path(dir_okay=False), help="Panel of normals from 'her2var pon build' (with --bam).")
+@click.option("--pon", type=InputPath(), help="Panel of normals from 'her2var pon build' (with --bam).")
 @click.option("--index", "build_index", is_flag=True, help="Index a BAM/CRAM that has no index.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--rules", "rule_files", multiple=True, type=InputPath(),
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
-@click.option("--annotate-vcf", "annotate_out", type=click.Path(dir_okay=False),
-              help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped).")
-@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+@click.option("--annotate-vcf", "annotate_out", type=OutputPath(),
+              help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped, with its .tbi index).")
+@click.option("--store", "store_path", type=OutputPath(),
               help="Record every sample's result in this SQLite store (created when missing).")
-def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, purity, targets, fusions, bam, pon,
-             build_index, rule_files, workers, fail_fast, annotate_out, store_path) -> None:
-    """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample)."""
-    from ..classify.batch import classify_inputs, terminal_progress
+def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scale, purity, sample_type,
+             merge_same_sample, targets, fusions, bam, pon, build_index, rule_files, workers, fail_fast, annotate_out,
+             store_path) -> None:
+    """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample).
+
+    INPUTS are VCF/BCF files; '-' reads one from standard input. With -o/--out the results go to
+    that folder and standard output stays empty (unless --format is given); a short summary ends the
+    run on stderr (-q silences it) and a progress bar shows on a terminal.
+    """
+    from ..classify.batch import classify_inputs
     from ..classify.output import call_row, sample_json, summary_text, write_tsv
     from ..classify.result import ClassifyOptions
+    from ..classify.stdin import STDIN_NAME, stdin_copy
+    from ..errors import Her2varError, UsageError
     from ..models import CALL_COLUMNS
+    from .batch_report import ProgressBar, batch_summary
 
-    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, purity=purity,
-                           targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index)
-    show_progress = sys.stderr.isatty() and logging.getLogger().level < logging.ERROR
-    run = classify_inputs(list(inputs), sheet=sheet, options=opts, rule_files=tuple(rule_files), workers=workers,
-                          fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out, store=store_path,
-                          progress=terminal_progress if show_progress else None)
-    if fmt == "auto":
-        fmt = "text" if sys.stdout.isatty() else "tsv"
+    if sheet == STDIN:
+        raise UsageError("--samples -: a samples sheet names its files relative to its own folder, so it is read "
+                         "from a file; give the sheet's path ('-' is for a VCF on standard input)")
+    if list(inputs).count(STDIN) > 1:
+        raise UsageError("'-' (standard input) is given more than once; it can be read once")
+    opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, cnv_scale=cnv_scale, purity=purity,
+                           targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index,
+                           sample_type=sample_type)
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
+    with contextlib.ExitStack() as stack:
+        names: dict[str, str] = {}
+        paths = list(inputs)
+        if STDIN in paths:  # the readers open a file several times: standard input is copied first
+            copy = stack.enter_context(stdin_copy(sys.stdin.buffer))
+            paths, names = [copy if p == STDIN else p for p in paths], {copy: STDIN_NAME}
+        try:
+            run = classify_inputs(paths, sheet=sheet, options=opts, rule_files=tuple(rule_files), workers=workers,
+                                  fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out, store=store_path,
+                                  merge_same_sample=merge_same_sample, progress=bar, input_names=names)
+        except Her2varError as exc:
+            if not names:
+                raise
+            raise type(exc)(str(exc).replace(*next(iter(names.items())))) from exc
+    if fmt is None:
+        fmt = "none" if outdir else "text" if sys.stdout.isatty() else "tsv"
     if fmt == "text":
         click.echo(summary_text(run.results), nl=False)
     elif fmt == "tsv":
         write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in run.results for c in r.calls))
-    else:
+    elif fmt == "json":
         json.dump([sample_json(r, run.provenance) for r in run.results], sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     for r in run.failed:
         click.echo(f"her2var: error: {r.error}", err=True)
+    if outdir or store_path:
+        say(batch_summary(run.results, run.n_inputs, outdir=outdir, store=store_path))
     if run.failed:
         click.echo(f"her2var: {len(run.failed)} of {run.n_inputs} input(s) failed", err=True)
         click.get_current_context().exit(1)
 
 
 @cli.command()
-@click.argument("outdir", default="her2var-demo", type=click.Path(file_okay=False))
+@click.argument("outdir", default="her2var-demo", type=OutputPath(folder=True))
 @click.option("--seed", type=int, default=20261122, show_default=True, help="Seed of the synthetic data.")
 @click.option("-j", "--jobs", "workers", type=int, default=1, show_default=True, help="Worker processes.")
 def demo(outdir: str, seed: int, workers: int) -> None:
@@ -133,7 +199,7 @@ def rules() -> None:
 
 
 @rules.command("check")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=InputPath())
 def rules_check(path: str) -> None:
     """Validate a rules YAML file (alone and merged over the built-in rules)."""
     from ..rules.load import check_rules_file
@@ -160,11 +226,14 @@ def _register() -> None:
     from .analyze import analyze, plans
     from .cohort import cohort
     from .pon import pon
+    from .store import store
 
     cli.add_command(cohort)
     cli.add_command(analyze)
     cli.add_command(plans)
     cli.add_command(pon)
+    cli.add_command(store)
+    add_verbosity(cli)  # -v/-q/--debug before or after any command
 
 
 _register()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from .params import BuildParam, InputPath, OutputPath
+
 
 @click.group()
 def pon() -> None:
@@ -15,16 +17,16 @@ def pon() -> None:
 
 
 @pon.command("build")
-@click.argument("normals", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--targets", "targets", required=True, type=click.Path(dir_okay=False),
+@click.argument("normals", nargs=-1, required=True, type=InputPath())
+@click.option("--targets", "targets", required=True, type=InputPath(),
               help="Capture targets (BED) the normals and tumours are counted over.")
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--out", "out", required=True, type=OutputPath(),
               help="PON.tsv to write (atomically).")
-@click.option("--build", type=click.Choice(["GRCh37", "GRCh38"]),
+@click.option("--build", type=BuildParam(),
               help="Genome build the normals must be on (default: from their @SQ lengths).")
-@click.option("--reference", type=click.Path(dir_okay=False),
+@click.option("--reference", type=InputPath(),
               help="Reference FASTA: decodes CRAM and enables per-target GC correction.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--rules", "rule_files", multiple=True, type=InputPath(),
               help="A rules YAML merged over the built-in rules (repeatable).")
 @click.option("--gc/--no-gc", "gc", default=True, show_default=True,
               help="With --reference: record target GC and remove each normal's GC trend.")

@@ -8,8 +8,10 @@ Modules in the order data flows through them:
   dates.py      the file's one date format; dates against each other, today and the cut-off
   calls.py      classify results from an --out folder, a calls.tsv or the store; samples sheet
   derive.py     PFS/OS, regimen, HER2 status, which sample stands for a patient
+  tested.py     co-driver columns: the events, "no" (tested, none found) or "not tested"
   build.py      build_cohort(): all of the above -> CohortResult
   export.py     cohort.tsv (+ problems, conflicts), Excel, Parquet, pseudonyms; all or nothing
-  cbioportal.py a cBioPortal study folder
+  cbioportal.py a cBioPortal study folder (cbioportal_events.py: MAF and SV rows, events placed
+                on the study's build with liftover.py: offsets derived from the rules' coordinates)
   command.py    the `her2var cohort` click command
 """

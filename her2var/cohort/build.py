@@ -12,20 +12,23 @@ import datetime as dt
 import gc
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
-from ..errors import InputError, shown
-from ..rules.load import DriverGroup, load_rules
+from ..classify.tiers import policy, tier_call_dict
+from ..errors import InputError, RulesError, shown
+from ..rules.load import Rules, load_rules
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical
 from .date_checks import check_dates
 from .derive import (
+    altered_classes,
     choose_sample,
     conflicting,
-    her2_altered,
     her2_status,
+    her2_verdict,
     not_assessed_reason,
     os_,
     pfs,
@@ -39,6 +42,7 @@ from .rules import (
     load_clinical_rules,
     load_regimen_rules,
 )
+from .tested import codriver_cell, codriver_genes, gene_kinds, untested_problem
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +102,23 @@ def build_cohort(clinical_path: str, calls: list[str] | tuple[str, ...] = (), *,
                  samples_sheet: str | None = None, sheet: str | None = None, strict: bool = False,
                  cutoff: dt.date | None = None, date_format: str | None = None,
                  clinical_rules: ClinicalRules | None = None, regimen_rules: RegimenRules | None = None,
-                 today: dt.date | None = None) -> CohortResult:
+                 today: dt.date | None = None, rules: Rules | None = None) -> CohortResult:
     """Join clinical records to classify results. Raises InputError on unreadable input, and on
-    any validation problem when ``strict``."""
+    any validation problem when ``strict``. ``rules`` (default: the built-in gene rules) give the
+    driver-group order, the tiers that count as HER2-altered or as a driver, and the tiers of
+    calls written before tiers existed."""
     if not calls and not store:
         raise InputError("no classify results given: use --calls (a classify --out folder or calls.tsv) "
                          "or --store")
     with paused_gc():
         return _build(clinical_path, calls, store, samples_sheet, sheet, strict, cutoff, date_format,
-                      clinical_rules, regimen_rules, today)
+                      clinical_rules, regimen_rules, today, rules or load_rules())
 
 
 def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | None, samples_sheet: str | None,
            sheet: str | None, strict: bool, cutoff: dt.date | None, date_format: str | None,
            clinical_rules: ClinicalRules | None, regimen_rules: RegimenRules | None,
-           today: dt.date | None) -> CohortResult:
+           today: dt.date | None, rules: Rules) -> CohortResult:
     crules = clinical_rules or load_clinical_rules()
     rrules = regimen_rules or load_regimen_rules()
     today = today or dt.date.today()
@@ -120,6 +126,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     check_dates(table, crules, today=today, default_cutoff=cutoff)
     samples, problems = load_samples(calls, store)
     problems = table.problems + problems
+    derived_tiers = tier_old_calls(samples, rules)  # flagged only: added after the --strict check
     if samples_sheet:
         sheet_rows = read_samples_sheet(samples_sheet, crules, date_format)
         for s in samples:
@@ -150,8 +157,8 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     for ss in by_patient.values():
         ss.sort(key=lambda s: s.sample)
 
-    codrivers = sorted({g for s in samples for g in s.codriver_events()})
-    groups = load_rules().driver_groups  # the tumour driver-group order is a rule
+    testing = gene_kinds(rules)  # co-driver gene -> the kinds of testing that report it
+    codrivers = {g: testing.get(g, ()) for g in codriver_genes(testing, samples)}
     chosen: dict[str, SampleCalls] = {}
     conflicts: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -174,13 +181,14 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
             problems.append(Problem("patient_without_samples", "no classified sample for this patient",
                                     p.row, table.columns["patient_id"], patient=pid, analyses=("her2",)))
             p.exclude(("her2",), "no sample")
-        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, groups))
+        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules))
 
     if strict and problems:
         lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
         tail = f"\n  ... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
         raise InputError(f"--strict: {len(problems)} validation problem(s); nothing was written:\n  "
                          + "\n  ".join(lines[:MAX_LISTED]) + tail)
+    problems += derived_tiers + untested_problem(chosen.values())
     checksums = sorted({s.rules_checksum for s in chosen.values() if s.rules_checksum})
     if len(checksums) > 1:
         problems.append(mixed_rules_problem(checksums, chosen))
@@ -199,8 +207,22 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     }
     log.info("cohort: %d patients, %d samples, %d problems", len(rows), len(samples), len(problems))
     return CohortResult(columns=columns, rows=rows, problems=problems, conflicts=conflicts,
-                        samples_by_patient=by_patient, chosen=chosen, codriver_genes=codrivers,
+                        samples_by_patient=by_patient, chosen=chosen, codriver_genes=list(codrivers),
                         clinical=table, n_samples=len(samples), summary=summary)
+
+
+def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
+    """Calls read from a calls.tsv or store written before oncogenicity tiers existed get their tier
+    from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
+    how many samples that concerns."""
+    derived = sorted({s.sample for s in samples for c in s.calls if tier_call_dict(c, rules)})
+    if not derived:
+        return []
+    log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
+                "tiers derived from the current rules", len(derived))
+    return [Problem("oncogenicity_derived", f"{len(derived)} sample(s) have calls without an oncogenicity "
+                    "column (classified before tiers): their tiers were derived from the current rules; "
+                    "re-classify them to record the tiers", analyses=())]
 
 
 def mixed_rules_problem(checksums: list[str], chosen: dict[str, SampleCalls]) -> Problem:
@@ -211,14 +233,27 @@ def mixed_rules_problem(checksums: list[str], chosen: dict[str, SampleCalls]) ->
                    "re-classify them under one set of rules to compare classes", analyses=())
 
 
-def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
+def cohort_columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
+    """The cohort's columns; the clinical rules' own columns follow the baseline ones. A rules
+    column named like a column the cohort derives is a RulesError."""
+    columns = _columns(crules, codrivers)
+    taken = set(_columns(replace(crules, extra_columns=()), codrivers))
+    clash = [c for c in crules.extra_columns if c in taken]
+    if clash:
+        raise RulesError(f"{crules.source}: columns.{shown(clash[0], bare=True)}: the cohort has a column of "
+                         "that name already; give the column you add another name")
+    return columns
+
+
+def _columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
     return [
         "patient_id", "sex", "age", "smoking", "ecog", "stage", "histology",
         *[f"mets_{s}" for s in crules.metastasis_sites],
+        *crules.extra_columns,
         "drugs", "regimen", "regimen_group", "best_response",
         *DATE_COLUMNS,
         "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event", "survival_notes",
-        "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_classes",
+        "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_tier", "her2_classes",
         "erbb2_events", "assessed", "cn_assessed", "copy_number", "rules_checksum",
         *[f"codriver_{g}" for g in codrivers],
         "driver_group",
@@ -228,8 +263,9 @@ def cohort_columns(crules: ClinicalRules, codrivers: list[str]) -> list[str]:
     ]
 
 
-def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool, codrivers: list[str],
-         crules: ClinicalRules, rrules: RegimenRules, groups: tuple[DriverGroup, ...]) -> dict[str, Any]:
+def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool,
+         codrivers: dict[str, tuple[str, ...]], crules: ClinicalRules, rrules: RegimenRules,
+         rules: Rules) -> dict[str, Any]:
     reg, group = regimen(p, rrules)
     notes = []
     surv: dict[str, Any] = {}
@@ -250,26 +286,31 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
     if not reg and "regimen" not in p.excluded:
         p.exclude(("regimen",), "no first-line drugs")
     status = her2_status(pick)
-    if status in ("not_assessed",) and "her2" not in p.excluded:
-        p.exclude(("her2",), not_assessed_reason(pick))
+    tiers = policy(rules)
+    altered, tier = her2_verdict(pick, tiers.altered_tiers)
+    if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in p.excluded:
+        p.exclude(("her2",), not_assessed_reason(pick, tier))
     cod = pick.codriver_events() if pick else {}
+    drivers = [(c.get("gene"), c.get("class")) for c in pick.calls
+               if c.get("oncogenicity") in tiers.driver_tiers] if pick else []
     row: dict[str, Any] = {
         "patient_id": p.patient_id, "sex": p.sex, "age": p.age, "smoking": p.smoking, "ecog": p.ecog,
         "stage": p.stage, "histology": p.histology,
         **{f"mets_{s}": p.mets.get(s) for s in crules.metastasis_sites},
-        "drugs": ";".join(p.drugs), "regimen": reg, "regimen_group": group, "best_response": p.best_response,
+        **{c: p.extra.get(c) for c in crules.extra_columns},
+        "drugs": ";".join((*p.drugs, *p.unknown_drugs)), "regimen": reg, "regimen_group": group,
+        "best_response": p.best_response,
         **{c: getattr(p, c) for c in DATE_COLUMNS},
         **surv, "survival_notes": "; ".join(notes),
         "sample": pick.sample if pick else "", "n_samples": len(ss), "samples": ";".join(s.sample for s in ss),
-        "sample_choice": how, "her2_status": status, "her2_altered": her2_altered(status),
-        "her2_classes": ";".join(pick.classes) if pick and pick.status == "ok" else "",
+        "sample_choice": how, "her2_status": status, "her2_altered": altered, "her2_tier": tier,
+        "her2_classes": ";".join(altered_classes(pick, tiers.altered_tiers)),
         "erbb2_events": ";".join(pick.erbb2_events) if pick else "",
         "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
         "copy_number": pick.copy_number if pick else None,
         "rules_checksum": pick.rules_checksum if pick else "",
-        **{f"codriver_{g}": ";".join(cod.get(g, [])) for g in codrivers},
-        "driver_group": driver_group_of(((c.get("gene"), c.get("class")) for c in pick.calls), groups)
-        if pick and pick.status == "ok" else "",
+        **{f"codriver_{g}": codriver_cell(pick, g, cod.get(g, []), k) for g, k in codrivers.items()},
+        "driver_group": driver_group_of(drivers, rules.driver_groups) if pick and pick.status == "ok" else "",
         "sample_conflict": "yes" if conflict else "no",
         **{f"in_{a}": "no" if a in p.excluded else "yes" for a in ANALYSES},
         "exclusions": exclusions_text(p.excluded),

@@ -38,6 +38,9 @@ class SampleCalls:
     collection_date: dt.date | None = None
     source: str = ""
     rules_checksum: str = ""  # of the rules that classified it ("" when the input does not say)
+    # Co-driver genes looked at, by kind (classify.tested: small_variants / fusion -> genes);
+    # None when the result predates that record (then no gene without a call counts as tested).
+    tested: dict[str, tuple[str, ...]] | None = None
 
     @property
     def erbb2_events(self) -> list[str]:
@@ -60,6 +63,29 @@ def _classes_from_status(text: str) -> tuple[str, ...]:
     if text in ("", "none", "error"):
         return ()
     return tuple(c for c in text.split(";") if c)
+
+
+def parse_tested(text: str, where: str) -> dict[str, tuple[str, ...]]:
+    """samples.tsv's ``tested`` (``small_variants:BRAF,EGFR;fusion:ALK``) as kind -> genes."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        kind, sep, genes = part.partition(":")
+        if not sep or not kind.strip():
+            raise InputError(f"{where}: tested {shown(text)}: expected kind:GENE,GENE;... "
+                             "(e.g. small_variants:EGFR,KRAS;fusion:ALK)")
+        out[kind.strip()] = tuple(g.strip() for g in genes.split(",") if g.strip())
+    return out
+
+
+def _tested_doc(value: Any, where: str) -> dict[str, tuple[str, ...]] | None:
+    """A sample JSON's ``tested`` (kind -> list of genes); None when the document has none."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise InputError(f"{where}: 'tested' is not a mapping of kind -> list of genes")
+    return {str(k): tuple(str(g) for g in v) for k, v in value.items()}
 
 
 def _float(text: Any) -> float | None:
@@ -106,15 +132,17 @@ def from_classify_output(path: str) -> list[SampleCalls]:
             calls_by_sample.setdefault(r["sample"], []).append(r)
     out: list[SampleCalls] = []
     if samples_tsv:
-        for r in _read_tsv(samples_tsv):
+        for rowno, r in enumerate(_read_tsv(samples_tsv), start=2):
             s = r["sample"]
             status = r.get("status") or "ok"
+            tested = r.get("tested")
             out.append(SampleCalls(
                 sample=s, patient=r.get("patient", ""), status=status, error=r.get("error", ""),
                 classes=_classes_from_status(r.get("her2_status", "")),
                 assessed=r.get("assessed") or "unknown", cn_assessed=r.get("cn_assessed") or "no",
                 copy_number=_float(r.get("copy_number")), calls=calls_by_sample.pop(s, []),
-                source=samples_tsv, rules_checksum=r.get("rules_checksum") or ""))
+                source=samples_tsv, rules_checksum=r.get("rules_checksum") or "",
+                tested=None if tested is None else parse_tested(tested, f"{samples_tsv}: row {rowno}")))
     else:
         log.warning("%s: no samples.tsv beside it: samples without a call are not seen, and every "
                     "sample counts as not assessed", calls_tsv)
@@ -134,7 +162,8 @@ def from_sample_json(doc: dict[str, Any], source: str) -> SampleCalls:
         error=str(doc.get("error") or ""), classes=tuple(doc.get("her2_classes") or ()),
         assessed=doc.get("assessed") or "unknown", cn_assessed=doc.get("cn_assessed") or "no",
         copy_number=_float(doc.get("copy_number")), calls=list(doc.get("calls") or []), source=source,
-        rules_checksum=str((doc.get("provenance") or {}).get("rules_checksum") or ""))
+        rules_checksum=str((doc.get("provenance") or {}).get("rules_checksum") or ""),
+        tested=_tested_doc(doc.get("tested"), source))
 
 
 def from_store(path: str) -> list[SampleCalls]:
@@ -145,8 +174,9 @@ def from_store(path: str) -> list[SampleCalls]:
     with open_store(path, create=False) as store:
         rows = store.cohort_rows()
     return [SampleCalls(sample=s, patient=p or "", status=st, error=e, classes=classes, assessed=a or "unknown",
-                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path, rules_checksum=rc or "")
-            for s, p, st, e, classes, a, cna, cn, calls, rc in rows]
+                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path, rules_checksum=rc or "",
+                        tested=_tested_doc(t, f"{path} (sample {shown(s, bare=True)})"))
+            for s, p, st, e, classes, a, cna, cn, calls, rc, t in rows]
 
 
 @dataclass(frozen=True)

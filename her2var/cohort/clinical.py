@@ -3,25 +3,28 @@ type, and report every problem at once.
 
 Two kinds of trouble, kept apart on purpose:
 - a file that cannot be read as intended (missing required column, two columns meaning one
-  field, mixed or unreadable dates, non-numeric ages, unknown drugs) is an InputError listing every
-  such cell; nothing is written;
-- values that are readable but wrong (unknown response words, dates in the future or after the
-  cut-off, progression before the start, duplicate patients, ...) are Problems: by default the
-  patient is left out of the analyses the value feeds and listed with the reason; ``--strict``
-  turns any Problem into an error.
+  field, mixed or unreadable dates, non-numeric ages) is an InputError listing every such cell;
+  nothing is written;
+- values that are readable but wrong (unknown response words, unknown drugs, dates in the future
+  or after the cut-off, progression before the start, duplicate patients, ...) are Problems: by
+  default the patient is left out of the analyses the value feeds and listed with the reason;
+  ``--strict`` turns any Problem into an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import shown
+from ..models import NOT_TESTED
 from .dates import DATE_FIELDS, choose_date_format, strptime
 from .problems import Errors, Problem
-from .rules import ANALYSES, ClinicalRules, RegimenRules, drug_key, norm
+from .rules import ANALYSES, ClinicalRules, ColumnRule, RegimenRules, drug_key, norm
 from .tables import Cell, RawTable, cell_text, read_table
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class Patient:
     mets: dict[str, str | None] = field(default_factory=dict)
     drugs: tuple[str, ...] = ()
     drug_classes: frozenset[str] = frozenset()
+    unknown_drugs: tuple[str, ...] = ()  # drug names no regimens file knows, as written
     regimen_given: str | None = None
     treatment_start: dt.date | None = None
     progression_date: dt.date | None = None
@@ -55,6 +59,7 @@ class Patient:
     best_response: str | None = None
     cutoff: dt.date | None = None
     excluded: dict[str, list[str]] = field(default_factory=dict)  # analysis -> reasons
+    extra: dict[str, Cell] = field(default_factory=dict)  # the rules' own columns, typed (read_extra)
 
     def exclude(self, analyses: tuple[str, ...] | list[str], reason: str) -> None:
         for a in (ANALYSES if "all" in analyses else analyses):
@@ -136,7 +141,8 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
 
     # Dates first: one format for the file.
     text_dates: list[tuple[int, str, str]] = []
-    for f in DATE_FIELDS:
+    extra_dates = tuple(f for f in rules.extra_columns if rules.columns[f].type == "date")
+    for f in (*DATE_FIELDS, *extra_dates):
         if f in cols:
             i = cols[f]
             for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
@@ -170,7 +176,6 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     category_cache: dict[tuple[str, str], str | None] = {}
     drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
     patients: list[Patient] = []
-    unknown_drugs: dict[str, list[tuple[int, str]]] = {}
     site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
     for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
         # The helpers below run only within this iteration; the defaults bind this row's values.
@@ -265,6 +270,17 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 yn = yn or from_list
             p.mets[site] = yn
 
+        # the columns a rules file adds, typed as declared
+        for f in rules.extra_columns:
+            if f not in cols:
+                continue
+
+            def bad(value: str, message: str, f: str = f) -> None:
+                problem("unknown_value", f, value, message)
+            c = raw(f)
+            p.extra[f] = as_date(c, rowno, header[cols[f]]) if f in extra_dates else read_extra(
+                rules, rules.columns[f], c, missing, bad)
+
         # drugs and regimen
         if "drugs" in cols:
             value = text("drugs")
@@ -272,9 +288,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 parsed = drug_cache.get(value)
                 if parsed is None:
                     parsed = drug_cache[value] = parse_drugs(value, regimens)
-                p.drugs, p.drug_classes, unknown = parsed
-                for name in unknown:
-                    unknown_drugs.setdefault(name, []).append((rowno, header[cols["drugs"]]))
+                p.drugs, p.drug_classes, p.unknown_drugs = parsed
         if "regimen" in cols:
             value = text("regimen")
             if not missing(value):
@@ -288,22 +302,76 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                             f"not a combination of the classes {', '.join(regimens.class_order)}")
                 else:
                     p.regimen_given = regimens.regimen_of(known)
-                    if p.drug_classes and regimens.regimen_of(set(p.drug_classes)) != p.regimen_given:
+                    if p.drug_classes and not p.unknown_drugs \
+                            and regimens.regimen_of(set(p.drug_classes)) != p.regimen_given:
                         problem("conflict", "regimen", value,
                                 f"the drugs make {regimens.regimen_of(set(p.drug_classes))}, the regimen "
                                 f"column says {p.regimen_given}")
+        # An unknown drug is this patient's problem: the regimen is unknown (or the regimen
+        # column's, when one is given) and the patient leaves the regimen analyses only.
+        for name in p.unknown_drugs:
+            used = f"; the regimen column's {p.regimen_given} is used" if p.regimen_given else \
+                "; the regimen is unknown"
+            problem("unknown_drug", "drugs", name,
+                    f"unknown drug: add it to a regimens file given with --regimens (drug -> class "
+                    f"{', '.join(regimens.class_order)}){used}", () if p.regimen_given else None)
         patients.append(p)
 
-    if unknown_drugs:
-        for name, where in sorted(unknown_drugs.items()):
-            rows = ", ".join(str(r) for r, _ in where[:8]) + (" ..." if len(where) > 8 else "")
-            errors.add(None, where[0][1], f"unknown drug {shown(name)} (row(s) {rows}); add it to a regimens "
-                       "file given with --regimens (drug -> class C, I, A, TKI or ADC)")
     errors.raise_if_any("unreadable value(s)")
 
     _duplicates(patients, problems, header[cols["patient_id"]])
     return ClinicalTable(path=path, columns={f: header[i] for f, i in cols.items()}, patients=patients,
                          problems=problems, ignored_columns=ignored, date_format=fmt, n_rows=len(table.rows))
+
+
+def read_extra(rules: ClinicalRules, rule: ColumnRule, c: Cell, missing: _Missing,
+               problem: Callable[[str, str], None]) -> Cell:
+    """One cell of a column the rules add (not a date): None when empty, "not tested" for a
+    not_tested word, else the value typed; a value that does not fit is reported by ``problem``
+    (value, message) and read as None."""
+    text = cell_text(c)
+    if isinstance(c, str) and missing(c):
+        return None
+    if c is None:
+        return None
+    if norm(text) in rules.not_tested:
+        return NOT_TESTED
+    if rule.type == "text":
+        return text
+    if rule.type == "number":
+        x = _number(c)
+        if isinstance(c, dt.date):
+            problem("", "a date, not a number (the value is not repeated here)")
+        elif x is None:
+            problem(text, f"not a number (write e.g. 45, 45 % or 2,5{_range_text(rule)})")
+        elif rule.range is not None and not rule.range[0] <= x <= rule.range[1]:
+            problem(text, f"outside the column's range{_range_text(rule)}")
+            return None
+        return x
+    values = rules.values["yesno" if rule.type == "yesno" else rule.values or ""]
+    hit = values.get(norm(text))
+    if hit is None:
+        expected = rules.canonical["yesno" if rule.type == "yesno" else rule.values or ""]
+        problem(text, f"not a known {rule.name.replace('_', ' ')} (expected one of {', '.join(expected)}, or a "
+                "spelling listed in the clinical rules)")
+    return hit
+
+
+def _number(c: Cell) -> float | None:
+    if isinstance(c, bool) or isinstance(c, dt.date):
+        return None
+    if isinstance(c, (int, float)):
+        return float(c)
+    text = str(c).strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _range_text(rule: ColumnRule) -> str:
+    return f"; accepted {rule.range[0]:g} to {rule.range[1]:g}" if rule.range is not None else ""
 
 
 def parse_drugs(value: str, regimens: RegimenRules) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:

@@ -13,10 +13,13 @@ Survival (months = days / 30.4375, the mean Gregorian month):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from ..classify.tiers import her2_verdict as tier_verdict
 from ..errors import shown
-from .calls import SampleCalls
+from ..models import EVENT_CLASSES
+from .calls import INDEX_GENE, SampleCalls
 from .clinical import Patient
 from .rules import RegimenRules, Selection
 
@@ -78,7 +81,11 @@ def _cap(date: dt.date, cut: dt.date | None) -> tuple[dt.date, str]:
 
 
 def regimen(p: Patient, rules: RegimenRules) -> tuple[str, str]:
-    """(regimen such as C+I+A, single/combination); empty when no drugs or regimen were given."""
+    """(regimen such as C+I+A, single/combination); empty when no drugs or regimen were given;
+    ("unknown", "unknown") when a drug is not in the regimens rules and no regimen column says."""
+    if p.unknown_drugs:
+        reg = p.regimen_given or "unknown"
+        return reg, "unknown" if reg == "unknown" else "single" if "+" not in reg else "combination"
     reg = rules.regimen_of(set(p.drug_classes)) if p.drug_classes else (p.regimen_given or "")
     if not reg:
         return "", ""
@@ -106,13 +113,38 @@ def her2_status(s: SampleCalls | None) -> str:
     return "not_assessed"
 
 
-def her2_altered(status: str) -> str:
-    if status in ("no_sample", "not_assessed"):
-        return "unknown"
-    return "no" if status == "wild_type" else "yes"
+def her2_verdict(s: SampleCalls | None, counted: Collection[str]) -> tuple[str, str]:
+    """(her2_altered, her2_tier) of the chosen sample: ``yes`` only for an ERBB2 event whose
+    oncogenicity tier is one of ``counted`` (the rules' altered_tiers); ``no`` when none is and
+    both small variants and copy number were assessed; else ``unknown``. her2_tier says why
+    (classify.tiers.her2_verdict). her2_status keeps every class.
+
+    A sample whose classes are known but whose calls are not (a samples.tsv without its calls.tsv)
+    cannot be tiered: it counts as altered, as before tiers, and its her2_tier says so."""
+    if s is None:
+        return "unknown", ""
+    erbb2 = [c for c in s.calls if c.get("gene") == INDEX_GENE]
+    if s.status == "ok" and s.classes and not erbb2:
+        return "yes", "not tiered (no calls: every class counted)"
+    return tier_verdict([str(c.get("oncogenicity") or "") for c in erbb2], ok=s.status == "ok",
+                        assessed=s.assessed, cn_assessed=s.cn_assessed, counted=counted)
 
 
-def not_assessed_reason(s: SampleCalls | None) -> str:
+def altered_classes(s: SampleCalls | None, counted: Collection[str]) -> tuple[str, ...]:
+    """The classes of the chosen sample's ERBB2 events that count (tiers in ``counted``), in the
+    classes' order; every class when the sample has no calls to tier (see her2_verdict)."""
+    if s is None or s.status != "ok":
+        return ()
+    erbb2 = [c for c in s.calls if c.get("gene") == INDEX_GENE]
+    if s.classes and not erbb2:
+        return s.classes
+    found = {c.get("class") for c in erbb2 if c.get("oncogenicity") in counted}
+    return tuple(k for k in EVENT_CLASSES if k in found)
+
+
+def not_assessed_reason(s: SampleCalls | None, tier: str = "") -> str:
+    """Why HER2 is unknown for the sample; ``tier`` (her2_tier) is added when ERBB2 events were
+    found but none counts (e.g. 'uncertain only')."""
     if s is None:
         return "no sample"
     if s.status != "ok":
@@ -122,7 +154,8 @@ def not_assessed_reason(s: SampleCalls | None) -> str:
         parts.append(f"small variants assessed: {shown(s.assessed, bare=True)}")
     if s.cn_assessed != "yes":
         parts.append(f"copy number assessed: {shown(s.cn_assessed, bare=True)}")
-    return "HER2 not assessed (" + "; ".join(parts) + ")"
+    found = f", and the ERBB2 events found are {tier.replace('_', ' ')}" if tier.endswith(" only") else ""
+    return "HER2 not assessed (" + "; ".join(parts) + ")" + found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from ..errors import InputError, UsageError
 from ..files import FORMULA_START, neutralise, replace_folder, sync_file, temp_beside, write_failed
+from ..rules.load import Rules
 from .build import DATE_COLUMNS, CohortResult, paused_gc
 from .problems import Problem
 
@@ -196,8 +197,9 @@ class Pseudonymizer:
 
 
 def pseudonymize(result: CohortResult, pz: Pseudonymizer) -> tuple[list[str], list[dict], list[dict], list[dict]]:
-    """Columns, rows, problems and conflicts with ids replaced and dates left out."""
-    drop = set(DATE_COLUMNS)
+    """Columns, rows, problems and conflicts with ids replaced and dates left out (the cohort's date
+    columns, and any date column the clinical rules add)."""
+    drop = set(DATE_COLUMNS) | {c for c in result.columns if any(isinstance(r.get(c), dt.date) for r in result.rows)}
     columns = [c for c in result.columns if c not in drop]
     rows = []
     for r in result.rows:
@@ -236,8 +238,12 @@ def sibling(path: str, suffix: str) -> str:
 
 def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None, parquet: str | None = None,
                  cbioportal: str | None = None, pseudonymizer: Pseudonymizer | None = None,
-                 study_id: str = "her2var_cohort", build: str | None = None) -> list[str]:
-    """Write every requested output, all or nothing. Returns the paths written."""
+                 study_id: str = "her2var_cohort", build: str | None = None,
+                 rules: Rules | None = None, note: str = "") -> list[str]:
+    """Write every requested output, all or nothing. Returns the paths written. ``rules`` (default:
+    the built-in ones) place the cBioPortal study's events of the other genome build. ``note``
+    (e.g. that the cohort is synthetic) labels the workbook: its properties, a README sheet, every
+    printed page header."""
     if parquet and not parquet_available():
         raise UsageError("--parquet needs the optional Parquet support: pip install 'her2var[parquet]'")
     if pseudonymizer is not None:
@@ -258,7 +264,7 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
             if xlsx:
                 sheets = [("cohort", columns, rows), ("problems", PROBLEM_COLUMNS, problems),
                           ("conflicts", CONFLICT_COLUMNS, conflicts)]
-                staged.file(xlsx, lambda tmp: write_xlsx(tmp, sheets))
+                staged.file(xlsx, lambda tmp: write_xlsx(tmp, sheets, note=note))
                 written.append(xlsx)
             if parquet:
                 staged.file(parquet, lambda tmp: write_parquet(tmp, columns, rows))
@@ -267,7 +273,8 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
                 from .cbioportal import write_study
 
                 folder = staged.folder(cbioportal)
-                write_study(folder, result, study_id=study_id, pseudonymizer=pseudonymizer, build=build)
+                write_study(folder, result, study_id=study_id, pseudonymizer=pseudonymizer, build=build,
+                            rules=rules)
                 written.append(cbioportal)
             staged.commit()
         except BaseException:
@@ -276,16 +283,25 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
     return written
 
 
-def write_xlsx(path: str, sheets: Sequence[tuple[str, Iterable[str], list[dict[str, Any]]]]) -> None:
+def write_xlsx(path: str, sheets: Sequence[tuple[str, Iterable[str], list[dict[str, Any]]]], *,
+               note: str = "") -> None:
     import openpyxl
 
     wb = openpyxl.Workbook(write_only=True)
+    if note:
+        wb.properties.title = neutralise(note)
+        wb.properties.keywords = "SYNTHETIC" if "SYNTHETIC" in note else None
     for title, columns, rows in sheets:
         columns = list(columns)
         ws = wb.create_sheet(title)
+        if note:
+            ws.oddHeader.center.text = neutralise(note).replace("&", "&&")
+            ws.sheet_properties.tabColor = "D55E00"
         ws.append(columns)
         for r in rows:
             ws.append([_xlsx_value(c, r.get(c)) for c in columns])
+    if note:
+        wb.create_sheet("README").append([neutralise(note)])
     wb.save(path)
 
 
@@ -306,10 +322,20 @@ def parquet_available() -> bool:
 
 
 def write_parquet(path: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    parquet_frame(columns, rows).to_parquet(path, index=False)
+
+
+def parquet_frame(columns: list[str], rows: list[dict[str, Any]]) -> Any:
+    """The cohort as a typed DataFrame. A column holding numbers and text (a lab value and "not
+    tested") is written as text, as in cohort.tsv: Parquet columns have one type."""
     import pandas as pd
 
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for c in columns:
         if c.endswith(("_days", "_event")) or c == "n_samples":
             frame[c] = frame[c].astype("Int64")
-    frame.to_parquet(path, index=False)
+            continue
+        kinds = {type(r.get(c)) for r in rows} - {type(None)}
+        if str in kinds and len(kinds) > 1:
+            frame[c] = pd.Series([None if r.get(c) is None else fmt(c, r.get(c)) for r in rows], dtype=object)
+    return frame

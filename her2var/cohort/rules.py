@@ -8,7 +8,7 @@ installed wheel). A lab's own file holds only what it changes and is merged over
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,13 @@ from ..rules.schema import builtin_rules_dir, check, merge_trees, read_yaml
 
 ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
 COLUMN_TYPES = ("id", "text", "number", "date", "category", "yesno", "sites", "drugs", "regimen")
+# Columns read by name into the cohort's fixed columns; any other column a rules file declares is
+# carried through to the cohort under its own name, typed as declared (EXTRA_TYPES only).
+BUILTIN_COLUMNS = ("patient_id", "sex", "age", "birth_date", "smoking", "ecog", "stage", "histology",
+                   "metastasis_sites", "drugs", "regimen", "treatment_start", "progression_date", "death_date",
+                   "last_followup", "best_response", "cutoff")
+EXTRA_TYPES = ("text", "number", "category", "yesno", "date")
+_EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SELECTION_PREFER = ("closest_before_start", "earliest", "latest")
 SELECTION_OTHERWISE = ("earliest", "latest")
 SELECTION_TIE = ("assessed",)
@@ -27,6 +34,7 @@ COLUMN_SPEC = {
     "values?": str,
     "synonyms": ("list", str),
     "analyses": ("list", str),
+    "range?": ("list", float),
 }
 
 CLINICAL_SPEC = {
@@ -35,6 +43,7 @@ CLINICAL_SPEC = {
     "metastasis_columns": ("map", ("list", str)),
     "values": ("map", ("map", ("list", str))),
     "missing": ("list", str),
+    "not_tested?": ("list", str),
     "date_formats": ("list", str),
     "samples_sheet": {"sample": ("list", str), "patient": ("list", str),
                       "collection_date": ("list", str)},
@@ -69,6 +78,7 @@ class ColumnRule:
     values: str | None
     synonyms: tuple[str, ...]
     analyses: tuple[str, ...]
+    range: tuple[float, float] | None = None  # number columns: accepted values, inclusive
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ class ClinicalRules:
     sheet_index: Mapping[str, str]  # normalised samples-sheet header -> sample/patient/collection_date
     selection: Selection
     source: str
+    extra_columns: tuple[str, ...] = ()  # declared columns outside BUILTIN_COLUMNS, in file order
+    not_tested: frozenset[str] = frozenset()  # normalised words meaning "test not done"
 
     def synonyms_of(self, field: str) -> list[str]:
         return [h for h, f in self.header_index.items() if f == field]
@@ -148,7 +160,7 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
             if a not in (*ANALYSES, "all"):
                 raise RulesError(f"{w}.analyses: {shown(a)} is not one of {', '.join(ANALYSES)}, all")
         columns[name] = ColumnRule(name, c["type"], bool(c.get("required", False)), c.get("values"),
-                                   tuple(c["synonyms"]), tuple(c["analyses"]))
+                                   tuple(c["synonyms"]), tuple(c["analyses"]), _range(c, name, w))
     if "patient_id" not in columns or columns["patient_id"].type != "id":
         raise RulesError(f"{where}: columns.patient_id (type id) is required")
     for needed in ("yesno", "sites", "response"):
@@ -184,37 +196,104 @@ def load_clinical_rules(extra: str | Path | None = None) -> ClinicalRules:
     for fmt in tree["date_formats"]:
         if "%" not in fmt:
             raise RulesError(f"{where}: date_formats: {shown(fmt)} is not a strptime format")
+    missing = frozenset(norm(m) for m in tree["missing"])
+    not_tested = frozenset(norm(m) for m in tree.get("not_tested", []))
+    both = sorted(missing & not_tested)
+    if both:
+        raise RulesError(f"{where}: {shown(both[0])} is listed under both missing and not_tested")
     return ClinicalRules(
         columns=columns, header_index=header_index, metastasis_sites=sites, values=values,
-        canonical=canonical, missing=frozenset(norm(m) for m in tree["missing"]),
+        canonical=canonical, missing=missing,
         date_formats=tuple(tree["date_formats"]), sheet_index=sheet_index,
         selection=Selection(sel["window_days_after_start"], sel["prefer"], sel["otherwise"], sel["tie_break"]),
-        source=where,
+        source=where, extra_columns=tuple(n for n in columns if n not in BUILTIN_COLUMNS),
+        not_tested=not_tested,
     )
 
 
-def load_regimen_rules(extra: str | Path | None = None) -> RegimenRules:
-    """regimens.yaml, with a lab's file merged over it (drugs are added to the classes)."""
-    tree, where = _load_tree("regimens.yaml", REGIMENS_SPEC, extra)
-    order = tuple(tree["class_order"])
+def _range(c: dict, name: str, w: str) -> tuple[float, float] | None:
+    """Check a column the rules add (name, type) and its accepted range of numbers."""
+    if name not in BUILTIN_COLUMNS:
+        if not _EXTRA_NAME.match(name):
+            raise RulesError(f"{w}: a column you add needs a name of lower-case letters, digits and _ "
+                             "(it becomes the cohort column's name)")
+        if c["type"] not in EXTRA_TYPES:
+            raise RulesError(f"{w}.type: a column you add is one of {', '.join(EXTRA_TYPES)}, "
+                             f"not {shown(c['type'])}")
+    if "range" not in c:
+        return None
+    r = c["range"]
+    if c["type"] != "number" or name in BUILTIN_COLUMNS:
+        raise RulesError(f"{w}.range: only for number columns you add")
+    if len(r) != 2 or r[0] > r[1]:
+        raise RulesError(f"{w}.range: expected [lowest, highest], e.g. [0, 100]")
+    return float(r[0]), float(r[1])
+
+
+def load_regimen_rules(extra: str | Path | Sequence[str | Path] | None = None) -> RegimenRules:
+    """regimens.yaml with each lab file (``--regimens``, repeatable) merged over it in order: drugs
+    and their aliases add up; a lab file may rename a class or replace class_order. Two lab files
+    that define one drug (or one alias) in different classes, name one class differently, or give
+    different class orders are an error naming both files; no file overrides another silently."""
+    files = [] if extra is None else [extra] if isinstance(extra, (str, Path)) else list(extra)
+    base = builtin_rules_dir() / "regimens.yaml"
+    tree = read_yaml(base) or {}
+    check(tree, REGIMENS_SPEC, str(base), partial=False)
+    layers: list[tuple[str, dict]] = [(str(base), tree)]
+    for f in files:
+        over = read_yaml(f) or {}
+        check(over, REGIMENS_SPEC, str(f), partial=True)
+        layers.append((str(f), over))
+    _lab_conflicts(layers[1:])
+    merged: dict = {}
+    for _, layer in layers:
+        merged = merge_trees(merged, layer)
+    where = " + ".join([base.name, *(str(f) for f in files)])
+    check(merged, REGIMENS_SPEC, where, partial=False)
+    order = tuple(merged["class_order"])
     if len(set(order)) != len(order):
         raise RulesError(f"{where}: class_order: a class is listed twice")
-    missing = [c for c in tree["classes"] if c not in order]
+    missing = [c for c in merged["classes"] if c not in order]
     if missing:
         raise RulesError(f"{where}: classes.{shown(missing[0], bare=True)}: not in class_order")
     drugs: dict[str, tuple[str, str]] = {}
-    for klass, c in tree["classes"].items():
-        for drug, aliases in c["drugs"].items():
-            for name in (drug, *aliases):
-                key = drug_key(name)
-                if not key:
-                    raise RulesError(f"{where}: classes.{shown(klass, bare=True)}.drugs.{shown(drug, bare=True)}: "
-                                     "empty name")
-                if key in drugs and drugs[key] != (drug, klass):
-                    other = drugs[key]
-                    raise RulesError(f"{where}: {shown(name)} names both {shown(other[0], bare=True)} "
-                                     f"({shown(other[1], bare=True)}) and {shown(drug, bare=True)} "
-                                     f"({shown(klass, bare=True)})")
-                drugs[key] = (drug, klass)
-    return RegimenRules(class_order=order, class_names={k: c["name"] for k, c in tree["classes"].items()},
+    source: dict[str, str] = {}
+    for path, layer in layers:
+        for klass, c in (layer.get("classes") or {}).items():
+            for drug, aliases in (c.get("drugs") or {}).items():
+                for name in (drug, *aliases):
+                    key = drug_key(name)
+                    if not key:
+                        raise RulesError(f"{path}: classes.{shown(klass, bare=True)}.drugs."
+                                         f"{shown(drug, bare=True)}: empty name")
+                    if key in drugs and drugs[key] != (drug, klass):
+                        other = drugs[key]
+                        raise RulesError(f"{where}: {shown(name)} names both {shown(other[0], bare=True)} "
+                                         f"({shown(other[1], bare=True)}, in {source[key]}) and "
+                                         f"{shown(drug, bare=True)} ({shown(klass, bare=True)}, in {path}); "
+                                         "keep one definition")
+                    drugs[key] = (drug, klass)
+                    source.setdefault(key, path)
+    return RegimenRules(class_order=order, class_names={k: c["name"] for k, c in merged["classes"].items()},
                         drugs=drugs, source=where)
+
+
+def _lab_conflicts(layers: list[tuple[str, dict]]) -> None:
+    """Lab files may add to each other but not disagree: one class named two ways, or two class
+    orders (drugs are checked as they are indexed)."""
+    names: dict[str, tuple[str, str]] = {}
+    order: tuple[str, tuple[str, ...]] | None = None
+    for path, layer in layers:
+        if "class_order" in layer:
+            mine = tuple(layer["class_order"])
+            if order is not None and order[1] != mine:
+                raise RulesError(f"{path}: class_order {shown(list(mine))} differs from {shown(list(order[1]))} "
+                                 f"in {order[0]}; give the class order in one file")
+            order = order or (path, mine)
+        for klass, c in (layer.get("classes") or {}).items():
+            if "name" not in c:
+                continue
+            seen = names.setdefault(klass, (c["name"], path))
+            if seen[0] != c["name"]:
+                raise RulesError(f"{path}: classes.{shown(klass, bare=True)}.name {shown(c['name'])} differs from "
+                                 f"{shown(seen[0])} in {seen[1]}; name the class once")

@@ -81,6 +81,7 @@ def _read_text(path: str, delimiter: str) -> RawTable:
     rows: list[list[Cell]] = []
     numbers: list[int] = []
     start = 1
+    last: list[str] = []
     try:
         for cells in reader:
             lineno = start
@@ -96,13 +97,28 @@ def _read_text(path: str, delimiter: str) -> RawTable:
                                  f"{header_line}) has {len(header)}; is a value missing quotes around a "
                                  f"'{delimiter_name(delimiter)}'?")
             cells = cells[:len(header)] + [""] * (len(header) - len(cells))
+            last = cells
             rows.append([c.strip() for c in cells])
             numbers.append(lineno)
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num}: not a valid {delimiter_name(delimiter)}-separated "
                          f"table ({exc})") from exc
     assert header is not None
+    if any("\n" in c or "\r" in c for c in last):  # the last row has a cell of several lines: quote closed?
+        _check_closed_quotes(path, text, delimiter, numbers[-1])
     return RawTable(path, header, rows, numbers)
+
+
+def _check_closed_quotes(path: str, text: str, delimiter: str, row: int) -> None:
+    """A quote opened and never closed swallows the rest of the file into one cell of the last row
+    (csv reads on to the end without complaint): every row after it would be lost silently."""
+    try:
+        for _ in csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise InputError(f"{path}: row {row}: a quote opened in this row is never closed, so the rest of "
+                             "the file would be read into one cell; close the quote (or remove it)") from exc
 
 
 def delimiter_name(d: str) -> str:

@@ -37,6 +37,118 @@ def check_purity(purity: float | None, where: str = "purity") -> float | None:
 
 
 MAX_ABS_LOG2 = 30.0  # a billion-fold copy ratio: anything beyond is a broken file, not biology
+# A log2 ratio below this is a region without reads, not a copy number: CNVkit writes -20
+# (NULL_LOG2_COVERAGE) for a bin without coverage, about -31 once normalised, and itself drops bins
+# below -20 - (-5) = -15 as low coverage. No deletion in a tumour with any normal cells goes that low.
+NO_COVERAGE_LOG2 = -15.0
+MISSING_VALUES = ("", "NA", "N/A", ".")  # R writes NA, pandas an empty cell, VCF '.'
+
+# Why a row carries no usable value (OddValue.reason), as a note says it.
+ODD_REASONS = {
+    "zero_probe": ("zero-probe segment(s) (CNVkit writes one at a breakpoint between bins, start "
+                   "after end; no bins, no evidence)"),
+    "start_after_end": "with start after end",
+    "no_value": "without a finite value (empty, NA, NaN or infinite)",
+    "no_coverage": (f"with log2 below {NO_COVERAGE_LOG2:g} (no reads: CNVkit writes -20, or about "
+                    "-31, for a bin without coverage)"),
+    "out_of_range": f"with log2 above {MAX_ABS_LOG2:g} (not a copy ratio)",
+    "negative_cn": "with a negative cn (older CNVkit's value for a segment without log2)",
+}
+
+
+class OddValue(Exception):
+    """A row holding a value real tools write but no usable measurement (no value, no coverage,
+    start after end, a zero-probe segment). The reader decides what follows: left out and counted
+    away from the genes of interest, an InputError on one of them (``reason``: a key of
+    ODD_REASONS; ``message`` says what was found; ``span`` is the row's contig, lowest and highest
+    position once known)."""
+
+    def __init__(self, reason: str, message: str, span: tuple[str, int, int] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.span = span
+
+
+def read_number(text: str | None, what: str, where: str) -> float:
+    """A number from raw text, which may be NaN or infinite (the caller judges those); missing
+    (empty, NA) raises OddValue, a word InputError naming the place and the field."""
+    if text is None or text.strip().strip('"') in MISSING_VALUES:
+        raise OddValue("no_value", f"{what} has no value")
+    try:
+        return float(text.strip().strip('"'))
+    except ValueError as exc:
+        raise InputError(f"{where}: {what} {shown(text)} is not a number") from exc
+
+
+def check_log2(log2: float, text: str, what: str) -> float:
+    """``log2`` when it can be a copy ratio; else OddValue saying why (``text``: as written)."""
+    if math.isnan(log2) or log2 == math.inf:
+        raise OddValue("no_value", f"{what} {shown(text)} is not a finite number")
+    if log2 < NO_COVERAGE_LOG2:  # -inf included: the log of no reads
+        raise OddValue("no_coverage", f"{what} {shown(text, bare=True)} is below log2 "
+                       f"{NO_COVERAGE_LOG2:g} (a region without reads, not a copy number)")
+    if log2 > MAX_ABS_LOG2:
+        raise OddValue("out_of_range", f"{what} {shown(text, bare=True)} is above log2 "
+                       f"{MAX_ABS_LOG2:g} (not a copy ratio)")
+    return log2
+
+
+def genes_hit(span: tuple[str, int, int], genes: Mapping[str, Region]) -> list[str]:
+    """The genes a (contig, low, high) span overlaps, 'chr17' matching '17'."""
+    chrom, low, high = span
+    return [g for g, r in genes.items()
+            if contig_key(chrom) == contig_key(r.chrom) and low <= r.end and high >= r.start]
+
+
+def odd_row_error(where: str, odd: OddValue, genes: list[str]) -> InputError:
+    """The error for an odd row over a gene of interest: that gene cannot be read from the file."""
+    named = ", ".join(genes)
+    return InputError(
+        f"{where}: {odd.message}, in a row over {named}: {named} copy number cannot be read from "
+        f"this file (such rows away from {named} are only left out); check the file at this line"
+    )
+
+
+@dataclass
+class LeftOut:
+    """Rows of one sample left out of a file's evidence, by reason, for notes and the warning."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, reason: str, line: int | None) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        if line is not None and len(self.lines.setdefault(reason, [])) < 5:
+            self.lines[reason].append(line)
+
+    def _part(self, reason: str) -> str:
+        n = self.counts[reason]
+        shown_lines = self.lines.get(reason, [])
+        where = ""
+        if shown_lines:
+            more = ", …" if n > len(shown_lines) else ""
+            where = f", line{'s' if n > 1 else ''} {', '.join(map(str, shown_lines))}{more}"
+        return f"{n} {ODD_REASONS.get(reason, reason)}{where}"
+
+    def warning(self, genes: Iterable[str]) -> str:
+        """The note on rows that held an odd value away from the genes ('' when none)."""
+        odd = [r for r in self.counts if r != "zero_probe"]
+        if not odd:
+            return ""
+        total = sum(self.counts[r] for r in odd)
+        return (f"{total} row(s) away from {', '.join(genes)} left out: "
+                + " ".join(f"[{self._part(r)}]" for r in odd))
+
+    def notes(self, genes: Iterable[str]) -> list[str]:
+        out = [f"left out {self._part('zero_probe')}"] if "zero_probe" in self.counts else []
+        warning = self.warning(genes)
+        return out + ([warning] if warning else [])
+
+    def qc(self) -> dict[str, str]:
+        if not self.counts:
+            return {}
+        return {"rows_left_out": ";".join(f"{r}:{n}" for r, n in self.counts.items())}
 
 
 def log2_to_cn(log2: float, purity: float | None, ploidy: float = 2.0) -> float:

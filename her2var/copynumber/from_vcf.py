@@ -10,18 +10,24 @@ Structural-variant callers (Manta ``<DUP:TANDEM>``) carry no copy number and are
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 
 from ..errors import InputError, plain_int, shown
 from ..models import CopyNumber, Record, Region, VcfHeader
 from .common import (
+    LeftOut,
+    OddValue,
     Segment,
+    check_log2,
     check_purity,
     conversion_purity,
     fold_change_to_cn,
+    genes_hit,
     log2_to_cn,
-    parse_float,
+    odd_row_error,
+    read_number,
     select_by_interval,
     summarise,
 )
@@ -128,7 +134,9 @@ def copy_number_from_vcf(
     """CN records for ``genes`` from the copy-number records of a VCF; [] without evidence.
 
     Ion records are matched by the gene name in ID/FUNC; all others by overlap with the gene
-    interval ('chr17' and '17' match). Records that are not copy number are ignored.
+    interval ('chr17' and '17' match). Records that are not copy number are ignored. A record
+    without a usable value (not finite; log2 of a region without reads) is left out and noted
+    away from ``genes``, and an InputError on one of them.
     """
     purity = check_purity(purity)
     if header.samples and not 0 <= sample_index < len(header.samples):
@@ -141,6 +149,7 @@ def copy_number_from_vcf(
     qc = header_qc(header)
     by_name: dict[str, list[tuple[Segment, int]]] = {}
     by_interval: list[Segment] = []
+    left_out = LeftOut()
     wanted = {g.upper(): g for g in genes}
     for rec in records:
         if not is_cnv_record(header, rec):
@@ -154,9 +163,19 @@ def copy_number_from_vcf(
                 if gene is not None:
                     by_name.setdefault(gene, []).append((seg, seg.end - seg.start + 1))
             continue
-        seg = _segment(dialect, header, rec, si, purity)
+        try:
+            seg = _segment(dialect, header, rec, si, purity)
+        except OddValue as odd:
+            hit = genes_hit((rec.chrom, rec.pos + 1, max(rec.end, rec.pos + 1)), genes)
+            if hit:
+                raise odd_row_error(rec.where, odd, hit) from None
+            left_out.add(odd.reason, rec.line)
+            continue
         if seg is not None:
             by_interval.append(seg)
+    warning = left_out.warning(genes)
+    if warning:
+        log.warning("%s: sample %s: %s", header.path, shown(sample), warning)
 
     selected = select_by_interval(by_interval, genes)
     out: list[CopyNumber] = []
@@ -173,7 +192,8 @@ def copy_number_from_vcf(
             purity_used, notes = _purity_and_notes(dialect, header, purity, converted)
             out.append(summarise(
                 gene, region, pairs, sample=sample, source_caller=dialect,
-                purity_used=purity_used, path=header.path, qc=qc, notes=notes,
+                purity_used=purity_used, path=header.path, qc={**qc, **left_out.qc()},
+                notes=notes + left_out.notes(genes),
             ))
     log.debug("%s: %d copy-number record(s) for %s", header.path, len(out), shown(sample))
     return out
@@ -198,7 +218,11 @@ def _segment(
         return None
     quantity, raw_text = present[0]
     kind = _KIND[quantity]
-    raw = parse_float(raw_text, quantity, rec.where)
+    raw = read_number(raw_text, quantity, rec.where)
+    if kind == "log2":
+        check_log2(raw, raw_text or "", quantity)  # CNVkit: -20 or about -31 where there were no reads
+    elif not math.isfinite(raw):
+        raise OddValue("no_value", f"{quantity} {shown(raw_text)} is not a finite number")
     p, _ = conversion_purity(purity)
     try:
         if kind == "CN":

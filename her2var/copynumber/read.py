@@ -24,10 +24,10 @@ from ..rules.load import BuildRules
 from ..vcf.reader import VcfReader
 from .common import check_purity, fold_change_to_cn, log2_to_cn
 from .from_vcf import GERMLINE_NOTE, copy_number_from_vcf, is_cnv_record, vcf_dialect
-from .tables import copy_number_from_table, file_stem, read_table, table_kind
+from .tables import SCALES, copy_number_from_table, file_stem, read_table, table_kind
 
 __all__ = [
-    "ACCEPTED_FORMATS", "GERMLINE_NOTE", "copy_number_from_vcf", "fold_change_to_cn",
+    "ACCEPTED_FORMATS", "GERMLINE_NOTE", "SCALES", "copy_number_from_vcf", "fold_change_to_cn",
     "is_cnv_record", "log2_to_cn", "read_copy_number_file", "vcf_dialect",
 ]
 
@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 ACCEPTED_FORMATS: tuple[str, ...] = (
     ("VCF with copy-number records (Ion Reporter <CNV>, DRAGEN CNV, TSO500 CopyNumberVariants, "
      "CNVkit export vcf, GATK gCNV)"),
-    "CNVkit .cns/.call.cns (chromosome start end gene log2 ... [cn])",
-    ".seg (ID chrom loc.start loc.end num.mark seg.mean)",
+    "CNVkit .cns/.call.cns/.cnr (chromosome start end gene log2 ... [cn])",
+    (".seg (ID chrom loc.start loc.end num.mark seg.mean, or sampleName chromosome start end "
+     "nbrOfLoci mean; its scale given by --cnv-scale)"),
     "GATK .called.seg (CONTIG START END NUM_POINTS_COPY_RATIO MEAN_LOG2_COPY_RATIO CALL)",
     "allele-specific table (Chromosome Start End nMajor nMinor)",
     "TSO500 .cnv.fc.txt (Sample Gene Status FoldChange)",
@@ -51,13 +52,17 @@ def read_copy_number_file(
     purity: float | None,
     build: str | None,
     builds: Mapping[str, BuildRules] | None = None,
+    scale: str | None = None,
 ) -> list[CopyNumber]:
     """CN records for ``genes`` from a --cnv file of any accepted format, detected from content.
 
     Multi-sample files are filtered to ``sample`` when given (InputError when it is absent);
     otherwise every sample gets its own records. [] means the file has no evidence for the genes.
     ``builds`` are the rules' genome builds (``rules.builds``; the built-in rules' when None): a
-    VCF's ##contig lengths are checked against ``build`` with them.
+    VCF's ##contig lengths are checked against ``build`` with them. ``scale`` (log2, log10,
+    linear) is the scale of a .seg's values, which its header does not say; without it a .seg
+    value a gene needs is an InputError. Rows without a usable value away from ``genes`` are left
+    out (notes and a warning); on one of ``genes`` they are an InputError.
     """
     path = os.fspath(path)
     purity = check_purity(purity)
@@ -75,7 +80,7 @@ def read_copy_number_file(
             f"{path}:{line}: not a recognised copy-number file (header: {shown(found, 120)}); {_accepted()}"
         )
     log.debug("%s: read as %s", path, kind)
-    return copy_number_from_table(table, kind, sample=sample, genes=genes, purity=purity)
+    return copy_number_from_table(table, kind, sample=sample, genes=genes, purity=purity, scale=scale)
 
 
 def _accepted() -> str:

@@ -15,6 +15,7 @@ from typing import cast
 
 import numpy as np
 
+from ..analysis.wording import SYNTHETIC_NOTE
 from ..genome.transcript import WindowSequence
 from ..rules.load import Rules
 from . import synth
@@ -245,8 +246,9 @@ def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 
                               store=store_path).results
     cohort = build_cohort(inputs.clinical, store=store_path, samples_sheet=inputs.sheet, cutoff=CUTOFF)
     cohort_tsv = os.path.join(outdir, "cohort", "cohort.tsv")
-    write_cohort(cohort, cohort_tsv, xlsx=os.path.join(outdir, "cohort", "cohort.xlsx"))
-    analysis_dirs = _analyze(cohort_tsv, outdir)
+    write_cohort(cohort, cohort_tsv, xlsx=os.path.join(outdir, "cohort", "cohort.xlsx"), note=SYNTHETIC_NOTE)
+    analysis_dirs = _analyze(cohort_tsv, outdir, jobs=workers)
+    _write_readme(outdir)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.her2_status] = counts.get(r.her2_status, 0) + 1
@@ -255,8 +257,20 @@ def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 
                    [r.error for r in results if r.status == "error"], summary)
 
 
-def _analyze(cohort_tsv: str, outdir: str) -> list[str]:
-    """Both built-in plans, when the analysis stage is installed."""
+def _write_readme(outdir: str) -> None:
+    """A note at the top of the demo's folder: none of it describes a real patient (cohort.tsv and
+    the other tables have no place of their own for it)."""
+    from ..files import atomic_write
+
+    with atomic_write(os.path.join(outdir, "README.txt")) as fh:
+        fh.write(f"{SYNTHETIC_NOTE}.\n\nEvery file under this folder was generated from a seeded random cohort by "
+                 "'her2var demo': inputs/ (VCFs, copy number, samples sheet, clinical workbook), classify/, "
+                 "cohort/ (cohort.tsv, cohort.xlsx), analysis/<plan>/ (report.html, tables, figures).\n")
+
+
+def _analyze(cohort_tsv: str, outdir: str, *, jobs: int = 1) -> list[str]:
+    """Both built-in plans, when the analysis stage is installed; every output labelled synthetic,
+    report.pdf printed when a headless Chromium is installed."""
     try:
         from ..analysis.plan import load_plan
         from ..analysis.run import analyze
@@ -265,6 +279,6 @@ def _analyze(cohort_tsv: str, outdir: str) -> list[str]:
     dirs = []
     for name in ("first-line-regimens", "alteration-groups"):
         target = os.path.join(outdir, "analysis", name)
-        analyze(cohort_tsv, load_plan(name), target)
+        analyze(cohort_tsv, load_plan(name), target, synthetic=True, pdf=None, jobs=max(jobs, 1))
         dirs.append(target)
     return dirs

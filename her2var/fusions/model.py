@@ -26,7 +26,8 @@ _RANK = {"partner_kinase": 0, "unknown_partner": 1, "intragenic": 2, "reciprocal
 
 # -- the result -------------------------------------------------------------------------------
 READ_KEYS = ("SR", "PR", "READ_COUNT", "split_reads1", "split_reads2", "discordant_mates",
-             "JunctionReadCount", "SpanningFragCount")
+             "JunctionReadCount", "SpanningFragCount", "Alt_Depth", "Alt Split Dedup", "Alt Pair Dedup",
+             "Alt Split", "Alt Pair", "Fusion Supporting Reads", "SplitReads", "SPLIT_READS")
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Fusion:
     kinase_breakpoint: tuple[str, int]
     partner_breakpoint: tuple[str, int] | None
     support: dict[str, float]  # as the caller names it: SR/PR, READ_COUNT, split_reads1, ...
-    source: str  # vcf-bnd | ion | arriba | star-fusion
+    source: str  # vcf-bnd | ion | a fusion table's dialect (arriba, star-fusion, tso500-*, pcgr*)
     notes: list[str] = field(default_factory=list)
     path: str = ""
     line: int | None = None

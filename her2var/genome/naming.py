@@ -159,6 +159,9 @@ def describe(model: TranscriptModel, seq: SequenceSource | None, pos: int, ref: 
     n.exon = model.exon_number(a) or model.exon_number(b)
     n.intron = None if n.exon else (model.intron_number(a) or model.intron_number(b))
     n.location = _location(model, a, b, ca, cb)
+    if n.location == "coding" and not chosen[1] and "cds" in (ca.region, cb.region) and ca.region != cb.region:
+        # an insertion just before c.1 or just after the stop codon leaves the coding bases whole
+        n.location = "utr5" if "utr5" in (ca.region, cb.region) else "utr3"
     indel_unplaced = seq is None and (not chosen[1] or not chosen[2])
     if indel_unplaced:
         n.unknown_reason = "no reference sequence here to place the insertion/deletion (give --reference)"
@@ -166,7 +169,7 @@ def describe(model: TranscriptModel, seq: SequenceSource | None, pos: int, ref: 
         n.hgvs_c = f"{model.gene.transcript}:c." + _c_change(model, seq, chosen, ca, cb)
     if n.location != "coding":
         return n
-    _protein(model, seq, chosen, ca.base, cb.base, n)
+    _protein(model, seq, chosen, _tx_index(model, ca), _tx_index(model, cb), n)
     return n
 
 
@@ -177,6 +180,9 @@ def _location(model: TranscriptModel, a: int, b: int, ca: CPos, cb: CPos) -> str
         return "upstream" if model.strand == "+" else "downstream"
     if model.complete and a > hi:
         return "downstream" if model.strand == "+" else "upstream"
+    end = model.tx_end
+    if end is not None and ((model.strand == "+" and a > end) or (model.strand == "-" and b < end)):
+        return "downstream"
     offsets = [c.offset for c in (ca, cb)]
     exonic = [c.offset == 0 for c in (ca, cb)]
     if all(exonic):
@@ -222,8 +228,42 @@ def _c_change(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, 
     return f"{ca}_{cb}ins{alt}"
 
 
+UTR_READ = 1_500  # 3'UTR bases read to find where a lost stop's extension ends
+
+
+def _tx_index(model: TranscriptModel, cp: CPos) -> int:
+    """The continuous coding index of an exonic c. position (c.-1 = 0, c.*1 = CDS length + 1)."""
+    if cp.region == "utr5":
+        return 1 - cp.base
+    if cp.region == "utr3":
+        return model.cds_length + cp.base
+    return cp.base
+
+
+def _available(model: TranscriptModel, seq: SequenceSource | None, c_from: int, c_to: int) -> str:
+    """The longest run of transcript bases from c_from (up to c_to) the sources can give."""
+    lo, hi, best = c_from - 1, c_to, ""
+    while lo < hi:  # the largest end whose bases are all known
+        mid = (lo + hi + 1) // 2
+        bases = model.cds_bases(seq, c_from, mid)
+        if bases is not None and "N" not in bases:
+            lo, best = mid, bases
+        else:
+            hi = mid - 1
+    return best
+
+
+def _to_stop(aa: str) -> tuple[str, bool]:
+    """Residues up to and including the first stop; whether a stop was reached."""
+    if "*" in aa:
+        return aa[: aa.index("*") + 1], True
+    return aa, False
+
+
 def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, str, str],
              c1: int, c2: int, n: Naming) -> None:
+    """The protein consequence of a change whose bases lie in coding exons (c1..c2: continuous
+    coding indices of its first and last touched bases, transcript order)."""
     _, ref, alt = p
     if model.strand == "-":
         ref, alt = revcomp(ref), revcomp(alt)
@@ -232,17 +272,23 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
     else:
         lo_c, hi_c = c1, c2
     n.c_start, n.c_end = c1, c2
-    ncod = model.cds_length // 3
+    length = model.cds_length
+    ncod = length // 3
+    touches_start = lo_c < 1 or (lo_c <= 3 and (bool(ref) or lo_c > 1))
+    if touches_start and not _start_kept(model, seq, lo_c, hi_c, alt):
+        _start_lost(n)
+        return
+    frameshift = (len(alt) - len(ref)) % 3 != 0
+    at_stop = max(lo_c, hi_c) >= length - 2 or hi_c > length
     k_first = max(0, (min(lo_c, hi_c) - 1) // 3 - 1)
     k_last = min(ncod - 1, (max(lo_c, hi_c) - 1) // 3 + 1)
-    frameshift = (len(alt) - len(ref)) % 3 != 0
-    if frameshift:
-        k_last = min(ncod - 1, k_last + 40)
+    if frameshift or at_stop:
+        k_last = ncod - 1
     ref_cds = model.cds_bases(seq, 3 * k_first + 1, 3 * k_last + 3)
     if ref_cds is not None and "N" in ref_cds:
         ref_cds = None  # the reference has no bases here (N): unknown, not a mismatch
     hint = _missing_hint(seq)
-    if ref_cds is None and not frameshift:
+    if ref_cds is None and not frameshift and not at_stop:
         # In frame, the codons beside the event are unchanged: their residues come from the
         # protein, so only the codons the event splits need bases (none at a codon boundary).
         # Only for an event placed on reference bases: unplaced, it might shift out of the exon.
@@ -261,19 +307,79 @@ def _protein(model: TranscriptModel, seq: SequenceSource | None, p: tuple[int, s
         _reference_mismatch(model, k_first, k_last, ref_aa, n)
         return
     off = 3 * k_first + 1
-    alt_cds = ref_cds[:lo_c - off] + alt + ref_cds[hi_c - off + 1:]
-    if frameshift:
-        alt_aa = translate(alt_cds[: len(alt_cds) - len(alt_cds) % 3])
-        i = 0
-        while i < min(len(ref_aa), len(alt_aa)) and ref_aa[i] == alt_aa[i]:
-            i += 1
-        res = k_first + i + 1
-        n.effect, n.first_residue, n.last_residue = "frameshift", res, res
-        aa = model.protein[res - 1]
-        n.hgvs_p, n.hgvs_p3 = f"p.{aa}{res}fs", f"p.{THREE_LETTER[aa]}{res}fs"
+    if not (frameshift or at_stop):
+        alt_cds = ref_cds[:lo_c - off] + alt + ref_cds[hi_c - off + 1:]
+        _name_protein_change(model.protein, k_first, ref_aa, translate(alt_cds), n, (lo_c - 1) // 3 + 1)
         return
-    alt_aa = translate(alt_cds)
-    _name_protein_change(model.protein, k_first, ref_aa, alt_aa, n)
+    # The change reaches the stop codon or shifts the frame: translate on into the 3'UTR.
+    utr = _available(model, seq, length + 1, length + UTR_READ)
+    ref_tx = ref_cds + utr
+    if hi_c - off + 1 > len(ref_tx):
+        n.unknown_reason = f"no reference sequence for the 3'UTR bases the change removes ({hint})"
+        n.effect = "stop_lost"
+        n.first_residue = n.last_residue = ncod
+        return
+    alt_tx = ref_tx[:lo_c - off] + alt + ref_tx[hi_c - off + 1:]
+    alt_aa, stopped = _to_stop(translate(alt_tx))
+    ref_full = model.protein[k_first:]
+    i = 0
+    while i < min(len(ref_full), len(alt_aa)) and ref_full[i] == alt_aa[i]:
+        i += 1
+    if alt_aa == ref_full:  # the same protein, stop included
+        _synonymous(model.protein, (max(lo_c, 1) - 1) // 3 + 1, n)
+        return
+    res = k_first + i + 1
+    if i >= len(alt_aa):  # the new frame ran past the known sequence without a difference
+        n.unknown_reason = f"no reference sequence far enough past the stop codon ({hint})"
+        n.effect = "frameshift" if frameshift else "stop_lost"
+        n.first_residue = n.last_residue = res
+        return
+    new = alt_aa[i]
+    tail = str(len(alt_aa) - i - 1) if stopped else "?"
+    n.first_residue = n.last_residue = res
+    if res == 1:
+        _start_lost(n)
+    elif ref_full[i] == "*":  # the stop codon changed: the protein runs on
+        n.effect = "stop_lost"
+        n.hgvs_p = f"p.*{res}{new}ext*{tail}"
+        n.hgvs_p3 = f"p.Ter{res}{THREE_LETTER[new]}extTer{tail}"
+    elif new == "*":
+        n.effect = "nonsense"
+        aa = ref_full[i]
+        n.hgvs_p, n.hgvs_p3 = f"p.{aa}{res}*", f"p.{THREE_LETTER[aa]}{res}Ter"
+    elif not frameshift and stopped and len(alt_aa) == len(ref_full):
+        # in frame, and the stop stays where it was: an ordinary change before it
+        _name_protein_change(model.protein, k_first, ref_full, alt_aa, n, (lo_c - 1) // 3 + 1)
+    else:  # a new reading frame, or the stop deleted with the codons before it
+        n.effect = "frameshift" if frameshift else "stop_lost"
+        aa = ref_full[i]
+        n.hgvs_p = f"p.{aa}{res}{new}fs*{int(tail) + 1 if stopped else '?'}"
+        n.hgvs_p3 = (f"p.{THREE_LETTER[aa]}{res}{THREE_LETTER[new]}fsTer"
+                     f"{int(tail) + 1 if stopped else '?'}")
+
+
+def _start_kept(model: TranscriptModel, seq: SequenceSource | None, lo_c: int, hi_c: int, alt: str) -> bool:
+    """Whether a change touching c.1-c.3 leaves the start codon an ATG (e.g. a change after it)."""
+    if lo_c < 1:
+        return False
+    codon = model.cds_bases(seq, 1, max(6, hi_c + 3))
+    if codon is None:
+        return False
+    changed = codon[:lo_c - 1] + alt + codon[max(hi_c, lo_c - 1):]
+    return changed[:3] == codon[:3] == "ATG"
+
+
+def _start_lost(n: Naming) -> None:
+    n.effect, n.first_residue, n.last_residue = "start_lost", 1, 1
+    n.hgvs_p, n.hgvs_p3 = "p.M1?", "p.Met1?"
+
+
+def _synonymous(protein: str, res: int, n: Naming) -> None:
+    """No change to the protein: named at the codon where the DNA change starts."""
+    res = min(max(res, 1), len(protein))
+    aa = protein[res - 1]
+    n.effect, n.first_residue, n.last_residue = "synonymous", res, res
+    n.hgvs_p, n.hgvs_p3 = f"p.{aa}{res}=", f"p.{THREE_LETTER[aa]}{res}="
 
 
 def _reference_mismatch(model: TranscriptModel, k_first: int, k_last: int, found: str, n: Naming) -> None:
@@ -305,7 +411,7 @@ def _name_from_split_codons(model: TranscriptModel, seq: SequenceSource | None, 
     alt_inner = inner[:lo_c - off] + alt + inner[hi_c - off + 1:]
     before, after = protein[k_first:t_first], protein[t_last + 1:k_last + 1]
     _name_protein_change(protein, k_first, before + protein[t_first:t_last + 1] + after,
-                         before + translate(alt_inner) + after, n)
+                         before + translate(alt_inner) + after, n, (lo_c - 1) // 3 + 1)
     return True
 
 
@@ -343,7 +449,7 @@ def _infer_from_residue(model: TranscriptModel, lo_c: int, ref: str, alt: str, n
             f"no reference sequence for codon {k + 1} ({hint}); the record allows {shown}"
         )
         return True
-    _name_protein_change(model.protein, k, ref_res, outcomes.pop(), n)
+    _name_protein_change(model.protein, k, ref_res, outcomes.pop(), n, k + 1)
     n.notes.append("protein change inferred from the reference residue and REF (no reference bases here)")
     return True
 
@@ -356,8 +462,12 @@ def _effect_by_length(ref: str, alt: str) -> str:
     return "missense" if len(ref) == 1 else "substitution"
 
 
-def _name_protein_change(protein: str, k0: int, ref_aa: str, alt_aa: str, n: Naming) -> None:
-    """Trim, 3'-shift on the full protein, detect dup; fill effect and names."""
+def _name_protein_change(protein: str, k0: int, ref_aa: str, alt_aa: str, n: Naming, changed_at: int) -> None:
+    """Trim, 3'-shift on the full protein, detect dup; fill effect and names. ``changed_at`` is
+    the residue whose codon the DNA change starts in (where a silent change is named)."""
+    if ref_aa == alt_aa:
+        _synonymous(protein, changed_at, n)
+        return
     pre = 0
     while pre < min(len(ref_aa), len(alt_aa)) and ref_aa[pre] == alt_aa[pre]:
         pre += 1
@@ -383,18 +493,13 @@ def _names(protein: str, start: int, dele: str, ins: str, n: Naming) -> tuple[st
         aa = protein[i - 1]
         return f"{aa}{i}", f"{THREE_LETTER[aa]}{i}"
 
-    if not dele and not ins:
-        n.effect = "synonymous"
-        n.first_residue = n.last_residue = start - 1 if start > 1 else 1
-        r1, r3 = res(n.first_residue)
-        return f"{r1}=", f"{r3}="
-    if "*" in ins:
+    if "*" in ins:  # nothing after a new stop is translated
         ins = ins[: ins.index("*") + 1]
-    if dele and dele[0] == "*" and start == L:
-        n.effect = "stop_lost"
+    if ins[:1] == "*" and start <= L:  # the first changed residue becomes a stop: nonsense
+        n.effect = "nonsense"
         n.first_residue = n.last_residue = start
-        new = ins[:1] or "X"
-        return f"*{start}{new}ext*?", f"Ter{start}{_aa3(new)}ext*?"
+        a1, a3 = res(start)
+        return f"{a1}*", f"{a3}Ter"
     if start == 1 and dele[:1] == "M":
         n.effect = "start_lost"
         n.first_residue = n.last_residue = 1
@@ -411,10 +516,10 @@ def _names(protein: str, start: int, dele: str, ins: str, n: Naming) -> tuple[st
         return f"{a1}_{b1}del", f"{a3}_{b3}del"
     if ins and not dele:  # insertion after residue start-1: shift 3', then dup check
         s = start
-        while s < L and ins[0] != "*" and protein[s - 1] == ins[0]:
+        while s < L and "*" not in ins and protein[s - 1] == ins[0]:
             ins, s = ins[1:] + ins[0], s + 1
         k = len(ins)
-        if s - 1 - k >= 0 and protein[s - 1 - k:s - 1] == ins:
+        if "*" not in ins and s - 1 - k >= 0 and protein[s - 1 - k:s - 1] == ins:
             n.effect, n.first_residue, n.last_residue = "inframe_insertion", s - k, s - 1
             a1, a3 = res(s - k)
             if k == 1:

@@ -173,6 +173,18 @@ class TranscriptModel:
         self.protein = (gene.protein or self._protein_from_pieces()) + "*"
         lo = min(s for s, _ in self.exons)
         hi = max(e for _, e in self.exons)
+        # The transcript's 3' end when a placed exon holds the stop codon and 3'UTR bases after it
+        # (the last exon): beyond it is downstream of the gene, not an intron of a partial model.
+        self.tx_end: int | None = None
+        try:
+            stop_g, after = self.c_to_g(self.cds_length), self.c_to_g(self.cds_length + 1)
+        except ValueError:
+            pass  # the stop codon's exon is not placed, or ends with the stop codon
+        else:
+            i = self.exon_index(stop_g)
+            if i is not None and i == self.exon_index(after):
+                s, e = self.exons[i]
+                self.tx_end = e if self.strand == "+" else s
         if b.cds_start is not None and b.cds_end is not None:  # full models: both
             lo, hi = min(lo, b.cds_start), max(hi, b.cds_end)
         self.span = (lo, hi)
@@ -214,7 +226,11 @@ class TranscriptModel:
         tx = self._g_to_tx(g)
         if tx is not None:
             return self._tx_to_cpos(tx)
-        # Intronic (or outside the transcript): relative to the nearest exon base.
+        # Past the transcript's ends HGVS counts on (c.-N upstream, c.*N downstream).
+        beyond = self._beyond_ends(g)
+        if beyond is not None:
+            return self._tx_to_cpos(beyond)
+        # Intronic: relative to the nearest exon base.
         best = None
         for s, e in self.exons:
             for edge in (s, e):
@@ -225,6 +241,17 @@ class TranscriptModel:
         tx_edge = self._g_to_tx(edge)
         offset = d if self.strand == "+" else -d
         return self._tx_to_cpos(tx_edge, offset)  # type: ignore[arg-type]  # an exon edge is in the transcript
+
+    def _beyond_ends(self, g: int) -> int | None:
+        """The continuous coding index of a position beyond the transcript's known ends."""
+        sign = 1 if self.strand == "+" else -1
+        if self.tx_end is not None and (g - self.tx_end) * sign > 0:
+            return self._g_to_tx(self.tx_end) + (g - self.tx_end) * sign  # type: ignore[operator]  # tx_end is exonic
+        if self.complete:
+            first = self.exons[0][0] if self.strand == "+" else self.exons[0][1]
+            if (first - g) * sign > 0:
+                return self._g_to_tx(first) - (first - g) * sign  # type: ignore[operator]  # an exon edge
+        return None
 
     def _after(self, d: int) -> bool:
         # On a tie HGVS counts from the upstream exon (c.N+d); "upstream" depends on strand.

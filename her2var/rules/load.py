@@ -12,15 +12,18 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import RulesError, plain_int, shown
+from ..errors import InputError, RulesError, plain_int, shown
+from ..models import CODRIVER_CLASSES, EVENT_CLASSES
 from .fusions import (  # fusion rules are checked by their own module
     FusionRules,
     fusion_rules_from_tree,
 )
+from .oncogenicity import OncogenicityRules, oncogenicity_from_tree
+from .sample_types import DEFAULT_SET, choices, resolve, threshold_sets
 from .schema import builtin_rules_dir, check, merge_trees, read_builtin_yaml, read_yaml
 from .spec import BUILTIN_FILES, RULES_SPEC, Thresholds
 
@@ -126,7 +129,30 @@ class Rules:
     checksum: str  # sha256 of the merged rules, canonical JSON
     driver_groups: tuple[DriverGroup, ...] = ()
     fusions: FusionRules | None = field(default=None, repr=False, compare=False)
+    oncogenicity: OncogenicityRules | None = field(default=None, repr=False, compare=False)
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Thresholds per sample type (sample_types.py): which set `thresholds` is, every set by name,
+    # and each sample type's name and synonyms -> its set
+    threshold_set: str = DEFAULT_SET
+    threshold_sets: Mapping[str, Thresholds] = field(repr=False, compare=False, default_factory=dict)
+    sample_type_names: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+
+    def threshold_set_for(self, sample_type: str | None) -> str | None:
+        """The threshold set a sample type is judged by (None when the rules do not know it)."""
+        return resolve(self.sample_type_names, sample_type)
+
+    def sample_type_choices(self) -> str:
+        return choices(self.sample_type_names)
+
+    def for_sample_type(self, sample_type: str | None) -> Rules:
+        """These rules with the thresholds of ``sample_type`` (the default set when it is not given)."""
+        name = self.threshold_set_for(sample_type)
+        if name is None:
+            raise InputError(f"sample type {shown(sample_type)} is not known to the rules; expected "
+                             f"{self.sample_type_choices()}")
+        if name == self.threshold_set:
+            return self
+        return replace(self, thresholds=self.threshold_sets[name], threshold_set=name)
 
     @property
     def index_gene(self) -> GeneRules:
@@ -235,17 +261,13 @@ def load_rules(extra: list[str | os.PathLike[str]] | None = None) -> Rules:
 def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     where = "rules (" + ", ".join(Path(s).name for s in sources) + ")"
     check(tree, RULES_SPEC, where, partial=False)
-    for section in ("genes", "thresholds", "builds"):
+    for section in ("genes", "thresholds", "builds", "oncogenicity"):
         if section not in tree:
             raise RulesError(f"{where}: missing section '{section}'")
     genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
     thresholds = Thresholds.from_tree(tree["thresholds"])
-    if not 0 <= thresholds.min_vaf <= 1 or not 0 <= thresholds.min_exon20_covered_fraction <= 1:
-        raise RulesError(f"{where}.thresholds: min_vaf and min_exon20_covered_fraction must be in [0, 1]")
-    if thresholds.bam_min_cn_exons < 1 or not thresholds.bam_max_sample_noise > 0 \
-            or not thresholds.bam_max_ci_width > 0:
-        raise RulesError(f"{where}.thresholds: bam_min_cn_exons must be at least 1, bam_max_sample_noise "
-                         "above 0 and bam_max_ci_width above 0")
+    thresholds.check(f"{where}.thresholds")
+    sets, type_names = threshold_sets(tree["thresholds"], thresholds, f"{where}.thresholds")
     builds = {
         name: BuildRules(name, tuple(b["names"]), {str(k): v for k, v in b["contig_lengths"].items()})
         for name, b in tree["builds"].items()
@@ -261,8 +283,12 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     fusions = None
     if tree.get("fusion_genes"):
         fusions = fusion_rules_from_tree({"fusion_genes": tree["fusion_genes"]}, sources)
+    classes = {*EVENT_CLASSES, *CODRIVER_CLASSES, *(e.klass for g in genes.values() for e in g.driver_events)}
+    oncogenicity = oncogenicity_from_tree(tree["oncogenicity"], f"{where}.oncogenicity", genes=genes,
+                                          other_genes=fusions.kinases if fusions else (), classes=classes)
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,
-                 checksum=checksum, raw=tree, driver_groups=groups, fusions=fusions)
+                 checksum=checksum, raw=tree, driver_groups=groups, fusions=fusions, oncogenicity=oncogenicity,
+                 threshold_sets=sets, sample_type_names=type_names)
 
 
 def check_rules_file(path: str | os.PathLike[str]) -> Rules:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..errors import shown
 from .spec import Thresholds
 
 QUALITY_REASONS = ("filter", "low_depth", "low_alt_reads", "low_vaf")
@@ -46,3 +47,24 @@ def quality_reason(t: Thresholds, support: ReadCounts | None, filters: Sequence[
     if support.vaf is not None and support.vaf < t.min_vaf:
         return "low_vaf"
     return ""
+
+
+def quality_detail(t: Thresholds, support: ReadCounts | None, filters: Sequence[str] = (),
+                   reason: str | None = None) -> str:
+    """What ``reason`` (by default quality_reason's) means for this variant, for a reader: the
+    threshold and the value against it, e.g. 'alt reads 2 < min_alt_reads 3'. '' when it passes."""
+    if reason is None:
+        reason = quality_reason(t, support, filters)
+    if reason == "filter":
+        failed = ";".join(f for f in filters if f not in ("PASS", *t.accepted_filters))
+        return (f"FILTER {shown(failed, bare=True)} is not PASS or an accepted filter "
+                f"(accepted_filters: {', '.join(t.accepted_filters) or 'none'})")
+    if support is None:
+        return reason
+    if reason == "low_depth":
+        return f"depth {support.depth} < min_depth {t.min_depth}"
+    if reason == "low_alt_reads":
+        return f"alt reads {support.alt_reads} < min_alt_reads {t.min_alt_reads}"
+    if reason == "low_vaf" and support.vaf is not None:
+        return f"VAF {support.vaf:.4g} < min_vaf {t.min_vaf:g}"
+    return reason

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..errors import RulesError
 from .schema import Spec
 
-BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml")
+BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml",
+                 "oncogenicity.yaml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,11 +72,24 @@ class Thresholds:
             for name, kind in kinds.items()}
         return cls(**values)
 
+    def check(self, where: str) -> None:
+        """The ranges the schema cannot say; ``where`` names the set (``rules (...).thresholds``)."""
+        if not 0 <= self.min_vaf <= 1 or not 0 <= self.min_exon20_covered_fraction <= 1:
+            raise RulesError(f"{where}: min_vaf and min_exon20_covered_fraction must be in [0, 1]")
+        if self.bam_min_cn_exons < 1 or not self.bam_max_sample_noise > 0 or not self.bam_max_ci_width > 0:
+            raise RulesError(f"{where}: bam_min_cn_exons must be at least 1, bam_max_sample_noise "
+                             "above 0 and bam_max_ci_width above 0")
 
-THRESHOLDS_SPEC: dict[str, Spec] = {
+
+_THRESHOLD_FIELDS_SPEC: dict[str, Spec] = {
     # f.type is the annotation's text here (postponed evaluation of annotations)
     f.name: {"float": float, "int": int, "tuple[str, ...]": ("list", str)}[str(f.type)] for f in fields(Thresholds)
 }
+# thresholds.by_sample_type.<type>: the names the type goes by in a samples sheet, and the thresholds
+# it changes (checked and resolved in sample_types.py)
+SAMPLE_TYPE_SPEC: dict[str, Spec] = {"synonyms?": ("list", str),
+                                     **{f"{k}?": v for k, v in _THRESHOLD_FIELDS_SPEC.items()}}
+THRESHOLDS_SPEC: dict[str, Spec] = {**_THRESHOLD_FIELDS_SPEC, "by_sample_type?": ("map", SAMPLE_TYPE_SPEC)}
 
 FUSION_GENE_SPEC: dict[str, Spec] = {
     "role": str, "strand": str, "transcript": str, "partner_of?": ("list", str),
@@ -85,6 +100,19 @@ FUSION_GENE_SPEC: dict[str, Spec] = {
 
 BUILD_SPEC: dict[str, Spec] = {"names": ("list", str), "contig_lengths": ("map", int)}
 
+# rules/oncogenicity.yaml documents each key; checked further (tiers, genes, classes) in oncogenicity.py
+ONCOGENICITY_SPEC: dict[str, Spec] = {
+    "altered_tiers": ("list", str),
+    "driver_tiers": ("list", str),
+    "default_tier": str,
+    "germline_like": {"vaf_ranges": ("list", ("list", float)), "keep_tiers": ("list", str), "cap": str,
+                      "source": str},
+    "rules": ("list", {
+        "name": str, "genes": ("list", str), "tier": str, "source": str, "classes?": ("list", str),
+        "hgvs_p?": ("list", str), "effect?": ("list", str), "residues?": _PAIR, "from?": str,
+    }),
+}
+
 RULES_SPEC: dict[str, Spec] = {
     "version?": int,
     "genes?": ("map", GENE_SPEC),
@@ -92,4 +120,5 @@ RULES_SPEC: dict[str, Spec] = {
     "fusion_genes?": ("map", FUSION_GENE_SPEC),
     "thresholds?": THRESHOLDS_SPEC,
     "builds?": ("map", BUILD_SPEC),
+    "oncogenicity?": ONCOGENICITY_SPEC,
 }

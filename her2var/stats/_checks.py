@@ -43,6 +43,29 @@ def check_time_event(time: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
     return t, e.astype(int)
 
 
+def check_entry(entry: Any, time: np.ndarray) -> np.ndarray:
+    """Validate delayed-entry times against exit times: finite, >= 0 and before the exit time.
+
+    R's ``Surv(entry, time, event)`` needs time > entry (a row with time <= entry is never at
+    risk; R turns it into NA with a warning). Here it is an error naming the row.
+    """
+    en = as_float_array(entry, "entry")
+    if len(en) != len(time):
+        raise InputError(f"entry and time differ in length: {len(en)} entry times, {len(time)} times")
+    bad = ~np.isfinite(en) | (en < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"entry[{i}] = {en[i]:g}: expected a finite entry time >= 0 "
+                         f"({int(bad.sum())} bad value(s) in all)")
+    late = en >= time
+    if late.any():
+        i = int(np.flatnonzero(late)[0])
+        raise InputError(f"entry[{i}] = {en[i]:g} is not before time[{i}] = {time[i]:g} ({int(late.sum())} "
+                         "row(s) in all); a patient must enter before the event or censoring time "
+                         "(leave such patients out: they are never at risk)")
+    return en
+
+
 def group_labels(group: Any, n: int) -> np.ndarray:
     """Group labels as strings, one per observation; missing labels are an error."""
     labels = np.asarray(group, dtype=object)
@@ -91,6 +114,30 @@ def merge_near_ties(time: np.ndarray, tolerance: float = float(np.sqrt(np.finfo(
         return time
     cuts = uniq[np.concatenate(([True], ~tied))]
     return cuts[np.searchsorted(cuts, time, side="right") - 1]
+
+
+def merge_near_ties_entry(entry: np.ndarray, time: np.ndarray,
+                          tolerance: float = float(np.sqrt(np.finfo(float).eps))) -> tuple[np.ndarray, np.ndarray]:
+    """``merge_near_ties`` over entry and exit times together, as R's aeqSurv on Surv(entry, time, event).
+
+    An interval that the merging would shrink to nothing is an error, as in R.
+    """
+    uniq = np.unique(np.concatenate([entry, time]))
+    if len(uniq) < 2:
+        return entry, time
+    diffs = np.diff(uniq)
+    tied = (diffs <= tolerance) | (diffs / np.mean(np.abs(uniq)) <= tolerance)
+    if not tied.any():
+        return entry, time
+    cuts = uniq[np.concatenate(([True], ~tied))]
+    en = cuts[np.searchsorted(cuts, entry, side="right") - 1]
+    t = cuts[np.searchsorted(cuts, time, side="right") - 1]
+    zero = np.flatnonzero(en >= t)
+    if len(zero):
+        i = int(zero[0])
+        raise InputError(f"entry[{i}] = {entry[i]!r} and time[{i}] = {time[i]!r} differ only by rounding; "
+                         "the interval has no length (R's aeqSurv stops here too)")
+    return en, t
 
 
 def is_missing(value: Any) -> bool:

@@ -1,12 +1,24 @@
-"""Cox proportional hazards models (R: ``coxph(..., ties = "efron")``), fitted by ``_coxph``.
+"""Cox proportional hazards models (R: ``coxph(..., ties = "efron")`` or ``"breslow"``), fitted by ``_coxph``.
 
 Each model reports per term HR, Wald CI and Wald p, plus n and events after dropping rows with a
-missing value in any variable of that model (R's na.omit). Categorical covariates become
-indicator columns named ``var=level`` against an explicit reference level. A model that cannot
-be fitted (a covariate with one level or no variation, no events, collinear covariates) comes
-back with ``status="not estimable"`` and a reason instead of an exception or NaN. What R warns
-about while fitting (no convergence, a coefficient that may be infinite) is kept, as text, on
-the model it belongs to.
+missing value in any variable of that model (R's na.omit), and the model's likelihood-ratio and
+score tests (R: ``summary(fit)$logtest``, ``$sctest``). Categorical covariates become indicator
+columns named ``var=level`` against an explicit reference level. With ``entry`` (delayed entry)
+the model is R's ``coxph(Surv(entry, time, event) ~ ...)``.
+
+What R does with a term that cannot be estimated is done here too, term by term:
+
+* a column without variance within the risk sets (a level whose patients are all censored before
+  the first event, or one collinear with other columns) is aliased: R reports NA for it and
+  estimates the others; so does this module (``status="NA"``, coefficient None);
+* a coefficient that tends to infinity (monotone likelihood, also called separation, e.g. a level
+  without events) keeps R's finite last iterate, but its HR, CI and Wald p are withheld (the Wald
+  test is meaningless there: its SE grows faster than the coefficient) and the likelihood-ratio
+  p of dropping that column is given instead (``status="infinite"``, ``p_lr``).
+
+A model that cannot be fitted at all (a covariate with one level or no variation, no events, no
+estimable term) comes back with ``status="not estimable"`` and a reason instead of an exception
+or NaN. What R warns about while fitting is kept, as text, on the model it belongs to.
 """
 
 from __future__ import annotations
@@ -17,31 +29,44 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from her2var.errors import InputError, shown
-from her2var.stats._checks import check_time_event, level_texts, merge_near_ties
-from her2var.stats._coxph import ITER_MAX, coxph_fit
+from her2var.stats._checks import (
+    check_entry,
+    check_time_event,
+    level_texts,
+    merge_near_ties,
+    merge_near_ties_entry,
+)
+from her2var.stats._coxph import ITER_MAX, TIES, TOLER_CHOL, CoxLikelihood, CoxphFit, coxph_fit
 
 # Beyond R's own test: a coefficient per SD of its covariate this large, or an SE per SD this
 # large (information ~0), means the partial likelihood has no finite maximum for the term.
 DIVERGED_COEF_SD = 10.0
 DIVERGED_SE_SD = 100.0
-INFINITE_NOTE = "coefficient may be infinite (e.g. a level with no events); HR and CI not usable"
+SEPARATION = "monotone likelihood (separation)"
 
 
 @dataclass(frozen=True)
 class CoxTerm:
-    """One model term: a continuous covariate or one non-reference level (``var=level``)."""
+    """One model term: a continuous covariate or one non-reference level (``var=level``).
+
+    ``status``: "ok"; "NA" (aliased, R's NA: no coefficient); "infinite" (monotone likelihood:
+    ``coef``/``se`` are R's last iterate, HR, CI and Wald ``p`` are None, ``p_lr`` is the
+    likelihood-ratio p of dropping the column).
+    """
 
     term: str
-    coef: float
-    se: float
+    coef: float | None
+    se: float | None
     hr: float | None
     lower: float | None
     upper: float | None
-    p: float
+    p: float | None
     note: str = ""
+    status: str = "ok"
+    p_lr: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,12 @@ class CoxModel:
     ties: str = "efron"
     conf_level: float = 0.95
     kind: str = "multivariable"
+    entry: str | None = None  # column of delayed-entry times, if any
+    lr_test: tuple[float, int, float] | None = None  # (chisq, df, p): R's summary(fit)$logtest
+    score_test: tuple[float, int, float] | None = None  # (chisq, df, p): R's summary(fit)$sctest
+    # Proportional hazards check (R: cox.zph(fit)): (covariate, chisq, df, p) per covariate, then
+    # ("GLOBAL", ...); empty when it cannot be computed.
+    ph_test: tuple[tuple[str, float, int, float], ...] = ()
 
 
 def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | None],
@@ -106,16 +137,64 @@ def _reference_levels(df: Any, categorical: Mapping[str, str | None]) -> dict[st
     return refs
 
 
-def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
-         conf_level: float) -> tuple[list[CoxTerm], list[str], str]:
-    """Terms of one model from the Newton–Raphson fit, with R's warnings as text."""
+@dataclass(frozen=True)
+class _Data:
+    """One model's rows after dropping incomplete ones, near-ties merged."""
+
+    time: np.ndarray
+    event: np.ndarray
+    entry: np.ndarray | None
+    ties: str
+
+
+def _aliased_note(fit: CoxphFit, i: int, name: str) -> str:
+    """Why R gives NA for column i: no variance within any risk set, or collinearity."""
+    info0 = fit.info0_diag
+    if info0[i] <= TOLER_CHOL * max(float(np.max(info0)), 1.0):
+        why = ("does not vary within any risk set (e.g. its patients are all censored before the first "
+               "event, or enter after the last one)")
+    else:
+        why = "is collinear with the other covariates"
+    return f"not estimable, NA as in R: {shown(name)} {why}"
+
+
+def _separation_note(x: np.ndarray, e: np.ndarray, coef: float, p_lr: float | None) -> str:
+    """The note of a term whose coefficient tends to infinity, with its cause when it is plain."""
+    sign = "+" if coef > 0 else "-"
+    cause = ""
+    if np.all(np.isin(x, (0.0, 1.0))):
+        level = x == 1.0
+        if coef < 0 and not e[level].any():
+            cause = ": no events at this level"
+        elif coef > 0 and not e[~level].any():
+            cause = ": every event is at this level"
+    lr = (f"; likelihood-ratio p = {p_lr:.3g} (dropping this term)" if p_lr is not None
+          else "; likelihood-ratio p not available")
+    return (f"{SEPARATION}{cause}; the partial likelihood keeps rising as the coefficient goes to "
+            f"{sign}infinity, so HR, CI and Wald p are not reported{lr}")
+
+
+def _lr_drop(x: np.ndarray, i: int, d: _Data, fit: CoxphFit) -> float | None:
+    """Likelihood-ratio p of dropping column i (R: anova(coxph(without it), coxph(with it)))."""
+    rest = np.delete(x, i, axis=1)
+    df_full = int((~fit.aliased).sum())
+    if rest.shape[1] == 0:
+        loglik_reduced, df_reduced = fit.loglik[0], 0
+    else:
+        reduced = coxph_fit(rest, d.time, d.event, entry=d.entry, ties=d.ties)
+        loglik_reduced, df_reduced = reduced.loglik[1], int((~reduced.aliased).sum())
+    stat = 2.0 * (fit.loglik[1] - loglik_reduced)
+    df = df_full - df_reduced
+    if not np.isfinite(stat) or df < 1:
+        return None
+    return float(chi2.sf(stat, df))
+
+
+def _fit(design: dict[str, np.ndarray], d: _Data, conf_level: float) -> tuple[list[CoxTerm], list[str], str, Any]:
+    """Terms of one model from the Newton–Raphson fit, with R's warnings as text; also the fit."""
     names = list(design)
     x = np.column_stack([design[k] for k in names])
-    fit = coxph_fit(x, t, e)
-    if fit.singular_at_start.any():
-        bad = [names[i] for i in np.flatnonzero(fit.singular_at_start)]
-        return [], [], (f"information matrix is singular: {', '.join(shown(b) for b in bad)} "
-                        "collinear with other covariates or constant within the risk sets (R gives NA)")
+    fit = coxph_fit(x, d.time, d.event, entry=d.entry, ties=d.ties)
     texts: list[str] = []
     if not fit.converged:
         texts.append(f"did not converge in {ITER_MAX} iterations (R: Ran out of iterations and did not converge)")
@@ -123,44 +202,101 @@ def _fit(design: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
     sd = x.std(axis=0)
     terms = []
     for i, name in enumerate(names):
+        if fit.aliased[i]:
+            note = _aliased_note(fit, i, name)
+            texts.append(f"term {shown(name)}: {note}")
+            terms.append(CoxTerm(name, None, None, None, None, None, None, note, "NA"))
+            continue
         coef = float(fit.coef[i])
         se = float(np.sqrt(fit.var[i, i])) if not fit.singular[i] else float("inf")
         if not np.isfinite(coef):
-            return [], texts, f"fit gave a non-finite estimate for {shown(name)} (coef {coef}, se {se})"
+            return [], texts, f"fit gave a non-finite estimate for {shown(name)} (coef {coef}, se {se})", fit
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             p = float(2.0 * norm.sf(abs(coef / se)))
-            hr: float | None
-            lo: float | None
-            hi: float | None
             hr, lo, hi = (float(np.exp(v)) for v in (coef, coef - z * se, coef + z * se))
-        note = ""
         if (fit.may_be_infinite[i] or fit.singular[i] or abs(coef) * sd[i] > DIVERGED_COEF_SD
                 or se * sd[i] > DIVERGED_SE_SD or not np.isfinite(hi) or lo == 0.0):
-            # What R flags as "Loglik converged before variable ...; coefficient may be infinite":
-            # typically a level without events, where the likelihood keeps rising as |beta| grows.
-            note = INFINITE_NOTE
-            texts.append(f"term {shown(name)}: {note} (coef {coef:.3g}, se {se:.3g})")
-            hr = lo = hi = None
-        terms.append(CoxTerm(name, coef, se, hr, lo, hi, p, note))
-    return terms, texts, ""
+            # What R flags as "Loglik converged before variable ...; coefficient may be infinite".
+            p_lr = _lr_drop(x, i, d, fit)
+            note = _separation_note(x[:, i], d.event, coef, p_lr)
+            texts.append(f"term {shown(name)}: {note} (last iterate: coef {coef:.3g}, se {se:.3g})")
+            terms.append(CoxTerm(name, coef, se, None, None, None, None, note, "infinite", p_lr))
+            continue
+        terms.append(CoxTerm(name, coef, se, hr, lo, hi, p))
+    if all(t.status == "NA" for t in terms):
+        return [], texts, "no term can be estimated (R gives NA for every coefficient)", fit
+    return terms, texts, "", fit
+
+
+def _ph_test(design: dict[str, np.ndarray], covariates: Sequence[str], d: _Data,
+             fit: CoxphFit) -> tuple[tuple[str, float, int, float], ...]:
+    """R's cox.zph(fit) (transform "km", one test per covariate, then GLOBAL): the score test,
+    at the fitted coefficients, of adding x·g(t) for each covariate, g(t) = 1 - S(t-) of the
+    Kaplan-Meier curve of all patients, centred over the events. Aliased columns are left out.
+    """
+    from her2var.stats.km import kaplan_meier
+
+    names = list(design)
+    keep = ~fit.aliased
+    kept = [n for n, k in zip(names, keep, strict=True) if k]
+    x = np.column_stack([design[n] for n in kept])
+    x = x - x.mean(axis=0)
+    beta = fit.coef[keep]
+    curve = kaplan_meier(d.time, d.event, entry=d.entry)
+    before = np.concatenate(([1.0], curve.surv))[np.searchsorted(curve.time, d.time, side="left")]
+    g = 1.0 - before
+    g = g - g[d.event == 1].mean()
+    lik = CoxLikelihood(x, d.time, d.event, entry=d.entry, ties=d.ties)
+    _, _, i11 = lik(beta)
+    u2, i12, i22 = lik.time_weighted(beta, g)
+    p = len(kept)
+    info = np.block([[i11, i12], [i12.T, i22]])
+    u = np.concatenate((np.zeros(p), u2))
+    out = []
+    try:
+        for var in covariates:
+            cols = [j for j, n in enumerate(kept) if n == var or n.startswith(f"{var}=")]
+            if not cols:
+                continue
+            kk = [*range(p), *(p + j for j in cols)]
+            stat = float(u[kk] @ np.linalg.solve(info[np.ix_(kk, kk)], u[kk]))
+            out.append((var, stat, len(cols), float(chi2.sf(stat, len(cols)))))
+        stat = float(u @ np.linalg.solve(info, u))
+    except np.linalg.LinAlgError:
+        return ()
+    out.append(("GLOBAL", stat, p, float(chi2.sf(stat, p))))
+    return tuple(out)
+
+
+def _tests(fit: CoxphFit) -> tuple[tuple[float, int, float], tuple[float, int, float]]:
+    """Likelihood-ratio and score tests of the whole model (R: summary(fit)$logtest, $sctest)."""
+    df = int((~fit.aliased).sum())
+    lr = 2.0 * (fit.loglik[1] - fit.loglik[0])
+    return ((float(lr), df, float(chi2.sf(lr, df))),
+            (float(fit.score_test), df, float(chi2.sf(fit.score_test, df))))
 
 
 def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
             categorical: Mapping[str, str | None] | None = None, conf_level: float = 0.95,
-            kind: str = "multivariable") -> CoxModel:
-    """One Cox model of ``time``/``event`` on ``covariates`` (R: ``coxph(..., ties="efron")``).
+            kind: str = "multivariable", entry: str | None = None, ties: str = "efron") -> CoxModel:
+    """One Cox model of ``time``/``event`` on ``covariates`` (R: ``coxph(..., ties=ties)``).
 
-    ``data`` is a pandas DataFrame holding the named columns.
+    ``data`` is a pandas DataFrame holding the named columns; ``entry`` names a column of
+    delayed-entry times (R: ``Surv(entry, time, event)``); ``ties`` is "efron" (R's default) or
+    "breslow".
 
     ``categorical`` maps each categorical covariate to its reference level (None: the first level
     in sorted order); a non-numeric covariate not listed there is an error. Rows with a missing
-    value in time, event or any covariate are dropped first and counted in ``n_dropped``.
+    value in time, event, entry or any covariate are dropped first and counted in ``n_dropped``.
     """
     categorical = dict(categorical or {})
     covariates = list(covariates)
+    if ties not in TIES:
+        raise InputError(f"Cox model: ties {shown(ties)} is not supported; expected one of {list(TIES)}")
     if not covariates:
         raise InputError("Cox model: no covariates given; expected at least one")
-    missing_cols = [c for c in [time, event, *covariates] if c not in data.columns]
+    timing = [time, event] if entry is None else [entry, time, event]
+    missing_cols = [c for c in [*timing, *covariates] if c not in data.columns]
     if missing_cols:
         raise InputError(f"Cox model: column(s) {shown(missing_cols)} not in the data; "
                          f"columns are {shown(list(data.columns), 300)}")
@@ -173,11 +309,12 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
         if var not in categorical and not is_numeric_dtype(data[var]):
             raise InputError(f"covariate {shown(var)} is not numeric; list it in categorical= with its reference level")
     refs_all = _reference_levels(data, dict(categorical))
-    sub = data[[time, event, *covariates]]
+    sub = data[[*timing, *covariates]]
     complete = ~sub.isna().any(axis=1).to_numpy()
     sub = sub[complete]
     n_dropped = int((~complete).sum())
-    model = partial(CoxModel, covariates=tuple(covariates), n_dropped=n_dropped, conf_level=conf_level, kind=kind)
+    model = partial(CoxModel, covariates=tuple(covariates), n_dropped=n_dropped, conf_level=conf_level, kind=kind,
+                    ties=ties, entry=entry)
     if len(sub) == 0:
         return model(status="not estimable", n=0, events=0, reason="no complete rows")
     t, e = check_time_event(sub[time].to_numpy(), sub[event].to_numpy())
@@ -187,17 +324,27 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
     design, refs, reason = _design(sub, covariates, categorical, refs_all)
     if reason:
         return model(status="not estimable", n=n, events=events, reason=reason)
-    terms, texts, reason = _fit(design, merge_near_ties(t), e, conf_level)
-    status = "not estimable" if reason else "ok"
-    return model(status=status, n=n, events=events, terms=tuple(terms), references=refs,
-                 warnings=tuple(texts), reason=reason)
+    if entry is None:
+        rows = _Data(merge_near_ties(t), e, None, ties)
+    else:
+        en, t = merge_near_ties_entry(check_entry(sub[entry].to_numpy(), t), t)
+        rows = _Data(t, e, en, ties)
+    terms, texts, reason, fit = _fit(design, rows, conf_level)
+    if reason:
+        return model(status="not estimable", n=n, events=events, references=refs, warnings=tuple(texts),
+                     reason=reason)
+    lr_test, score_test = _tests(fit)
+    return model(status="ok", n=n, events=events, terms=tuple(terms), references=refs,
+                 warnings=tuple(texts), lr_test=lr_test, score_test=score_test,
+                 ph_test=_ph_test(design, covariates, rows, fit))
 
 
 def cox_univariable(data: Any, time: str, event: str, covariates: Sequence[str], *,
-                    categorical: Mapping[str, str | None] | None = None,
-                    conf_level: float = 0.95) -> list[CoxModel]:
+                    categorical: Mapping[str, str | None] | None = None, conf_level: float = 0.95,
+                    entry: str | None = None, ties: str = "efron") -> list[CoxModel]:
     """One model per covariate, each with its own complete-case rows (as separate coxph calls)."""
     categorical = dict(categorical or {})
     return [cox_fit(data, time, event, [var], conf_level=conf_level, kind="univariable",
-                    categorical={var: categorical[var]} if var in categorical else {})
+                    categorical={var: categorical[var]} if var in categorical else {},
+                    entry=entry, ties=ties)
             for var in covariates]

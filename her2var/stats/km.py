@@ -6,6 +6,10 @@ times are merged as ``aeqSurv`` does, and the pointwise confidence band follows
 ``survfit_confint`` for conf.type ``log`` (R's default), ``log-log`` (lifelines' band) and
 ``plain``, including R's NA/NaN where a band is undefined (stored here as NaN).
 
+With delayed entry (left truncation: ``entry`` times, R's ``Surv(entry, time, event)``) a patient
+is at risk at time u when entry < u <= time; everything else is computed as above from those risk
+sets, as survfit does for counting-process data.
+
 Medians, landmark survival and follow-up live in :mod:`her2var.stats.quantiles`.
 """
 
@@ -20,9 +24,11 @@ from scipy.stats import norm
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
+    check_entry,
     check_time_event,
     group_labels,
     merge_near_ties,
+    merge_near_ties_entry,
     ordered_levels,
 )
 
@@ -57,6 +63,7 @@ class KMCurve:
     upper: np.ndarray
     conf_type: str
     conf_level: float
+    delayed_entry: bool = False
 
     @property
     def std_err(self) -> np.ndarray:
@@ -119,15 +126,19 @@ def confidence_band(surv: np.ndarray, std_err_log: np.ndarray, conf_type: str,
     return _frozen(lower), _frozen(upper)
 
 
-def _fit_one(t: np.ndarray, e: np.ndarray, label: str, conf_type: str, conf_level: float) -> KMCurve:
+def _fit_one(t: np.ndarray, e: np.ndarray, label: str, conf_type: str, conf_level: float,
+             entry: np.ndarray | None = None) -> KMCurve:
     order = np.argsort(t, kind="stable")
     t, e = t[order], e[order]
     times, first = np.unique(t, return_index=True)
     n_event = np.add.reduceat(e, first).astype(float)
     n_obs = np.diff(np.append(first, len(t))).astype(float)
     n_censor = n_obs - n_event
-    # Everyone whose time is >= this time is at risk: count from the end.
+    # Everyone whose time is >= this time is at risk: count from the end; with delayed entry,
+    # less those who enter at or after it.
     n_risk = len(t) - first.astype(float)
+    if entry is not None:
+        n_risk -= len(entry) - np.searchsorted(np.sort(entry), times, side="left")
     factor = np.where(n_event > 0, (n_risk - n_event) / n_risk, 1.0)
     surv = np.cumprod(factor)
     with np.errstate(divide="ignore"):
@@ -138,23 +149,29 @@ def _fit_one(t: np.ndarray, e: np.ndarray, label: str, conf_type: str, conf_leve
         label=label, n=len(t), events=int(e.sum()), time=_frozen(times), n_risk=_frozen(n_risk),
         n_event=_frozen(n_event), n_censor=_frozen(n_censor), surv=_frozen(surv),
         std_err_log=_frozen(std_err_log), lower=lower, upper=upper,
-        conf_type=conf_type, conf_level=conf_level,
+        conf_type=conf_type, conf_level=conf_level, delayed_entry=entry is not None,
     )
 
 
-def kaplan_meier(time: Any, event: Any, *, conf_type: str = "log", conf_level: float = 0.95,
-                 label: str = "all") -> KMCurve:
-    """Kaplan–Meier curve of one group (R: ``survfit(Surv(time, event) ~ 1, conf.type=...)``).
+def kaplan_meier(time: Any, event: Any, *, entry: Any = None, conf_type: str = "log",
+                 conf_level: float = 0.95, label: str = "all") -> KMCurve:
+    """Kaplan–Meier curve of one group (R: ``survfit(Surv(time, event) ~ 1, conf.type=...)``;
+    with ``entry``: ``survfit(Surv(entry, time, event) ~ 1)``).
 
-    Raises InputError for negative or missing times, events other than 0/1, or no data.
+    Raises InputError for negative or missing times, events other than 0/1, entry times not
+    before their time, or no data.
     """
     check_conf(conf_type, conf_level)
     t, e = check_time_event(time, event)
-    return _fit_one(merge_near_ties(t), e, label, conf_type, conf_level)
+    if entry is None:
+        return _fit_one(merge_near_ties(t), e, label, conf_type, conf_level)
+    en, t = merge_near_ties_entry(check_entry(entry, t), t)
+    return _fit_one(t, e, label, conf_type, conf_level, en)
 
 
-def kaplan_meier_by_group(time: Any, event: Any, group: Any, *, levels: Sequence[str] | None = None,
-                          conf_type: str = "log", conf_level: float = 0.95) -> dict[str, KMCurve]:
+def kaplan_meier_by_group(time: Any, event: Any, group: Any, *, entry: Any = None,
+                          levels: Sequence[str] | None = None, conf_type: str = "log",
+                          conf_level: float = 0.95) -> dict[str, KMCurve]:
     """One curve per group, in ``levels`` order (default: sorted labels).
 
     Near-ties are merged over all groups together before splitting, as R's
@@ -163,11 +180,15 @@ def kaplan_meier_by_group(time: Any, event: Any, group: Any, *, levels: Sequence
     check_conf(conf_type, conf_level)
     t, e = check_time_event(time, event)
     g = group_labels(group, len(t))
-    t = merge_near_ties(t)
+    en: np.ndarray | None = None
+    if entry is None:
+        t = merge_near_ties(t)
+    else:
+        en, t = merge_near_ties_entry(check_entry(entry, t), t)
     out: dict[str, KMCurve] = {}
     for lv in ordered_levels(g, levels):
         keep = g == lv
-        out[lv] = _fit_one(t[keep], e[keep], lv, conf_type, conf_level)
+        out[lv] = _fit_one(t[keep], e[keep], lv, conf_type, conf_level, None if en is None else en[keep])
     return out
 
 
@@ -200,7 +221,8 @@ def survival_at(curve: KMCurve, times: Sequence[float], *, conf_type: str | None
     """Survival at each landmark time, CI by ``conf_type`` (default: the curve's own).
 
     Before the first time S = 1 with SE 0 and the band is [1, 1], as R's survfit0 gives;
-    between times the last value carries forward; n_risk is the number still at risk at t.
+    between times the last value carries forward; n_risk is R's: the number at risk at the first
+    curve time >= t (with delayed entry it counts patients entering between t and that time).
     """
     ctype = curve.conf_type if conf_type is None else conf_type
     level = curve.conf_level if conf_level is None else conf_level

@@ -1,4 +1,10 @@
-"""Log-rank test across k groups (R: ``survival::survdiff``) and pairwise with p-value adjustment."""
+"""Log-rank test across k groups (R: ``survival::survdiff``) and pairwise with p-value adjustment.
+
+With delayed entry (``entry`` times) the risk set at each event time holds only the patients
+already entered (entry < u <= time). R's survdiff refuses such data; the statistic is the same
+observed-minus-expected sum with the hypergeometric variance over those risk sets, which on
+untied times equals the score test of ``coxph(Surv(entry, time, event) ~ group)``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,11 @@ from scipy.stats import chi2
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
+    check_entry,
     check_time_event,
     group_labels,
     merge_near_ties,
+    merge_near_ties_entry,
     ordered_levels,
 )
 
@@ -54,7 +62,8 @@ def _group_index(g: np.ndarray, levels: list[str]) -> np.ndarray:
     return np.fromiter((pos[x] for x in g), dtype=np.intp, count=len(g))
 
 
-def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str]) -> LogRankResult:
+def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str],
+              entry: np.ndarray | None = None) -> LogRankResult:
     """R's ``survdiff`` (rho = 0) on group indices ``idx`` into ``levels``, vectorised over event times.
 
     At each distinct event time u: deaths d_j and numbers at risk n_j per group, E_j += d n_j / n and
@@ -69,6 +78,11 @@ def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str]) 
     bins = np.searchsorted(times, t, side="right")
     counts = np.bincount(bins * k + idx, minlength=(m + 1) * k).reshape(m + 1, k)
     at_risk = np.cumsum(counts[::-1], axis=0)[::-1][1:].astype(float)
+    if entry is not None:
+        # Not yet entered at event time number g: entry >= that time, i.e. bin of entry > g.
+        ebins = np.searchsorted(times, entry, side="right")
+        later = np.bincount(ebins * k + idx, minlength=(m + 1) * k).reshape(m + 1, k)
+        at_risk -= np.cumsum(later[::-1], axis=0)[::-1][1:]
     deaths = np.bincount((bins[ev] - 1) * k + idx[ev], minlength=m * k).reshape(m, k).astype(float)
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)
@@ -96,18 +110,27 @@ def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str]) 
                          float(chi2.sf(stat, df)))
 
 
-def logrank_test(time: Any, event: Any, group: Any, *, levels: Sequence[str] | None = None) -> LogRankResult:
+def _merged(t: np.ndarray, entry: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    if entry is None:
+        return merge_near_ties(t), None
+    en, t = merge_near_ties_entry(check_entry(entry, t), t)
+    return t, en
+
+
+def logrank_test(time: Any, event: Any, group: Any, *, entry: Any = None,
+                 levels: Sequence[str] | None = None) -> LogRankResult:
     """Log-rank test of equal survival across groups, chi-square with k-1 df (R's survdiff, rho=0).
 
     Near-tied times are merged as R does. A group with no observations in ``levels`` is an error;
-    a single group is an error too (nothing to compare).
+    a single group is an error too (nothing to compare). ``entry``: delayed entry times.
     """
     t, e = check_time_event(time, event)
     g = group_labels(group, len(t))
     lv = ordered_levels(g, levels)
     if len(lv) < 2:
         raise InputError(f"log-rank test needs at least two groups; found {shown(lv)}")
-    return _survdiff(merge_near_ties(t), e, _group_index(g, lv), lv)
+    t, en = _merged(t, entry)
+    return _survdiff(t, e, _group_index(g, lv), lv, en)
 
 
 def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | None]:
@@ -142,7 +165,7 @@ def p_adjust(p: Sequence[float | None], method: str = "holm") -> list[float | No
     return out
 
 
-def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
+def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm", entry: Any = None,
                      levels: Sequence[str] | None = None) -> list[PairwiseLogRank]:
     """Log-rank test for every pair of groups (each on that pair's patients only), adjusted.
 
@@ -156,11 +179,13 @@ def pairwise_logrank(time: Any, event: Any, group: Any, *, adjust: str = "holm",
     if len(lv) < 2:
         raise InputError(f"pairwise log-rank needs at least two groups; found {shown(lv)}")
     idx = _group_index(g, lv)
+    en_all = None if entry is None else check_entry(entry, t)
     raw = []
     for (i, a), (j, b) in combinations(enumerate(lv), 2):
         keep = (idx == i) | (idx == j)
         # Tie merging runs on the pair's data only, as a survdiff on that subset would.
         pair_idx = (idx[keep] == j).astype(np.intp)
-        raw.append((a, b, _survdiff(merge_near_ties(t[keep]), e[keep], pair_idx, [a, b])))
+        tp, enp = _merged(t[keep], None if en_all is None else en_all[keep])
+        raw.append((a, b, _survdiff(tp, e[keep], pair_idx, [a, b], enp)))
     adjusted = p_adjust([r.p for _, _, r in raw], adjust)
     return [PairwiseLogRank(a, b, r.chisq, r.p, adj, adjust) for (a, b, r), adj in zip(raw, adjusted, strict=True)]

@@ -9,9 +9,14 @@ Methods (every result carries its name in ``ci_method``):
   sqrt(machine eps) of 0.5 as equal to it and then return the midpoint of the flat stretch at 0.5
   and the next drop. They differ only when a curve ends flat at exactly 0.5: ``quantile`` returns
   the midpoint of that point and the last follow-up time, ``print`` returns the point itself.
-* ``spss`` — median ± 1.96·SE, see :func:`_spss_median`.
+* ``spss`` — median ± 1.96·SE, see :func:`_spss_median`; a lower bound below 0 is reported
+  as 0 (a survival time cannot be negative), with a note.
 
 A median or bound that is never reached is None ("NR"), never infinity or the last time.
+
+Restricted mean survival time up to a horizon tau (:func:`restricted_mean`) is the area under the
+curve from 0 to tau, with R's standard error (``print(survfit, rmean = tau)``, as survRM2), and
+:func:`rmst_difference` compares two groups (difference, its CI and a Wald p, as survRM2).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from scipy.stats import norm
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event
@@ -142,7 +148,7 @@ def _spss_median(curve: KMCurve) -> tuple[float | None, float | None, str]:
 
     t_j ranging over 0 and the event times. SPSS documents median ± 1.96·SE but its algorithm
     notes do not spell out the SE; this is the Collett / Klein–Moeschberger formula, not a
-    verified copy of SPSS output. Bounds are not truncated at 0.
+    verified copy of SPSS output. The caller clamps a negative lower bound at 0.
     """
     ev = curve.n_event > 0
     t_ev, s_ev = curve.time[ev], curve.surv[ev]
@@ -182,6 +188,9 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
         lo = hi = None
         if med is not None and se is not None:
             lo, hi = med - SPSS_Z * se, med + SPSS_Z * se
+            if lo < 0:
+                note = f"lower bound {lo:.3g} (median - 1.96 SE) clamped at 0"
+                lo = 0.0
         return result(median=med, lower=lo, upper=hi, conf_level=level, rule="spss", se=se, note=note)
     lower, upper = curve.band(method, level)
     if rule == "quantile":
@@ -196,19 +205,21 @@ def median_survival(curve: KMCurve, method: str = "log", *, conf_level: float | 
     return result(median=med, lower=lo, upper=hi, conf_level=level, rule=rule, note=note)
 
 
-def median_follow_up(time: Any, event: Any, *, method: str = "log", rule: str = "quantile",
+def median_follow_up(time: Any, event: Any, *, entry: Any = None, method: str = "log", rule: str = "quantile",
                      conf_level: float = 0.95) -> MedianSurvival:
     """Median follow-up by reverse Kaplan–Meier: censorings are the events and vice versa.
 
-    R: ``survfit(Surv(time, 1 - event) ~ 1)``; same median rules as :func:`median_survival`.
+    R: ``survfit(Surv(time, 1 - event) ~ 1)`` (with ``entry``: ``Surv(entry, time, 1 - event)``);
+    same median rules as :func:`median_survival`.
     """
     t, e = check_time_event(time, event)
     ctype = method if method in CONF_TYPES else "plain"
-    curve = kaplan_meier(t, 1 - e, conf_type=ctype, conf_level=conf_level, label="follow-up (reverse KM)")
+    curve = kaplan_meier(t, 1 - e, entry=entry, conf_type=ctype, conf_level=conf_level,
+                         label="follow-up (reverse KM)")
     return median_survival(curve, method, rule=rule)
 
 
-def km_summary(time: Any, event: Any, group: Any = None, *, method: str = "log",
+def km_summary(time: Any, event: Any, group: Any = None, *, entry: Any = None, method: str = "log",
                rule: str = "quantile", landmarks: Sequence[float] = (),
                levels: Sequence[str] | None = None, conf_level: float = 0.95) -> dict[str, Any]:
     """Per-group n, events, median (CI) and landmark survival, as plain data for reports.
@@ -219,9 +230,9 @@ def km_summary(time: Any, event: Any, group: Any = None, *, method: str = "log",
         raise InputError(f"median method {shown(method)} is not supported; expected one of {list(MEDIAN_METHODS)}")
     ctype = method if method in CONF_TYPES else "plain"
     if group is None:
-        curves = {"all": kaplan_meier(time, event, conf_type=ctype, conf_level=conf_level)}
+        curves = {"all": kaplan_meier(time, event, entry=entry, conf_type=ctype, conf_level=conf_level)}
     else:
-        curves = kaplan_meier_by_group(time, event, group, levels=levels, conf_type=ctype,
+        curves = kaplan_meier_by_group(time, event, group, entry=entry, levels=levels, conf_type=ctype,
                                        conf_level=conf_level)
     rows = []
     for label, curve in curves.items():
@@ -234,3 +245,59 @@ def km_summary(time: Any, event: Any, group: Any = None, *, method: str = "log",
         })
     return {"ci_method": method, "rule": rule if method != "spss" else "spss",
             "conf_level": conf_level, "groups": rows}
+
+
+@dataclass(frozen=True)
+class RestrictedMean:
+    """Restricted mean survival time up to ``tau`` with its SE and CI (R: print(survfit, rmean=tau))."""
+
+    label: str
+    tau: float
+    rmst: float
+    se: float
+    lower: float
+    upper: float
+    conf_level: float
+    note: str = ""
+
+
+def restricted_mean(curve: KMCurve, tau: float, *, conf_level: float = 0.95) -> RestrictedMean:
+    """Area under the Kaplan–Meier curve from 0 to ``tau``, SE and Wald CI.
+
+    As R's survmean: the curve is a step function from S(0) = 1; past its last time it stays at
+    its last value. var = sum_j A_j^2 d_j / (n_j (n_j - d_j)) over the times t_j <= tau, A_j the
+    area from t_j to tau (a time where everyone at risk has the event adds 0).
+    """
+    if not np.isfinite(tau) or tau <= 0:
+        raise InputError(f"RMST horizon {shown(tau)}: expected a time > 0")
+    if not 0.0 < conf_level < 1.0:
+        raise InputError(f"conf_level {shown(conf_level)}: expected a number strictly between 0 and 1")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hh = np.where(curve.n_risk - curve.n_event == 0, 0.0,
+                      curve.n_event / (curve.n_risk * (curve.n_risk - curve.n_event)))
+    keep = curve.time <= tau
+    if keep.any():
+        times = np.append(curve.time[keep], tau)
+        surv = np.append(curve.surv[keep], curve.surv[keep][-1])
+        hh = np.append(hh[keep], 0.0)
+    else:
+        times, surv, hh = np.array([tau]), np.array([1.0]), np.array([0.0])
+    rect = np.diff(np.concatenate(([0.0], times))) * np.concatenate(([1.0], surv[:-1]))
+    var = float(np.sum(np.cumsum(rect[1:][::-1]) ** 2 * hh[::-1][1:]))
+    rmst, se = float(rect.sum()), float(np.sqrt(var))
+    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    note = f"horizon {tau:g} is beyond the last time ({curve.time[-1]:g}): the curve is carried flat" \
+        if tau > curve.time[-1] else ""
+    return RestrictedMean(curve.label, float(tau), rmst, se, rmst - z * se, rmst + z * se, conf_level, note)
+
+
+def rmst_difference(first: RestrictedMean, second: RestrictedMean) -> dict[str, Any]:
+    """second - first, with SE sqrt(se1^2 + se2^2), Wald CI and two-sided p (as survRM2)."""
+    if first.tau != second.tau or first.conf_level != second.conf_level:
+        raise InputError("RMST difference: both groups need the same horizon and confidence level")
+    diff = second.rmst - first.rmst
+    se = float(np.hypot(first.se, second.se))
+    z = float(norm.ppf(1.0 - (1.0 - first.conf_level) / 2.0))
+    p = float(2.0 * norm.sf(abs(diff / se))) if se > 0 else None
+    return {"group1": first.label, "group2": second.label, "tau": first.tau, "diff": diff, "se": se,
+            "lower": diff - z * se, "upper": diff + z * se, "p": p, "conf_level": first.conf_level}

@@ -36,12 +36,37 @@ def _parse_structured(text: str) -> dict[str, str] | None:
             j += 1  # closing quote
             comma = body.find(",", j)
             i = n if comma < 0 else comma + 1
+        elif j < n and body[j] == "<":
+            # A nested list (TCGA's ##SAMPLE ``Genomes=<Germline,Tumor>``, ``softwareName=<...>``)
+            # is one value, commas and all.
+            depth, k = 0, j
+            while k < n:
+                depth += {"<": 1, ">": -1}.get(body[k], 0)
+                k += 1
+                if depth == 0:
+                    break
+            value = body[j:k]
+            comma = body.find(",", k)
+            i = n if comma < 0 else comma + 1
         else:
             comma = body.find(",", j)
             end = n if comma < 0 else comma
             value = body[j:end]
             i = end + 1
         out[key] = value
+    return out
+
+
+def structured_lines(header: VcfHeader, key: str) -> list[dict[str, str]]:
+    """The ``##key=<...>`` lines of a header as dicts, in file order (``##SAMPLE``, ``##PEDIGREE``).
+
+    Lines that are not ``<...>`` structured are left out: they carry no fields to read.
+    """
+    out = []
+    for value in header.meta.get(key, []):
+        fields = _parse_structured(value)
+        if fields is not None:
+            out.append(fields)
     return out
 
 

@@ -4,8 +4,14 @@ Callers disagree on where read counts live ("Missing or inconsistent AF / depth
 fields"), so support is read by a table of extractors tried in a fixed order; the first one whose
 fields are present on the record wins, and ``Support.method`` says which one it was:
 
-  AD | AD/DP, FAO/FDP (Ion), TIR/TAR (Strelka2 indels), AU..TU (Strelka2 SNVs), AO/RO, FA (old
-  MuTect), DP4, AF (last resort).
+  AD | AD/DP, ADT | ADT/DPT and TVAF/TDP | TVAF (PCGR), FAO/FDP (Ion), TIR/TAR (Strelka2
+  indels), AU..TU (Strelka2 SNVs), AO/RO, FA (old MuTect), DP4, AF (last resort).
+
+PCGR asks for the tumour's depth and VAF in INFO tags (TDP/TVAF by its examples' convention, the
+control's as CDP/CVAF) and keeps them in its own output VCF, whose sample columns it strips; its
+example inputs also carry the tumour's allelic depths as FORMAT ADT (a String, "ref,alt") with
+FORMAT DPT, and PCGR's own flattening writes those into INFO. The control's fields (CDP/CVAF,
+DPC/ADC) are never read as the tumour's.
 
 A rule "applies" as soon as its fields are on the record, even when this sample's values are
 missing ('.'): falling through to a later rule would then read site-level INFO values that belong
@@ -25,7 +31,8 @@ from ..models import FieldDef, Record, Support, VcfHeader
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "allele_support", "genotype", "has_alt_support", "is_reference_block", "real_alts", "site_depth",
+    "allele_support", "genotype", "has_alt_support", "is_reference_block", "is_reference_row", "real_alts",
+    "site_depth",
 ]
 
 _NONE = Support(depth=None, alt_reads=None, vaf=None, method="none")
@@ -76,6 +83,17 @@ def real_alts(record: Record) -> list[tuple[int, str]]:
     return [(i, a) for i, a in enumerate(record.alts, start=1) if _BASES.fullmatch(a)]
 
 
+def is_reference_row(header: VcfHeader, record: Record, sample_index: int) -> bool:
+    """True when the sample carries none of the record's ALT alleles: its GT holds only REF or
+    no-calls (0/0, ./.) and no allele has reads. Panels that write every hotspot site (Ion TVC)
+    write such rows; a variant-only file has none. A record without a GT says nothing: False."""
+    gt = genotype(record, sample_index) if sample_index >= 0 else []
+    if not gt or any(a for a in gt if a is not None):
+        return False
+    return not any(has_alt_support(allele_support(header, record, sample_index, i))
+                   for i, _ in real_alts(record))
+
+
 def has_alt_support(support: Support) -> bool:
     """Any evidence for the allele: reads, or (when only a fraction is known) a fraction above 0."""
     if support.alt_reads is not None:
@@ -91,9 +109,9 @@ class _Fields:
         self.header = header
         self.record = record
         self.sample_index = sample_index
-        # Sites-only files (no sample columns) still carry INFO-level support (DP4, AF).
-        self.has_samples = sample_index < len(record.sample_values)
-        self.sample = header.samples[sample_index] if sample_index < len(header.samples) else ""
+        # Sites-only files (no sample columns; index -1) still carry INFO-level support (DP4, AF).
+        self.has_samples = 0 <= sample_index < len(record.sample_values)
+        self.sample = header.samples[sample_index] if 0 <= sample_index < len(header.samples) else ""
 
     def in_format(self, key: str) -> bool:
         return self.has_samples and key in self.record.format_keys
@@ -242,6 +260,61 @@ def _rule_ad(f: _Fields, allele: int) -> Support | None:
     return _make(ad_sum, alt, "AD", caller_af)
 
 
+def _rule_pcgr_adt(f: _Fields, allele: int) -> Support | None:
+    """PCGR's tumour allelic depths, ref first: FORMAT ADT (+ DPT), or the same keys in INFO."""
+    for where in ("FORMAT", "INFO"):
+        has = f.in_format if where == "FORMAT" else f.in_info
+        if where == "INFO" and len(f.header.samples) > 1:
+            break  # a pooled INFO value belongs to no particular column
+        if not has("ADT"):
+            continue
+        adt = f.values(where, "ADT", int)
+        if adt is None:
+            return _NONE
+        n_alleles = len(f.record.alts) + 1
+        if len(adt) != n_alleles:
+            raise InputError(
+                f"{f.record.where}: {f.label(where, 'ADT')} has {len(adt)} value(s) for {n_alleles} "
+                "alleles (PCGR's tumour allelic depths: one per allele, REF first)"
+            )
+        alt = adt[allele]
+        known = [v for v in adt if v is not None]
+        adt_sum = sum(known) if len(known) == len(adt) else None
+        dpt = f.one(where, "DPT", int) if has("DPT") else None
+        if dpt is not None and (adt_sum is None or dpt >= adt_sum):
+            return _make(dpt, alt, "ADT/DPT")
+        return _make(adt_sum, alt, "ADT")
+    return None
+
+
+def _rule_pcgr_tvaf(f: _Fields, allele: int) -> Support | None:
+    """PCGR's INFO tags for the tumour: TVAF (fraction) and TDP (depth); alt reads = TVAF x TDP."""
+    if len(f.header.samples) > 1 or not (f.in_info("TVAF") or f.in_info("TDP")):
+        return None
+    depth = f.one("INFO", "TDP", int) if f.in_info("TDP") else None
+    vaf: float | None = None
+    if f.in_info("TVAF"):
+        vals = f.values("INFO", "TVAF", float)
+        n_alt = len(f.record.alts)
+        if vals is not None:
+            if len(vals) == n_alt:
+                vaf = vals[allele - 1]
+            elif len(vals) == 1 and n_alt == 1:
+                vaf = vals[0]
+            else:
+                raise InputError(
+                    f"{f.record.where}: INFO/TVAF has {len(vals)} value(s) for {n_alt} ALT allele(s); "
+                    f"cannot read allele {allele} (PCGR expects decomposed records, one ALT each)"
+                )
+    if vaf is None:
+        return _make(depth, None, "TVAF/TDP")
+    if vaf > 1:
+        raise InputError(f"{f.record.where}: INFO/TVAF value {shown(vaf)} is not a fraction "
+                         "(expected a number from 0 to 1)")
+    alt = None if depth is None else round(vaf * depth)
+    return _make(depth, alt, "TVAF/TDP" if depth is not None else "TVAF", vaf=float(vaf))
+
+
 def _rule_fao_fdp(f: _Fields, allele: int) -> Support | None:
     for where in ("FORMAT", "INFO"):
         has = f.in_format if where == "FORMAT" else f.in_info
@@ -367,8 +440,8 @@ def _rule_af(f: _Fields, allele: int) -> Support | None:
 
 
 _RULES: tuple[Rule, ...] = (
-    _rule_ad, _rule_fao_fdp, _rule_tir_tar, _rule_base_counts, _rule_ao_ro, _rule_fa, _rule_dp4,
-    _rule_af,
+    _rule_ad, _rule_pcgr_adt, _rule_pcgr_tvaf, _rule_fao_fdp, _rule_tir_tar, _rule_base_counts, _rule_ao_ro,
+    _rule_fa, _rule_dp4, _rule_af,
 )
 
 
@@ -395,20 +468,20 @@ def allele_support(header: VcfHeader, record: Record, sample_index: int, allele:
 
 
 def site_depth(header: VcfHeader, record: Record, sample_index: int) -> int | None:
-    """Read depth at a site or reference block for one sample: FORMAT DP, MIN_DP or Ion's FDP,
-    else INFO DP/FDP in a single-sample file.
+    """Read depth at a site or reference block for one sample: FORMAT DP, MIN_DP, Ion's FDP or
+    PCGR's DPT, else INFO DP/FDP/TDP in a single-sample file.
 
     Reference blocks carry no allele to ask ``allele_support`` about, yet their depth is the
     evidence that a region was assessed.
     """
     f = _Fields(header, record, sample_index)
-    for key in ("DP", "MIN_DP", "FDP"):
+    for key in ("DP", "MIN_DP", "FDP", "DPT"):
         if f.in_format(key):
             value = f.one("FORMAT", key, int)
             if value is not None:
                 return int(value)
     if len(header.samples) <= 1:
-        for key in ("FDP", "DP"):
+        for key in ("FDP", "DP", "TDP"):
             if f.in_info(key):
                 value = f.one("INFO", key, int)
                 return None if value is None else int(value)

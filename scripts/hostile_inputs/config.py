@@ -76,7 +76,7 @@ def rules_cases(rng: np.random.Generator) -> list[Case]:
            "--rules on classify checks the file before reading any VCF", via="classify")
     reject("rules_via_classify_alias", BILLION_LAUGHS, ["@:1: YAML anchors and aliases are not allowed"],
            "--rules refuses aliases too", via="classify")
-    reject("rules_given_folder", b"", ["'@' is a directory"], "a folder", name="lab.yaml")
+    reject("rules_given_folder", b"", ["@: is a folder, expected a file (PATH)"], "a folder", name="lab.yaml")
     cases[-1].files = {"lab.yaml/README": "a folder, not a file\n"}
     cases.append(Case("rules_missing_file", "rules", {}, ["rules", "check", "missing.yaml"], 1,
                       ["missing.yaml: no such file"], "path does not exist"))
@@ -130,13 +130,13 @@ def store_cases(rng: np.random.Generator) -> list[Case]:
                               shared=["clinical.csv"], outputs=["out"]))
     cases.append(Case("store_given_folder", "store", {"results.db/README": "a folder, not a file\n"},
                       ["classify", "shared/good.vcf", "--store", "results.db", "--format", "tsv"], 1,
-                      ["'results.db' is a directory"], "a folder", shared=["good.vcf"]))
+                      ["results.db: is a folder, expected a file name (--store)"], "a folder", shared=["good.vcf"]))
     cases.append(Case("store_folder_missing", "store", {},
                       ["classify", "shared/good.vcf", "--store", "nowhere/results.db", "--format", "tsv"], 1,
                       ["nowhere/results.db: folder", "does not exist"], "the store's folder does not exist",
                       shared=["good.vcf"]))
     cases.append(Case("store_cohort_missing", "store", {},
-                      ["cohort", "--clinical", "shared/clinical.csv", "--store", "missing.db", "-o", "out/cohort.tsv"], 2,
+                      ["cohort", "--clinical", "shared/clinical.csv", "--store", "missing.db", "-o", "out/cohort.tsv"], 1,
                       ["--store missing.db: no such file"], "cohort reads a store, never creates one",
                       shared=["clinical.csv"], outputs=["out"]))
     return cases

@@ -92,7 +92,7 @@ def cnv_cases(rng: np.random.Generator) -> list[Case]:
            ["@: ##contig 17 has length 83257441, which is GRCh38"], "CN VCF on the other build", name="cn.vcf")
     reject("cnv_vcf_truncated_bgzip", bgzip(vcf(YVMA))[:60], ["@:", "cannot be read"], "CN VCF cut short",
            name="cn.vcf.gz")
-    reject("cnv_given_folder", b"", ["'@' is a directory"], "a folder", name="cn.cns")
+    reject("cnv_given_folder", b"", ["@: is a folder, expected a file (--cnv)"], "a folder", name="cn.cns")
     cases[-1].files = {"cn.cns/README": "a folder, not a file\n"}
     args, outs = classify("shared/good.vcf", "--cnv", "missing.cns")
     cases.append(Case("cnv_missing_file", "cnv", {}, args, 1, ["missing.cns: no such file"], "path does not exist",
@@ -148,7 +148,7 @@ def fusion_cases(rng: np.random.Generator) -> list[Case]:
            "gzip cut short", name="fusions.tsv.gz")
     reject("fusions_long_line", tsv(head, row, ["x" * LONG]), ["@:3: 1 tab-separated columns, expected 16"],
            f"a {LONG:,}-character row")
-    reject("fusions_given_folder", b"", ["'@' is a directory"], "a folder", name="fusions.tsv")
+    reject("fusions_given_folder", b"", ["@: is a folder, expected a file (--fusions)"], "a folder", name="fusions.tsv")
     cases[-1].files = {"fusions.tsv/README": "a folder, not a file\n"}
     for cid, content, why in (("fusions_crlf_accepted", tsv(head, row).replace("\n", "\r\n"), "Windows line endings"),
                               ("fusions_bom_accepted", "\ufeff" + tsv(head, row), "a UTF-8 byte-order mark")):

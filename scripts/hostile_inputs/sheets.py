@@ -62,7 +62,7 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
            f"a {LONG:,}-character purity")
     reject("samples_huge_field", tsv(head, [*good_row[:4], '"' + "5" * 200_000 + '"']), ["@:2: not a valid samples sheet"],
            "a 200,000-character cell (over the CSV field limit)")
-    reject("samples_given_folder", b"", ["'@' is a directory"], "a folder", name="sheet.tsv")
+    reject("samples_given_folder", b"", ["@: is a folder, expected a file (--samples)"], "a folder", name="sheet.tsv")
     cases[-1].files = {"sheet.tsv/README": "a folder, not a file\n"}
     for cid, content, why in (("samples_crlf_accepted", tsv(head, good_row).replace("\n", "\r\n"), "Windows line endings"),
                               ("samples_bom_accepted", "\ufeff" + tsv(head, good_row), "a UTF-8 byte-order mark"),
@@ -121,7 +121,7 @@ def targets_cases(rng: np.random.Generator) -> list[Case]:
            f"a {LONG:,}-character end")
     reject("targets_not_utf8", b"17\t37880900\t37881200\tex\xe9n20\n" + b"\xff\xfe\t1\t2\n", ["@: not UTF-8 text"],
            "Latin-1 and invalid bytes")
-    reject("targets_given_folder", b"", ["'@' is a directory"], "a folder", name="panel.bed")
+    reject("targets_given_folder", b"", ["@: is a folder, expected a file (--targets)"], "a folder", name="panel.bed")
     cases[-1].files = {"panel.bed/README": "a folder, not a file\n"}
     for cid, content, why in (("targets_crlf_accepted", good.replace("\n", "\r\n"), "Windows line endings"),
                               ("targets_bom_accepted", "\ufeff" + good,
@@ -179,7 +179,8 @@ def clinical_cases(rng: np.random.Generator) -> list[Case]:
     reject("clinical_too_many_fields", good + "P003,F,70,pyrotinib,2021-05-01,,2022-01-05,SD,extra\n",
            ["@: row 4: 9 fields but the header (row 1) has 8"], "a row with an extra field")
     reject("clinical_unclosed_quote", good + 'P003,F,70,"pyrotinib,2021-05-01,,2022-01-05,SD\n',
-           ["@", "(row(s) 4)"], "an unclosed quote swallowing the rest of the file")
+           ["@: row 4: a quote opened in this row is never closed"],
+           "an unclosed quote swallowing the rest of the file")
     reject("clinical_huge_field", good + "P003,F,70," + "x" * 200_000 + ",2021-05-01,,2022-01-05,SD\n",
            ["@: row 4"], "a 200,000-character cell (over the CSV field limit)")
     reject("clinical_age_word", csv_text([CLIN_HEAD, CLIN_ROWS[0], ["P002", "F", "sixty", *CLIN_ROWS[1][3:]]]),
@@ -194,15 +195,17 @@ def clinical_cases(rng: np.random.Generator) -> list[Case]:
     reject("clinical_ambiguous_dates", csv_text([CLIN_HEAD, [*CLIN_ROWS[0][:4], "03/01/2021", "", "04/02/2021", "PR"],
                                                  [*CLIN_ROWS[1][:4], "05/04/2021", "", "06/01/2022", "SD"]]),
            ["@", "ambiguous date format", "--date-format"], "every date fits both d/m/Y and m/d/Y")
-    reject("clinical_unknown_drug", csv_text([CLIN_HEAD, [*CLIN_ROWS[0][:3], "unobtainium", *CLIN_ROWS[0][4:]],
+    accept("clinical_unknown_drug", csv_text([CLIN_HEAD, [*CLIN_ROWS[0][:3], "unobtainium", *CLIN_ROWS[0][4:]],
                                               CLIN_ROWS[1]]),
-           ["@", "unknown drug 'unobtainium' (row(s) 2)"], "a drug no rule knows")
+           "a drug no rule knows: that patient's problem (regimen unknown), not the file's",
+           expect={"out/cohort.tsv": ["P001", "unobtainium", "unknown"]})
     reject("clinical_unknown_extension", good, ["@: unknown file type '.dat'"], "a .dat file", name="records.dat")
     reject("clinical_old_xls", garbage(rng, 512, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), ["@: old binary Excel (.xls)"],
            "an .xls workbook", name="records.xls")
     reject("clinical_sheet_on_csv", good, ["@: --sheet is only for Excel workbooks"], "--sheet with a CSV",
            extra=("--sheet", "Patients"))
-    reject("clinical_given_folder", b"", ["'@' is a directory"], "a folder", name="records.csv")
+    reject("clinical_given_folder", b"", ["@: is a folder, expected a file (--clinical)"], "a folder",
+           name="records.csv")
     cases[-1].files = {"records.csv/README": "a folder, not a file\n"}
     # Excel
     X = "records.xlsx"

@@ -163,7 +163,8 @@ def vcf_cases(rng: np.random.Generator) -> list[Case]:
     reject("vcf_index_of_other_file", gz_i, ["@", "index"],
            "the .tbi belongs to another file (stale index): it must not silently hide records",
            name="in.vcf.gz", files={"in.vcf.gz.tbi": other_tbi})
-    reject("vcf_given_folder", b"", ["'@' is a directory"], "a folder named like a VCF", name="in.vcf/",
+    reject("vcf_given_folder", b"", ["@: is a folder, expected a VCF file"], "a folder named like a VCF",
+           name="in.vcf/",
            files={"in.vcf/README": "a folder, not a file\n"})
     args, outs = classify("missing.vcf")
     cases.append(Case("vcf_missing_file", "vcf", {}, args, 1, ["missing.vcf: no such file"], "path does not exist",

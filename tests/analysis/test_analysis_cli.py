@@ -198,7 +198,8 @@ def test_group_without_patients_is_reported_with_n_zero(labelled) -> None:
     rec = [r for r in res["km"] if r["group"] == "I+A" and r["subgroup"] is None]
     assert rec and all(r["n"] == 0 and r["median"] is None and r["note"] == "no patients" for r in rec)
     lr = next(r for r in res["logrank"] if r["group_by"] == "regimen" and r["subgroup"] is None and r["endpoint"] == "pfs")
-    assert lr["p"] is not None and "no patients in ['I+A']" in lr["note"] and "I+A" not in lr["groups"]
+    assert lr["p"] is not None and "no patients in I+A" in lr["note"] and "I+A" not in lr["groups"]
+    assert "[" not in lr["note"]  # a list in words, never Python's repr
     assert [r["n"] for r in res["response"] if r["group"] == "I+A" and r["subgroup"] is None] == [0]
     assert "group I+A has no patients (reported with n = 0, not tested)" in html
 
@@ -228,13 +229,18 @@ def test_infinite_coefficient_and_warnings_are_labelled_next_to_the_model(labell
     *_, res, html, _ = labelled
     term = next(r for r in res["cox"] if r["term"] == "regimen=C+A" and r["model"] == "univariable"
                 and r["endpoint"] == "pfs")
-    assert term["hr"] is None and "coefficient may be infinite" in term["note"]
+    # No HR, CI or Wald p (R's 0.99 means nothing there): the likelihood-ratio p instead, labelled.
+    assert term["hr"] is None and term["term_status"] == "infinite"
+    assert term["note"].startswith("monotone likelihood (separation): no events at this level")
+    assert term["p_method"] == "likelihood ratio" and 0 <= term["p"] < 1
     model = next(m for m in res["cox_models"] if m["model_id"] == "univariable: regimen" and m["endpoint"] == "pfs")
     assert any("regimen=C+A" in w for w in model["warnings"])
     start = html.index("<h3>Progression-free survival</h3>", html.index('id="cox"'))
-    block = html[start:html.index("</div>", start)]
-    assert "Notes and warnings for these models" in block
-    assert "univariable: regimen: warning while fitting: term &#39;regimen=C+A&#39;: coefficient may be infinite" in block
+    block = html[start:min(html.index("<h3>", start + 4), html.index("<h2", start))]
+    assert "Notes and warnings for these models" in block and "Efron ties, Wald CIs." in block
+    assert ("univariable: regimen: warning while fitting: term &#39;regimen=C+A&#39;: monotone likelihood "
+            "(separation)") in block
+    assert "(LR)" in block
 
 
 def test_no_nan_anywhere_in_results(labelled) -> None:

@@ -58,7 +58,7 @@ def test_results_json_has_the_contract_lists(full) -> None:
     assert any("all treated patients" in m["text"] for m in res["methods"])
 
 
-def test_every_figure_is_written_as_png_and_svg(full) -> None:
+def test_every_figure_is_written_in_every_default_format(full) -> None:
     from PIL import Image
 
     out, res = full
@@ -72,7 +72,10 @@ def test_every_figure_is_written_as_png_and_svg(full) -> None:
         assert (px.reshape(-1, 3) != 255).any(axis=1).mean() > 0.02, f"{f['png']} is nearly blank"
         root = ET.parse(out / "figures" / f["svg"]).getroot()
         assert root.tag.endswith("svg")
-    assert set(os.listdir(out / "figures")) == {f[k] for f in res["figures"] for k in ("png", "svg")}
+        with open(out / "figures" / f["pdf"], "rb") as fh:
+            assert fh.read(5) == b"%PDF-"
+    assert res["plan"]["figure_style"]["formats"] == ["png", "svg", "pdf"]
+    assert set(os.listdir(out / "figures")) == {f[k] for f in res["figures"] for k in ("png", "svg", "pdf")}
 
 
 def test_tables_tsv_and_xlsx(full) -> None:
@@ -88,7 +91,7 @@ def test_tables_tsv_and_xlsx(full) -> None:
     ca = next(r for r in rows if r["group"] == "C+A" and r["subgroup"] == "" and r["endpoint"] == "pfs")
     assert ca["median"] == "" and ca["median_text"] == "NR (NR\u2013NR)"
     wb = load_workbook(out / "tables.xlsx", read_only=True)
-    assert sorted(wb.sheetnames) == tsvs
+    assert sorted(wb.sheetnames[:-1]) == tsvs and wb.sheetnames[-1] == "dictionary"
     with open(out / "tables" / "table1.tsv", newline="") as fh:
         t1 = list(csv.reader(fh, delimiter="\t"))
     assert t1[0][:3] == ["variable", "level", f"C (n = {res['cohort']['group_sizes']['C']})"]

@@ -230,7 +230,7 @@ def test_a_bug_on_one_input_fails_that_sample_and_the_batch_goes_on(tmp_path, mo
     import her2var.classify.batch as batch
 
     good = write(tmp_path, "good.vcf", VCF_HEADER_37 + YVMA_37)
-    bad = write(tmp_path, "bad.vcf", VCF_HEADER_37 + YVMA_37)
+    bad = write(tmp_path, "bad.vcf", VCF_HEADER_37.replace("TUMOR", "T2") + YVMA_37)  # one sample id each
     real = batch.classify_vcf
 
     def flaky(path, rules, opts):

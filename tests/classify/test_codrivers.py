@@ -113,8 +113,8 @@ def test_egfr_exon20_insertions(tmp_path, rules, after_c, inserted, klass, name)
 
 
 @pytest.mark.parametrize("pos,ref,alt,loc", [
-    (116411884, "TTTTTTTTTTTTTTTTTT", "T", "splice site"),  # c.2888-18_2888-2del style
-    (116412044, "GTAAG", "G", "splice site"),  # donor deletion c.3028+1_3028+4del
+    (116411884, "TCTTTCTCTCTGTTTTAA", "T", "splice site"),  # c.2888-18_2888-2del style
+    (116412043, "GGTAT", "G", "splice site"),  # donor deletion c.3028+1_3028+4del
 ])
 def test_met_exon14_splice_deletions(tmp_path, rules, pos, ref, alt, loc):
     vcf = write(tmp_path, "t.vcf", vcf_text("GRCh37", False, [("7", pos, ref, alt)]))
@@ -140,8 +140,8 @@ def test_codriver_ref_mismatch_is_an_error(tmp_path, rules):
         classify_vcf(str(vcf), rules, ClassifyOptions())
 
 
-def _call(gene, klass):
-    return Call(sample="s", gene=gene, klass=klass)
+def _call(gene, klass, tier="oncogenic"):
+    return Call(sample="s", gene=gene, klass=klass, oncogenicity=tier)
 
 
 @pytest.mark.parametrize("calls,group", [
@@ -150,9 +150,13 @@ def _call(gene, klass):
     ([_call("ALK", "fusion")], "ALK"),
     ([_call("EGFR", "other"), _call("ERBB2", "exon20_insertion")], "other"),
     ([], "other"),
+    # only oncogenic / likely oncogenic events count (rules/oncogenicity.yaml driver_tiers)
+    ([_call("KRAS", "point_mutation", "uncertain"), _call("ALK", "fusion")], "ALK"),
+    ([_call("EGFR", "sensitizing", "uncertain")], "other"),
+    ([_call("KRAS", "hotspot", "likely_oncogenic")], "KRAS"),
 ])
 def test_driver_group_order_is_a_rule(rules, calls, group):
-    assert driver_group(calls, rules.driver_groups) == group
+    assert driver_group(calls, rules.driver_groups, rules.oncogenicity.driver_tiers) == group
 
 
 def test_kras_coding_sequence_ends_at_its_stop_codon(tmp_path):
@@ -164,7 +168,7 @@ def test_kras_coding_sequence_ends_at_its_stop_codon(tmp_path):
             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">\n'
             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n")
-    vcf = write(tmp_path, "k.vcf", head + "chr12\t25209794\t.\tG\tA\t.\tPASS\t.\tGT:AD\t0/1:60,60\n")
+    vcf = write(tmp_path, "k.vcf", head + "chr12\t25209794\t.\tT\tC\t.\tPASS\t.\tGT:AD\t0/1:60,60\n")
     proc = run_cli("classify", str(vcf), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     (doc,) = json.loads(proc.stdout)
@@ -203,3 +207,38 @@ def test_codriver_rules_hold_the_whole_coding_sequence(rules, gene):
     assert c_start == 1 and len(sequence) == g.cds_length
     protein = translate(sequence)
     assert protein.endswith("*") and "*" not in protein[:-1] and protein.startswith("M")
+
+
+def test_a_record_the_naming_cannot_handle_is_reported_unnamed_not_a_crash(tmp_path, rules, monkeypatch):
+    """A bug in the naming meets one record: that event is reported with a note, the rest of the
+    file is classified as usual."""
+    import her2var.classify.pipeline as pipeline
+
+    real = pipeline.describe
+
+    def broken(model, seq, pos, ref, alt):
+        if pos == 37880985:
+            raise IndexError("string index out of range")
+        return real(model, seq, pos, ref, alt)
+
+    monkeypatch.setattr(pipeline, "describe", broken)
+    vcf = write(tmp_path, "t.vcf", vcf_text("GRCh37", False, [("17", 37880985, "T", "C"), ("12", 25398284, "C", "A")]))
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    erbb2 = [c for c in res.calls if c.gene == "ERBB2"]
+    assert len(erbb2) == 1 and erbb2[0].klass == "other"
+    assert any("could not be named (IndexError" in x for x in erbb2[0].notes)
+    assert any(c.gene == "KRAS" and c.hgvs_p == "p.G12V" for c in res.calls)
+
+
+def test_a_record_repeated_many_times_is_one_note_with_a_count(tmp_path, rules):
+    """2,000 copies of one record gave a 94 KB notes cell ('also written as ...' per copy)."""
+    head = vcf_text("GRCh37", False, []).rstrip("\n")
+    same = "17\t37880985\t.\tT\tC\t.\tPASS\t.\tGT:AD:DP\t0/1:150,50:200"
+    other = "17\t37880984\t.\tAT\tAC\t.\tPASS\t.\tGT:AD:DP\t0/1:150,40:190"  # the same change, padded
+    vcf = write(tmp_path, "t.vcf", "\n".join([head] + [same] * 2000 + [other] * 3) + "\n")
+    (res,) = classify_vcf(str(vcf), rules, ClassifyOptions())
+    (call,) = res.calls
+    written = [x for x in call.notes if x.startswith(("also written", "the same record"))]
+    assert written == ["the same record 1999 more times in the file", "also written as 17:37880984:AT>AC (3 records)"]
+    assert sum(len(x) for x in call.notes) < 500
+    assert res.dropped["duplicate_of_another_record"] == 2002

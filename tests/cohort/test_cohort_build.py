@@ -35,7 +35,10 @@ def rows(result):
 
 def test_clean_cohort_values(clean):
     r = rows(clean)
-    assert len(r) == 12 and clean.problems == []
+    # the fixture calls.tsv predates oncogenicity tiers and the record of the co-driver genes tested:
+    # tiers are derived on reading, and both are flagged once
+    assert len(r) == 12 and [p.kind for p in clean.problems] == ["oncogenicity_derived", "codrivers_not_recorded"]
+    assert [p.analyses for p in clean.problems] == [(), ()]
     p1 = r["P001"]
     # start 2021-10-06, progression 2021-12-19 (74 days), alive at last follow-up 2022-06-20 (257 days)
     assert (p1["pfs_days"], p1["pfs_event"], p1["os_days"], p1["os_event"]) == (74, 1, 257, 0)
@@ -73,9 +76,12 @@ def test_several_samples_choice_and_conflicts(clean):
 
 
 def test_codriver_columns_pass_through(clean):
-    assert clean.codriver_genes == ["EGFR"]
+    # every co-driver gene of the rules has a column; results that do not record testing say "not tested"
+    assert clean.codriver_genes == sorted(["ALK", "BRAF", "EGFR", "KRAS", "MET", "NTRK1", "NTRK2", "NTRK3", "RET",
+                                           "ROS1"])
     r = rows(clean)
-    assert r["P008"]["codriver_EGFR"] == "p.L858R" and r["P001"]["codriver_EGFR"] == ""
+    assert r["P008"]["codriver_EGFR"] == "p.L858R" and r["P001"]["codriver_EGFR"] == "not tested"
+    assert r["P001"]["codriver_ALK"] == "not tested"
     assert "p.L858R" not in r["P008"]["erbb2_events"]
     assert clean.columns.index("codriver_EGFR") > clean.columns.index("copy_number")
 

@@ -68,7 +68,6 @@ def test_bad_input_exit_1_and_no_output(tmp_path, name, needle):
     (["--calls", str(CLIN / "clean_calls"), "--cutoff", "30/06/2023"], "--cutoff '30/06/2023': write the date as YYYY-MM-DD"),
     (["--calls", str(CLIN / "clean_calls"), "--study-id", "Bad-Id", "--cbioportal", "STUDY"], "--study-id 'Bad-Id'"),
     (["--calls", str(CLIN / "clean_calls"), "--xlsx", "OUT"], "must be different files"),
-    (["--store", "/nonexistent/her2var.db"], "--store /nonexistent/her2var.db: no such file"),
     (["--calls", str(CLIN / "clean_calls"), "--date-format", "dd/mm/yyyy"], "give a strptime format"),
 ])
 def test_usage_errors_exit_2(tmp_path, extra, needle):
@@ -76,6 +75,13 @@ def test_usage_errors_exit_2(tmp_path, extra, needle):
     extra = [out if x == "OUT" else str(tmp_path / "study") if x == "STUDY" else x for x in extra]
     proc = run_cohort("--clinical", str(CLIN / "clean_cohort.csv"), "-o", out, *extra)
     assert_clean_error(proc, needle, code=2)
+    assert not os.path.exists(out)
+
+
+def test_a_missing_store_is_bad_input_exit_1(tmp_path):
+    out = str(tmp_path / "c.tsv")
+    proc = run_cohort("--clinical", str(CLIN / "clean_cohort.csv"), "-o", out, "--store", "/nonexistent/her2var.db")
+    assert_clean_error(proc, "--store /nonexistent/her2var.db: no such file", code=1)
     assert not os.path.exists(out)
 
 

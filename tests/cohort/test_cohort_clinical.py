@@ -135,13 +135,20 @@ def test_ragged_row_and_non_utf8(tmp_path, crules, rrules):
         read_clinical(str(q), crules, rrules)
 
 
-def test_unknown_drugs_are_an_error_listing_them(tmp_path, crules, rrules):
-    p = write(tmp_path, "c.csv", 'patient_id,drugs\nP1,"carboplatin + wondermab"\nP2,wondermab\nP3,"foo/pemetrexed"\n')
-    with pytest.raises(InputError) as err:
-        read_clinical(str(p), crules, rrules)
-    text = str(err.value)
-    assert "unknown drug 'wondermab' (row(s) 2, 3)" in text and "unknown drug 'foo' (row(s) 4)" in text
-    assert "--regimens" in text
+def test_unknown_drugs_are_a_problem_of_each_patient_not_of_the_file(tmp_path, crules, rrules):
+    p = write(tmp_path, "c.csv", 'patient_id,drugs,regimen\nP1,"carboplatin + wondermab"\nP2,wondermab,C+I\n'
+                                 'P3,"foo/pemetrexed"\nP4,pemetrexed\n')
+    t = read(p, crules, rrules)  # no error: the file is read
+    by = {x.patient: x for x in t.problems}
+    assert {pid: (x.kind, x.value, x.row, x.column) for pid, x in by.items()} == {
+        "P1": ("unknown_drug", "wondermab", 2, "drugs"), "P2": ("unknown_drug", "wondermab", 3, "drugs"),
+        "P3": ("unknown_drug", "foo", 4, "drugs")}
+    assert by["P1"].analyses == ("regimen",) and "--regimens" in by["P1"].message
+    assert by["P2"].analyses == ()  # the regimen column says C+I: used, flagged only
+    p1, p2, p3, p4 = t.patients
+    assert p1.unknown_drugs == ("wondermab",) and p1.drugs == ("carboplatin",)
+    assert p1.excluded == {"regimen": [by["P1"].message]} and "regimen" not in p2.excluded
+    assert p4.unknown_drugs == () and p4.excluded == {}
 
 
 def test_every_problem_is_reported_at_once(tmp_path, crules, rrules):
@@ -234,7 +241,16 @@ def test_every_drug_of_the_domain_notes_has_a_class(rrules):
             assert rrules.drugs[drug_key(name)][1] == klass, name
     assert rrules.drugs[drug_key("trastuzumab deruxtecan")][1] == "ADC"
     assert rrules.drugs[drug_key("T-DM1")] == ("trastuzumab emtansine", "ADC")
-    assert rrules.class_order == ("C", "I", "A", "TKI", "ADC")
+    assert rrules.class_order == ("C", "I", "A", "TKI", "ADC", "INV")
+
+
+@pytest.mark.parametrize("written", ["Investigational Drug", "Study drug", "IMP", "study drug (blinded)",
+                                     "Investigational medicinal product", "clinical trial"])
+def test_unnamed_trial_drugs_are_investigational(written, rrules):
+    from her2var.cohort.clinical import parse_drugs
+
+    names, classes, unknown = parse_drugs(f"Carboplatin + {written}", rrules)
+    assert (names, classes, unknown) == (("carboplatin", "investigational drug"), {"C", "INV"}, ())
 
 
 @pytest.mark.parametrize("which,text,message", [

@@ -10,10 +10,11 @@ from her2var.cohort.calls import SampleCalls
 from her2var.cohort.clinical import Patient
 from her2var.cohort.derive import (
     MONTH_DAYS,
+    altered_classes,
     choose_sample,
     conflicting,
-    her2_altered,
     her2_status,
+    her2_verdict,
     os_,
     pfs,
     regimen,
@@ -67,7 +68,8 @@ REGIMENS = [
     ({"C"}, "C", "single"), ({"I"}, "I", "single"), ({"TKI"}, "TKI", "single"), ({"ADC"}, "ADC", "single"),
     ({"A"}, "A", "single"), ({"I", "C"}, "C+I", "combination"), ({"A", "C"}, "C+A", "combination"),
     ({"A", "I", "C"}, "C+I+A", "combination"), ({"TKI", "C"}, "C+TKI", "combination"),
-    ({"ADC", "I"}, "I+ADC", "combination"), (set(), "", ""),
+    ({"ADC", "I"}, "I+ADC", "combination"), ({"INV"}, "INV", "single"), ({"INV", "C"}, "C+INV", "combination"),
+    (set(), "", ""),
 ]
 
 
@@ -86,27 +88,61 @@ def test_regimen_column_used_when_no_drugs():
     assert regimen(patient(regimen_given="C+I"), load_regimen_rules()) == ("C+I", "combination")
 
 
-def sample(name="S1", *, classes=(), assessed="yes", cn="yes", status="ok", date=None, events=()):
-    calls = [{"gene": "ERBB2", "class": c, "hgvs_p": e} for c, e in zip(classes, events or classes)]
+@pytest.mark.parametrize("given,want", [(None, ("unknown", "unknown")), ("TKI", ("TKI", "single")),
+                                        ("C+I", ("C+I", "combination"))])
+def test_an_unknown_drug_makes_the_regimen_unknown_unless_the_regimen_column_says(given, want):
+    p = patient(drug_classes=frozenset({"C"}), unknown_drugs=("wondermab",), regimen_given=given)
+    assert regimen(p, load_regimen_rules()) == want
+
+
+def sample(name="S1", *, classes=(), assessed="yes", cn="yes", status="ok", date=None, events=(), tiers=()):
+    calls = [{"gene": "ERBB2", "class": c, "hgvs_p": e, "oncogenicity": t}
+             for c, e, t in zip(classes, events or classes, tiers or ["oncogenic"] * len(classes))]
     return SampleCalls(sample=name, patient="P1", status=status, classes=tuple(classes), assessed=assessed,
                        cn_assessed=cn, calls=calls, collection_date=date)
 
 
+COUNTED = ("oncogenic", "likely_oncogenic")
 HER2 = [
-    ("altered", sample(classes=("exon20_insertion",), assessed="unknown", cn="no"), "exon20_insertion", "yes"),
-    ("two classes", sample(classes=("exon20_insertion", "amplification")), "exon20_insertion;amplification", "yes"),
-    ("assessed, no alteration", sample(), "wild_type", "no"),
-    ("variant-only VCF", sample(assessed="unknown"), "not_assessed", "unknown"),
-    ("exon 20 not covered", sample(assessed="no"), "not_assessed", "unknown"),
-    ("copy number not assessed", sample(cn="no"), "not_assessed", "unknown"),
-    ("failed sample", sample(status="error"), "not_assessed", "unknown"),
-    ("no sample", None, "no_sample", "unknown"),
+    ("altered", sample(classes=("exon20_insertion",), assessed="unknown", cn="no"), "exon20_insertion", "yes",
+     "oncogenic"),
+    ("two classes", sample(classes=("exon20_insertion", "amplification")), "exon20_insertion;amplification", "yes",
+     "oncogenic"),
+    ("likely oncogenic counts", sample(classes=("point_mutation",), tiers=("likely_oncogenic",)), "point_mutation",
+     "yes", "likely_oncogenic"),
+    ("assessed, no alteration", sample(), "wild_type", "no", "none"),
+    ("assessed, a VUS only", sample(classes=("point_mutation",), tiers=("uncertain",)), "point_mutation", "no",
+     "uncertain only"),
+    ("variant-only VCF, a VUS only", sample(classes=("point_mutation",), tiers=("uncertain",), assessed="unknown"),
+     "point_mutation", "unknown", "uncertain only"),
+    ("a polymorphism only", sample(classes=("point_mutation",), tiers=("likely_benign",)), "point_mutation", "no",
+     "likely_benign only"),
+    ("variant-only VCF", sample(assessed="unknown"), "not_assessed", "unknown", "none"),
+    ("exon 20 not covered", sample(assessed="no"), "not_assessed", "unknown", "none"),
+    ("copy number not assessed", sample(cn="no"), "not_assessed", "unknown", "none"),
+    ("failed sample", sample(status="error"), "not_assessed", "unknown", "error"),
+    ("no sample", None, "no_sample", "unknown", ""),
 ]
 
 
-@pytest.mark.parametrize("case,s,status,altered", HER2, ids=[c[0] for c in HER2])
-def test_her2_status_never_wild_type_by_absence(case, s, status, altered):
-    assert her2_status(s) == status and her2_altered(status) == altered
+@pytest.mark.parametrize("case,s,status,altered,tier", HER2, ids=[c[0] for c in HER2])
+def test_her2_status_never_wild_type_by_absence(case, s, status, altered, tier):
+    assert her2_status(s) == status and her2_verdict(s, COUNTED) == (altered, tier)
+
+
+def test_her2_status_keeps_every_class_and_her2_classes_only_the_counted_ones():
+    s = sample(classes=("exon20_insertion", "point_mutation"), tiers=("oncogenic", "uncertain"))
+    assert her2_status(s) == "exon20_insertion;point_mutation"
+    assert altered_classes(s, COUNTED) == ("exon20_insertion",)
+    assert altered_classes(s, ("likely_oncogenic",)) == ()  # a lab counting fewer tiers
+
+
+def test_samples_tsv_without_calls_counts_every_class_as_before():
+    s = SampleCalls(sample="S1", patient="P1", status="ok", classes=("point_mutation",), assessed="yes",
+                    cn_assessed="yes", calls=[])
+    altered, tier = her2_verdict(s, COUNTED)
+    assert altered == "yes" and tier.startswith("not tiered")
+    assert altered_classes(s, COUNTED) == ("point_mutation",)
 
 
 RULE = Selection(window_days_after_start=0, prefer="closest_before_start", otherwise="earliest", tie_break="assessed")

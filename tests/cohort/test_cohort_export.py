@@ -42,7 +42,9 @@ def test_tsv_and_siblings(tmp_path, clean):
     p1 = rows[0]
     assert p1["pfs_months"] == "2.4312" and p1["pfs_event"] == "1" and p1["treatment_start"] == "2021-10-06"
     assert p1["age"] == "47" and p1["copy_number"] == "2.2"
-    assert read_tsv(tmp_path / "o" / "cohort.problems.tsv") == []
+    # the fixture calls.tsv predates oncogenicity tiers and the co-driver testing record: flagged once each
+    assert [r["kind"] for r in read_tsv(tmp_path / "o" / "cohort.problems.tsv")] == ["oncogenicity_derived",
+                                                                                   "codrivers_not_recorded"]
     assert len(read_tsv(tmp_path / "o" / "cohort.conflicts.tsv")) == 2
     assert not [f for f in os.listdir(tmp_path / "o") if f.startswith(".tmp-")]
 
@@ -164,7 +166,7 @@ def test_problem_values_are_pseudonymised(tmp_path):
 # cBioPortal
 # ---------------------------------------------------------------------------------------------
 META_REQUIRED = {
-    "meta_study.txt": {"cancer_study_identifier", "type_of_cancer", "name", "description", "short_name"},
+    "meta_study.txt": {"cancer_study_identifier", "type_of_cancer", "name", "description"},
     "meta_clinical_patient.txt": {"cancer_study_identifier", "genetic_alteration_type", "datatype", "data_filename"},
     "meta_clinical_sample.txt": {"cancer_study_identifier", "genetic_alteration_type", "datatype", "data_filename"},
     "meta_mutations.txt": {"cancer_study_identifier", "genetic_alteration_type", "datatype", "stable_id",
@@ -278,7 +280,8 @@ def test_cbioportal_study(tmp_path, clean):
     assert any(r["Hugo_Symbol"] == "EGFR" and r["HGVSp_Short"] == "p.L858R" for r in maf)
     _, header, cna = table(folder / "data_CNA.txt")
     erbb2 = next(r for r in cna if r["Hugo_Symbol"] == "ERBB2")
-    assert (erbb2["S002"], erbb2["S001"], erbb2["S003"], erbb2["S006"]) == ("2", "0", "NA", "NA")
+    assert (erbb2["S002"], erbb2["S001"]) == ("2", "0")
+    assert "S003" not in header and "S006" not in header  # copy number not assessed: not profiled for it
 
 
 def test_cbioportal_rewrites_its_own_folder_and_mixed_builds(tmp_path):
@@ -288,9 +291,10 @@ def test_cbioportal_rewrites_its_own_folder_and_mixed_builds(tmp_path):
     write_cohort(res, str(tmp_path / "a.tsv"), cbioportal=str(folder), build="GRCh37")  # replaces it
     study = check_study(folder)
     assert study["reference_genome"] == "hg19"
-    assert not (folder / "data_mutations.txt").exists()  # every event is on GRCh38: none can be placed
+    _, _, maf = table(folder / "data_mutations.txt")  # every event is on GRCh38: lifted to GRCh37
+    assert next(r for r in maf if r["Tumor_Sample_Barcode"] == "S001")["Start_Position"] == "37880981"
     notes = (folder / "her2var_export.txt").read_text()
-    assert "events left out of the MAF" in notes and "S001\tERBB2\tp.Y772_A775dup\tGRCh38" in notes
+    assert "S001\tERBB2\tp.Y772_A775dup\tGRCh38 17:39724728 -> GRCh37 17:37880981 (REF checked)" in notes
     assert [f for f in os.listdir(tmp_path) if f.startswith(".tmp-") or ".old-" in f] == []
 
 

@@ -40,9 +40,10 @@ MPL_37 = {"MPL": Region("chr1", 43803475, 43820135, "MPL")}
 SPLIT_CN = (2 * 13747 + 8 * 14915) / 28662
 
 
-def read(name: str, genes=ERBB2_37_CHR, *, purity=None, sample=None, build=None):
+def read(name: str, genes=ERBB2_37_CHR, *, purity=None, sample=None, build=None, scale="log2"):
+    # the .seg fixtures hold log2 (scale is given as --cnv-scale would; the other formats name it)
     return read_copy_number_file(
-        str(FIX / name), sample=sample, genes=genes, purity=purity, build=build
+        str(FIX / name), sample=sample, genes=genes, purity=purity, build=build, scale=scale
     )
 
 
@@ -191,7 +192,7 @@ def test_format_is_detected_from_content(tmp_path):
         want = [(r.source_caller, r.cn, r.line) for r in read(name, genes)]
         for path in (plain, packed):
             got = read_copy_number_file(str(path), sample=None, genes=genes, purity=None,
-                                        build=None)
+                                        build=None, scale="log2")
             assert [(r.source_caller, r.cn, r.line) for r in got] == want
 
 
@@ -200,7 +201,7 @@ def test_r_write_table_row_names_and_quotes(tmp_path):
     path.write_text('"ID"\t"chrom"\t"loc.start"\t"loc.end"\t"num.mark"\t"seg.mean"\n'
                     '"1"\t"T1"\t"17"\t3.77e+07\t37900000\t40\t1\n')
     (cn,) = read_copy_number_file(str(path), sample=None, genes=ERBB2_37, purity=None,
-                                  build=None)
+                                  build=None, scale="log2")
     assert (cn.sample, cn.start, cn.cn) == ("T1", 37700000, pytest.approx(4.0))
 
 
@@ -343,9 +344,12 @@ SEG_OK = "S1\t17\t37700001\t37900000\t40\t1.0\n"
 @pytest.mark.parametrize("name, text, message", [
     ("x.seg", SEG_HEAD + SEG_OK + "S1\t17\t1\t100\t4\tabc\n",
      ":3: seg.mean 'abc' is not a number"),
-    ("x.seg", SEG_HEAD + "S1\t17\t1\t100\t4\tinf\n", ":2: seg.mean 'inf' is not a finite number"),
+    # odd values are errors on ERBB2 (away from it they are left out: test_odd_rows.py)
+    ("x.seg", SEG_HEAD + "S1\t17\t37860001\t37870000\t4\tinf\n",
+     ":2: seg.mean 'inf' is not a finite number, in a row over ERBB2"),
     ("x.seg", SEG_HEAD + SEG_OK + "S1\t17\t100\n", ":3: 3 column(s), expected 6"),
-    ("x.seg", SEG_HEAD + "S1\t17\t9000\t100\t4\t0.1\n", ":2: loc.start 9000 is after loc.end 100"),
+    ("x.seg", SEG_HEAD + "S1\t17\t37870000\t37860000\t4\t0.1\n",
+     ":2: loc.start 37870000 is after loc.end 37860000, in a row over ERBB2"),
     ("x.seg", SEG_HEAD + "\t17\t1\t100\t4\t0.1\n", ":2: ID is empty"),
     ("x.seg", "ID\tchrom\tloc.start\tnum.mark\tseg.mean\n" + "S1\t17\t1\t4\t0.1\n",
      ":1: .seg header lacks column(s) loc.end or end"),
@@ -365,7 +369,8 @@ def test_bad_tables(tmp_path, name, text, message):
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(InputError) as err:
-        read_copy_number_file(str(path), sample=None, genes=ERBB2_37, purity=None, build=None)
+        read_copy_number_file(str(path), sample=None, genes=ERBB2_37, purity=None, build=None,
+                              scale="log2")
     assert str(err.value).startswith(str(path))
     assert message in str(err.value)
 

@@ -478,8 +478,13 @@ def test_unknown_columns_fixture_lists_what_was_expected(frules):
     msg = str(exc.value)
     assert msg.startswith(f"{FIX / 'fusions_unknown_columns.tsv'}:1: unknown fusion table columns: "
                           "Gene_1_symbol(5end_fusion_partner)")
-    assert "Arriba fusions.tsv: gene1 gene2 breakpoint1 breakpoint2 split_reads1 split_reads2 discordant_mates" in msg
-    assert "STAR-Fusion star-fusion.fusion_predictions.tsv: FusionName JunctionReadCount" in msg
+    # every dialect known is listed, with its first columns
+    for known in ("Arriba fusions.tsv (gene1, gene2, breakpoint1, …)",
+                  "STAR-Fusion star-fusion.fusion_predictions.tsv (FusionName, JunctionReadCount, SpanningFragCount, …)",
+                  "TSO500 DNA {Sample}_Fusions.csv (Chr1, Pos1, Chr2, …)", "TSO500 RNA {Sample}_AllFusions.csv (Caller,",
+                  "TSO500 CombinedVariantOutput.tsv [Fusions] (Gene Pair,", "PCGR --input_rna_fusion TSV (FusionGene,",
+                  "PCGR rna_fusion/fusion_ann.tsv.gz (FUSION_GENE,"):
+        assert known in msg
 
 
 ARRIBA_MIN = "#gene1\tgene2\tbreakpoint1\tbreakpoint2\tsplit_reads1\tsplit_reads2\tdiscordant_mates\tconfidence\n"
@@ -498,9 +503,11 @@ ARRIBA_MIN = "#gene1\tgene2\tbreakpoint1\tbreakpoint2\tsplit_reads1\tsplit_reads
      "on GRCh37? (give --build GRCh37)"),
     (ARRIBA_MIN + "KIF5B\tRET\t10:32317356\t10:43612032\t3\t4\t5\thigh\n",
      ":2: the RET breakpoint 10:43612032 lies outside RET on GRCh38 but inside it on GRCh37"),
-    ("[Fusions]\nGene Pair\tBreakpoint 1\n", "(a TSO500 CombinedVariantOutput is not read here)"),
+    ("[Fusions]\nGene Pair\tBreakpoint 1\n", (":2: [Fusions] section: looks like a TSO500 "
+                                               "CombinedVariantOutput.tsv [Fusions] but lacks column(s) Breakpoint 2, "
+                                               "Fusion Supporting Reads")),
 ], ids=["empty", "lacks-columns", "short-row", "bad-breakpoint", "bad-count", "other-build-partner",
-        "other-build-kinase", "tso500"])
+        "other-build-kinase", "tso500-section-lacks-columns"])
 def test_bad_tables(frules, tmp_path, text, message):
     p = tmp_path / "fusions.tsv"
     p.write_text(text)

@@ -200,8 +200,13 @@ def test_frameshift_and_nonsense(model_seq):
     m, seq = model_seq
     g = m.c_to_g(2314)  # Y772 first base
     base = seq.fetch(m.chrom, g, g)
+    # c.2314_2315insA: TAC -> TAA C...: the first new residue is a stop, so nonsense, not fs
     n = describe(m, seq, g, base, base + "A")
-    assert n.effect == "frameshift" and n.hgvs_p.endswith("fs")
+    assert n.effect == "nonsense" and n.hgvs_p == "p.Y772*" and n.hgvs_p3 == "p.Tyr772Ter"
+    # c.2314_2315insC: TAC -> TCA C..: Y772S and a new frame, named with its new stop's distance
+    n = describe(m, seq, g, base, base + "C")
+    assert n.effect == "frameshift" and re.fullmatch(r"p\.Y772Sfs\*\d+", n.hgvs_p), n.hgvs_p
+    assert n.hgvs_p3.startswith("p.Tyr772SerfsTer")
     # Y772 TAC -> TAA (stop)
     g3 = m.c_to_g(2316)
     assert seq.fetch(m.chrom, g3, g3) == "C"

@@ -10,14 +10,20 @@ from conftest import VCF_HEADER_37, run_cli, write
 pysam = pytest.importorskip("pysam")
 
 
-def make_fasta(tmp_path, rules, build="GRCh37", length=None, compress=False):
-    """chr17 of the right length, N everywhere but the rules' reference windows."""
+def make_fasta(tmp_path, rules, build="GRCh37", length=None, compress=False, mask=(37881320, 37881340),
+               mutate=None):
+    """chr17 of the right length, N everywhere but the rules' reference windows (and N over
+    ``mask``, around V842 of GRCh37 by default: a FASTA with a gap where the rules have bases)."""
     gene = rules.index_gene
     b = gene.builds[build]
     length = length or rules.builds[build].contig_lengths["17"]
     seq = bytearray(b"N" * length)
     for w in b.windows:
         seq[w.start - 1:w.end] = w.sequence.encode()
+    if mask and build == "GRCh37":
+        seq[mask[0] - 1:mask[1]] = b"N" * (mask[1] - mask[0] + 1)
+    if mutate:
+        seq[mutate - 1] = ord("A") if seq[mutate - 1] != ord("A") else ord("C")
     path = tmp_path / ("ref.fa" if not compress else "ref.fa.plain")
     with open(path, "wb") as fh:
         fh.write(b">17\n")
@@ -75,3 +81,14 @@ def test_ref_mismatch_against_fasta_names_the_record(tmp_path, fasta37):
     vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + BODY.replace("\tC\tCATAC", "\tG\tGATAC"))
     proc = run_cli("classify", str(vcf), "--reference", fasta37)
     assert proc.returncode == 1 and "s.vcf:7: REF G does not match" in proc.stderr
+
+
+def test_a_reference_whose_exon_bases_differ_from_the_rules_is_refused(tmp_path, rules):
+    """--reference is cross-checked against the rules' bases of every ERBB2 exon: a FASTA of
+    the right length whose exon 25 differs (another build's patch, a modified file) is an error."""
+    fa = make_fasta(tmp_path, rules, mutate=37883100)  # inside exon 25 (37883068-37883256)
+    vcf = write(tmp_path, "s.vcf", VCF_HEADER_37 + BODY)
+    proc = run_cli("classify", str(vcf), "--reference", fa)
+    assert proc.returncode != 0
+    assert "exon 25 differ from the GRCh37 reference at 1 position(s) (first 17:37883100)" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from her2var.errors import InputError
-from her2var.stats._coxph import EfronLikelihood, chinv2, cholesky2, chsolve2, coxph_fit
+from her2var.stats._coxph import CoxLikelihood, chinv2, cholesky2, chsolve2, coxph_fit
 from her2var.stats.cox import cox_fit, cox_univariable
 
 
@@ -82,10 +82,22 @@ def test_level_without_events_is_flagged_with_warnings_not_silent_infinity() -> 
     m = cox_fit(d, "time", "event", ["arm"], categorical={"arm": "ctl"})
     zz = [t for t in m.terms if t.term == "arm=zz"][0]
     assert zz.hr is None and zz.lower is None and zz.upper is None
-    assert "may be infinite" in zz.note
+    # The Wald p of a coefficient running off to infinity (0.998 in R) is not reported either.
+    assert zz.status == "infinite" and zz.p is None and zz.p_lr is not None and zz.p_lr < 0.05
+    assert zz.note.startswith("monotone likelihood (separation): no events at this level")
+    assert "likelihood-ratio p" in zz.note
     assert any("arm=zz" in w for w in m.warnings)
     other = [t for t in m.terms if t.term == "arm=exp"][0]
-    assert other.hr is not None and other.note == ""
+    assert other.hr is not None and other.note == "" and other.status == "ok"
+
+
+def test_separation_towards_plus_infinity_does_not_blame_missing_events() -> None:
+    d = cohort()
+    d.loc[d["arm"] != "zz", "event"] = 0  # every event is in arm zz
+    m = cox_fit(d, "time", "event", ["arm"], categorical={"arm": "ctl"})
+    zz = [t for t in m.terms if t.term == "arm=zz"][0]
+    assert zz.status == "infinite" and zz.coef > 0
+    assert "every event is at this level" in zz.note and "no events" not in zz.note
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -142,11 +154,35 @@ def test_continuous_and_categorical_match_coxph() -> None:
     assert exp.se == pytest.approx(0.490736832665848, rel=1e-10)
 
 
-def test_collinear_covariates_are_not_estimable() -> None:
+def test_collinear_covariate_is_na_and_the_rest_estimated_as_in_r() -> None:
     d = cohort()
     d["age2"] = 2 * d["age"] + 1
     m = cox_fit(d, "time", "event", ["age", "age2"])
-    assert m.status == "not estimable" and "singular" in m.reason and "'age2'" in m.reason
+    alone = cox_fit(d, "time", "event", ["age"])
+    age, age2 = m.terms
+    assert m.status == "ok" and age2.status == "NA" and age2.coef is None and age2.p is None
+    assert "collinear" in age2.note
+    assert age.coef == pytest.approx(alone.terms[0].coef, rel=1e-12)
+
+
+def test_level_censored_before_first_event_is_na_not_a_refused_model() -> None:
+    d = cohort()
+    first = d.loc[d["event"] == 1, "time"].min()
+    d.loc[0, ["arm", "time", "event"]] = ["lone", first / 2, 0]
+    m = cox_fit(d, "time", "event", ["age", "arm"], categorical={"arm": "ctl"})
+    lone = [t for t in m.terms if t.term == "arm=lone"][0]
+    assert m.status == "ok" and lone.status == "NA" and "does not vary within any risk set" in lone.note
+    assert all(t.hr is not None for t in m.terms if t.term != "arm=lone")
+    assert m.lr_test is not None and m.lr_test[1] == 3  # age, arm=exp, arm=zz
+
+
+def test_only_term_aliased_is_not_estimable() -> None:
+    d = cohort()
+    first = d.loc[d["event"] == 1, "time"].min()
+    d["early"] = 0.0
+    d.loc[0, ["early", "time", "event"]] = [1.0, first / 2, 0]
+    m = cox_fit(d, "time", "event", ["early"])
+    assert m.status == "not estimable" and "no term can be estimated" in m.reason
 
 
 def test_score_and_information_are_derivatives_of_the_efron_loglik() -> None:
@@ -155,7 +191,7 @@ def test_score_and_information_are_derivatives_of_the_efron_loglik() -> None:
     x = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n), rng.normal(2, 3, n)])
     t = rng.integers(1, 8, n).astype(float)  # heavy ties
     e = (rng.uniform(size=n) < 0.7).astype(int)
-    lik = EfronLikelihood(x, t, e)
+    lik = CoxLikelihood(x, t, e)
     beta = np.array([0.3, -0.5, 0.1])
     _, score, info = lik(beta)
     h = 1e-6
@@ -170,7 +206,7 @@ def test_efron_loglik_by_hand() -> None:
     # Two tied events at t=1 (x = 1, 0) and one later censored (x = 0), beta = b: risk set sums
     # S = e^b + 2, tied A = e^b + 1; Efron: log L = b - log S - log(S - A/2).
     b = 0.7
-    lik = EfronLikelihood(np.array([[1.0], [0.0], [0.0]]), np.array([1.0, 1.0, 2.0]), np.array([1, 1, 0]))
+    lik = CoxLikelihood(np.array([[1.0], [0.0], [0.0]]), np.array([1.0, 1.0, 2.0]), np.array([1, 1, 0]))
     s, a = np.exp(b) + 2, np.exp(b) + 1
     assert lik(np.array([b]))[0] == pytest.approx(b - np.log(s) - np.log(s - a / 2), rel=1e-14)
 

@@ -89,6 +89,16 @@ def test_spss_median_se_by_hand() -> None:
     assert med.lower == pytest.approx(5 - 1.96 * se) and med.upper == pytest.approx(5 + 1.96 * se)
 
 
+def test_spss_negative_lower_bound_is_clamped_at_zero() -> None:
+    # Deaths at 1 and 5: median 1, u = 0 (S=1), l = 5 (S=0), f = 0.2, se(S(1)) = 0.5 sqrt(1/2):
+    # median - 1.96 SE = 1 - 3.46 < 0, and a survival time cannot be negative.
+    med = median_survival(kaplan_meier([1, 5], [1, 1]), "spss")
+    se = 0.5 * math.sqrt(0.5) / 0.2
+    assert med.median == 1.0 and med.se == pytest.approx(se)
+    assert med.lower == 0.0 and med.upper == pytest.approx(1 + 1.96 * se)
+    assert "clamped at 0" in med.note
+
+
 def test_spss_se_not_estimable_when_curve_stops_above_045() -> None:
     med = median_survival(kaplan_meier([1, 2, 3, 4], [1, 1, 0, 0]), "spss")
     assert med.median == 2.0 and med.se is None and med.lower is None
@@ -190,3 +200,25 @@ def test_curve_properties(data: list, conf_type: str) -> None:
         assert med.lower <= med.median + 1e-12
     if med.median is not None and med.upper is not None:
         assert med.upper >= med.median - 1e-12
+
+
+def test_entry_times_must_come_before_the_exit_time() -> None:
+    with pytest.raises(InputError, match=r"entry\[1\] = 2 is not before time\[1\] = 2"):
+        kaplan_meier([3, 2, 4], [1, 1, 0], entry=[0, 2, 1])
+    with pytest.raises(InputError, match=r"entry\[0\] = -1: expected a finite entry time >= 0"):
+        kaplan_meier([3, 2], [1, 1], entry=[-1, 0])
+
+
+def test_delayed_entry_risk_sets_by_hand() -> None:
+    # Entries 0, 0, 2, 2.5; exits 1, 3, 4, 5 (all events): at t=1 two at risk (the late ones have
+    # not entered), at 3 three (2, 2.5 entered), at 4 two, at 5 one.
+    c = kaplan_meier([1, 3, 4, 5], [1, 1, 1, 1], entry=[0, 0, 2, 2.5])
+    assert c.n_risk.tolist() == [2, 3, 2, 1]
+    np.testing.assert_allclose(c.surv, np.cumprod([1 / 2, 2 / 3, 1 / 2, 0]))
+
+
+def test_entry_near_ties_merged_with_exit_times_as_r() -> None:
+    # An entry time that differs from an event time by rounding noise is that time (aeqSurv):
+    # the patient is then not yet at risk at it.
+    c = kaplan_meier([1.0, 3.0], [1, 1], entry=[0.0, 1.0 - 1e-12])
+    assert c.n_risk.tolist() == [1, 1]

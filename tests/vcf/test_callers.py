@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from her2var.errors import InputError
 from her2var.models import VcfHeader
 from her2var.vcf import callers
 from her2var.vcf import reader as vcf
@@ -156,6 +157,13 @@ def test_dragen_tumor_normal_from_command_line():
     assert callers.tumor_normal(h) == ("PT_T", "PT_N")
 
 
+def test_dragen_tumor_normal_from_fastq_list_sample_ids():
+    h = hdr('##DRAGENCommandLine=<ID=dragen,CommandLineOptions="--fastq-list n.csv --fastq-list-sample-id PT_N '
+            '--tumor-fastq-list t.csv --tumor-fastq-list-sample-id PT_T --enable-variant-caller true">',
+            samples=("PT_N", "PT_T"))
+    assert callers.tumor_normal(h) == ("PT_T", "PT_N")
+
+
 def test_declared_tumour_missing_from_columns_is_not_returned(caplog):
     h = hdr("##source=Mutect2", "##tumor_sample=TUMOUR_X", "##normal_sample=N", samples=("N", "T"))
     with caplog.at_level(logging.WARNING, logger="her2var.vcf.reader.callers"):
@@ -172,3 +180,101 @@ def test_declared_tumour_missing_from_columns_is_not_returned(caplog):
 ])
 def test_tumor_normal_by_caller(lines, samples, expected):
     assert callers.tumor_normal(hdr(*lines, samples=samples)) == expected
+
+
+# -- sample roles from what callers write about their samples -------------------------------------------
+DIALECTS = ROOT / "fixtures" / "vcf_dialects"
+# SomaticSniper through TCGA's pipeline (mskcc/vcf2maf tests/test_sniper.vcf): no Description, the
+# sample type is in the BAM's TCGA barcode.
+SNIPER = ["##SAMPLE=<ID=TUMOR,File=/home/dnanexus/in/tumor/C500.TCGA-BT-A20W-01A-21D-A14W-08.3.bam>",
+          "##SAMPLE=<ID=NORMAL,File=/home/dnanexus/in/normal/C500.TCGA-BT-A20W-11A-11D-A14W-08.3.bam>"]
+# TCGA VCF: Description plus SampleTCGABarcode, columns named neither TUMOR nor NORMAL.
+TCGA = [('##SAMPLE=<ID=DNA_NORMAL,SampleUUID=5218f2a6,SampleTCGABarcode=TCGA-00-0002-10A-01D-0000-08,'
+         'Individual=TCGA-00-0002,Description="Blood Derived Normal DNA",File="x.bam",Platform="Illumina">'),
+        ('##SAMPLE=<ID=PRIMARY,SampleUUID=0c6e1a2b,SampleTCGABarcode=TCGA-00-0002-01A-01D-0000-08,'
+         'Individual=TCGA-00-0002,Description="Primary Tumor",File="y.bam",Platform="Illumina",'
+         'softwareName=<radia>,softwareParam=<-a,-b>>')]
+# VCF 4.1 specification, cancer example: a mixture of germline and tumour genomes is the tumour.
+SPEC = ['##SAMPLE=<ID=Blood,Genomes=Germline,Mixture=1.,Description="Patient germline genome">',
+        ('##SAMPLE=<ID=TissueSample,Genomes=Germline;Tumor,Mixture=.3;.7,'
+         'Description="Patient germline genome;Patient tumor genome">')]
+# Sanger cgp callers: IDs NORMAL/TUMOUR by default; descriptions "Wild type"/"Mutant" in some runs.
+SANGER = ['##SAMPLE=<ID=S1,Description="Wild type",Platform=ILLUMINA,Protocol=WGS,SampleName=sampleN>',
+          '##SAMPLE=<ID=S2,Description="Mutant",Platform=ILLUMINA,Protocol=WGS,SampleName=sampleT>']
+
+ROLES = [
+    # (id, header lines, columns, (tumour, normal), normals, candidates)
+    ("sniper-barcodes", SNIPER, ("NORMAL", "TUMOR"), ("TUMOR", "NORMAL"), ["NORMAL"], ["TUMOR"]),
+    ("tcga-description-and-barcode", TCGA, ("DNA_NORMAL", "PRIMARY"), ("PRIMARY", "DNA_NORMAL"),
+     ["DNA_NORMAL"], ["PRIMARY"]),
+    ("vcf-spec-genomes-mixture", SPEC, ("Blood", "TissueSample"), ("TissueSample", "Blood"), ["Blood"],
+     ["TissueSample"]),
+    ("sanger-wild-type-mutant", SANGER, ("S1", "S2"), ("S2", "S1"), ["S1"], ["S2"]),
+    ("pedigree", ["##PEDIGREE=<Derived=PT_T,Original=PT_N>"], ("PT_N", "PT_T"), ("PT_T", "PT_N"), ["PT_N"],
+     ["PT_T"]),
+    # A normal declared alone in a 2-column file: the other column is the tumour.
+    ("one-normal-declared", ['##SAMPLE=<ID=B,Description="Normal">'], ("A", "B"), ("A", "B"), ["B"], ["A"]),
+    # PCGR's examples name the one column after the pair: no role, reported as it is.
+    ("pcgr-paired-name", [], ("TCGA-00-0001-01A-01D-0000-00_TCGA-00-0001-10A-01D-0000-00",), (None, None), [],
+     ["TCGA-00-0001-01A-01D-0000-00_TCGA-00-0001-10A-01D-0000-00"]),
+    # A column named by a TCGA normal barcode is a normal even without any header line.
+    ("barcode-column-names", [], ("TCGA-00-0003-01A-11D-0000-08", "TCGA-00-0003-10A-01D-0000-08"),
+     ("TCGA-00-0003-01A-11D-0000-08", "TCGA-00-0003-10A-01D-0000-08"), ["TCGA-00-0003-10A-01D-0000-08"],
+     ["TCGA-00-0003-01A-11D-0000-08"]),
+]
+
+
+@pytest.mark.parametrize("lines,samples,pair,normals,candidates", [r[1:] for r in ROLES], ids=[r[0] for r in ROLES])
+def test_roles_from_sample_metadata(lines, samples, pair, normals, candidates):
+    h = hdr(*lines, samples=samples)
+    assert callers.tumor_normal(h) == pair
+    assert callers.normal_samples(h) == normals
+    assert callers.tumour_candidates(h) == candidates
+    assert callers.has_matched_normal(h) is bool(normals)
+
+
+def test_radia_normal_and_rna_are_not_tumours():
+    h = VcfReader(DIALECTS / "radia_dna_rna.GRCh37.vcf").header
+    assert h.samples == ["DNA_NORMAL", "DNA_TUMOR", "RNA_TUMOR"]
+    assert callers.detect_caller(h) == "unknown"  # RADIA is not named: its roles come from ##SAMPLE
+    assert callers.sample_roles(h) == {"DNA_NORMAL": "normal", "DNA_TUMOR": "tumour", "RNA_TUMOR": "rna"}
+    assert callers.tumor_normal(h) == ("DNA_TUMOR", "DNA_NORMAL")
+    assert callers.tumour_candidates(h) == ["DNA_TUMOR"]
+    assert callers.has_matched_normal(h)
+
+
+def test_rna_alone_is_still_reported():
+    h = hdr('##SAMPLE=<ID=R,Description="TumorRNASample">', '##SAMPLE=<ID=N,Description="NormalDNASample">',
+            samples=("N", "R", "X"))
+    assert callers.normal_samples(h) == ["N"]
+    assert callers.tumour_candidates(h) == ["R", "X"]  # no DNA tumour declared: nothing else to report
+
+
+@pytest.mark.parametrize("lines,samples,needle,lenient_normals", [
+    (["##tumor_sample=T", '##SAMPLE=<ID=T,Description="Blood Derived Normal">'], ("N", "T"), "##tumor_sample", []),
+    (['##SAMPLE=<ID=T,Description="Primary Tumor",SampleTCGABarcode=TCGA-00-0004-10A-01D-0000-08>'],
+     ("N", "T"), "contradicts itself", []),
+    (["##PEDIGREE=<Derived=A,Original=B>", '##SAMPLE=<ID=A,Description="Normal">'], ("A", "B"), "##PEDIGREE",
+     ["B"]),
+], ids=["mutect2-line-vs-sample-line", "description-vs-barcode", "pedigree-vs-sample-line"])
+def test_a_header_contradicting_itself_about_roles_is_an_error(lines, samples, needle, lenient_normals, caplog):
+    h = hdr(*lines, samples=samples)
+    for check in (callers.tumor_normal, callers.normal_samples, callers.tumour_candidates):
+        with pytest.raises(InputError) as err:
+            check(h)
+        assert str(err.value).startswith("inline.vcf: ") and needle in str(err.value)
+    # When the user names the tumour (--sample) the contradicted sample gets no role, with a warning.
+    with caplog.at_level(logging.WARNING):
+        assert callers.normal_samples(h, lenient=True) == lenient_normals
+    assert needle in caplog.text
+
+
+@pytest.mark.parametrize("info,fmt,expected", [
+    (["TVAF", "TDP", "CVAF", "CDP"], [], True),  # PCGR tumour-control, INFO convention
+    ([], ["DPT", "ADT", "DPC", "ADC"], True),  # PCGR's examples: the control's FORMAT fields
+    (["TVAF", "TDP"], [], False),  # PCGR tumour-only
+])
+def test_pcgr_control_fields_mean_a_matched_normal(info, fmt, expected):
+    lines = [f'##INFO=<ID={k},Number=1,Type=Integer,Description="x">' for k in info]
+    lines += [f'##FORMAT=<ID={k},Number=1,Type=Integer,Description="x">' for k in fmt]
+    assert callers.has_matched_normal(hdr(*lines, samples=("T_N",))) is expected

@@ -15,7 +15,8 @@ from her2var.vcf.reader import VcfReader, parse_header_lines, parse_record
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "vcf"
 
-ALL_METHODS = {"AD", "AD/DP", "FAO/FDP", "TIR/TAR", "AU..TU", "AO/RO", "FA", "DP4", "AF", "none"}
+ALL_METHODS = {"AD", "AD/DP", "ADT", "ADT/DPT", "TVAF/TDP", "TVAF", "FAO/FDP", "TIR/TAR", "AU..TU", "AO/RO", "FA",
+               "DP4", "AF", "none"}
 
 
 def find(path: Path, pos: int, alt: str) -> tuple[VcfHeader, Record, int]:
@@ -229,7 +230,8 @@ def test_inline_support(hdr, line, allele, expected):
 
 
 def test_every_method_has_a_case():
-    covered = {c[7] for c in FIXTURE_CASES} | {c[4].method for c in INLINE_CASES}
+    covered = ({c[7] for c in FIXTURE_CASES} | {c[4].method for c in INLINE_CASES}
+               | {c[7] for c in DIALECT_CASES} | {c[4].method for c in PCGR_CASES})
     assert covered == ALL_METHODS
 
 
@@ -341,3 +343,101 @@ def test_vaf_is_finite_for_zero_depth():
     assert got.depth == 0 and got.alt_reads == 0 and got.vaf is None
     assert not support.has_alt_support(got)
     assert got.vaf is None or math.isfinite(got.vaf)
+
+
+# -- PCGR's tags, and callers' own read counts in fixtures written as the tools write them ---------------
+DIALECTS = FIXTURES.parent / "vcf_dialects"
+# (fixture, pos, alt, sample (None: sites-only), depth, alt_reads, vaf, method, caller_af)
+DIALECT_CASES = [
+    # PCGR's example input: FORMAT ADT ("ref,alt", a String) with DPT; INFO TVAF/TDP say the same.
+    ("pcgr_tumor_control.grch38.vcf", 39711955, "T", 0, 120, 30, 0.25, "ADT/DPT", None),
+    ("pcgr_tumor_control.grch38.vcf", 39724747, "T", 0, 15, 3, 0.2, "ADT/DPT", None),
+    # PCGR's output: no sample columns, the tumour's INFO tags; CVAF/CDP (the control) never read.
+    ("pcgr_output.grch37.vcf", 37880220, "C", None, 210, 38, 0.18, "TVAF/TDP", None),
+    ("pcgr_output.grch37.vcf", 37881000, "T", None, 400, 5, 0.012, "TVAF/TDP", None),
+    # RADIA: AD declared Number=. but per allele, REF first; FORMAT AF (REF first too) is not the caller's AF.
+    ("radia_dna_rna.GRCh37.vcf", 37880220, "C", 1, 160, 40, 0.25, "AD/DP", None),
+    ("radia_dna_rna.GRCh37.vcf", 37880220, "C", 0, 150, 0, 0.0, "AD/DP", None),
+    # TVC variant-only output: flow counts; a 0/2 row's first allele has FAO 0.
+    ("ion_tvc_variants_only.hg19.vcf", 37870000, "CTTTTTTTAAAAT", 0, 398, 108, 108 / 398, "FAO/FDP", 0.271357),
+    ("ion_tvc_variants_only.hg19.vcf", 37870000, "CTTTTTTAAAAAAT", 0, 398, 0, 0.0, "FAO/FDP", 0.0),
+]
+
+
+@pytest.mark.parametrize("fixture,pos,alt,sample,depth,alt_reads,vaf,method,caller_af", DIALECT_CASES,
+                         ids=[f"{c[0].split('.')[0]}-{c[1]}-{c[2][:6]}-{c[3]}" for c in DIALECT_CASES])
+def test_dialect_fixture_support(fixture, pos, alt, sample, depth, alt_reads, vaf, method, caller_af):
+    header, rec, allele = find(DIALECTS / fixture, pos, alt)
+    got = support.allele_support(header, rec, -1 if sample is None else sample, allele)
+    assert (got.depth, got.alt_reads, got.method) == (depth, alt_reads, method)
+    assert got.vaf == pytest.approx(vaf, abs=1e-12)
+    assert got.caller_af == (None if caller_af is None else pytest.approx(caller_af))
+
+
+PCGR_HDR = """
+    ##fileformat=VCFv4.2
+    ##INFO=<ID=TVAF,Number=.,Type=Float,Description="Allelic fraction of alternative allele in tumor">
+    ##INFO=<ID=TDP,Number=.,Type=Integer,Description="Read depth across variant site in tumor">
+    ##INFO=<ID=CVAF,Number=.,Type=Float,Description="Allelic fraction of alternative allele in control">
+    ##INFO=<ID=CDP,Number=.,Type=Integer,Description="Read depth across variant site in control">
+    ##INFO=<ID=DPT,Number=1,Type=Integer,Description="Sequencing depth at variant position (tumor)">
+    ##INFO=<ID=ADT,Number=.,Type=String,Description="Allelic depths for the ref and alt alleles (tumor)">
+    ##INFO=<ID=AF,Number=A,Type=Float,Description="allele frequency">
+    #CHROM	POS	ID	REF	ALT	QUAL	FILTER	INFO
+"""
+PCGR_CASES = [
+    ("tvaf-tdp", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tTVAF=0.0980392156863;TDP=51", 1,
+     Support(51, 5, 0.0980392156863, "TVAF/TDP")),
+    # The control's tags are the normal's: a file with only them gives no tumour support.
+    ("control-only", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tCVAF=0.5;CDP=80", 1, Support(None, None, None, "none")),
+    ("tvaf-without-tdp", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tTVAF=0.3;CVAF=0", 1, Support(None, None, 0.3, "TVAF")),
+    # TVAF wins over a pooled AF written beside it.
+    ("tvaf-before-af", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tAF=0.5;TVAF=0.12;TDP=300", 1,
+     Support(300, 36, 0.12, "TVAF/TDP")),
+    # PCGR's own flattening writes the tumour's allelic depths into INFO (sites-only).
+    ("adt-info-flattened", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tDPT=144;ADT=112,32;TVAF=0.222", 1,
+     Support(144, 32, 32 / 144, "ADT/DPT")),
+    ("adt-without-dpt", PCGR_HDR, "17\t100\t.\tG\tA\t.\tPASS\tADT=90,10", 1, Support(100, 10, 0.1, "ADT")),
+]
+
+
+@pytest.mark.parametrize("hdr,line,allele,expected", [c[1:] for c in PCGR_CASES], ids=[c[0] for c in PCGR_CASES])
+def test_pcgr_support(hdr, line, allele, expected):
+    header, rec = inline(hdr, line)
+    got = support.allele_support(header, rec, -1, allele)
+    assert (got.depth, got.alt_reads, got.method) == (expected.depth, expected.alt_reads, expected.method)
+    assert got.vaf == (None if expected.vaf is None else pytest.approx(expected.vaf))
+
+
+@pytest.mark.parametrize("line,field", [
+    ("17\t100\t.\tG\tA\t.\tPASS\tTVAF=1.7;TDP=51", "INFO/TVAF"),  # a percentage, not a fraction
+    ("17\t100\t.\tG\tA,T\t.\tPASS\tTVAF=0.2;TDP=51", "INFO/TVAF"),  # not decomposed
+    ("17\t100\t.\tG\tA\t.\tPASS\tADT=90;DPT=100", "INFO/ADT"),  # the REF count missing
+    ("17\t100\t.\tG\tA\t.\tPASS\tTVAF=0.2;TDP=-1", "INFO/TDP"),
+])
+def test_malformed_pcgr_tags_name_the_record_and_field(line, field):
+    header, rec = inline(PCGR_HDR, line)
+    with pytest.raises(InputError) as err:
+        for allele in range(1, len(rec.alts) + 1):
+            support.allele_support(header, rec, -1, allele)
+    assert str(err.value).startswith(f"{rec.where}:") and field in str(err.value)
+
+
+def test_pcgr_tvaf_is_not_read_for_one_column_of_several():
+    """TVAF is the tumour's; in a file with a normal column too it is not that column's value."""
+    hdr = PCGR_HDR.replace("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+                           "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+                           "    #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tN\tT")
+    header, rec = inline(hdr, "17\t100\t.\tG\tA\t.\tPASS\tTVAF=0.3;TDP=100\tGT\t0/0\t0/1")
+    assert [support.allele_support(header, rec, i, 1).method for i in (0, 1)] == ["none", "none"]
+
+
+def test_reference_rows():
+    """A row is a panel's reference row when the sample carries no ALT: 0/0 or ./. without reads."""
+    header, rec, _ = find(DIALECTS / "ion_tvc_variants_only.hg19.vcf", 37870000, "CTTTTTTTAAAAT")
+    assert support.genotype(rec, 0) == [0, 2] and not support.is_reference_row(header, rec, 0)
+    for gt, fao, expected in (("0/0", "0", True), ("./.", "0", True), ("./.", "12", False), ("0/1", "0", False)):
+        h, r = inline(HDR, f"17\t100\t.\tG\tA\t.\tPASS\t.\tGT:FAO:FDP\t{gt}:{fao}:500")
+        assert support.is_reference_row(h, r, 0) is expected, gt
+    h, r = inline(SITES_HDR, "17\t100\t.\tG\tA\t50\tPASS\tDP=80")
+    assert not support.is_reference_row(h, r, -1)  # sites-only: no genotype, says nothing

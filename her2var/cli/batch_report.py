@@ -1,0 +1,59 @@
+"""What ``her2var classify`` tells the person running a batch, on stderr: a progress bar while it
+runs (on a terminal only) and a short summary at the end (silenced by -q). Results themselves go
+to the output folder or standard output, never here."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from typing import IO
+
+from ..classify.result import SampleResult
+from ..errors import shown
+
+
+class ProgressBar:
+    """``classify [##########..........] 45/120 inputs, 0:12`` on one line, redrawn in place.
+    Give it only a terminal's stream: a pipe or a log file would collect every redraw."""
+
+    def __init__(self, stream: IO[str], width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 1:
+            return
+        filled = self.width * done // total
+        elapsed = int(time.monotonic() - self.start)
+        self.stream.write(f"\rclassify [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} inputs, "
+                          f"{elapsed // 60}:{elapsed % 60:02d}")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _counts(values: list[str]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in Counter(values).most_common())
+
+
+def batch_summary(results: list[SampleResult], n_inputs: int, *, outdir: str | None, store: str | None) -> str:
+    """A few lines: samples and how many failed, HER2 altered and status counts, where the outputs are."""
+    ok = [r for r in results if r.status == "ok"]
+    failed = len(results) - len(ok)
+    lines = [f"classify: {len(results)} sample(s) from {n_inputs} input(s): {len(ok)} classified, {failed} failed"]
+    if ok:
+        lines.append(f"classify: HER2 altered: {_counts([r.her2_altered or 'unknown' for r in ok])}")
+        lines.append(f"classify: HER2 status: {_counts([r.her2_status for r in ok])}")
+    where = []
+    if outdir and ok:
+        folder = shown(outdir.rstrip("/" + os.sep) + "/", 200, bare=True)
+        where.append(f"wrote {folder} (calls.tsv, samples.tsv, samples/*.json, her2var_mqc.tsv for MultiQC)")
+    elif outdir:
+        where.append(f"nothing written to {shown(outdir, 200, bare=True)} (no input could be classified)")
+    if store:
+        where.append(f"recorded in {shown(store, 200, bare=True)}")
+    if where:
+        lines.append("classify: " + "; ".join(where))
+    return "\n".join(lines)

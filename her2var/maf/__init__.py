@@ -1,0 +1,1 @@
+"""maf: Mutation Annotation Format tables (GENIE, cBioPortal, GDC/TCGA, vcf2maf)."""
