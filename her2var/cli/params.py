@@ -74,18 +74,6 @@ class OutputPath(click.Path):
 
 
 # -- genome builds ------------------------------------------------------------------------------
-def build_named(value: str, builds: dict[str, tuple[str, ...]]) -> str | None:
-    """The build ``value`` names, compared without case: a build's own name or one of the names the
-    rules give it (``rules/builds.yaml``: hg19, b37, hs37d5, hg38, ...), or a bare release number
-    (37 -> GRCh37, 38 -> GRCh38); None when it names none."""
-    v = value.strip().lower()
-    candidates = {v} | ({f"grch{v}", f"ncbi{v}"} if v.isascii() and v.isdigit() else set())
-    for name, names in builds.items():
-        if candidates & {n.lower() for n in (name, *names)}:
-            return name
-    return None
-
-
 class BuildParam(click.ParamType):
     """``--build``: GRCh37 or GRCh38 under any of their common names, in any case."""
 
@@ -95,13 +83,14 @@ class BuildParam(click.ParamType):
         return "[GRCh37|GRCh38]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from ..rules.load import load_rules  # only when --build is given: the rules name the builds
+        from ..genome.builds import build_named  # only when --build is given: the rules name the builds
+        from ..rules.load import load_rules
 
-        builds = {b.name: tuple(b.names) for b in load_rules().builds.values()}
+        builds = load_rules().builds
         found = build_named(str(value), builds)
         if found is None:
-            known = " or ".join(f"{name} ({', '.join([*(n for n in names if n != name)][:3])}, {name[-2:]}, ...)"
-                                for name, names in builds.items())
+            known = " or ".join(f"{b.name} ({', '.join([n for n in b.names if n != b.name][:3])}, "
+                                f"{b.name[-2:]}, ...)" for b in builds.values())
             self.fail(f"{shown(value)} is not a genome build her2var knows; expected {known}, in any case "
                       "(rules/builds.yaml lists every name)", param, ctx)
         return found

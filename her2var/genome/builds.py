@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, UsageError, shown
 from ..models import VcfHeader
-from ..rules.load import Rules
+from ..rules.load import BuildRules, Rules
+
+
+def build_named(value: str, builds: Mapping[str, BuildRules]) -> str | None:
+    """The build ``value`` names, compared without case: a build's own name or one of the names the
+    rules give it (``rules/builds.yaml``: hg19, b37, hs37d5, hg38, ...), or a bare release number
+    (37 -> GRCh37, 38 -> GRCh38); None when it names none."""
+    v = value.strip().lower()
+    candidates = {v} | ({f"grch{v}", f"ncbi{v}"} if v.isascii() and v.isdigit() else set())
+    for b in builds.values():
+        if candidates & {n.lower() for n in (b.name, *b.names)}:
+            return b.name
+    return None
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from ..errors import InputError, UsageError, plain_int, shown
+from ..genome.builds import build_named
 from ..models import Support
 from ..rules.load import BuildRules
 from .reader import MafRow
@@ -35,11 +36,9 @@ def build_name(value: str, builds: Mapping[str, BuildRules], where: str) -> str 
     v = value.strip()
     if v.upper() in MISSING:
         return None
-    candidates = [v] + ([f"GRCh{v}", f"NCBI{v}"] if v.isdigit() else [])
-    for b in builds.values():
-        names = {n.lower() for n in (b.name, *b.names)}
-        if any(c.lower() in names for c in candidates):
-            return b.name
+    found = build_named(v, builds)
+    if found is not None:
+        return found
     if v.lower() in OLD_BUILDS:
         raise InputError(f"{where}: NCBI_Build {shown(v)} is NCBI36/hg18, which her2var does not read "
                          "(lift the MAF over to GRCh37 or GRCh38)")
