@@ -23,6 +23,27 @@ class UsageError(Her2varError):
     exit_code = 2
 
 
+# Characters a terminal acts on rather than shows: C0 controls other than tab and line end
+# (ESC starts colour, cursor and title sequences), DEL, C1 controls, and the bidirectional
+# overrides and isolates that reorder what is shown.
+_TERMINAL_UNSAFE = frozenset(
+    [chr(c) for c in range(0x20) if c not in (0x09, 0x0A)] + [chr(c) for c in range(0x7F, 0xA0)]
+    + [chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))])
+
+
+def unsafe_for_terminal(text: str) -> bool:
+    """Whether ``text`` holds a character a terminal would act on (see terminal_text)."""
+    return not _TERMINAL_UNSAFE.isdisjoint(text)
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print: every character a terminal acts on written as an escape (``\\x1b``,
+    ``\\u202e``). Applied once where messages are printed, whatever built them."""
+    if _TERMINAL_UNSAFE.isdisjoint(text):
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ch in _TERMINAL_UNSAFE else ch for ch in text)
+
+
 def where(path: object, line: int | None = None, record: str | None = None) -> str:
     """Format the place an error refers to: ``file:line`` or ``file (record)``."""
     place = str(path)

@@ -98,6 +98,14 @@ class Record:
                 return int(raw)
             except ValueError:
                 pass
+        # A symbolic deletion, duplication, inversion or copy-number segment may give its span
+        # only as SVLEN (VCF 4.4); an <INS>'s SVLEN is the inserted length, not a span.
+        svlen = self.info.get("SVLEN")
+        if svlen and self.alts and all(a.startswith("<") and not a.startswith("<INS") for a in self.alts):
+            try:
+                return self.pos + max(abs(int(x)) for x in svlen.split(",") if x not in ("", "."))
+            except ValueError:
+                pass
         return self.pos + len(self.ref) - 1
 
     def sample_field(self, sample_index: int, key: str) -> str | None:

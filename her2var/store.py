@@ -7,6 +7,10 @@
 - Re-classifying a sample with the same rules replaces its current result; with other rules the
   older result is kept as history (``is_current = 0``). Which rules produced which call is an
   audit question.
+- A sample id is one tumour: each result keeps where it came from (``input``: real paths, and
+  ``input_sha256``). A result for a sample whose current one came from another file with other
+  content is refused (StoreConflict) unless the caller says it replaces it; the same file re-run
+  (or the same content under another name) updates it.
 - A failed sample is recorded in ``failures``; it never replaces a good result.
 - The schema has a version and is migrated forward, one step at a time, inside a transaction;
   a database from a newer her2var, or that is not a her2var store, is refused, never rebuilt.
@@ -16,6 +20,7 @@ WAL needs a local file system (not NFS/SMB shares).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +32,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .errors import InputError, shown
+from .files import input_path, place_new, sync_file, temp_beside, write_failed
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +76,44 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX failures_sample ON failures (sample)",
     ],
+    [  # 1 -> 2: where each result came from (real paths), so that another file reporting a sample of the
+        # same name is not taken for a re-run of the first; earlier rows keep the path as it was given.
+        "ALTER TABLE results ADD COLUMN input TEXT NOT NULL DEFAULT ''",
+        "UPDATE results SET input = COALESCE(json_extract(doc, '$.provenance.input'), '')",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+STDIN_NAME = "<stdin>"  # how classify names standard input
+
+
+class StoreConflict(InputError):
+    """A result for a sample the store holds from another input (another file, other content)."""
+
+
+def source_of(inputs: str) -> str:
+    """Where a result came from, comparable across runs: the real path of each input file,
+    ';'-joined (one tumour's VCFs); standard input and an unknown input ('') as they are."""
+    return ";".join(p if p == STDIN_NAME else os.path.realpath(p) for p in inputs.split(";") if p)
+
+
+def same_source(stored: str, given: str) -> bool:
+    """Whether a stored result's source and a new input (a path as given, or ';'-joined paths) name
+    the same file(s). A source not known (a result stored without one) matches anything, as
+    before sources were kept; a relative path (stored by an earlier version) matches the same path
+    under any folder."""
+    new = source_of(given)
+    if not stored or not new:
+        return True
+    olds, news = stored.split(";"), new.split(";")
+    if len(olds) != len(news):
+        return False
+
+    def match(old: str, path: str) -> bool:
+        if old == path:
+            return True
+        return not os.path.isabs(old) and old != STDIN_NAME and path.endswith(os.sep + os.path.normpath(old))
+
+    return all(any(match(o, n) for n in news) for o in olds)
 
 
 class Store:
@@ -106,15 +148,19 @@ class Store:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError):
-                raise InputError(f"{self.path}: writing to the store failed ({exc}); nothing of this "
-                                 "sample was stored") from exc
+            if isinstance(exc, sqlite3.DatabaseError):  # locked, full, or a store that refuses the row
+                raise InputError(f"{self.path}: writing to the store failed ({shown(exc, 200, bare=True)}); "
+                                 "nothing of this sample was stored") from exc
             raise
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, full: dict[str, Any], rules_checksum: str) -> None:
+    def record(self, full: dict[str, Any], rules_checksum: str, *, replace: bool = False) -> None:
         """Store one sample's result document (classify's sample JSON) in its own transaction (see the
-        module notes for the rules). The columns the store searches are read from the document."""
+        module notes for the rules). The columns the store searches are read from the document.
+
+        A sample is one tumour: when the store's current result for this sample id came from another
+        input (another file, other content), StoreConflict is raised and nothing is stored, unless
+        ``replace`` says this result replaces it (the earlier one is kept as history)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         prov = full.get("provenance") or {}
         sample, patient = str(full["sample"]), str(full.get("patient") or "")
@@ -130,14 +176,20 @@ class Store:
             raise ValueError(f"sample {shown(sample)}: a result without input_sha256 cannot be stored")
         doc = json.dumps(full, default=str, separators=(",", ":"))
         calls = json.dumps(full["calls"], default=str, separators=(",", ":"))
+        given = str(prov.get("input") or "")
+        source = source_of(given)
         row = (sample, patient, input_sha256, rules_checksum, full["her2_status"], ";".join(full["her2_classes"]),
                full["assessed"], full["cn_assessed"], full["copy_number"], len(full["calls"]),
-               str(prov.get("her2var_version", "")), now, calls, doc, hashlib.sha256(doc.encode()).hexdigest())
+               str(prov.get("her2var_version", "")), now, calls, doc, hashlib.sha256(doc.encode()).hexdigest(),
+               source)
         with self._write() as conn:
-            cur = conn.execute("SELECT id, rules_checksum FROM results WHERE sample = ? AND is_current = 1",
-                               (sample,)).fetchone()
+            cur = conn.execute("SELECT id, rules_checksum, input, input_sha256 FROM results "
+                               "WHERE sample = ? AND is_current = 1", (sample,)).fetchone()
             if cur is not None:
-                if cur[1] == rules_checksum:
+                other = cur[3] != input_sha256 and not same_source(cur[2], given)
+                if other and not replace:
+                    raise self.conflict_error(sample, cur[2], given)
+                if cur[1] == rules_checksum and not other:
                     conn.execute("DELETE FROM results WHERE id = ?", (cur[0],))
                 else:
                     conn.execute("UPDATE results SET is_current = 0 WHERE id = ?", (cur[0],))
@@ -147,18 +199,37 @@ class Store:
             conn.execute(
                 "INSERT INTO results (sample, patient, input_sha256, rules_checksum, is_current, her2_status, "
                 "her2_classes, assessed, cn_assessed, copy_number, n_events, her2var_version, recorded_at, calls, "
-                "doc, doc_sha256) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "doc, doc_sha256, input) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def conflict_error(self, sample: str, stored: str, given: str) -> StoreConflict:
+        """The refusal of a result for ``sample`` from ``given`` when the store's came from ``stored``."""
+        return StoreConflict(
+            f"{self.path}: sample {shown(sample)} is already stored from "
+            f"{shown(stored or 'another input', 200, bare=True)}, and {shown(given or 'this input', 200, bare=True)} "
+            "(another file, other content) reports a sample of the same name; nothing was stored for it. If it "
+            "is another tumour, give it its own id (a samples sheet's 'sample' column); if its result replaces "
+            "the stored one, run again with --replace")
+
+    def current_sources(self) -> dict[str, tuple[str, str]]:
+        """{sample: (source, input_sha256)} of every current result: where each came from."""
+        with self._snapshot() as conn:
+            rows = conn.execute("SELECT sample, input, input_sha256 FROM results WHERE is_current = 1").fetchall()
+        return {sample: (source, sha) for sample, source, sha in rows}
 
     # -- reading ---------------------------------------------------------------------------
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same committed state."""
         conn = self._conn
-        conn.execute("BEGIN")
         try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:  # a store damaged or altered outside her2var
+            raise InputError(f"{self.path}: the store cannot be read ({shown(exc, 200, bare=True)}); is it damaged "
+                             "or changed by another program?") from exc
 
     def current_results(self, *, include_failures: bool = True) -> list[dict[str, Any]]:
         """The sample JSON of every sample's current result, ordered by sample.
@@ -175,15 +246,11 @@ class Store:
                     "WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.sample = f.sample AND r.is_current = 1) "
                     "AND f.id = (SELECT MAX(id) FROM failures g WHERE g.sample = f.sample) ORDER BY f.sample"
                 ).fetchall()
-        docs = []
-        for doc, digest in rows:
-            if hashlib.sha256(doc.encode()).hexdigest() != digest:
-                raise InputError(f"{self.path}: a stored result does not match its checksum; the file is damaged")
-            docs.append(json.loads(doc))
-        for sample, patient, error, input_path in failed:
+        docs = [self._decode(doc, digest) for doc, digest in rows]
+        for sample, patient, error, input_name in failed:
             docs.append({"sample": sample, "patient": patient, "status": "error", "error": error,
                          "her2_status": "error", "her2_classes": [], "assessed": "no", "cn_assessed": "no",
-                         "copy_number": None, "calls": [], "provenance": {"input": input_path}})
+                         "copy_number": None, "calls": [], "provenance": {"input": input_name}})
         docs.sort(key=lambda d: d["sample"])
         return docs
 
@@ -203,7 +270,7 @@ class Store:
                 "WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.sample = f.sample AND r.is_current = 1) "
                 "AND f.id = (SELECT MAX(id) FROM failures g "
                 "WHERE g.sample = f.sample) ORDER BY f.sample").fetchall()
-        loads = json.loads
+        loads = self._json
         # tested (the co-driver genes looked at, by kind): None for results stored before it was recorded
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
                 rc, loads(t) if t is not None else None) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
@@ -326,22 +393,84 @@ class Store:
         return {sample: {**self._decode(doc, digest), "_input_sha256": sha} for sample, sha, doc, digest in rows}
 
     def _decode(self, doc: str, digest: str) -> dict[str, Any]:
-        if hashlib.sha256(doc.encode()).hexdigest() != digest:
+        if not isinstance(doc, str) or hashlib.sha256(doc.encode()).hexdigest() != digest:
             raise InputError(f"{self.path}: a stored result does not match its checksum; the file is damaged")
-        return json.loads(doc)
+        found = self._json(doc)
+        if not isinstance(found, dict):
+            raise InputError(f"{self.path}: a stored result is not a result document; the file is damaged")
+        return found
+
+    def _json(self, text: Any) -> Any:
+        """A JSON column's value; a store holding anything else was written by another program."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{self.path}: a stored result is not valid JSON; the file is damaged or was changed "
+                             "by another program") from exc
 
     @property
     def schema_version(self) -> int:
-        return _version(self._conn)
+        return _version(self._conn, self.path)
 
 
-def _version(conn: sqlite3.Connection) -> int:
+def _version(conn: sqlite3.Connection, path: str) -> int:
     row = conn.execute("SELECT version FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
+    if not row:
+        return 0
+    if type(row[0]) is not int or row[0] < 0:
+        raise InputError(f"{path}: the store's schema version is {shown(row[0])}, not a version number; the file "
+                         "was changed by another program")
+    return row[0]
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _expected_schema() -> dict[str, set[str]]:
+    """Every table and index the migrations create, with each table's columns: what a store of the
+    current version holds (built by running the migrations on an empty database)."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        for step in MIGRATIONS:
+            for statement in step:
+                mem.execute(statement)
+        return _schema(mem)
+    finally:
+        mem.close()
+
+
+def _schema(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """{table or index or trigger or view name: its column names (tables), else {type}}."""
+    out: dict[str, set[str]] = {}
+    for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"):
+        if kind == "table":
+            out[name] = {r[1] for r in conn.execute(f"PRAGMA table_info({json.dumps(name)})")}
+        else:
+            out[name] = {kind}
+    return out
+
+
+def _check_schema(conn: sqlite3.Connection, path: str) -> None:
+    """A store of the current version must hold exactly what the migrations made (schema_version
+    aside): a missing column, or a trigger or view another program added (one that aborts inserts,
+    or rewrites rows), would fail or change results later, far from the cause."""
+    found = _schema(conn)
+    found.pop("schema_version", None)
+    expected = _expected_schema()
+    problems = []
+    for name, columns in expected.items():
+        if name not in found:
+            problems.append(f"no {shown(name, bare=True)}")
+        elif columns - found[name]:
+            problems.append(f"{shown(name, bare=True)} lacks column(s) "
+                            f"{shown(', '.join(sorted(columns - found[name])), bare=True)}")
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        problems.append(f"{shown(', '.join(extra), 120, bare=True)} not made by her2var")
+    if problems:
+        raise InputError(f"{path}: not the schema of a her2var store ({'; '.join(problems)}); the file was changed "
+                         "by another program: give another store")
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
@@ -363,11 +492,12 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
                 conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
                 conn.execute("INSERT INTO schema_version (version) VALUES (0)")
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            version = _version(conn)
+            version = _version(conn, path)
             if version > SCHEMA_VERSION:
                 raise InputError(f"{path}: store schema version {version} was written by a newer her2var "
                                  f"(this one knows up to {SCHEMA_VERSION}); upgrade her2var")
             if version == SCHEMA_VERSION:
+                _check_schema(conn, path)
                 conn.execute("COMMIT")
                 return
             for statement in MIGRATIONS[version]:
@@ -382,17 +512,33 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
 
 
 def open_store(path: str, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
-    """Open (or create) the store at ``path``, migrating its schema forward if needed."""
+    """Open (or create) the store at ``path``, migrating its schema forward if needed.
+
+    A new store is made whole under a temporary name and put in place only then (never replacing
+    one another run made meanwhile): a failure (a full disk) leaves no empty or partial database.
+    A symbolic link that points nowhere is refused: the store would be created wherever it points."""
     path = os.fspath(path)
+    if os.path.islink(path) and not os.path.exists(path):
+        raise InputError(f"{path}: a symbolic link to {shown(os.readlink(path), 200, bare=True)}, which does not "
+                         "exist; her2var does not create a store through a link: give the store's own path")
     if not create and not os.path.exists(path):
         raise InputError(f"{path}: no such store")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder; give the store's file name (e.g. her2var.db)")
+    if os.path.lexists(path):  # a device or a pipe would hang SQLite; a dangling link is named
+        input_path(path, what="an SQLite store", random_access=True)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"{path}: folder {folder} does not exist")
+    if not os.path.exists(path):
+        _create(path, busy_timeout_ms)
+    return Store(path, _connect(path, path, busy_timeout_ms))
+
+
+def _connect(where: str, path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """An open, checked and migrated connection to the database at ``where`` (messages name ``path``)."""
     try:
-        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        conn = sqlite3.connect(where, timeout=busy_timeout_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:
         raise InputError(f"{path}: cannot open the store ({exc})") from exc
     try:
@@ -409,8 +555,30 @@ def open_store(path: str, *, create: bool = True, busy_timeout_ms: int = BUSY_TI
         _migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if where != path:  # creating it: the database is fine, the disk is not (full, read-only)
+            raise InputError(f"{path}: the store cannot be created ({exc}); nothing was written") from exc
         raise InputError(f"{path}: not a usable SQLite store ({exc})") from exc
     except BaseException:
         conn.close()
         raise
-    return Store(path, conn)
+    return conn
+
+
+def _create(path: str, busy_timeout_ms: int) -> None:
+    """A new, empty store at ``path``: built and closed under a temporary name beside it (its WAL
+    checkpointed away), then linked into place unless another run created one meanwhile."""
+    tmp = temp_beside(path)
+    try:
+        _connect(tmp, path, busy_timeout_ms).close()
+        for extra in ("-wal", "-shm"):
+            if os.path.exists(tmp + extra):  # the close could not checkpoint: the store is not whole
+                raise InputError(f"{path}: the store cannot be created (its write-ahead log was not "
+                                 "written back); nothing was written")
+        sync_file(tmp)
+        place_new(tmp, path)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
+    finally:
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)

@@ -21,7 +21,8 @@ PACKAGE = ROOT / "her2var"
 # Bottom to top. A module may import from its own layer and the layers below it, never above.
 # Each entry is a module or package prefix under her2var.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "files", "models", "contigs"),
+    # tables, samples_sheet: CSV/TSV/XLSX tables, and the samples sheet that classify and cohort both read
+    ("errors", "limits", "files", "outfolder", "models", "contigs", "tables", "samples_sheet"),
     ("rules", "stats"),
     ("genome",),
     ("vcf", "maf"),
@@ -29,9 +30,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("bam",),
     ("store",),  # persistence of result documents: knows nothing of how they were made
     ("classify",),
-    ("cohort",),
+    ("cohort", "studies"),  # studies: public cohorts' clinical records read into cohort records
     ("analysis",),
-    ("demo",),
+    ("demo", "workflow"),
     ("cli", "__main__"),
 ]
 

@@ -6,14 +6,15 @@ One folder per case (``<reader>/<id>/``) holds the case's own files; ``shared/``
 inputs cases lean on (a good VCF, a classify output folder). ``manifest.tsv`` has one row per case:
 
     id, reader, files, shared, args, exit, outcome, expect_stderr, expect_stdout, outputs,
-    expect_files, why
+    expect_files, why, setup
 
 ``args`` is a shell-quoted command line run in a scratch folder holding the case's files and
 ``shared/``; every output it asks for lies inside that folder. ``outcome`` is ``reject`` (exit 1,
 the message names the file and the place), ``usage`` (exit 2) or ``accept``: some hostile-looking
 inputs are valid (Windows line endings, a UTF-8 byte-order mark, unsorted records in a plain VCF)
 and must be read correctly, which ``expect_stdout``/``expect_files`` check. ``why`` says why each
-case is rejected or accepted. List-valued columns are JSON.
+case is rejected or accepted; ``setup`` lists what a file cannot hold (a named pipe, a symbolic link
+to a device or to nowhere, a permission), made in the scratch folder before the run. List-valued columns are JSON.
 
 Random bytes come from a seeded generator and archives get fixed timestamps, so re-running gives
 identical bytes (a test checks). The cases themselves live in ``scripts/hostile_inputs/``, one module
@@ -49,17 +50,23 @@ from hostile_inputs.build import (  # noqa: E402
 from hostile_inputs.config import rules_cases, store_cases, usage_cases  # noqa: E402
 from hostile_inputs.evidence import cnv_cases, fusion_cases  # noqa: E402
 from hostile_inputs.mafs import maf_cases  # noqa: E402
+from hostile_inputs.shards import shard_cases  # noqa: E402
 from hostile_inputs.sheets import clinical_cases, samples_cases, targets_cases  # noqa: E402
+from hostile_inputs.study_clinical import study_clinical_cases  # noqa: E402
+from hostile_inputs.studies import study_cases  # noqa: E402
+from hostile_inputs.sweep_limits import sweep_limits_cases  # noqa: E402
+from hostile_inputs.sweep_outputs import sweep_outputs_cases  # noqa: E402
+from hostile_inputs.sweep_privacy import sweep_privacy_cases  # noqa: E402
 from hostile_inputs.variants import bcf_cases, vcf_cases  # noqa: E402
 
 from her2var.models import CALL_COLUMNS, SAMPLE_COLUMNS  # noqa: E402
 
 SEED = 20260311
 MANIFEST_COLUMNS = ("id", "reader", "files", "shared", "args", "exit", "outcome", "expect_stderr",
-                    "expect_stdout", "outputs", "expect_files", "why")
+                    "expect_stdout", "outputs", "expect_files", "why", "setup")
 # BAM/CRAM ("bam", "cram") and analysis plan YAML ("plan") cases join here, and in tests/test_bad_inputs.py.
 READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
-           "usage", "maf")
+           "usage", "maf", "shard", "study")
 
 
 # -- shared inputs and writing ------------------------------------------------------------------
@@ -84,7 +91,9 @@ def all_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
     cases = (vcf_cases(rng) + bcf_cases(rng) + cnv_cases(rng) + fusion_cases(rng) + samples_cases(rng)
              + targets_cases(rng) + rules_cases(rng) + clinical_cases(rng) + store_cases(rng) + bam_cases(rng)
-             + plan_cases(rng) + usage_cases() + maf_cases(rng))
+             + plan_cases(rng) + usage_cases() + maf_cases(rng) + shard_cases() + study_clinical_cases(rng)
+             + study_cases(rng) + sweep_limits_cases(rng) + sweep_outputs_cases(rng)
+             + sweep_privacy_cases(rng))
     unknown = sorted({c.reader for c in cases} - set(READERS))
     if unknown:
         raise SystemExit(f"cases for readers not in READERS: {', '.join(unknown)}")
@@ -118,6 +127,7 @@ def write_corpus(out: Path) -> int:
             "args": shlex.join(c.args), "exit": str(c.exit), "outcome": c.outcome,
             "expect_stderr": json.dumps(c.expect), "expect_stdout": json.dumps(c.stdout),
             "outputs": json.dumps(c.outputs), "expect_files": json.dumps(c.expect_files), "why": c.why,
+            "setup": json.dumps(c.setup),
         })
     with open(out / "manifest.tsv", "w", encoding="utf-8", newline="") as fh:
         fh.write("\t".join(MANIFEST_COLUMNS) + "\n")

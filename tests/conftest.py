@@ -166,6 +166,15 @@ VCF_HEADER_37 = (
 )
 
 
+# -- tools of the `workflow` extra (Snakemake, MultiQC): own environment, see .ci/run -------------------
+def missing_tool(reason: str) -> None:
+    """Skip a test whose outside tool is not installed here; where the tools must be there
+    (HER2VAR_REQUIRE_WORKFLOW=1: .ci/run's workflow environment) that is a failure, not a skip."""
+    if os.environ.get("HER2VAR_REQUIRE_WORKFLOW") == "1":
+        pytest.fail(f"{reason}; HER2VAR_REQUIRE_WORKFLOW=1 says the workflow extra installed it")
+    pytest.skip(reason)
+
+
 # -- the hostile-input corpus summary (tests/test_bad_inputs.py records one property per case) ----
 _BAD_INPUTS: list[dict] = []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shlex
 import shutil
@@ -21,7 +22,7 @@ from conftest import ROOT, installed_command, process_env
 CORPUS = ROOT / "tests" / "bad_inputs"
 MANIFEST = CORPUS / "manifest.tsv"
 READERS = ("vcf", "bcf", "cnv", "fusions", "samples", "targets", "rules", "clinical", "store", "bam", "plan",
-           "usage", "maf")
+           "usage", "maf", "shard", "study")
 TIMEOUT = 120  # seconds; a parser that takes longer is hanging
 
 
@@ -29,7 +30,7 @@ def load_manifest() -> list[dict]:
     with open(MANIFEST, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     for r in rows:
-        for key in ("files", "shared", "expect_stderr", "expect_stdout", "outputs", "expect_files"):
+        for key in ("files", "shared", "expect_stderr", "expect_stdout", "outputs", "expect_files", "setup"):
             r[key] = json.loads(r[key])
         r["exit"] = int(r["exit"])
     return rows
@@ -58,6 +59,22 @@ def _stage(case: dict, work: Path) -> None:
         dst = work / "shared" / name
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(CORPUS / "shared" / name, dst)
+    for step in case["setup"]:
+        _setup_step(step, work)
+
+
+def _setup_step(step: str, work: Path) -> None:
+    """One of the manifest's ``setup`` steps: what a committed file cannot be (see make_bad_inputs.py)."""
+    kind, *words = step.split()
+    if kind == "fifo":
+        os.mkfifo(work / words[0])
+    elif kind == "link":
+        (work / words[0]).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(words[1], work / words[0])
+    elif kind == "chmod":
+        os.chmod(work / words[1], int(words[0], 8))
+    else:
+        raise AssertionError(f"unknown setup step {step!r}")
 
 
 # Cases whose right behaviour needs a change in code owned elsewhere or not yet made: they stay in

@@ -187,7 +187,7 @@ VCF_CASES = {
     "vcf-sample-names-twice": lambda t: _classify(
         t, HDR.replace("\tTUMOR\n", f"\t{BIG}\t{BIG}\n") + _record(sample="0/1:80,40:120\t0/1:8,4:12"), line=6),
     "vcf-sample-name-in-field-label": lambda t: _classify(
-        t, HDR.replace("\tTUMOR\n", "\t" + BIG + "\n") + _record(sample="0/1:80,x:120")),
+        t, HDR.replace("\tTUMOR\n", "\t" + "Z" * N + "\n") + _record(sample="0/1:80,x:120")),  # controls: refused
     "vcf-sheet-sample-id": lambda t: _classify(
         t, HDR.replace("\tTUMOR\n", "\tT1\tT2\n") + _record(sample="0/1:80,40:120\t0/1:8,4:12"),
         line=None, sample_id=BIG),
@@ -336,25 +336,25 @@ FUSION_CASES = {
 
 
 # Samples sheets ------------------------------------------------------------------------------------------
-def _sheet(tmp: Path, text: str, line: int) -> Case:
+def _sheet(tmp: Path, text: str, line: int, echoed: bool = True) -> Case:
     from her2var.classify.batch import read_samples_sheet
 
     p = _put(tmp, "sheet.tsv", text)
-    return Case(lambda: read_samples_sheet(str(p)), InputError, f"{p}:{line}")
+    return Case(lambda: read_samples_sheet(str(p)), InputError, f"{p}:{line}", echoed)
 
 
 def _cohort_sheet(tmp: Path) -> Case:
     from her2var.cohort.calls import read_samples_sheet
 
     p = _put(tmp, "sheet.tsv", f"sample\tpatient\n{BIG}\tP1\n{BIG}\tP2\n")
-    return Case(lambda: read_samples_sheet(str(p), _clinical_rules()[0]), InputError, f"{p}: row 3")
+    return Case(lambda: read_samples_sheet(str(p), _clinical_rules()[0]), InputError, f"{p}:3")
 
 
 SHEET_CASES = {
     "sheet-column-name": lambda t: _sheet(t, f"sample\tvcf\t{BIG}\nS1\ta.vcf\tx\n", 1),
     "sheet-column-twice": lambda t: _sheet(t, f"sample\tvcf\t{BIG}\t{BIG}\nS1\ta.vcf\tx\ty\n", 1),
     "sheet-sample": lambda t: _sheet(t, f"sample\tvcf\n{BIG}\ta.vcf\n{BIG}\tb.vcf\n", 3),
-    "sheet-purity": lambda t: _sheet(t, f"sample\tvcf\tpurity\nS1\ta.vcf\t{BIG}\n", 2),
+    "sheet-purity": lambda t: _sheet(t, f"sample\tvcf\tpurity\nS1\ta.vcf\t{BIG}\n", 2, echoed=False),  # a value
     "cohort-sheet-sample": _cohort_sheet,
 }
 
@@ -474,7 +474,7 @@ CLEAN = (FIX / "clinical" / "clean_cohort.csv").read_text(encoding="utf-8")
 
 
 def _clinical(tmp: Path, name: str, text: str | None = None, *, place: str, error=InputError,
-              xlsx: list[list] | None = None) -> Case:
+              xlsx: list[list] | None = None, echoed: bool = True) -> Case:
     from her2var.cohort.clinical import read_clinical
 
     if xlsx is not None:
@@ -492,7 +492,7 @@ def _clinical(tmp: Path, name: str, text: str | None = None, *, place: str, erro
         crules, rrules = _clinical_rules()
         table = read_clinical(str(p), crules, rrules)
         return [pr.describe(str(p)) for pr in table.problems]
-    return Case(call, error, place.format(p=p))
+    return Case(call, error, place.format(p=p), echoed)
 
 
 def _csv_edit(column: str, value: str, rows: tuple[int, ...] = (1,)) -> str:
@@ -523,19 +523,20 @@ CLINICAL_CASES = {
     "clinical-tsv-header-listed": lambda t: _clinical(t, "c.tsv", CLEAN.replace("patient_id,", BIG + ",", 1)
                                                       .replace(",", "\t"), place="{p}"),
     "clinical-csv-unknown-category": lambda t: _clinical(t, "c.csv", _csv_edit("sex", BIG), error=None,
-                                                         place="{p}: row 2, column 'sex'"),
+                                                         place="{p}: row 2, column 'sex'", echoed=False),
     "clinical-csv-response": lambda t: _clinical(t, "c.csv", _csv_edit("best_response", BIG), error=None,
-                                                 place="{p}: row 2, column 'best_response'"),
+                                                 place="{p}: row 2, column 'best_response'", echoed=False),
     "clinical-csv-patient-id": lambda t: _clinical(t, "c.csv", _csv_edit("patient_id", BIG, (1, 2)), error=None,
                                                    place="{p}: row 2, column 'patient_id'"),
     "clinical-csv-drug": lambda t: _clinical(t, "c.csv", _csv_edit("drugs", BIG), error=None,
-                                             place="{p}: row 2, column 'drugs'"),
-    "clinical-csv-age": lambda t: _clinical(t, "c.csv", _csv_edit("age", BIG), place="{p}: row 2, column 'age'"),
+                                             place="{p}: row 2, column 'drugs'", echoed=False),
+    "clinical-csv-age": lambda t: _clinical(t, "c.csv", _csv_edit("age", BIG), place="{p}: row 2, column 'age'",
+                                           echoed=False),
     "clinical-xlsx-header-listed": lambda t: _clinical(
         t, "c.xlsx", xlsx=_xlsx_rows(lambda rs: rs[0].__setitem__(0, BIGY)), place="{p}"),
     "clinical-xlsx-drug": lambda t: _clinical(
         t, "c.xlsx", xlsx=_xlsx_rows(lambda rs: rs[1].__setitem__(rs[0].index("drugs"), BIGY)), error=None,
-        place="{p}: row 2, column 'drugs'"),
+        place="{p}: row 2, column 'drugs'", echoed=False),
 }
 
 

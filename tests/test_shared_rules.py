@@ -17,7 +17,6 @@ from conftest import ROOT
 from her2var.contigs import contig_key, resolve_contig, same_contig
 from her2var.errors import InputError
 from her2var.files import (
-    MAX_INPUT_BYTES,
     atomic_folder,
     atomic_path,
     atomic_write,
@@ -165,8 +164,9 @@ def test_atomic_folder_replaces_an_earlier_folder_only_on_success(tmp_path):
 
 
 def test_no_copy_of_the_atomic_rule_is_left():
-    # cohort.export.Staged commits several outputs together: its renames use files.py's pieces
-    allowed = {"her2var/files.py", "her2var/cohort/export.py"}
+    # cohort.export.Staged commits several outputs together, outfolder.OutputFolder a folder of them:
+    # their renames use files.py's pieces
+    allowed = {"her2var/files.py", "her2var/cohort/export.py", "her2var/outfolder.py"}
     found = [name for name, text in _sources().items()
              if name not in allowed and re.search(r"mkstemp|mkdtemp|os\.replace\(|os\.rename\(", text)]
     assert found == []
@@ -206,16 +206,22 @@ def test_replace_mode_reads_what_it_can(tmp_path):
     assert read_input(p, what="a table", errors="replace").lines() == ["gene", "\ufffd"]
 
 
-def test_input_size_is_bounded(tmp_path, monkeypatch):
+def test_input_size_is_bounded(tmp_path):
     """A wrong file (a BAM given as a table, a decompression bomb) is refused, not read whole."""
-    import her2var.files
+    import dataclasses
 
-    assert MAX_INPUT_BYTES >= 256 << 20  # far above any real table or panel of normals
-    monkeypatch.setattr(her2var.files, "MAX_INPUT_BYTES", 1000)
-    for name, data in (("plain.tsv", b"a\t1\n" * 1000), ("bomb.gz", gzip.compress(b"a\t1\n" * 100_000))):
-        (tmp_path / name).write_bytes(data)
-        with pytest.raises(InputError, match=re.escape(name) + r": more than 0 MB of text; expected a table"):
-            read_input(tmp_path / name, what="a table")
+    from her2var import limits
+
+    assert limits.builtin().max_text_bytes >= 256 << 20  # far above any real table or panel of normals
+    limits.use(dataclasses.replace(limits.builtin(), max_text_bytes=1000))  # as a lab's rules file would
+    try:
+        for name, data in (("plain.tsv", b"a\t1\n" * 1000), ("bomb.gz", gzip.compress(b"a\t1\n" * 100_000))):
+            (tmp_path / name).write_bytes(data)
+            with pytest.raises(InputError, match=re.escape(name) + r": more than 1,000 bytes of text; expected a table"
+                                                                   r" \(limit max_text_bytes = 1,000"):
+                read_input(tmp_path / name, what="a table")
+    finally:
+        limits.use(None)
 
 
 def test_readers_share_the_opener(tmp_path, rules):

@@ -16,8 +16,9 @@ class Categories:
     """A categorical column read into levels: exact values, or ``values`` (level -> raw values).
 
     ``split`` reads a multi-valued cell ("exon20_insertion;amplification"); a cell matching
-    several levels goes to the first listed level (``multiple: first``) or is left out
-    (``multiple: exclude``). With no ``levels`` the levels are the values found, sorted.
+    several levels goes to the first listed level (``multiple: first``), is left out
+    (``multiple: exclude``), or belongs to every level it matches (``multiple: all``, see
+    ``assign_all``: the groups then overlap). With no ``levels`` the levels are the values found, sorted.
     ``breaks`` cut a numeric column into the levels: with breaks b1 < b2 < ..., the first level
     holds values below b1, the next [b1, b2), and so on (a value equal to a break goes up).
     A "not tested" cell is never a level unless the plan lists it.
@@ -57,6 +58,14 @@ class Categories:
             return None, f"{self.column} = {shown(raw)} matches several levels ({_words(hits)})"
         return hits[0], ""
 
+    def assign_all(self, raw: str | None) -> tuple[tuple[str, ...], str]:
+        """Every level the cell matches, in the levels' order (``multiple: all``), or ((), why not)."""
+        level, why = self.assign(raw)
+        if level is None or not self.split or not self.levels or self.breaks:
+            return ((level,) if level is not None else ()), why
+        tokens = [t.strip() for t in raw.split(self.split)] if raw else []
+        return tuple(lv for lv in self.levels if any(t in self.values.get(lv, (lv,)) for t in tokens)), ""
+
     def describe(self) -> str:
         parts = []
         recoded = {lv: v for lv, v in self.values.items() if tuple(v) != (lv,)}
@@ -67,7 +76,9 @@ class Categories:
             parts.append(f"cut at {cuts} (a value equal to a cut point is in the higher level)")
         if self.split:
             parts.append(f"values split on {shown(self.split)}; a patient matching several levels is "
-                         + ("counted in the first listed level" if self.multiple == "first" else "left out"))
+                         + {"first": "counted in the first listed level", "exclude": "left out",
+                            "all": "counted in each of them (the groups overlap, and tests that compare "
+                                   "them treat them as independent)"}[self.multiple])
         return "; ".join(parts)
 
 

@@ -36,13 +36,16 @@ from ..stats import (
     rmst_difference,
     survival_at,
 )
+from ..stats.cox import ESTIMATORS
+from ..stats.smd import smd
 from .data import Prepared, categories, numbers
+from .flow import patient_flow
 from .plan import Grouping, Plan
 
 log = logging.getLogger(__name__)
 
 RECORD_LISTS = ("km", "landmarks", "rmst", "rmst_diff", "logrank", "logrank_pairwise", "follow_up", "response",
-                "response_tests", "table1", "table1_rows", "cox", "cox_models")
+                "response_tests", "table1", "table1_rows", "cox", "cox_models", "flow", "overlaps")
 ALL = "all"
 
 
@@ -94,6 +97,8 @@ class _Run:
         self.cox_models: list[tuple[str, Any]] = []
         self.method = plan.km.median_ci
         self.ctype = self.method if self.method != "spss" else "plain"
+        self._overlap = ""  # the overlap warning of the comparison being made (multiple: all)
+        self._cox_overlap: dict[str, str] = {}  # covariate -> patients left out for being in several levels
 
     def _entry(self, ep, sel: np.ndarray) -> np.ndarray | None:
         """The endpoint's delayed-entry times of the selected patients (None: no entry column)."""
@@ -105,16 +110,16 @@ class _Run:
             keep = self.prep.in_endpoint[ep.name]
             self._km_overall(ep, keep)
             for g in self.plan.groupings:
-                self._km_grouping(ep, g, self.prep.groups[g.name], keep, None)
+                self._km_grouping(ep, g, keep, None)
             for s in self.plan.subgroups:
                 if not any(_same(g, s) for g in self.plan.groupings):
-                    self._km_grouping(ep, s, self.prep.subgroups[s.name], keep, None)
+                    self._km_grouping(ep, s, keep, None)
                 for lv in s.levels:
-                    inside = keep & (self.prep.subgroups[s.name] == lv)
+                    inside = keep & self.prep.member(s.name, lv)
                     for g in self.plan.groupings:
                         if _same(g, s):
                             continue  # the grouping is the subgroup itself: one level, nothing to compare
-                        self._km_grouping(ep, g, self.prep.groups[g.name], inside, f"{s.name}={lv}")
+                        self._km_grouping(ep, g, inside, f"{s.name}={lv}")
             if self.plan.follow_up == ep.name:
                 self._follow_up(ep, keep)
 
@@ -169,10 +174,16 @@ class _Run:
         self._landmarks(ep, ALL, None, ALL, curve)
         self._rmst(ep, ALL, None, {ALL: curve})
 
-    def _km_grouping(self, ep, g: Grouping, labels_all: np.ndarray, keep: np.ndarray,
-                     subgroup: str | None) -> None:
-        sel = keep & np.array([x is not None for x in labels_all])
-        labels = labels_all[sel].astype(str) if sel.any() else np.array([], dtype=str)
+    def _overlap_note(self, name: str, sel: np.ndarray) -> str:
+        """The warning beside every comparison of overlapping groups (``multiple: all``)."""
+        patients, extra = self.prep.overlap_counts(name, sel)
+        if not patients:
+            return ""
+        return (f"groups overlap: {patients} patient(s) counted in more than one group ({extra} extra row(s), "
+                "multiple: all); the test assumes independent groups, which these are not")
+
+    def _km_grouping(self, ep, g: Grouping, keep: np.ndarray, subgroup: str | None) -> None:
+        sel, labels = self.prep.expand(g.name, keep)  # row indices; a row per level with multiple: all
         levels = list(g.levels)
         present = _nonempty(levels, labels)
         t, e = self.prep.times[ep.name][sel], self.prep.events[ep.name][sel]
@@ -190,8 +201,9 @@ class _Run:
         self._rmst(ep, g.name, subgroup, curves)
         p, note = None, ""
         base = {"endpoint": ep.name, "group_by": g.name, "subgroup": subgroup, "test": "log-rank",
-                "groups": present, "n": int(sel.sum()), "entry": ep.entry}
+                "groups": present, "n": len(sel), "entry": ep.entry}
         empty = [lv for lv in levels if lv not in present]
+        overlap = self._overlap_note(g.name, keep)
         if len(present) < 2:
             note = f"no test: {len(present)} group(s) with patients"
             self.out["logrank"].append({**base, "chisq": None, "df": None, "p": None, "note": note})
@@ -200,16 +212,20 @@ class _Run:
             note = lr.note
             if empty:
                 note = "; ".join(x for x in (note, f"no patients in {', '.join(empty)}") if x)
+            note = "; ".join(x for x in (note, overlap) if x)
             p = _f(lr.p)
             self.out["logrank"].append({**base, "chisq": _f(lr.chisq) if lr.p is not None else None,
                                         "df": lr.df if lr.p is not None else None, "p": p, "note": note,
                                         "observed": list(lr.observed), "expected": list(lr.expected)})
             if self.plan.pairwise and len(present) >= 3:
+                size = {lv: (int((labels == lv).sum()), int(e[labels == lv].sum())) for lv in present}
                 for pw in pairwise_logrank(t, e, labels, adjust=self.plan.adjust, entry=entry, levels=present):
                     self.out["logrank_pairwise"].append({
                         "endpoint": ep.name, "group_by": g.name, "subgroup": subgroup,
                         "group1": pw.group1, "group2": pw.group2, "chisq": _f(pw.chisq) if pw.p is not None else None,
-                        "p": _f(pw.p), "p_adjusted": _f(pw.p_adjusted), "adjust": pw.adjust})
+                        "p": _f(pw.p), "p_adjusted": _f(pw.p_adjusted), "adjust": pw.adjust,
+                        "n1": size[pw.group1][0], "events1": size[pw.group1][1],
+                        "n2": size[pw.group2][0], "events2": size[pw.group2][1]})
         self.km_sets.append(KMSet(ep.name, ep.label, g.name, g.label, subgroup, levels, curves, medians, p, note))
 
     def _follow_up(self, ep, keep: np.ndarray) -> None:
@@ -217,7 +233,7 @@ class _Run:
         sets: list[tuple[str, str, np.ndarray]] = [(ALL, ALL, keep)]
         for g in self.plan.groupings:
             for lv in g.levels:
-                sets.append((g.name, lv, keep & (self.prep.groups[g.name] == lv)))
+                sets.append((g.name, lv, keep & self.prep.member(g.name, lv)))
         for group_by, level, sel in sets:
             rec = {"endpoint": ep.name, "group_by": group_by, "group": level, "n": int(sel.sum()),
                    "method": "reverse Kaplan-Meier", "ci_method": self.method}
@@ -238,26 +254,27 @@ class _Run:
             return
         keep = self.prep.in_response
         assert keep is not None  # prepare() sets it whenever the plan has a response
-        self._response_block(ALL, None, [ALL], np.full(len(keep), ALL, dtype=object), keep)
+        self._response_block(ALL, None, [ALL], keep)
         for g in self.plan.groupings:
-            self._response_block(g.name, None, list(g.levels), self.prep.groups[g.name], keep)
+            self._response_block(g.name, None, list(g.levels), keep)
         for s in self.plan.subgroups:
             if not any(_same(g, s) for g in self.plan.groupings):
-                self._response_block(s.name, None, list(s.levels), self.prep.subgroups[s.name], keep)
+                self._response_block(s.name, None, list(s.levels), keep)
             for lv in s.levels:
-                inside = keep & (self.prep.subgroups[s.name] == lv)
+                inside = keep & self.prep.member(s.name, lv)
                 for g in self.plan.groupings:
                     if _same(g, s):
                         continue
-                    self._response_block(g.name, f"{s.name}={lv}", list(g.levels), self.prep.groups[g.name], inside)
+                    self._response_block(g.name, f"{s.name}={lv}", list(g.levels), inside)
 
-    def _response_block(self, group_by: str, subgroup: str | None, levels: list[str], labels_all: np.ndarray,
-                        keep: np.ndarray) -> None:
+    def _response_block(self, group_by: str, subgroup: str | None, levels: list[str], keep: np.ndarray) -> None:
         rp, all_codes = self.plan.response, self.prep.response
         assert rp is not None and all_codes is not None  # only called when the plan has a response
-        sel = keep & np.array([x is not None for x in labels_all])
+        if group_by == ALL:
+            sel, labels = np.flatnonzero(keep), np.full(int(keep.sum()), ALL, dtype=object).astype(str)
+        else:
+            sel, labels = self.prep.expand(group_by, keep)
         codes = all_codes[sel]
-        labels = labels_all[sel].astype(str) if sel.any() else np.array([], dtype=str)
         present = _nonempty(levels, labels)
         rates = {}
         if present:
@@ -282,6 +299,7 @@ class _Run:
             self.out["response"].append(rec)
         if group_by == ALL:
             return
+        self._overlap = self._overlap_note(group_by, keep)
         # Tests over the patients in the denominator, groups with patients only.
         in_test = np.ones(len(codes), dtype=bool) if rp.denominator == "all" else codes != "NE"
         measures = [("ORR", ("CR", "PR")), ("DCR", ("CR", "PR", "SD"))]
@@ -306,106 +324,133 @@ class _Run:
                                                "note": f"no test: {len(present)} group(s) with patients"})
             return
         res = compare_table(table)
+        note = "; ".join(x for x in (res["note"], self._overlap) if x)
         self.out["response_tests"].append({**rec, "test": res["test"], "statistic": _f(res["statistic"]),
                                            "df": res["df"], "p": _f(res["p"]),
-                                           "expected_min": _f(res["expected_min"]), "note": res["note"]})
+                                           "expected_min": _f(res["expected_min"]), "note": note,
+                                           "test_reason": test_reason(res)})
 
     # -- Table 1 ------------------------------------------------------------------------------
     def table1(self) -> None:
         g = self.plan.groupings[0]
         keep = self.prep.in_table1
         assert keep is not None  # prepare() always sets it
-        labels = self.prep.groups[g.name][keep].astype(str) if keep.any() else np.array([], dtype=str)
+        # One row per patient and group for the group columns (a patient in two groups of a
+        # multiple: all grouping is in both); each patient once for All.
+        idx, labels = self.prep.expand(g.name, keep)
         levels = list(g.levels)
         present = _nonempty(levels, labels)
         sizes = {lv: int((labels == lv).sum()) for lv in levels}
         sizes[ALL] = int(keep.sum())
         cols = [*levels, ALL]
+        self._overlap = self._overlap_note(g.name, keep)
         self.out["table1_rows"].append({"variable": "N", "label": "Patients", "level": "",
-                                        "cells": {c: str(sizes[c]) for c in cols}, "p": None, "test": None})
+                                        "cells": {c: str(sizes[c]) for c in cols}, "p": None, "test": None,
+                                        "smd": None, "missing": None})
         for v in self.plan.table1:
             if v.type == "continuous":
-                self._t1_continuous(v, keep, labels, levels, present, cols)
+                self._t1_continuous(v, keep, idx, labels, levels, present)
             else:
-                self._t1_categorical(v, keep, labels, levels, present, cols, sizes)
+                self._t1_categorical(v, keep, idx, labels, levels, present, cols, sizes)
 
-    def _t1_continuous(self, v, keep, labels, levels, present, cols) -> None:
-        x = numbers(self.prep, v.column, keep)[keep]
-        untested = np.array([c == NOT_TESTED for c in self.prep.table.cells[v.column][keep]], dtype=bool)
+    def _t1_record(self, v, n_missing: int, n_not_tested: int, res: dict[str, Any] | None, note: str,
+                   smd_res: dict[str, Any]) -> dict[str, Any]:
+        rec: dict[str, Any] = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": n_missing,
+                               "n_not_tested": n_not_tested, "smd": _f(smd_res["smd"]),
+                               "smd_pairs": [{**p, "smd": _f(p["smd"])} for p in smd_res["pairs"]]}
+        if res is None or res["test"] is None:
+            rec.update(test=None, statistic=None, df=None, p=None, expected_min=None, test_reason="",
+                       note=note or (res or {}).get("note") or "no test: no values")
+        else:
+            rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]),
+                       expected_min=_f(res.get("expected_min")), test_reason=test_reason(res),
+                       note=res.get("note", ""))
+        rec["note"] = "; ".join(x for x in (rec["note"], self._overlap) if x)
+        return rec
+
+    def _t1_continuous(self, v, keep, idx, labels, levels, present) -> None:
+        x_all = numbers(self.prep, v.column, keep)
+        untested_all = np.array([c == NOT_TESTED for c in self.prep.table.cells[v.column]], dtype=bool)
+        x, untested = x_all[idx], untested_all[idx]
+        xa, ua = x_all[keep], untested_all[keep]
         cells = {lv: median_range(x[labels == lv]) if (labels == lv).any() else "NA" for lv in levels}
-        cells[ALL] = median_range(x)
-        n_missing = int((np.isnan(x) & ~untested).sum())
+        cells[ALL] = median_range(xa)
+        n_missing = int((np.isnan(xa) & ~ua).sum())
         ok = ~np.isnan(x)
         with_values = _nonempty(present, labels[ok])
-        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": n_missing,
-               "n_not_tested": int(untested.sum())}
+        res, note = None, f"no test: {len(with_values)} group(s) with values"
         if len(with_values) >= 2:
-            res = compare_continuous(x[ok & np.isin(labels, with_values)], labels[ok & np.isin(labels, with_values)],
-                                     levels=with_values)
-            rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]), note="")
-        else:
-            rec.update(test=None, statistic=None, df=None, p=None,
-                       note=f"no test: {len(with_values)} group(s) with values")
+            use = ok & np.isin(labels, with_values)
+            res = compare_continuous(x[use], labels[use], levels=with_values)
+        rec = self._t1_record(v, n_missing, int(ua.sum()), res, note,
+                              smd(x, labels, present, kind="continuous"))
         self.out["table1"].append(rec)
         self.out["table1_rows"].append({"variable": v.column, "label": f"{v.label}, median (range)", "level": "",
-                                        "cells": cells, "p": rec["p"], "test": rec["test"]})
-        for level, hit in (("missing", np.isnan(x) & ~untested), (NOT_TESTED, untested)):
-            if hit.any():
+                                        "cells": cells, "p": rec["p"], "test": rec["test"], "smd": rec["smd"],
+                                        "missing": n_missing})
+        for level, hit, hit_all in (("missing", np.isnan(x) & ~untested, np.isnan(xa) & ~ua),
+                                    (NOT_TESTED, untested, ua)):
+            if hit_all.any():
                 counts = {lv: str(int((hit & (labels == lv)).sum())) for lv in levels}
-                counts[ALL] = str(int(hit.sum()))
+                counts[ALL] = str(int(hit_all.sum()))
                 self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": level,
                                                 "cells": counts, "p": None, "test": None})
 
-    def _t1_categorical(self, v, keep, labels, levels, present, cols, sizes) -> None:
+    def _t1_values(self, v, keep) -> tuple[np.ndarray, list[str]]:
+        """The variable's value per row (None: missing; NOT_TESTED) and the order of its levels."""
+        n = self.prep.table.n
         cells_raw = self.prep.table.cells.get(v.column)
+        values = np.full(n, None, dtype=object)
         if v.type == "presence":
             if cells_raw is None:  # the cohort lacks the column: if_missing says what that means
-                fill = "no" if v.if_missing == "all_absent" else NOT_TESTED
-                values = np.full(int(keep.sum()), fill, dtype=object)
+                values[keep] = "no" if v.if_missing == "all_absent" else NOT_TESTED
             else:
-                values = np.array([_presence(c) for c in cells_raw[keep]], dtype=object)
-            order = ["yes", "no"]
-        else:
-            lv_all, _ = categories(self.prep, v.categories)
-            raw = self.prep.table.cells[v.column][keep]
-            values = lv_all[keep].copy()
-            # A value outside the plan's levels is a real value: counted (and tested) as "other";
-            # "not tested" is no value at all and is counted apart.
-            for i, r in enumerate(raw):
-                if values[i] is None and r is not None:
-                    values[i] = NOT_TESTED if r == NOT_TESTED else "other"
-            order = list(v.categories.levels) or sorted({x for x in values if x is not None and x != NOT_TESTED})
-            if any(x == "other" for x in values) and "other" not in order:
-                order.append("other")
+                for i in np.flatnonzero(keep).tolist():
+                    values[i] = _presence(cells_raw[i])
+            return values, ["yes", "no"]
+        lv_all, _ = categories(self.prep, v.categories)
+        # A value outside the plan's levels is a real value: counted (and tested) as "other";
+        # "not tested" is no value at all and is counted apart.
+        for i in np.flatnonzero(keep).tolist():
+            r = self.prep.table.cells[v.column][i]
+            values[i] = lv_all[i] if lv_all[i] is not None else (
+                None if r is None else NOT_TESTED if r == NOT_TESTED else "other")
+        kept = values[keep]
+        order = list(v.categories.levels) or sorted({x for x in kept if x is not None and x != NOT_TESTED})
+        if any(x == "other" for x in kept) and "other" not in order:
+            order.append("other")
+        return values, order
+
+    def _t1_categorical(self, v, keep, idx, labels, levels, present, cols, sizes) -> None:
+        values_all, order = self._t1_values(v, keep)
+        values, va = values_all[idx], values_all[keep]
         missing = np.array([x is None for x in values], dtype=bool)
         untested = np.array([x == NOT_TESTED and NOT_TESTED not in order for x in values], dtype=bool)
-        rec = {"variable": v.column, "label": v.label, "type": v.type, "n_missing": int(missing.sum()),
-               "n_not_tested": int(untested.sum())}
+        ma = np.array([x is None for x in va], dtype=bool)
+        ua = np.array([x == NOT_TESTED and NOT_TESTED not in order for x in va], dtype=bool)
         tested = ~missing & ~untested & np.isin(labels, present)
         res = compare_categorical(values[tested], labels[tested]) if tested.any() else None
-        if res is None or res["test"] is None:
-            rec.update(test=None, statistic=None, df=None, p=None,
-                       note=(res or {}).get("note") or "no test: no values")
-        else:
-            rec.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]),
-                       expected_min=_f(res["expected_min"]), note=res["note"])
+        rec = self._t1_record(v, int(ma.sum()), int(ua.sum()), res, "",
+                              smd(np.where(tested, values, None), labels, present, kind="categorical",
+                                  categories=order))
         self.out["table1"].append(rec)
         # Percentages are of the patients tested: "not tested" is shown as a count of its own.
-        heading = f"{v.label}, n (% of tested)" if untested.any() else f"{v.label}, n (%)"
+        heading = f"{v.label}, n (% of tested)" if ua.any() else f"{v.label}, n (%)"
         self.out["table1_rows"].append({"variable": v.column, "label": heading, "level": "",
-                                        "cells": dict.fromkeys(cols, ""), "p": rec["p"], "test": rec["test"]})
+                                        "cells": dict.fromkeys(cols, ""), "p": rec["p"], "test": rec["test"],
+                                        "smd": rec["smd"], "missing": rec["n_missing"]})
         base = {lv: sizes[lv] - int((untested & (labels == lv)).sum()) for lv in levels}
-        base[ALL] = sizes[ALL] - int(untested.sum())
-        rows = order + (["missing"] if missing.any() else [])
-        for level in rows:
+        base[ALL] = sizes[ALL] - int(ua.sum())
+        for level in order + (["missing"] if ma.any() else []):
             hit = missing if level == "missing" else np.array([x == level for x in values], dtype=bool)
+            hit_all = ma if level == "missing" else np.array([x == level for x in va], dtype=bool)
             cells = {lv: n_percent(int((hit & (labels == lv)).sum()), base[lv]) for lv in levels}
-            cells[ALL] = n_percent(int(hit.sum()), base[ALL])
+            cells[ALL] = n_percent(int(hit_all.sum()), base[ALL])
             self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": level,
                                             "cells": cells, "p": None, "test": None})
-        if untested.any():
+        if ua.any():
             counts = {lv: str(int((untested & (labels == lv)).sum())) for lv in levels}
-            counts[ALL] = str(int(untested.sum()))
+            counts[ALL] = str(int(ua.sum()))
             self.out["table1_rows"].append({"variable": v.column, "label": v.label, "level": NOT_TESTED,
                                             "cells": counts, "p": None, "test": None})
 
@@ -428,8 +473,13 @@ class _Run:
                 columns[cv.name] = numbers(self.prep, cv.column, pop)
                 continue
             if cv.grouping is not None:
-                values = self.prep.groups[cv.grouping]
+                values = self.prep.groups[cv.grouping]  # None for a patient in several levels (multiple: all)
                 source: str | None = self.plan.grouping(cv.grouping).column
+                several, _ = self.prep.overlap_counts(cv.grouping, pop)
+                if several:
+                    self._cox_overlap[cv.name] = (
+                        f"{several} patient(s) in more than one level of {shown(cv.grouping)} (multiple: all) left "
+                        "out of the models with this covariate: a Cox model needs one level per patient")
             else:
                 values, _ = categories(self.prep, cv.categories)
                 values = np.where(pop, values, None)  # type: ignore[call-overload]  # None fill: object array
@@ -467,10 +517,18 @@ class _Run:
 
     def _fit(self, frame, covariates: list[str], categorical: Mapping[str, str | None], kind: str,
              no_reference: Mapping[str, str]):
+        import dataclasses
+
+        model = self._fit_one(frame, covariates, categorical, kind, no_reference)
+        overlap = tuple(self._cox_overlap[c] for c in covariates if c in self._cox_overlap)
+        return dataclasses.replace(model, warnings=model.warnings + overlap) if overlap else model
+
+    def _fit_one(self, frame, covariates: list[str], categorical: Mapping[str, str | None], kind: str,
+                 no_reference: Mapping[str, str]):
         from ..stats.cox import CoxModel
 
         assert self.plan.cox is not None  # only called for a plan with Cox models
-        ties = self.plan.cox.ties
+        ties, firth = self.plan.cox.ties, self.plan.cox.firth
         entry = "_entry_" if "_entry_" in frame.columns else None
         failed = partial(CoxModel, covariates=tuple(covariates), status="not estimable", n_dropped=0, kind=kind,
                          ties=ties, entry=entry)
@@ -482,8 +540,9 @@ class _Run:
         try:
             if kind == "univariable":
                 return cox_univariable(frame, "_t_", "_e_", covariates, categorical=categorical, entry=entry,
-                                       ties=ties)[0]
-            return cox_fit(frame, "_t_", "_e_", covariates, categorical=categorical, kind=kind, entry=entry, ties=ties)
+                                       ties=ties, firth=firth)[0]
+            return cox_fit(frame, "_t_", "_e_", covariates, categorical=categorical, kind=kind, entry=entry, ties=ties,
+                           firth=firth)
         except InputError as exc:
             # e.g. the reference level has no patients with this endpoint: a labelled result.
             return failed(n=0, events=0, reason=str(exc))
@@ -492,8 +551,9 @@ class _Run:
         model_id = f"{m.kind}: {', '.join(m.covariates)}" if m.kind == "univariable" else m.kind
         base = {"endpoint": ep_name, "model": m.kind, "model_id": model_id, "covariates": list(m.covariates),
                 "n": m.n, "events": m.events, "n_dropped": m.n_dropped, "status": m.status, "ties": m.ties,
-                "entry": self.plan.endpoint(ep_name).entry, "ci_method": "Wald", "references": dict(m.references),
-                "warnings": list(m.warnings)}
+                "entry": self.plan.endpoint(ep_name).entry, "references": dict(m.references),
+                "warnings": list(m.warnings), "estimator": ESTIMATORS[m.estimator],
+                "ci_method": "profile penalised likelihood" if m.estimator == "firth" else "Wald"}
 
         def test(x: tuple[float, int, float] | None) -> dict[str, Any] | None:
             return None if x is None else {"chisq": _f(x[0]), "df": x[1], "p": _f(x[2])}
@@ -509,11 +569,22 @@ class _Run:
         for t in m.terms:
             # The p reported is the Wald p, or for a coefficient running off to infinity (whose Wald
             # test means nothing) the likelihood-ratio p of dropping it.
-            p, p_method = ((t.p, "Wald") if t.status == "ok" else
+            p, p_method = ((t.p, "penalised likelihood ratio" if m.estimator == "firth" else "Wald")
+                           if t.status == "ok" else
                            (t.p_lr, "likelihood ratio") if t.status == "infinite" else (None, None))
             self.out["cox"].append({**base, "term": t.term, "hr": _f(t.hr), "ci_low": _f(t.lower),
                                     "ci_high": _f(t.upper), "p": _f(p), "p_method": p_method if p is not None else None,
                                     "coef": _f(t.coef), "se": _f(t.se), "term_status": t.status, "note": t.note})
+
+
+def test_reason(res: Mapping[str, Any]) -> str:
+    """Why the chi-square or the exact test was used for a table: its smallest expected count."""
+    low = res.get("expected_min")
+    if res.get("test") not in ("chi-square", "fisher") or low is None:
+        return ""
+    if res["test"] == "chi-square":
+        return f"chi-square: every expected count is at least 5 (smallest {low:.2f})"
+    return f"Fisher's exact test: an expected count is below 5 (smallest {low:.2f})"
 
 
 def _presence(cell: str | None) -> str:
@@ -531,4 +602,25 @@ def compute(plan: Plan, prep: Prepared) -> Computed:
     run.response()
     run.table1()
     run.cox()
+    run.out["flow"] = patient_flow(prep, run.cox_models)
+    run.out["overlaps"] = overlaps(plan, prep)
     return Computed(records=run.out, km_sets=run.km_sets, cox_models=run.cox_models)
+
+
+def overlaps(plan: Plan, prep: Prepared) -> list[dict[str, Any]]:
+    """One warning per grouping or subgroup whose groups overlap (``multiple: all``) in the population."""
+    out = []
+    repeats = [s for s in plan.subgroups if any(_same(g, s) for g in plan.groupings)]  # said once
+    for g in (*plan.groupings, *(s for s in plan.subgroups if s not in repeats)):
+        patients, extra = prep.overlap_counts(g.name, prep.in_population)
+        if patients:
+            sizes = {lv: int((prep.in_population & prep.member(g.name, lv)).sum()) for lv in g.levels}
+            out.append({"grouping": g.name, "label": g.label, "patients": patients, "extra_rows": extra,
+                        "sizes": sizes, "in_population": int(prep.grouped(g.name)[prep.in_population].sum()),
+                        "note": (f"{g.label}: the groups overlap ({' + '.join(str(n) for n in sizes.values())} = "
+                                 f"{sum(sizes.values())} of {int(prep.grouped(g.name)[prep.in_population].sum())} "
+                                 f"patients; {patients} patient(s) counted in more than one group, multiple: all). "
+                                 "The tests comparing these groups assume independent groups, which they are "
+                                 "not; the All column counts each patient once; Cox models leave out a patient "
+                                 "in several groups.")})
+    return out

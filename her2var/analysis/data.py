@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..errors import InputError, shown
 from ..files import read_input
 from ..models import NOT_TESTED
@@ -78,6 +79,9 @@ def read_cohort(path: str) -> CohortTable:
             raise InputError(f"{path}:{lineno}: {len(cells)} fields but the header has {len(header)}")
         rows.append(cells)
         numbers.append(lineno)
+        if len(rows) > limits.current().max_table_rows:
+            raise InputError(f"{path}:{lineno}: more than {limits.current().max_table_rows:,} rows "
+                             f"{limits.exceeded('max_table_rows')}")
     if not rows:
         raise InputError(f"{path}: a header but no patients; expected one row per patient")
     cols: dict[str, np.ndarray] = {}
@@ -121,10 +125,49 @@ class Prepared:
     in_response: np.ndarray | None = None
     in_table1: np.ndarray | None = None
     exclusions: list[dict[str, Any]] = field(default_factory=list)
+    # grouping or subgroup with ``multiple: all`` -> the levels of each row (a tuple; () when none
+    # or outside the population). Such a patient's entry in groups/subgroups is None when they are
+    # in several levels: an analysis that needs one level per patient (Cox) leaves them out.
+    overlaps: dict[str, np.ndarray] = field(default_factory=dict)
 
     def where(self, i: int, column: str) -> str:
         return (f"{self.table.path}:{self.table.lines[i]} (patient {shown(self.ids[i], bare=True)}), "
                 f"column {shown(column)}")
+
+    def labels(self, name: str) -> np.ndarray:
+        return self.groups[name] if name in self.groups else self.subgroups[name]
+
+    def member(self, name: str, level: str) -> np.ndarray:
+        """Whether each row is in ``level`` of the grouping or subgroup ``name``."""
+        if name in self.overlaps:
+            return np.array([level in m for m in self.overlaps[name]], dtype=bool)
+        return np.asarray(self.labels(name) == level, dtype=bool)
+
+    def grouped(self, name: str) -> np.ndarray:
+        """Whether each row is in some level of ``name``."""
+        if name in self.overlaps:
+            return np.array([bool(m) for m in self.overlaps[name]], dtype=bool)
+        return np.array([x is not None for x in self.labels(name)], dtype=bool)
+
+    def expand(self, name: str, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row indices, level) of the selected rows that have a level of ``name``; with
+        ``multiple: all`` a patient in k levels appears k times, once with each."""
+        if name not in self.overlaps:
+            labels = self.labels(name)
+            idx = np.flatnonzero(sel & np.array([x is not None for x in labels], dtype=bool))
+            return idx, labels[idx].astype(str) if len(idx) else np.array([], dtype=str)
+        members = self.overlaps[name]
+        pairs = [(i, lv) for i in np.flatnonzero(sel).tolist() for lv in members[i]]
+        return (np.array([i for i, _ in pairs], dtype=int),
+                np.array([lv for _, lv in pairs], dtype=str) if pairs else np.array([], dtype=str))
+
+    def overlap_counts(self, name: str, sel: np.ndarray | None = None) -> tuple[int, int]:
+        """(patients in several levels of ``name``, extra rows they add) among ``sel`` (default all)."""
+        if name not in self.overlaps:
+            return 0, 0
+        rows = np.flatnonzero(sel) if sel is not None else np.arange(len(self.overlaps[name]))
+        sizes = [len(self.overlaps[name][i]) for i in rows.tolist()]
+        return sum(1 for k in sizes if k > 1), sum(k - 1 for k in sizes if k > 1)
 
 
 def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
@@ -133,7 +176,7 @@ def _number(prep: Prepared, i: int, column: str, raw: str) -> float:
     except ValueError:
         x = math.nan
     if not math.isfinite(x):
-        raise InputError(f"{prep.where(i, column)}: {shown(raw)} is not a number; expected a finite number "
+        raise InputError(f"{prep.where(i, column)}: the value is not a number; expected a finite number "
                          "or an empty cell")
     return x
 
@@ -199,6 +242,21 @@ def _entry_times(prep: Prepared, endpoint: str, column: str, time_column: str, t
     return entry
 
 
+def _overlaps(prep: Prepared, name: str, cats: Categories) -> None:
+    """Every level of each patient in the population (``multiple: all``); one level per patient
+    stays in groups/subgroups only for those in one level."""
+    cells = prep.table.cells[cats.column]
+    cache: dict[Any, tuple[str, ...]] = {}
+    members = np.empty(prep.table.n, dtype=object)
+    for i, raw in enumerate(cells):
+        if raw not in cache:
+            cache[raw] = cats.assign_all(raw)[0]
+        members[i] = cache[raw] if prep.in_population[i] else ()
+    prep.overlaps[name] = members
+    several = np.array([len(m) > 1 for m in members], dtype=bool)
+    prep.labels(name)[several] = None
+
+
 def prepare(table: CohortTable, plan: Plan) -> Prepared:
     """Population, groups, endpoint times/events, responses; exclusions with reasons."""
     check_columns(table, plan)
@@ -231,6 +289,9 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
     for s in plan.subgroups:
         levels, _ = categories(prep, s.categories)
         prep.subgroups[s.name] = np.where(pop, levels, None)  # type: ignore[call-overload]  # as above
+    for grouping in (*plan.groupings, *plan.subgroups):
+        if grouping.categories.multiple == "all":
+            _overlaps(prep, grouping.name, grouping.categories)
 
     for ep in plan.endpoints:
         keep = pop.copy()
@@ -271,7 +332,7 @@ def prepare(table: CohortTable, plan: Plan) -> Prepared:
             codes[i] = code
         prep.response, prep.in_response = codes, keep
 
-    keep = pop & np.array([g is not None for g in prep.groups[plan.groupings[0].name]])
+    keep = pop & prep.grouped(plan.groupings[0].name)
     _require_yes(prep, plan.table1_require_yes, keep, "table1")
     prep.in_table1 = keep
     return prep

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from .compute import ALL, Computed
 from .data import Prepared, categories, numbers
 from .plan import Plan
 from .wording import SYNTHETIC, listing, lower_first, synthetic_title
+from .workers import MIN_PARALLEL, FigureWorkers
 
 
 class _Names:
@@ -30,26 +32,48 @@ class _Names:
         return stem
 
 
+# Rough relative cost of each kind of figure (seconds at 10,000 patients: a swimmer plot 1.3, a
+# Kaplan-Meier or forest plot 0.7-1.0, the bar charts 0.5): the costly ones go to the workers first
+# so that no worker is left with a long figure at the end.
+_COST = {"swimmer_figure": 3, "km_figure": 2, "forest_figure": 2, "her2_figure": 1, "response_figure": 1}
+
+
 def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, jobs: int = 1,
                  synthetic: bool = False) -> list[dict[str, Any]]:
     """Draw every figure the plan asks for into ``folder``; ``jobs`` > 1 draws them in that many
-    processes (matplotlib's text layout is CPU-bound and holds the GIL). Returns the figure list.
+    processes (when there are at least MIN_PARALLEL figures). Returns the figure list.
     ``synthetic``: every title and caption (and the files' metadata) say SYNTHETIC DATA."""
-    todo = figure_jobs(plan, prep, comp, folder)
-    if synthetic:
-        todo = [_label_synthetic(job) for job in todo]
-    if jobs > 1 and len(todo) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    todo = _todo(plan, prep, comp, folder, synthetic)
+    if jobs > 1 and len(todo) >= MIN_PARALLEL:
+        with FigureWorkers(min(jobs, len(todo))) as workers:
+            return _started(todo, workers)()
+    return _started(todo, None)()
 
-        # forkserver/spawn: a clean interpreter per worker, never a fork of a process with threads.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
-                                 mp_context=multiprocessing.get_context(method)) as pool:
-            files = list(pool.map(_draw_one, [(fn, args, kw) for fn, args, kw, _ in todo]))
-    else:
-        files = [_draw_one((fn, args, kw)) for fn, args, kw, _ in todo]
-    return [{**meta, **f} for (_, _, _, meta), f in zip(todo, files, strict=True)]
+
+def start_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, synthetic: bool = False,
+                  workers: FigureWorkers | None = None) -> Callable[[], list[dict[str, Any]]]:
+    """Hand every figure of the plan to ``workers`` (costliest first) and return the function that
+    waits for them and gives the figure list, in report order; this process can do other work in
+    between. Without workers, or with fewer than MIN_PARALLEL figures, that function draws them
+    here, one after the other."""
+    return _started(_todo(plan, prep, comp, folder, synthetic), workers)
+
+
+def _todo(plan: Plan, prep: Prepared, comp: Computed, folder: str,
+          synthetic: bool) -> list[tuple[str, tuple, dict, dict]]:
+    todo = figure_jobs(plan, prep, comp, folder)
+    return [_label_synthetic(job) for job in todo] if synthetic else todo
+
+
+def _started(todo: list[tuple[str, tuple, dict, dict]],
+             workers: FigureWorkers | None) -> Callable[[], list[dict[str, Any]]]:
+    metas = [meta for _, _, _, meta in todo]
+    calls = [(fn, args, kw) for fn, args, kw, _ in todo]
+    if workers is None or len(calls) < MIN_PARALLEL:
+        return lambda: [{**meta, **_draw_one(call)} for meta, call in zip(metas, calls, strict=True)]
+    order = sorted(range(len(calls)), key=lambda i: -_COST.get(calls[i][0], 1))
+    futures = {i: workers.submit(_draw_one, calls[i]) for i in order}
+    return lambda: [{**meta, **futures[i].result()} for i, meta in enumerate(metas)]
 
 
 def _draw_one(job: tuple[str, tuple, dict]) -> dict[str, str]:
@@ -210,12 +234,13 @@ def _her2_job(plan: Plan, prep: Prepared, folder: str, stem: str) -> tuple[str, 
                "a patient with two classes counts in both, so the classes may add up to more than n.")
     g = plan.groupings[0]
     if g.column == h.column:
-        sizes = [f"{lv} {int((prep.groups[g.name] == lv).sum())}" for lv in g.levels]
-        caption += (f" The analysis groups ({lower_first(g.label)}) place each patient in one group only: "
-                    f"{listing(sizes)}.")
+        sizes = [f"{lv} {int(prep.member(g.name, lv).sum())}" for lv in g.levels]
+        one = "count a patient in each group they belong to (multiple: all)" if g.name in prep.overlaps else \
+            "place each patient in one group only"
+        caption += f" The analysis groups ({lower_first(g.label)}) {one}: {listing(sizes)}."
     return _job("her2_figure", (classes, codrivers, total, folder, stem), {"title": title, "population": population},
                 {"kind": "her2_classes", "title": title, "population": population, "n": total, "caption": caption},
                 plan)
 
 
-__all__ = ["ALL", "draw_figures"]
+__all__ = ["ALL", "draw_figures", "start_figures"]

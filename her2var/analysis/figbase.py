@@ -90,7 +90,9 @@ def rc(style: FigureStyle):
         "xtick.major.width": 0.6 * k, "ytick.major.width": 0.6 * k, "xtick.major.size": 2.5 * k,
         "ytick.major.size": 2.5 * k, "lines.linewidth": 1.1 * k, "svg.hashsalt": "her2var",
         "svg.fonttype": "none", "pdf.fonttype": 42, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.titlelocation": "left", "legend.frameon": False})
+        "axes.titlelocation": "left", "legend.frameon": False,
+        # A figure without a layout engine stays without one (see save), whatever matplotlibrc says.
+        "figure.autolayout": False, "figure.constrained_layout.use": False})
 
 
 def set_title(fig: Figure, text: str, style: FigureStyle) -> None:
@@ -108,6 +110,14 @@ def save(fig: Figure, folder: str, stem: str, style: FigureStyle, meta: dict[str
     meta = meta or {}
     title, desc = meta.get("title", ""), meta.get("description", "")
     out: dict[str, str] = {}
+    # Lay the figure out once, on the Agg canvas it was made with (the PNG's, which is written
+    # first), and keep that layout for every file: with no layout engine left, savefig draws each
+    # file once instead of twice (a layout pass, then the drawing). The files are the same bytes.
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        if fig.axes:
+            engine.execute(fig)
+        fig.set_layout_engine(None)
     for ext in style.files():
         name = f"{stem}.{ext}"
         path = os.path.join(folder, name)
@@ -120,8 +130,6 @@ def save(fig: Figure, folder: str, stem: str, style: FigureStyle, meta: dict[str
                 "pdf": {"CreationDate": None, "Creator": None, "Producer": None, "Title": title, "Subject": desc},
             }[ext]
             fig.savefig(path, format=ext, dpi=style.dpi, metadata=md)
-            # The layout found for the first file holds for the others: skip the (slow) second pass.
-            fig.set_layout_engine("none")
         out[ext] = name
     return out
 

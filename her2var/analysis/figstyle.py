@@ -26,6 +26,7 @@ DPI_RANGE = (72, 1200)
 WIDTH_RANGE = (50.0, 300.0)
 FONT_SIZE_RANGE = (5.0, 14.0)
 GENERIC_FONTS = ("sans-serif", "serif", "monospace")
+SHIPPED_FONT = "DejaVu Sans"  # in matplotlib's own mpl-data/fonts
 HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 # The plan's keys (inside ``figures:``); see rules/plans/first-line-regimens.yaml.
@@ -45,7 +46,7 @@ class FigureStyle:
     formats: tuple[str, ...] = ("png", "svg", "pdf")
     dpi: int = 300
     width_mm: float = COLUMN_WIDTHS["double"]
-    font: str = "DejaVu Sans"
+    font: str = SHIPPED_FONT
     font_size: float = 7.0
     colours: tuple[tuple[str, str], ...] = ()  # (group level, "#rrggbb")
     km_x_max: float | None = None
@@ -175,7 +176,9 @@ def _number(value: Any) -> str:
 
 
 def _check_font(font: str, where: str) -> None:
-    if font in GENERIC_FONTS:
+    # DejaVu Sans, the default, ships with matplotlib: no need to import it (and load its font
+    # list, ~0.3 s) in a process that may leave the drawing to worker processes.
+    if font in GENERIC_FONTS or font == SHIPPED_FONT:
         return
     from matplotlib import font_manager
 

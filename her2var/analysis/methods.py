@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .coalteration_plan import CoalterationPlan
 from .plan import Plan
 from .wording import lower_first
 
@@ -28,6 +29,17 @@ MEDIAN_RULE = {
              "midpoint to the next drop), the rule of R's print.survfit and summary(fit)$table",
     "quantile": "the median is the first time S(t) falls to 0.5 or below (where S(t) stays exactly at 0.5, the "
                 "midpoint to the next drop), the rule of R's quantile.survfit",
+}
+FIRTH = {
+    "never": "Firth's penalised likelihood was not used (the plan's cox.firth: never).",
+    "separation": ("A model with a term whose coefficient tends to infinity was refitted by Firth's penalised "
+                   "partial likelihood (Heinze & Schemper 2001; R's coxphf): the log partial likelihood plus half "
+                   "the log determinant of the information, maximised by Newton steps on the modified score; HR with "
+                   "a profile penalised likelihood CI and a penalised likelihood-ratio p (PLR); the model test is "
+                   "the penalised likelihood ratio. The report says which models (cox.firth: separation)."),
+    "always": ("Every model was fitted by Firth's penalised partial likelihood (Heinze & Schemper 2001; R's "
+               "coxphf): HR with a profile penalised likelihood CI and a penalised likelihood-ratio p (PLR) instead "
+               "of Wald (cox.firth: always); proportional hazards are then not tested."),
 }
 ADJUST = {"holm": "Holm's step-down method", "BH": "the Benjamini\u2013Hochberg false discovery rate method",
           "bonferroni": "Bonferroni's method", "none": "no adjustment"}
@@ -117,7 +129,15 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
             "count is at least 5, otherwise Fisher's exact test (exact for r\u00d7c tables). Continuous variables: "
             "Mann\u2013Whitney U test for two groups (exact when both groups have fewer than 50 values and no ties, "
             "otherwise the normal approximation with continuity correction, as R's wilcox.test) and "
-            "Kruskal\u2013Wallis for more. A value outside a variable's listed levels is counted as \"other\".")
+            "Kruskal\u2013Wallis for more. A value outside a variable's listed levels is counted as \"other\". "
+            "Standardised mean differences (SMD) follow R's tableone: for a continuous variable the difference of "
+            "the means over the pooled SD (sqrt of the mean of the two sample variances); for a categorical one "
+            "Yang & Dalton's multi-category SMD (2012); with more than two groups, the mean of the SMDs of all "
+            "pairs. Missing and \"not tested\" values are left out of the SMD. Each variable's missing count is "
+            "given in a column of its own."
+            + ("" if plan.table1_p_values else " p-values are left out of the printed table (the plan's "
+               "table1.p_values: false); they are still in results.json and table1_tests.")
+            + ("" if plan.table1_smd else " The SMD column is left out (table1.smd: false)."))
     if plan.cox:
         c = plan.cox
         covs = "; ".join(
@@ -136,9 +156,41 @@ def methods_text(plan: Plan) -> list[dict[str, str]]:
             "separation: e.g. a level without events) has no HR, CI or Wald p (the Wald test is meaningless "
             "there); the likelihood-ratio p of dropping it from the model is given instead. Proportional hazards "
             "were checked per covariate and globally by the score test on scaled Schoenfeld residuals against "
-            "the Kaplan\u2013Meier transform of time (R's cox.zph defaults). A model that cannot "
+            "the Kaplan\u2013Meier transform of time (R's cox.zph defaults). "
+            + FIRTH[c.firth] + " A model that cannot "
             "be estimated at all (a covariate with one level, no events, a reference level without patients) "
             "is reported as not estimable with the reason; warnings raised while fitting are shown next to the "
             "model.")
+    if plan.coalteration:
+        add("HER2 beside the co-driver groups", coalteration_text(plan.coalteration))
     add("Software", "her2var (Python); statistics checked against R's survival and stats packages.")
     return out
+
+
+def coalteration_text(cp: CoalterationPlan) -> str:
+    """The coalteration section's choices in words."""
+    assessed = " and ".join(f"{a.column} in {_levels(a.values)}" for a in cp.her2_assessed)
+    groups = "; ".join(f"{g.name}: {_levels(g.genes)}" + (f" (cohort driver group {g.driver_group})"
+                                                          if g.driver_group else "") for g in cp.groups)
+    correction = ("with continuity correction (as R: when the summed observed minus expected count is at least "
+                  "0.5 away from 0)" if cp.correct else "without continuity correction")
+    strat = (f"stratified by column {cp.stratify} with the Cochran\u2013Mantel\u2013Haenszel test as R's "
+             f"mantelhaen.test: for 2\u00d72 tables the Mantel\u2013Haenszel chi-square "
+             f"{correction} and the Mantel\u2013Haenszel common odds "
+             "ratio with its Robins\u2013Breslow\u2013Greenland 95% CI, otherwise the generalized test on "
+             "(I\u22121)(J\u22121) degrees of freedom; a stratum with fewer than two patients carries no "
+             "information and was left out (R stops there)" if cp.stratify else "not stratified")
+    return (f"ERBB2 counted as assessed when {assessed} and {cp.her2_altered} was yes or no; a patient without "
+            "it was left out of every comparison, whatever was found. HER2 rows: altered or not; type (mutation, "
+            "amplification, both, not altered, from the classes of the events whose tier counts); best tier "
+            f"(oncogenic or likely oncogenic, VUS only, not altered). Co-driver groups, one per patient: {groups}. "
+            + (f"A group named by a cohort driver group takes the patients the cohort's column {cp.driver_group} "
+               "assigns to it (only events of a driver tier count there, in the rules' order); the others take, "
+               "in the order listed, " if cp.driver_group else "In the order listed, a group takes ")
+            + "the patients with an event in one of their genes; "
+            f"{cp.none_group}: none of these, with every gene tested. A group's "
+            "patients were compared with the rest of the patients whose panels assessed ERBB2 and every gene of "
+            "the group (those not tested were left out and counted), and all groups with each other among "
+            "patients tested for every gene, by the chi-square test without continuity correction when every "
+            "expected count was at least 5, otherwise Fisher's exact test; odds ratios with Woolf's 95% CI. "
+            f"The same comparisons {strat}. p-values are not adjusted for the number of comparisons.")

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import RulesError, UsageError, shown
 from ..rules.schema import builtin_rules_dir, check, read_yaml
 from .categories import Categories, Condition
+from .coalteration_plan import COALTERATION_SPEC, CoalterationPlan, parse_coalteration
 from .figstyle import STYLE_SPEC, FigureStyle, restyle, style_from_plan
 
 PLAN_VERSION = 1
@@ -27,10 +28,11 @@ MEDIAN_CI_METHODS = ("log", "log-log", "plain", "spss")
 MEDIAN_RULES = ("print", "quantile")
 ADJUST_METHODS = ("holm", "BH", "bonferroni", "none")
 DENOMINATORS = ("all", "evaluable")
-MULTIPLE = ("first", "exclude")
+MULTIPLE = ("first", "exclude", "all")  # "all": groupings and subgroups only (the groups overlap)
 VARIABLE_TYPES = ("categorical", "continuous", "presence")
 COVARIATE_TYPES = ("categorical", "continuous")
 COX_TIES = ("efron", "breslow")
+COX_FIRTH = ("never", "separation", "always")  # when Firth's penalised likelihood is used
 # A presence variable whose column the cohort lacks: an error, every patient "not tested" (a
 # co-driver gene no sample was tested for), or every patient "no" (only when every patient is
 # known to have been tested: absence of a column is not evidence of absence).
@@ -54,10 +56,10 @@ PLAN_SPEC: dict[str, Any] = {
     "subgroups?": ("list", {"name": str, "column": str, "label?": str, **CATEGORY_FIELDS}),
     "response?": {"column": str, "denominator": str, "require_yes?": ("list", str),
                   "distribution_test?": ("list", str)},
-    "table1?": {"require_yes?": ("list", str),
+    "table1?": {"require_yes?": ("list", str), "smd?": bool, "p_values?": bool,
                 "variables": ("list", {"column": str, "label?": str, "type": str, "if_missing?": str,
                                        **CATEGORY_FIELDS})},
-    "cox?": {"endpoints": ("list", str), "univariable": bool, "multivariable": bool, "ties?": str,
+    "cox?": {"endpoints": ("list", str), "univariable": bool, "multivariable": bool, "ties?": str, "firth?": str,
              "covariates": ("list", {"name?": str, "column?": str, "grouping?": str, "label?": str,
                                      "type": str, "reference?": str, **CATEGORY_FIELDS})},
     "km": {"median_ci": str, "median_rule?": str, "conf_level?": float, "landmarks?": ("list", float),
@@ -67,6 +69,7 @@ PLAN_SPEC: dict[str, Any] = {
     "figures?": {"km?": bool, "forest?": bool, "response?": bool,
                  "swimmer?": {"endpoint": str, "response?": str, "max_patients?": int},
                  "her2_classes?": {"column": str, "split?": str, "codriver_prefix?": str}, **STYLE_SPEC},
+    "coalteration?": COALTERATION_SPEC,
 }
 
 
@@ -130,6 +133,7 @@ class CoxPlan:
     multivariable: bool
     covariates: tuple[Covariate, ...]
     ties: str = "efron"
+    firth: str = "never"
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,9 @@ class Plan:
     source: str
     sha256: str
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    table1_smd: bool = True  # a standardised mean difference column in Table 1
+    table1_p_values: bool = True  # a p-value column in Table 1
+    coalteration: CoalterationPlan | None = None  # HER2 beside co-driver groups (coalteration.py)
 
     def endpoint(self, name: str) -> Endpoint:
         return next(e for e in self.endpoints if e.name == name)
@@ -230,6 +237,9 @@ class Plan:
             add(self.figures.swimmer.response, "figures.swimmer.response")
         if self.figures.her2_classes:
             add(self.figures.her2_classes.column, "figures.her2_classes.column")
+        if self.coalteration:
+            for col, where in self.coalteration.required_columns().items():
+                add(col, where)
         return need
 
     def with_overrides(self, *, median_ci: str | None = None, adjust: str | None = None,
@@ -318,6 +328,12 @@ def _categories(d: Mapping[str, Any], column: str, where: str, *, need_levels: b
     return Categories(column=column, levels=levels, values=values, split=split, multiple=multiple, breaks=breaks)
 
 
+def _one_level_each(cats: Categories, where: str) -> None:
+    if cats.multiple == "all":
+        raise RulesError(f"{where}.multiple: 'all' is for groupings and subgroups only (a patient in several "
+                         "groups); a variable or covariate has one value per patient: use 'first' or 'exclude'")
+
+
 def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
     """Check a parsed plan and build the frozen Plan; every error names ``source`` and the key."""
     where = source
@@ -375,8 +391,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
             raise RulesError(f"{w}.if_missing: {shown(if_missing)} is only for type 'presence'")
         if v["type"] != "categorical" and any(k in v for k in CATEGORY_FIELDS_KEYS):
             raise RulesError(f"{w}: levels/values/split/multiple/breaks are only for type 'categorical'")
-        table1.append(Variable(v["column"], v.get("label", v["column"]), v["type"],
-                               _categories(v, v["column"], w, need_levels=False), if_missing))
+        cats = _categories(v, v["column"], w, need_levels=False)
+        _one_level_each(cats, w)
+        table1.append(Variable(v["column"], v.get("label", v["column"]), v["type"], cats, if_missing))
     _unique([v.column for v in table1], f"{where}.table1.variables")
 
     cox = None
@@ -408,6 +425,7 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
                     raise RulesError(f"{w}: a grouping covariate takes its levels from the grouping")
             else:
                 cats = _categories(cv, cv["column"], w, need_levels=False)
+                _one_level_each(cats, w)
             ref = cv.get("reference")
             if ref is not None and cats.levels and ref not in cats.levels:
                 raise RulesError(f"{w}.reference: {shown(ref)} is not among the levels {shown(list(cats.levels))}")
@@ -421,7 +439,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
                 raise RulesError(f"{where}.cox.covariates: name {shown(cv.name)} may not contain '='")
         ties = c.get("ties", "efron")
         _one_of(ties, COX_TIES, f"{where}.cox.ties")
-        cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs), ties)
+        firth = c.get("firth", "never")
+        _one_of(firth, COX_FIRTH, f"{where}.cox.firth")
+        cox = CoxPlan(tuple(c["endpoints"]), c["univariable"], c["multivariable"], tuple(covs), ties, firth)
 
     k = tree["km"]
     _one_of(k["median_ci"], MEDIAN_CI_METHODS, f"{where}.km.median_ci")
@@ -472,7 +492,9 @@ def plan_from_tree(tree: Any, source: str, sha256: str = "") -> Plan:
         endpoints=endpoints, subgroups=tuple(subgroups), response=response,
         table1_require_yes=tuple(t1.get("require_yes", [])), table1=tuple(table1), cox=cox, km=km,
         pairwise=lr["pairwise"], adjust=lr["adjust"], follow_up=follow_up, figures=figures,
-        source=source, sha256=sha256, raw=tree)
+        source=source, sha256=sha256, raw=tree, table1_smd=t1.get("smd", True),
+        table1_p_values=t1.get("p_values", True),
+        coalteration=parse_coalteration(tree["coalteration"], where) if "coalteration" in tree else None)
 
 
 def plans_dir() -> Path:

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from .compute import ALL
+from .report_coalteration import coalteration_view
 from .wording import SYNTHETIC, SYNTHETIC_NOTE, lower_first
 
 DASH = "\u2013"
@@ -21,6 +22,9 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"
 
 
 TEST_NAMES = {"chi-square": "chi-square (no continuity correction)", "fisher": "Fisher's exact"}
+# Table 1's test column, kept narrow: the full names are in its footnote.
+SHORT_TESTS = {"chi-square": "chi-square", "fisher": "Fisher", "Mann-Whitney U (exact)": "MW (exact)",
+               "Mann-Whitney U (normal approximation, continuity correction)": "MW", "Kruskal-Wallis": "KW"}
 
 
 def test_name(test: str | None) -> str:
@@ -77,14 +81,20 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
     n_row: dict[str, Any] = next((r for r in res["table1_rows"] if r["variable"] == "N"), {"cells": {}})
     levels = plan["groupings"][0]["levels"]
     t1_cols = [*levels, ALL]
+    show_smd, show_p = plan.get("table1_smd", True), plan.get("table1_p_values", True)
     table1 = {
         "title": f"Table 1: baseline characteristics by {lower_first(plan['groupings'][0]['label'])}",
         "header": [f"{'All' if c == ALL else c} (n\u00a0=\u00a0{n_row['cells'].get(c, '0')})" for c in t1_cols],
+        "smd": show_smd, "p": show_p,
         "rows": [{"label": r["label"] if not r["level"] else "", "level": r["level"],
                   "cells": [r["cells"].get(c, "") for c in t1_cols],
-                  "p": fmt_p(r["p"]) if r["test"] else "", "test": test_name(r["test"])}
+                  "missing": "" if r.get("missing") is None else str(r["missing"]),
+                  "smd": "" if r["level"] or r["variable"] == "N" else fmt_num(r.get("smd"), 2, DASH),
+                  "p": fmt_p(r["p"]) if r["test"] else "",
+                  "test": SHORT_TESTS.get(r["test"] or "", test_name(r["test"]))}
                  for r in res["table1_rows"] if r["variable"] != "N"],
         "notes": [f"{t['label']}: {t['note']}" for t in res["table1"] if t.get("note")],
+        "footnotes": _table1_footnotes(res, show_smd, show_p, len(levels)),
     }
 
     # Response, per (grouping, subgroup)
@@ -99,6 +109,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         tests = [t for t in res["response_tests"] if t["group_by"] == group_by and t["subgroup"] == sub]
         response_blocks.append({
             "title": f"{glabels.get(group_by, group_by)} ({_subgroup_text(sub, slabels)})",
+            "denominator": _denominator_text(rows),
+            "evaluable": bool(rows) and rows[0]["denominator"] == "evaluable",
             "rows": [{"group": "All" if r["group"] == ALL else r["group"], "n": r["n"], "n_treated": r["n_treated"],
                       "counts": [r[k] for k in ("CR", "PR", "SD", "PD", "NE")],
                       "orr": fmt_pct(r["orr"], r["orr_ci_low"], r["orr_ci_high"]),
@@ -143,6 +155,8 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                     "chisq": fmt_num(lr["chisq"], 2, "\u2013"), "df": lr["df"] if lr["df"] is not None else "\u2013",
                     "p": fmt_p(lr["p"]), "note": lr["note"]},
                 "pairwise": [{"pair": f"{x['group1']} vs {x['group2']}", "p": fmt_p(x["p"]),
+                              "n": (f"{x['n1']} / {x['events1']} vs {x['n2']} / {x['events2']}"
+                                    if x.get("n1") is not None else ""),
                               "p_adj": fmt_p(x["p_adjusted"]), "adjust": x["adjust"]} for x in pw],
                 "rmst": [{"group": "All" if x["group"] == ALL else x["group"],
                           "rmst": fmt_ci(x["rmst"], x["ci_low"], x["ci_high"]),
@@ -209,6 +223,7 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
                             f"{m['reason']}")
         for w in m["warnings"]:
             warnings.append(f"Cox {m['model_id']} ({eplabels.get(m['endpoint'], m['endpoint'])}): {w}")
+    warnings += [o["note"] for o in res.get("overlaps", [])]
     empty = sorted({(r["group_by"], r["group"]) for r in res["km"] if r["n"] == 0 and r["subgroup"] is None})
     for gb, g in empty:
         warnings.append(f"{glabels.get(gb, gb)}: group {g} has no patients (reported with n = 0, not tested)")
@@ -223,12 +238,43 @@ def _view(res: dict[str, Any], folder: str) -> dict[str, Any]:
         "synthetic": synthetic, "synthetic_note": SYNTHETIC_NOTE, "prefix": f"{SYNTHETIC} \u2013 " if synthetic else "",
         "title": plan["title"], "plan": plan, "cohort": res["cohort"], "table1": table1,
         "response": response_blocks, "survival": survival, "cox": cox, "warnings": warnings,
+        "flow": _flow(res),
         "other_figures": [f for f in figs if f["kind"] in ("swimmer", "her2_classes")],
         "methods": res["methods"], "exclusions": _exclusions(res),
         "provenance": prov, "versions": sorted(prov["versions"].items()),
         "checksums": sorted(prov["rules_sha256"].items()), "n_figures": len(figs),
-        "classify_rules": classify_rules,
+        "classify_rules": classify_rules, "coalteration": coalteration_view(res),
     }
+
+
+def _table1_footnotes(res: dict[str, Any], smd: bool, p_values: bool, groups: int) -> list[str]:
+    """Under Table 1: what SMD means, and why each categorical variable got chi-square or Fisher."""
+    out = []
+    if smd:
+        out.append("SMD: standardised mean difference (mean difference over the pooled SD; for categorical "
+                   "variables Yang & Dalton's multi-category SMD" + ("; the mean over all pairs of groups"
+                                                                     if groups > 2 else "") + ").")
+    if p_values:
+        used = [t["test"] for t in res["table1"] if t.get("test") in SHORT_TESTS and t["test"] not in TEST_NAMES]
+        if used:
+            out.append("Tests: " + "; ".join(f"{SHORT_TESTS[x]}: {x}" for x in dict.fromkeys(used)) + ".")
+        out += [f"{t['label']}: {t['test_reason']}." for t in res["table1"] if t.get("test_reason")]
+    return out
+
+
+def _denominator_text(rows: list[dict[str, Any]]) -> str:
+    """The denominator of the rates, stated beside the table (N column)."""
+    if not rows:
+        return ""
+    if rows[0]["denominator"] == "evaluable":
+        return ("N = evaluable patients (NE left out of the denominator); Treated = every patient with a best "
+                "response recorded")
+    return "N = every treated patient, evaluable or not (NE counted in the denominator)"
+
+
+def _flow(res: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"label": st["label"], "n": st["n"], "note": st["note"],
+             "left_out": [f"{x['n']} {x['reason']}" for x in st["left_out"]]} for st in res.get("flow", [])]
 
 
 def _exclusions(res: dict[str, Any]) -> list[dict[str, Any]]:
@@ -259,17 +305,25 @@ def _ph_text(rows: list[dict[str, Any]]) -> str:
 
 
 def _cox_method(models: list[dict[str, Any]]) -> str:
-    """"Efron ties, Wald CIs" and, with delayed entry, the column it comes from."""
+    """"Efron ties, Wald CIs", which models used Firth's penalised likelihood and, with delayed
+    entry, the column it comes from."""
     ties = sorted({m["ties"] for m in models})
     entry = sorted({m["entry"] for m in models if m.get("entry")})
+    firth = [m["model_id"] for m in models if m.get("estimator", "").startswith("Firth")]
     text = f"{' / '.join(t.capitalize() for t in ties)} ties, Wald CIs"
+    if firth:
+        every = len(firth) == len(models)
+        text += ("; Firth's penalised likelihood for " + ("every model" if every else ", ".join(firth))
+                 + " (profile penalised likelihood CIs, penalised likelihood-ratio p: PLR)")
     return text + (f"; delayed entry from column {', '.join(entry)}" if entry else "")
 
 
 def _cox_p(t: dict[str, Any]) -> str:
     """The Wald p, or "0.008 (LR)" where the likelihood-ratio p stands in for it (separation)."""
     p = fmt_p(t["p"])
-    return f"{p} (LR)" if t.get("p_method") == "likelihood ratio" and t["p"] is not None else p
+    if t["p"] is None:
+        return p
+    return {"likelihood ratio": f"{p} (LR)", "penalised likelihood ratio": f"{p} (PLR)"}.get(t.get("p_method") or "", p)
 
 
 def _landmark(lms: list[dict[str, Any]], group: str, t: float) -> str:
@@ -278,6 +332,8 @@ def _landmark(lms: list[dict[str, Any]], group: str, t: float) -> str:
         return DASH
     if m["surv"] is None:
         return f"{DASH} (beyond follow-up)"
+    if m["surv"] == 0:
+        return "0%"  # the curve fell to 0: no CI (R gives NA)
     lo = None if m["ci_low"] is None else 100 * m["ci_low"]
     hi = None if m["ci_high"] is None else 100 * m["ci_high"]
     return f"{100 * m['surv']:.1f}% ({fmt_num(lo, 1, DASH)}{DASH}{fmt_num(hi, 1, DASH)})"

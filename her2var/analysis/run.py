@@ -1,8 +1,9 @@
 """``analyze()``: cohort + plan -> results.json, tables (TSV, XLSX), figures (PNG and the plan's other
 formats: SVG, PDF, TIFF), report.html and, when a headless Chromium is installed, report.pdf.
 
-Everything is written into a temporary folder beside OUTDIR, which replaces OUTDIR only when all
-of it is written: a failure leaves no half-written analysis (and an earlier one untouched).
+Everything is written into a staging folder inside OUTDIR and put in place only when all of it is
+written (outfolder.py): a failure leaves no half-written analysis and an earlier one untouched; only
+files an earlier analysis wrote there are ever replaced or removed.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, UsageError, shown
-from ..files import atomic_folder
+from ..errors import InputError, shown
+from ..files import Named
+from ..outfolder import OutputFolder
+from .coalteration import attach, derive
 from .compute import ALL, Computed, compute
 from .data import Prepared, exclusion_summary, prepare, read_cohort
 from .methods import methods_text
 from .plan import Plan, load_plan, plan_checksum
 from .wording import SYNTHETIC_NOTE
+from .workers import FigureWorkers, figure_workers
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +51,22 @@ class AnalysisResult:
         return int(self.results["cohort"]["patients"])
 
 
-def check_outdir(outdir: str) -> None:
-    """OUTDIR must be new, empty, or an earlier analysis (which is then replaced)."""
-    if os.path.exists(outdir):
-        if not os.path.isdir(outdir):
-            raise UsageError(f"-o {outdir}: exists and is not a folder")
-        if os.listdir(outdir) and not os.path.exists(os.path.join(outdir, MARKER)):
-            raise UsageError(f"-o {outdir}: exists, is not empty and holds no earlier analysis ({MARKER}); "
-                             "give a new or empty folder")
+def analysis_folder(outdir: str, inputs: list[Named] | None = None) -> OutputFolder:
+    """OUTDIR (outfolder.py): new, empty, or an earlier analysis, whose files are replaced and
+    removed (only those: anything else in the folder is left alone). No input may be written over."""
+    return OutputFolder(outdir, kind="analysis", option="-o", inputs=inputs or [],
+                        patterns=(MARKER, "report.html", "report.pdf", "tables.xlsx"), subfolders=("tables", "figures"),
+                        not_ours="holds no earlier analysis")
+
+
+def analysis_inputs(cohort_path: str, plan: Plan) -> list[Named]:
+    """The files an analysis reads: the cohort and a plan file."""
+    return [("COHORT", cohort_path), ("--plan", plan.source if os.path.isfile(plan.source) else None)]
+
+
+def check_outdir(outdir: str, inputs: list[Named] | None = None) -> None:
+    """OUTDIR must be new, empty, or an earlier analysis (which is then replaced), and hold no input."""
+    analysis_folder(outdir, inputs).check()
 
 
 def _now() -> str:
@@ -133,15 +145,17 @@ def _clean(obj: Any) -> Any:
 def _plan_summary(plan: Plan) -> dict[str, Any]:
     return {
         "name": plan.name, "title": plan.title, "source": plan.source,
-        "groupings": [{"name": g.name, "label": g.label, "column": g.column, "levels": list(g.levels)}
-                      for g in plan.groupings],
-        "subgroups": [{"name": s.name, "label": s.label, "column": s.column, "levels": list(s.levels)}
-                      for s in plan.subgroups],
+        "groupings": [{"name": g.name, "label": g.label, "column": g.column, "levels": list(g.levels),
+                       "multiple": g.categories.multiple} for g in plan.groupings],
+        "subgroups": [{"name": s.name, "label": s.label, "column": s.column, "levels": list(s.levels),
+                       "multiple": s.categories.multiple} for s in plan.subgroups],
         "endpoints": [{"name": e.name, "label": e.label, "time": e.time, "event": e.event} for e in plan.endpoints],
         "median_ci": plan.km.median_ci, "median_rule": plan.km.median_rule, "conf_level": plan.km.conf_level,
         "landmarks": list(plan.km.landmarks), "time_unit": plan.km.time_unit,
         "pairwise": plan.pairwise, "adjust": plan.adjust,
         "response_denominator": plan.response.denominator if plan.response else None,
+        "table1_smd": plan.table1_smd, "table1_p_values": plan.table1_p_values,
+        "cox_firth": plan.cox.firth if plan.cox else None,
         "figure_style": plan.figures.style.summary(),
         "settings": plan.raw,
     }
@@ -151,7 +165,6 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
                   synthetic: bool = False) -> dict[str, Any]:
     """results.json's content (without the figure list, added when the figures are drawn)."""
     primary = plan.groupings[0].name
-    groups = prep.groups[primary]
     in_table1 = prep.in_table1
     assert in_table1 is not None  # prepare() always sets it
     res: dict[str, Any] = {
@@ -161,11 +174,11 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
         "plan": _plan_summary(plan),
         "cohort": {"path": prep.table.path, "sha256": prep.table.sha256, "patients": prep.table.n,
                    "in_population": int(prep.in_population.sum()),
-                   "grouped": {g.name: int(sum(x is not None for x in prep.groups[g.name])) for g in plan.groupings},
+                   "grouped": {g.name: int(prep.grouped(g.name).sum()) for g in plan.groupings},
                    "endpoints": {e.name: int(prep.in_endpoint[e.name].sum()) for e in plan.endpoints},
                    "response": int(prep.in_response.sum()) if prep.in_response is not None else None,
                    "table1": int(in_table1.sum()),
-                   "group_sizes": {lv: int((groups == lv).sum()) for lv in plan.groupings[0].levels}},
+                   "group_sizes": {lv: int(prep.member(primary, lv).sum()) for lv in plan.groupings[0].levels}},
         "methods": methods_text(plan),
         **{k: v for k, v in comp.records.items() if k != "table1_rows"},
         "table1_rows": comp.records["table1_rows"],
@@ -177,26 +190,41 @@ def build_results(plan: Plan, prep: Prepared, comp: Computed, argv: list[str] | 
     return res
 
 
-def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = True, jobs: int = 1,
-            argv: list[str] | None = None, synthetic: bool = False, pdf: bool | None = False) -> AnalysisResult:
+def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = True, jobs: int | None = 1,
+            argv: list[str] | None = None, synthetic: bool = False, pdf: bool | None = False,
+            workers: FigureWorkers | None = None) -> AnalysisResult:
     """Run the plan on the cohort and write everything into ``outdir`` (all or nothing).
 
-    ``jobs`` > 1 draws the figures in that many worker processes. ``synthetic``: the cohort is
-    synthetic (the demo's), and every output says so (report banner, table and figure titles,
-    captions, file metadata). ``pdf``: print report.pdf with a headless Chromium: True requires it,
-    None prints it when a Chromium is found (the command line's default), False skips it.
+    ``jobs``: processes drawing the figures (None: one per usable CPU, at most 4). With more than
+    one, the workers start before the cohort is read and draw the figures while this process
+    writes the tables. ``workers``: ones started by the caller (``jobs`` is then not used).
+    ``synthetic``: the cohort is synthetic (the demo's), and every output says so (report banner,
+    table and figure titles, captions, file metadata). ``pdf``: print report.pdf with a headless
+    Chromium: True requires it, None prints it when a Chromium is found (the command line's
+    default), False skips it.
     """
+    t0 = time.perf_counter()
+    if not isinstance(plan, Plan):
+        plan = load_plan(plan)
+    check_outdir(outdir, analysis_inputs(cohort_path, plan))
+    if workers is not None:
+        return _analyze(cohort_path, plan, outdir, t0, figures=figures, workers=workers, argv=argv,
+                        synthetic=synthetic, pdf=pdf)
+    with figure_workers(plan, jobs, figures=figures) as started:
+        return _analyze(cohort_path, plan, outdir, t0, figures=figures, workers=started, argv=argv,
+                        synthetic=synthetic, pdf=pdf)
+
+
+def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: bool, workers: FigureWorkers | None,
+             argv: list[str] | None, synthetic: bool, pdf: bool | None) -> AnalysisResult:
     from . import report as report_mod
-    from .draw import draw_figures
+    from .draw import start_figures
     from .pdf import write_report_pdf
     from .tables import build_tables, write_tsv, write_xlsx
 
-    t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    if not isinstance(plan, Plan):
-        plan = load_plan(plan)
-    check_outdir(outdir)
-    table = read_cohort(cohort_path)
+    # a coalteration plan reads columns derived from the cohort, and delayed entry if the cohort has it
+    table, plan, derived = derive(read_cohort(cohort_path), plan)
     prep = prepare(table, plan)
     if not prep.in_population.any():
         raise InputError(f"{cohort_path}: no patient is in the plan's population "
@@ -204,43 +232,58 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
     timings["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     comp = compute(plan, prep)
+    coalteration = attach(plan, prep, derived, comp.records)
     timings["statistics"] = time.perf_counter() - t1
     results = build_results(plan, prep, comp, argv, synthetic=synthetic)
+    if coalteration is not None:
+        results["coalteration"] = coalteration
 
     files: list[str] = []
-    with atomic_folder(outdir) as tmp:  # an earlier analysis there is replaced only on success
+    with analysis_folder(outdir, analysis_inputs(cohort_path, plan)) as out:  # replaced only on success
+        tmp = out.staging
         t2 = time.perf_counter()
         fig_dir = os.path.join(tmp, "figures")
         os.makedirs(fig_dir)
-        results["figures"] = (draw_figures(plan, prep, comp, fig_dir, jobs=jobs, synthetic=synthetic)
-                              if figures else [])
-        timings["figures"] = time.perf_counter() - t2
+        # With workers the figures are drawn while the tables are written.
+        figure_list = (start_figures(plan, prep, comp, fig_dir, synthetic=synthetic, workers=workers)
+                       if figures else lambda: [])
         t3 = time.perf_counter()
-        tab_dir = os.path.join(tmp, "tables")
-        os.makedirs(tab_dir)
-        tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels), synthetic=synthetic)
-        files += [os.path.join("tables", write_tsv(tab_dir, t)) for t in tables]
-        write_xlsx(os.path.join(tmp, "tables.xlsx"), tables, note=SYNTHETIC_NOTE if synthetic else "")
-        files.append("tables.xlsx")
+        try:
+            tab_dir = os.path.join(tmp, "tables")
+            os.makedirs(tab_dir)
+            tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels),
+                                  synthetic=synthetic, smd=plan.table1_smd, p_values=plan.table1_p_values)
+            files += [os.path.join("tables", write_tsv(tab_dir, t)) for t in tables]
+            write_xlsx(os.path.join(tmp, "tables.xlsx"), tables, note=SYNTHETIC_NOTE if synthetic else "")
+            files.append("tables.xlsx")
+            t_tables = time.perf_counter() - t3
+            results["figures"] = figure_list()
+        except BaseException:
+            if workers is not None:  # no worker may still be writing into the folder that is removed
+                workers.close()
+            raise
+        timings["figures"] = time.perf_counter() - t2 - (t_tables if workers is None else 0.0)
+        t4 = time.perf_counter()
         results = _clean(results)
         html = report_mod.render(results, fig_dir)
         with open(os.path.join(tmp, "report.html"), "w", encoding="utf-8") as fh:
             fh.write(html)
         files.append("report.html")
         files += [os.path.join("figures", f[k]) for f in results["figures"] for k in plan.figures.style.files()]
-        timings["outputs"] = time.perf_counter() - t3
+        timings["outputs"] = t_tables + time.perf_counter() - t4
         if pdf is not False:
-            t4 = time.perf_counter()
+            t5 = time.perf_counter()
             outcome = write_report_pdf(os.path.join(tmp, "report.html"), os.path.join(tmp, "report.pdf"),
                                        required=pdf is True)
             results["report_pdf"] = outcome.record()
             if outcome.written:
                 files.append("report.pdf")
-            timings["pdf"] = time.perf_counter() - t4
+            timings["pdf"] = time.perf_counter() - t5
         with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=1, allow_nan=False, ensure_ascii=False)
             fh.write("\n")
         files.append(MARKER)
+        out.commit()
     timings["total"] = time.perf_counter() - t0
     log.info("analysis of %d patients written to %s in %.1f s", table.n, outdir, timings["total"])
     return AnalysisResult(outdir=outdir, results=results, files=sorted(files), timings=timings)

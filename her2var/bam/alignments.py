@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, UsageError, shown
-from ..files import atomic_path
+from ..files import atomic_path, input_path
 from ..rules.load import GeneBuild, Rules
 from .index_check import (
     BinningIndex,
@@ -116,6 +116,10 @@ def open_alignments(path: str, rules: Rules, *, build: str | None = None,
         raise InputError(f"{path}: no such file ({what})")
     if reference and not os.path.exists(reference):
         raise InputError(f"{reference}: no such file (--reference)")
+    # read by seeking through an index: a pipe or a device (which would never end) is refused
+    input_path(path, what=f"a BAM/CRAM file ({what})", random_access=True)
+    if reference:
+        input_path(reference, what="a reference FASTA (--reference)", random_access=True)
     is_cram = _looks_like_cram(path)
     if is_cram and not reference:
         raise InputError(

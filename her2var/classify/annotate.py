@@ -30,11 +30,31 @@ TAGS = (
 
 log = logging.getLogger(__name__)
 
+# VCF 4.3 section 1.2: characters with a meaning in an INFO value are percent-encoded (%3A ...);
+# also spaces, '|' (HER2_SAMPLES' own separator) and every control character.
+_INFO_SPECIAL = frozenset(":;=%,| ")
+
+
+def info_text(value: str) -> str:
+    """``value`` as one INFO value (a sample name may hold anything the VCF header allows)."""
+    return "".join(f"%{ord(ch):02X}" if ch in _INFO_SPECIAL or _control(ch) else ch for ch in value)
+
+
+def _control(ch: str) -> bool:
+    o = ord(ch)
+    return o < 0x20 or 0x7F <= o < 0xA0
+
+
+def _header_text(value: str) -> str:
+    """``value`` on one header line: '%' and control characters (a line end would end the line,
+    a file name may hold one) percent-encoded."""
+    return "".join(f"%{ord(ch):02X}" if ch == "%" or _control(ch) else ch for ch in value)
+
 
 def _header_lines() -> list[str]:
     lines = [f'##INFO=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in TAGS]
     lines.append(f"##her2var_version={__version__}")
-    lines.append("##her2var_command=" + " ".join(shlex.quote(a) for a in sys.argv))
+    lines.append("##her2var_command=" + _header_text(" ".join(shlex.quote(a) for a in sys.argv)))
     return lines
 
 
@@ -123,9 +143,9 @@ def _write_annotated(reader: VcfReader, by_allele: dict[tuple[str, int, str, str
             tagged += 1
             tags = {
                 "HER2_CLASS": [c[0].klass if c else "." for c in calls],
-                "HER2_HGVSP": [(c[0].hgvs_p or ".") if c else "." for c in calls],
-                "HER2_HGVSC": [(c[0].hgvs_c.split(":")[-1] or ".") if c else "." for c in calls],
-                "HER2_SAMPLES": ["|".join(sorted({x.sample for x in c})) if c else "." for c in calls],
+                "HER2_HGVSP": [info_text(c[0].hgvs_p or ".") if c else "." for c in calls],
+                "HER2_HGVSC": [info_text(c[0].hgvs_c.split(":")[-1] or ".") if c else "." for c in calls],
+                "HER2_SAMPLES": ["|".join(sorted({info_text(x.sample) for x in c})) if c else "." for c in calls],
             }
             extra = ";".join(f"{k}={','.join(v)}" for k, v in tags.items())
             cols[7] = extra if cols[7] in (".", "") else cols[7] + ";" + extra

@@ -4,21 +4,22 @@ file never stopping the others."""
 from __future__ import annotations
 
 import contextlib
-import csv
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
-from ..files import read_input
+from ..files import Named, adopt_pipe_copies, pipe_copies, refuse_overwriting_inputs
 from ..maf.reader import is_maf
 from ..rules.load import Rules, load_rules
+from ..rules.schema import builtin_rules_dir, read_builtin_yaml
+from ..samples_sheet import read_samples_sheet as read_sheet
+from ..tables import norm
 from ..vcf.reader import VcfReader
-from .from_maf import classify_maf
 from .merge import classify_vcfs, describe_group, file_key, repeated_file
 from .output import sample_json, write_outdir
-from .pipeline import choose_samples, classify_bam, classify_vcf, provenance
+from .pipeline import choose_samples, classify_bam, classify_vcf, provenance, sha256_file
 from .result import ClassifyOptions, SampleResult
 from .stdin import relabel
 
@@ -37,48 +38,35 @@ class Job:
     sheet_row: bool = False  # from a samples sheet (else from the command line)
 
 
+def sheet_aliases() -> dict[str, str]:
+    """The built-in clinical rules' spellings of the samples sheet's shared columns ('Sample ID' ->
+    sample, 'Patient ID' -> patient, ...), so that classify reads the headers cohort reads."""
+    tree = read_builtin_yaml(builtin_rules_dir() / "clinical.yaml") or {}
+    spellings = tree.get("samples_sheet") or {}
+    return {norm(s): column for column in ("sample", "patient", "collection_date")
+            for s in (column, *spellings.get(column, ()))}
+
+
 def read_samples_sheet(path: str) -> list[Job]:
-    """A TSV/CSV with sample, patient, vcf, bam, cnv, fusions, purity, sample_type; paths relative to
-    its folder. A row's ``vcf`` may list one tumour's VCFs separated by ';' (Strelka2's SNVs and
-    indels): they are classified as one sample."""
+    """A TSV, CSV or Excel sheet with sample, patient, vcf, bam, cnv, fusions, purity, sample_type;
+    paths relative to its folder. A row's ``vcf`` may list one tumour's VCFs separated by ';'
+    (Strelka2's SNVs and indels): they are classified as one sample. The file is read and checked by
+    samples_sheet.py, as the cohort stage reads it; only the columns are classify's own."""
     folder = os.path.dirname(os.path.abspath(path))
-    text = read_input(path, what="a samples sheet", source="--samples",
-                      advice="save the samples sheet as UTF-8").text
-    if not text.strip():
-        raise InputError(f"{path}: the samples sheet is empty")
-    if "\x00" in text:
-        raise InputError(f"{path}: contains NUL bytes: a binary file, not a samples sheet")
-    dialect = "excel-tab" if "\t" in text.splitlines()[0] else "excel"
-    reader = csv.reader(text.splitlines(), dialect=dialect)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
-    header = [h.strip().lower() for h in rows[0]]
-    twice = sorted({h for h in header if h and header.count(h) > 1})
-    if twice:
-        raise InputError(f"{path}:1: column(s) {shown(', '.join(twice), bare=True)} given twice; keep one")
-    unknown = [h for h in header if h not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
+    sheet = read_sheet(path, sheet_aliases())
+    path = sheet.place  # messages below name the worksheet too, for a workbook
+    unknown = [sheet.table.header[i] for name, i in sheet.columns.items()
+               if name not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
     if unknown:
         raise InputError(
-            f"{path}:1: unknown column(s) {shown(', '.join(unknown), bare=True)}; expected {', '.join(SHEET_COLUMNS)} "
-            f"(and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
+            f"{sheet.where(sheet.header_line)}: unknown column(s) {shown(', '.join(unknown), bare=True)}; expected "
+            f"{', '.join(SHEET_COLUMNS)} (and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
         )
-    if "vcf" not in header and "bam" not in header:
-        raise InputError(f"{path}:1: a samples sheet needs a 'vcf' (or 'bam') column")
+    if "vcf" not in sheet.columns and "bam" not in sheet.columns:
+        raise InputError(f"{sheet.where(sheet.header_line)}: a samples sheet needs a 'vcf' (or 'bam') column")
     jobs = []
-    first_line: dict[str, int] = {}  # sample id -> line: one id on two rows would mix two results
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise InputError(f"{path}:{lineno}: {len(row)} columns, expected {len(header)}")
-        rec = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
-        if rec.get("sample"):
-            if rec["sample"] in first_line:
-                raise InputError(f"{path}:{lineno}: sample {shown(rec['sample'])} is listed twice (first on line "
-                                 f"{first_line[rec['sample']]})")
-            first_line[rec["sample"]] = lineno
+    for lineno, cells in sheet.rows():
+        rec = {name: sheet.text(cells, name) for name in cells}
 
         def rel(p: str) -> str | None:
             return None if not p else (p if os.path.isabs(p) else os.path.join(folder, p))
@@ -88,9 +76,11 @@ def read_samples_sheet(path: str) -> list[Job]:
             try:
                 purity = float(rec["purity"])
             except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: purity {shown(rec['purity'])} is not a number") from exc
-            if not 0 < purity <= 1:
-                raise InputError(f"{path}:{lineno}: purity {purity} is outside (0, 1]")
+                raise InputError(f"{path}:{lineno}: column 'purity' is not a number; expected a fraction "
+                                 "in (0, 1], e.g. 0.4") from exc
+            if not 0 < purity <= 1:  # a sample's value: the message names the cell, never quotes it
+                raise InputError(f"{path}:{lineno}: column 'purity' is outside (0, 1]; expected a fraction, "
+                                 "e.g. 0.4 (not a percentage)")
         vcfs = tuple(p for p in (rel(v.strip()) for v in rec.get("vcf", "").split(";")) if p)
         bam = rel(rec.get("bam", ""))
         if not vcfs and bam is None:
@@ -104,15 +94,16 @@ def read_samples_sheet(path: str) -> list[Job]:
                                fusions=rel(rec.get("fusions", "")), purity=purity, patient=rec.get("patient", ""),
                                bam=bam, sample_type=rec.get("sample_type") or None)
         jobs.append(Job(vcfs=vcfs, options=opts, label=f"{path}:{lineno}", sheet_row=True))
-    return jobs
+    return jobs  # never empty: the sheet reader refuses a sheet without sample rows
 
 
 # Worker processes load the rules once each.
 _WORKER_RULES = None
 
 
-def _init_worker(rule_files: tuple[str, ...]) -> None:
+def _init_worker(rule_files: tuple[str, ...], pipes: dict[str, str] | None = None) -> None:
     global _WORKER_RULES
+    adopt_pipe_copies(pipes or {})  # pipes the parent read already (a pipe can be read once)
     _WORKER_RULES = load_rules(list(rule_files))
 
 
@@ -124,6 +115,8 @@ def _run_job(job: Job, rules=None) -> list[SampleResult]:
         if len(job.vcfs) > 1:  # one tumour's VCFs (Strelka2's SNVs and indels)
             return classify_vcfs(job.vcfs, rules, job.options)
         if is_maf(job.vcfs[0]):  # a MAF (told by its header line): one result per Tumor_Sample_Barcode
+            from .from_maf import classify_maf  # here: a VCF run does not pay for its import
+
             return classify_maf(job.vcfs[0], rules, job.options)
         return classify_vcf(job.vcfs[0], rules, job.options)
     except Her2varError as exc:
@@ -174,12 +167,30 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
     from concurrent.futures import ProcessPoolExecutor  # only when parallel: costs start-up time
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(rule_files,)) as pool:
+                             initargs=(rule_files, pipe_copies())) as pool:
         futures = [pool.submit(_run_job, job) for job in jobs]
-        if not collect(f.result() for f in futures):
-            for f in futures:
-                f.cancel()  # the ones not started yet; finished ones are unaffected
+        try:
+            if not collect(_outcome(f, job, workers) for f, job in zip(futures, jobs, strict=True)):
+                for f in futures:
+                    f.cancel()  # the ones not started yet; finished ones are unaffected
+        except BaseException:  # interrupted or stopped: do not wait for the queued inputs
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return results
+
+
+def _outcome(future, job: Job, workers: int) -> list[SampleResult]:
+    """A job's results from its worker; when the worker process died (killed, out of memory) the job
+    is a failed input naming itself, and the results finished before are kept."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        where = ";".join(job.vcfs) or job.options.bam or job.label
+        return [_failed(job, f"{where}: not classified: a worker process (-j {workers}) stopped unexpectedly "
+                             "(killed, or out of memory) before this input's result was back; the results "
+                             "finished before are kept; run this input again")]
 
 
 def jobs_from_paths(paths: list[str], options: ClassifyOptions) -> list[Job]:
@@ -381,20 +392,71 @@ def check_sample_types(jobs: list[Job], options: ClassifyOptions, rules: Rules) 
                              f"rules; expected {rules.sample_type_choices()}")
 
 
+def run_inputs(inputs: list[str], sheet: str | None, options: ClassifyOptions, jobs: list[Job],
+               rule_files: tuple[str, ...]) -> list[Named]:
+    """Every file a classify run reads, named as the command line or the sheet gives it, with the
+    index files beside them (no output may be one of these)."""
+    named: list[Named] = [("INPUTS", p) for p in inputs] + [("--samples", sheet)]
+    named += [("--rules", r) for r in rule_files]
+    for flag in ("reference", "targets", "pon", "cnv", "fusions", "bam"):
+        named.append((f"--{flag}", getattr(options, flag)))
+    named.append(("--reference (its index)", options.reference and options.reference + ".fai"))
+    for job in jobs:
+        o = job.options
+        where = f"{job.label} (samples sheet)" if job.sheet_row else "INPUTS"
+        named += [(where, p) for p in job.vcfs] + [(where, p) for p in (o.bam, o.cnv, o.fusions)]
+    for name, path in list(named):
+        if path and path.endswith((".gz", ".bgz", ".bcf")):
+            named += [(f"{name} (its index)", path + ext) for ext in (".tbi", ".csi")]
+        elif path and path.endswith((".bam", ".cram")):
+            named += [(f"{name} (its index)", path + ext) for ext in (".bai", ".csi", ".crai")]
+    return named
+
+
+def check_store_conflicts(opened, jobs: list[Job], input_names: Mapping[str, str]) -> None:
+    """Refuse the run before anything is classified when an input reports a sample the store holds
+    from another file with other content (Store.record's rule, checked early where the sample ids
+    can be read from the headers; a MAF's or a BAM's ids are checked as each result is recorded)."""
+    from ..store import same_source
+
+    stored = opened.current_sources()
+    if not stored:
+        return
+    for job in jobs:
+        files = job.vcfs or ((job.options.bam,) if job.options.bam else ())
+        names = reported_samples(job) if files else None
+        for name in names or []:
+            found = stored.get(name)
+            given = ";".join(input_names.get(f, f) for f in files)
+            if found is None or same_source(found[0], given):
+                continue
+            try:
+                digest = ";".join(sha256_file(f) for f in files)
+            except OSError:  # the job reports the file's problem itself
+                continue
+            if digest != found[1]:
+                raise opened.conflict_error(name, found[0], given)
+
+
 def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: ClassifyOptions | None = None,
                     rule_files: tuple[str, ...] = (), rules: Rules | None = None, workers: int = 1,
                     fail_fast: bool = False, outdir: str | None = None, annotate_vcf: str | None = None,
                     store: str | None = None, merge_same_sample: bool = False,
                     progress: Callable[[int, int], None] | None = None,
-                    input_names: Mapping[str, str] | None = None) -> ClassifyRun:
+                    input_names: Mapping[str, str] | None = None, replace: bool = False) -> ClassifyRun:
     """``her2var classify``: classify the inputs (files and/or a samples sheet), record each result
     in the store as soon as it exists, then write the output folder and the annotated VCF.
 
     Bad input in one file becomes that sample's error result (the run goes on unless ``fail_fast``);
-    a wrong request raises UsageError before anything is classified. ``merge_same_sample`` merges
-    input files that report the same sample (plan_jobs, check_samples). ``input_names`` gives an
-    input file the name its results should show (standard input's temporary copy: '-').
+    a wrong request raises UsageError before anything is classified, and so does an output that is
+    one of the inputs. ``merge_same_sample`` merges input files that report the same sample
+    (plan_jobs, check_samples). ``input_names`` gives an input file the name its results should
+    show (standard input's temporary copy: '-'). The output folder is locked from the start, so a
+    second run into it is refused at once. ``replace``: a sample the store holds from another
+    input is replaced (else that is refused: Store.record).
     """
+    from .output import classify_folder
+
     options = options or ClassifyOptions()
     check_request(inputs, sheet, options, workers=workers, annotate_vcf=annotate_vcf,
                   merge_same_sample=merge_same_sample)
@@ -402,24 +464,40 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     check_sample_types([], options, rules)  # --sample-type, before any file is read
     jobs = plan_jobs(inputs, sheet, options, merge_same_sample=merge_same_sample)
     check_sample_types(jobs, options, rules)  # and each sheet row's
+    read = [(n, p) for n, p in run_inputs(inputs, sheet, options, jobs, rule_files) if p not in (input_names or {})]
+    written: list[Named] = [("--annotate-vcf", annotate_vcf)]
+    written += [("--annotate-vcf (its index)", annotate_vcf and annotate_vcf + ext) for ext in (".tbi", ".csi")]
+    written += [("--store", store and store + ext) for ext in ("", "-wal", "-shm")]
+    refuse_overwriting_inputs(written, read)
+    if store and annotate_vcf:
+        refuse_overwriting_inputs([("--annotate-vcf", annotate_vcf)], [("--store", store)])
     prov = provenance(rules, options.reference)
     with contextlib.ExitStack() as stack:
+        folder = None
+        if outdir:
+            folder = stack.enter_context(classify_folder(outdir, [*read, ("--store", store),
+                                                                  ("--annotate-vcf", annotate_vcf)]))
         opened = None
         if store:
-            from ..store import open_store
+            from ..store import StoreConflict, open_store
 
             opened = stack.enter_context(open_store(store))
+            if not replace:
+                check_store_conflicts(opened, jobs, input_names or {})
 
         def on_result(out: list[SampleResult]) -> None:
             for r in out:
                 relabel(r, input_names or {})
                 if opened is not None:
-                    opened.record(sample_json(r, prov), rules.checksum)
+                    try:
+                        opened.record(sample_json(r, prov), rules.checksum, replace=replace)
+                    except StoreConflict as exc:  # a MAF's or BAM's sample: known only now
+                        r.status, r.error = "error", str(exc)
 
         results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,
                             rules=rules, on_result=on_result)
-    if outdir:
-        write_outdir(outdir, results, prov)
+        if folder is not None:
+            write_outdir(folder, results, prov)
     if annotate_vcf and all(r.status == "ok" for r in results):
         from .annotate import annotate_vcf as annotate
 

@@ -1,4 +1,4 @@
-"""Is the VCF on the build it is read as? The index gene's exons on the other build(s), checked.
+"""Is the VCF on the build it is read as? Each modelled gene's exons on the other build(s), checked.
 
 A GRCh38 file read as GRCh37 (``--build GRCh37``, or a header that says so) has its ERBB2 records
 1.84 Mb away from where GRCh37 puts ERBB2, so reading the GRCh37 region finds nothing and the
@@ -7,6 +7,10 @@ each record there whose REF covers that build's exonic bases (the rules carry th
 with them. Only strong evidence is an error: no record at all in the gene on the claimed build,
 every record compared agreeing with the other build, and either several records or enough REF
 bases that chance agreement is implausible. Weaker evidence is a warning.
+
+The same holds for each co-driver gene (KRAS, EGFR, BRAF, MET exons in the rules): a file whose
+KRAS records all sit where the other build puts KRAS exon 2 would otherwise report KRAS as not
+mutated. ``BuildChecks`` runs one check per gene.
 
 (Records inside the claimed build's region are checked against its reference by the pipeline
 itself; see ``pipeline._check_ref``.)
@@ -122,3 +126,35 @@ class OtherBuildCheck:
                 )
             log.warning("%s: %s; only %s: too little to be sure the file is on %s, but %s would "
                         "then read nothing; check the build", rec.where, what, tally, o.build, self.build)
+
+
+class BuildChecks:
+    """One OtherBuildCheck per modelled gene (the index gene and each co-driver), read together."""
+
+    def __init__(self, checks: list[OtherBuildCheck], claimed_all: list[Region]) -> None:
+        self.checks = checks
+        self.claimed_all = claimed_all
+
+    @property
+    def regions(self) -> list[Region]:
+        return [r for c in self.checks for r in c.regions]
+
+    def only_elsewhere(self, rec: Record) -> bool:
+        """As OtherBuildCheck.only_elsewhere, over every gene (each check sees every record)."""
+        found = [c.only_elsewhere(rec) for c in self.checks]
+        return any(found)
+
+    def verdict(self) -> None:
+        for c in self.checks:
+            c.verdict()
+
+
+def gene_checks(index: GeneRules, codrivers: list[GeneRules], build: str, evidence: str,
+                names: Callable[[str], list[str]], claimed_index: list[Region], claimed_all: list[Region],
+                codriver_claimed: Callable[[GeneRules], list[Region]], pad: int) -> BuildChecks:
+    """The build check of the index gene (its whole region claimed) and of every co-driver with
+    other builds in the rules (its exon regions claimed)."""
+    checks = [OtherBuildCheck(index, build, evidence, names, claimed_index, claimed_all, pad)]
+    checks += [OtherBuildCheck(g, build, evidence, names, codriver_claimed(g), claimed_all, pad)
+               for g in codrivers if any(b != build for b in g.builds)]
+    return BuildChecks(checks, claimed_all)

@@ -104,11 +104,20 @@ def assess_by_design(res: SampleResult, bed, model: TranscriptModel, rules: Rule
 
 
 
+# CopyNumber.source_field of a source's discrete level (cBioPortal and GENIE copy-number matrices: -2 .. 2),
+# whose cn is None: the level is the source's own call, not a copy number. Its caller_call says what the
+# level means; this one is an amplification.
+DISCRETE = "discrete"
+DISCRETE_AMPLIFICATION = "high-level amplification"
+
+
 def decide_copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, build: str) -> None:
     """Amplification calls and ``cn_assessed`` from every copy-number source of the sample: a source
     "too noisy to call" is recorded but never called; each remaining source with CN strictly above
     ``amplification_cn`` becomes an amplification call (with its interval and the caller's own
-    call); a caller's amplification at CN not above the threshold, and sources that disagree, are noted."""
+    call); a caller's amplification at CN not above the threshold, and sources that disagree, are noted.
+    A discrete level (DISCRETE: no copy number) is an amplification call only where the source itself
+    calls it one, without a copy number: the threshold is never applied to a level."""
     threshold = rules.thresholds.amplification_cn
     res.copy_numbers = cns
     if not cns:
@@ -128,6 +137,10 @@ def decide_copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, b
     res.copy_number = primary.cn
     res.cn_source = f"{primary.source_caller}:{primary.source_field}"
     for cn in cns:
+        if cn.cn is None and cn.source_field == DISCRETE:
+            if cn.caller_call == DISCRETE_AMPLIFICATION:
+                res.calls.append(_discrete_call(res, cn, build))
+            continue
         if cn.cn is None or cn.cn <= threshold:
             if cn.caller_call.lower() in ("amplification", "amp", "gain", "<dup>", "+") and cn.cn is not None:
                 msg = f"{cn.source_caller} calls {cn.caller_call}, but CN {cn.cn:.2f} is not > {threshold:g}"
@@ -147,5 +160,23 @@ def decide_copy_number(res: SampleResult, cns: list[CopyNumber], rules: Rules, b
         call.notes.extend(cn.notes)
         res.calls.append(call)
     values = {round(c.cn, 2) for c in cns if c.cn is not None}
-    if len(cns) > 1 and len({c.cn is not None and c.cn > threshold for c in cns}) > 1:
-        res.assessed_reasons.append(f"copy-number sources disagree about amplification: {sorted(values)}")
+    if len(cns) > 1 and len({_amplified(c, threshold) for c in cns}) > 1:
+        levels = [f"{c.source_caller} {c.source_field} {c.raw_value:g}" for c in cns if c.source_field == DISCRETE]
+        res.assessed_reasons.append(f"copy-number sources disagree about amplification: {sorted(values)}"
+                                    + (f" and {', '.join(levels)}" if levels else ""))
+
+
+def _amplified(cn: CopyNumber, threshold: float) -> bool:
+    if cn.cn is None and cn.source_field == DISCRETE:
+        return cn.caller_call == DISCRETE_AMPLIFICATION
+    return cn.cn is not None and cn.cn > threshold
+
+
+def _discrete_call(res: SampleResult, cn: CopyNumber, build: str) -> Call:
+    """An amplification as the source's own discrete level calls it (a cBioPortal or GENIE copy-number
+    matrix): no copy number, the level and what it means kept (cn.notes say whose call it is)."""
+    call = Call(sample=res.sample, gene=cn.gene, klass="amplification", chrom=cn.chrom, pos=cn.start,
+                source=cn.source_caller, cn_kind=cn.source_field, caller_call=f"{cn.raw_value:g} ({cn.caller_call})",
+                filter=cn.filter, build=build, input=cn.path or res.input)
+    call.notes.extend(cn.notes)
+    return call

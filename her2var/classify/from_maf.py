@@ -14,7 +14,7 @@ sample without a call there, not a wild type. Rows with Mutation_Status Germline
 Wildtype, None: not the tumour's mutations) are skipped and listed, and so are rows whose
 Hugo_Symbol names a gene read while their coordinates lie outside it (on another build?). Rows
 that lie in ERBB2 on the other build are checked against its reference bases, as for a VCF
-(build_check.OtherBuildCheck), so a MAF whose NCBI_Build is wrong is an error, not a cohort of
+(build_check.gene_checks), so a MAF whose NCBI_Build is wrong is an error, not a cohort of
 wild types.
 """
 
@@ -48,7 +48,7 @@ from ..maf.reader import MafReader, MafRow
 from ..models import Record, Region, Support
 from ..rules.load import GeneRules, Rules
 from ..vcf.annotations import Annotation
-from .build_check import OtherBuildCheck
+from .build_check import BuildChecks, gene_checks
 from .calls import skipped_event
 from .erbb2 import assess_by_design
 from .pipeline import (
@@ -150,7 +150,10 @@ def read_maf(path: str, rules: Rules, opts: ClassifyOptions) -> MafSamples:
 
     erbb2 = [gene_region(model, c) for c in names(model.chrom)]
     claimed = erbb2 + [r for g in genes[1:] for c in names(g.model.chrom) for r in exon_regions(g.model, c)]
-    other = OtherBuildCheck(index, build, evidence, names, erbb2, claimed, SPLICE_PAD)
+    cd_claimed = {g.model.gene.symbol: [r for c in names(g.model.chrom) for r in exon_regions(g.model, c)]
+                  for g in genes[1:]}
+    other = gene_checks(index, [g.model.gene for g in genes[1:]], build, evidence, names, erbb2, claimed,
+                        lambda g: cd_claimed[g.symbol], SPLICE_PAD)
     spans: dict[str, list[tuple[int, int]]] = {}
     for r in claimed + other.regions:
         spans.setdefault(contig_key(r.chrom), []).append((r.start, r.end))
@@ -262,7 +265,7 @@ def _choose(path: str, barcodes: list[str], opts: ClassifyOptions) -> list[tuple
 
 
 def _take(row: MafRow, res: SampleResult, genes: list[_Gene], by_symbol: dict[str, _Gene],
-          other: OtherBuildCheck, rules: Rules, build: str, names: dict) -> None:
+          other: BuildChecks, rules: Rules, build: str, names: dict) -> None:
     """One row of a sample: a call, a listed skip, or nothing (outside the genes read)."""
     chrom = resolve_contig(row.chrom, (row.key, "chr" + row.key)) or row.key  # 17 or chr17, as written
     ref, alt = alleles(row)

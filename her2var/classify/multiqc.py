@@ -10,7 +10,7 @@ sequencing QC, with nothing to install or configure.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -94,12 +94,17 @@ def multiqc_header(provenance: dict[str, Any]) -> dict[str, Any]:
 def write_multiqc(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> str:
     """Write ``outdir/her2var_mqc.tsv`` (atomically) and return its path."""
     path = os.path.join(outdir, FILE_NAME)
-    header = yaml.safe_dump(multiqc_header(provenance), sort_keys=False, allow_unicode=True, width=1000)
     with atomic_write(path) as fh:
-        for line in header.splitlines():
-            fh.write(f"# {line}\n")
-        fh.write("\t".join(["Sample", *COLUMNS]) + "\n")
-        for r in results:
-            row = multiqc_row(r)
-            fh.write("\t".join([_cell(r.sample), *(_cell(row[c]) for c in COLUMNS)]) + "\n")
+        write_multiqc_table(fh, results, provenance)
     return path
+
+
+def write_multiqc_table(fh: IO[str], results: list[SampleResult], provenance: dict[str, Any]) -> None:
+    """her2var_mqc.tsv's content: the MultiQC configuration as '#' lines, then one row per sample."""
+    header = yaml.safe_dump(multiqc_header(provenance), sort_keys=False, allow_unicode=True, width=1000)
+    for line in header.splitlines():
+        fh.write(f"# {line}\n")
+    fh.write("\t".join(["Sample", *COLUMNS]) + "\n")
+    for r in results:
+        row = multiqc_row(r)
+        fh.write("\t".join([_cell(r.sample), *(_cell(row[c]) for c in COLUMNS)]) + "\n")

@@ -1,23 +1,24 @@
 """Writing classify results: TSV rows, per-sample JSON, samples.tsv, a terminal summary.
 
-Every file is written to a temporary name in its own folder and renamed, so a reader never
-sees half a file.
+The --out folder is written through outfolder.OutputFolder: every file into a staging folder first,
+then all put in place together, so a reader never sees half a file and a failure leaves the earlier
+output as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import io
 import json
-import os
 from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import shown
-from ..files import TEMP_PREFIX, atomic_write, neutralise, safe_filename
+from ..files import Named, neutralise, safe_filename
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
-from .multiqc import write_multiqc
+from ..outfolder import OutputFolder
+from .multiqc import FILE_NAME as MULTIQC_FILE
+from .multiqc import write_multiqc_table
 from .result import SampleResult
 from .tested import tested_text
 
@@ -120,44 +121,59 @@ def write_tsv(fh: IO[str], header: Iterable[str], rows: Iterable[list[str]]) -> 
         fh.write("\t".join(row) + "\n")
 
 
-def write_outdir(outdir: str, results: list[SampleResult], provenance: dict[str, Any]) -> None:
-    """calls.tsv, samples.tsv, one JSON per sample and her2var_mqc.tsv (MultiQC), each written atomically.
+CLASSIFY_FILES = ("calls.tsv", "samples.tsv", MULTIQC_FILE)  # the top-level files of a classify --out folder
+
+
+def classify_folder(outdir: str, inputs: Iterable[Named] = (), option: str = "--out") -> OutputFolder:
+    """The classify output folder (outfolder.py): new, empty or an earlier classify output; locked while
+    a run writes it; filled in a staging folder and committed at once."""
+    return OutputFolder(outdir, kind="classify", option=option, patterns=CLASSIFY_FILES, subfolders=("samples",),
+                        inputs=inputs, not_ours="holds no earlier classify output")
+
+
+def write_outdir(outdir: str | OutputFolder, results: list[SampleResult], provenance: dict[str, Any]) -> None:
+    """calls.tsv, samples.tsv, one JSON per sample and her2var_mqc.tsv (MultiQC), written into the
+    folder's staging area and put in place together (an earlier output's files that this run does not
+    write again are removed; nothing else in the folder is touched). ``outdir`` is a path, or the
+    OutputFolder a run opened (and locked) when it started.
 
     When every input failed nothing is written at all.
     """
     if not any(r.status == "ok" for r in results):
         return
-    _remove_stale_temporaries(outdir)
-    with atomic_write(os.path.join(outdir, "calls.tsv")) as fh:
-        write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
-    with atomic_write(os.path.join(outdir, "samples.tsv")) as fh:
-        write_tsv(fh, SAMPLE_COLUMNS, (sample_row(r) for r in results))
-    used: set[str] = set()
-    for r in results:
-        if r.status != "ok":
-            continue  # the error is in samples.tsv; no JSON pretends to be a result
-        base = safe_filename(r.sample)
-        name, k = base, 2
-        while name in used:
-            name, k = f"{base}_{k}", k + 1
-        used.add(name)
-        with atomic_write(os.path.join(outdir, "samples", name + ".json")) as fh:
-            json.dump(sample_json(r, provenance), fh, indent=2, default=str)
-            fh.write("\n")
-    write_multiqc(outdir, results, provenance)  # her2var_mqc.tsv: the batch as a MultiQC section
+    if isinstance(outdir, str):
+        with classify_folder(outdir) as folder:
+            _write_folder(folder, results, provenance)
+        return
+    _write_folder(outdir, results, provenance)
 
 
-def _remove_stale_temporaries(outdir: str) -> None:
-    """A run killed while writing leaves its hidden temporary files; the next run removes them."""
-    for folder in (outdir, os.path.join(outdir, "samples")):
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith(TEMP_PREFIX):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(folder, name))
+def _write_folder(folder: OutputFolder, results: list[SampleResult], provenance: dict[str, Any]) -> None:
+    def text(rel: str) -> IO[str]:
+        return open(folder.file(rel), "w", encoding="utf-8", newline="")
+
+    try:
+        with text("calls.tsv") as fh:
+            write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
+        with text("samples.tsv") as fh:
+            write_tsv(fh, SAMPLE_COLUMNS, (sample_row(r) for r in results))
+        used: set[str] = set()
+        for r in results:
+            if r.status != "ok":
+                continue  # the error is in samples.tsv; no JSON pretends to be a result
+            base = safe_filename(r.sample)
+            name, k = base, 2
+            while name in used:
+                name, k = f"{base}_{k}", k + 1
+            used.add(name)
+            with text(f"samples/{name}.json") as fh:
+                json.dump(sample_json(r, provenance), fh, indent=2, default=str)
+                fh.write("\n")
+        with text(MULTIQC_FILE) as fh:  # the batch as a MultiQC section
+            write_multiqc_table(fh, results, provenance)
+    except OSError as exc:
+        raise folder.failed(exc) from exc
+    folder.commit()
 
 
 def summary_text(results: list[SampleResult]) -> str:
@@ -177,7 +193,8 @@ def summary_text(results: list[SampleResult]) -> str:
         for c in r.calls:
             name = c.hgvs_p or c.hgvs_c or c.klass
             if c.klass == "amplification":
-                out.write(f"    amplification  CN {c.copy_number}  ({c.source}, {c.cn_kind})  {c.oncogenicity}\n")
+                copies = c.copy_number if c.copy_number is not None else f"not given, level {c.caller_call}"
+                out.write(f"    amplification  CN {copies}  ({c.source}, {c.cn_kind})  {c.oncogenicity}\n")
                 continue
             vaf = f"VAF {c.vaf:.1%}" if c.vaf is not None else "VAF n/a"
             extra = f"  {c.domain}" if c.domain else ""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from .. import __version__
 from ..copynumber.read import copy_number_from_vcf, is_cnv_record, read_copy_number_file
 from ..errors import Her2varError, InputError, shown
+from ..files import input_path
 from ..fusions.from_vcf import fusions_from_vcf, is_fusion_record
 from ..fusions.model import fusion_to_call, merge_fusions
 from ..fusions.tables import read_fusion_file
@@ -37,7 +38,7 @@ from ..rules.load import GeneRules, Rules
 from ..rules.quality import quality_detail, quality_reason
 from ..vcf.annotations import Annotation, pick_transcript, protein_to_one_letter
 from ..vcf.annotations import annotations as vcf_annotations
-from ..vcf.callers import detect_caller, has_matched_normal, is_gvcf, normal_samples, tumour_candidates
+from ..vcf.callers import detect_caller, germline_report, has_matched_normal, is_gvcf, normal_samples, tumour_candidates
 from ..vcf.reader import VcfReader, validate
 from ..vcf.support import (
     allele_support,
@@ -47,8 +48,9 @@ from ..vcf.support import (
     is_reference_row,
     real_alts,
     site_depth,
+    unnamed_alts,
 )
-from .build_check import OtherBuildCheck
+from .build_check import gene_checks
 from .calls import named_call, skipped_event
 from .codrivers import codriver_summary, driver_class, driver_group, reportable
 from .erbb2 import (
@@ -70,7 +72,7 @@ HOTSPOT_PANEL_MIN_ROWS = 20  # reference-genotype rows in ERBB2 that mark a writ
 
 def sha256_file(path: str) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(input_path(path, what="an input file"), "rb") as fh:  # a pipe: its copy
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -127,6 +129,10 @@ def check_reference_build(fa: FastaSequence, model: TranscriptModel, rules: Rule
 def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tuple[int, str]]:
     """Tumour samples to report: --sample, else the header's tumour, else every sample."""
     samples = header.samples
+    germline = germline_report(header)
+    if germline:
+        raise InputError(f"{path}: the file holds germline variants, not a tumour's ({germline}); "
+                         "give the tumour's VCF")
     if not samples:
         name = os.path.basename(path)
         for ext in (".gz", ".bgz", ".vcf", ".bcf", ".gvcf", ".g"):
@@ -146,7 +152,8 @@ def choose_samples(header: VcfHeader, wanted: str | None, path: str) -> list[tup
     if not tumours:
         raise InputError(f"{path}: no tumour sample: the header says every sample column is a normal "
                          f"({shown(', '.join(normals), 200, bare=True)})")
-    return [(samples.index(s), s) for s in tumours]
+    column = {s: i for i, s in enumerate(samples)}  # sample names are unique (the header checks)
+    return [(column[s], s) for s in tumours]
 
 
 @dataclasses.dataclass
@@ -202,13 +209,12 @@ def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
             f"{len(samples)} tumour samples ({shown(', '.join(s for _, s in samples), 200, bare=True)}); "
             "name one of them"
         )
-    digest = sha256_file(path)
     # a matched normal: germline-like VAFs need no special care
     matched = has_matched_normal(header, lenient=wanted is not None)
     used = fasta.label if fasta is not None else seq.label
     results = {
         s: SampleResult(sample=s, patient=opts.patient, build=build, build_evidence=evidence,
-                        caller=caller, input=path, input_sha256=digest, reference=used,
+                        caller=caller, input=path, reference=used,
                         rules_checksum=rules.checksum, matched_normal=matched)
         for _, s in samples
     }
@@ -218,8 +224,9 @@ def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
     hotspot_rows = 0
     panel_rows = {s: 0 for _, s in samples}  # rows where the sample carries no ALT (hotspot panels)
     claimed = regions + [r for _, r in cd_regions] + fregions
-    other_build = OtherBuildCheck(gene, build, evidence, lambda c: contig_names(header, c), regions, claimed,
-                                  SPLICE_PAD)
+    other_build = gene_checks(
+        gene, [m.gene for m, _ in codrivers], build, evidence, lambda c: contig_names(header, c), regions, claimed,
+        lambda g: [r for m, r in cd_regions if m.gene is g], SPLICE_PAD)
     for rec in reader.records(claimed + other_build.regions):
         validate(rec, header)
         if other_build.only_elsewhere(rec):
@@ -228,6 +235,12 @@ def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
             r.records_in_regions += 1
         if frules is not None and is_fusion_record(header, rec):
             fusion_records.append(rec)
+            if gene.symbol not in frules.genes and any(r.chrom == rec.chrom and rec.pos <= r.end
+                                                       and rec.end >= r.start for r in regions):
+                # a break inside ERBB2 (not a fusion gene of the rules) is no fusion call, and no wild type
+                for idx, s in samples:
+                    _unnamed_events(rec, header, idx, genotype(rec, idx) if idx >= 0 else [], results[s], model,
+                                    rules)
             continue
         if is_cnv_record(header, rec):
             cnv_records.append(rec)
@@ -266,7 +279,11 @@ def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
                                  rules)
                 if call is not None:
                     res.calls.append(call)
+            _unnamed_events(rec, header, idx, gt, res, model, rules)
     other_build.verdict()
+    digest = reader.sha256()  # of the bytes read (the file must not have changed meanwhile)
+    for r in results.values():
+        r.input_sha256 = digest
     tested = tested_kinds(small_variant_genes(header, [m for m, _ in codrivers], bed),
                           fusion_genes(header, fusion_records, frules, table_given=bool(opts.fusions)))
     parts = []
@@ -338,6 +355,53 @@ def _codriver_record(rec: Record, header: VcfHeader, samples, results, cd_region
                 call = _codriver_call(rec, vcf_annotation(header, rec, allele), allele, sup, gt, res, m, seq, rules)
                 if call is not None:
                     res.calls.append(call)
+            _unnamed_events(rec, header, idx, gt, res, m, rules)
+
+
+UNNAMED_ALLELE = "unclassified"  # the note and skip reason of an event that cannot be named
+
+
+def _unnamed_events(rec: Record, header: VcfHeader, idx: int, gt: list[int | None], res: SampleResult,
+                    model: TranscriptModel, rules: Rules) -> None:
+    """The record's alleles that name no bases (symbolic, breakend, '*'), carried by the sample.
+
+    Such an allele over an exon cannot be classed, but the sample is not wild type there: it is
+    reported as an event of class 'other' with an 'unclassified' note and the allele as written,
+    so her2_status is not 'none' and a reader looks at the record. Outside the exons (and their
+    flanks) it is listed as skipped. Copy-number segments (a CN, SM or FC value) and fusion
+    breakends were taken by their own readers before this."""
+    for allele_idx, allele in unnamed_alts(rec):
+        sup = allele_support(header, rec, idx, allele_idx)
+        if idx >= 0 and allele_idx not in gt and not (sup is not None and has_alt_support(sup)):
+            continue
+        gene = model.gene
+        lo, hi = rec.pos, max(rec.end, rec.pos)
+        hit = [n for s, e in model.exons if s - gene.flank <= hi and lo <= e + gene.flank
+               for n in [model.exon_number(max(s, min(e, lo)))] if n is not None]
+        span = f"{shown(rec.chrom, bare=True)}:{lo}-{hi}" if hi > lo else f"{shown(rec.chrom, bare=True)}:{lo}"
+        kind = ("a spanning deletion ('*': the deletion is another record)" if allele == "*"
+                else f"symbolic or breakend allele {shown(allele, 80, bare=True)}")
+        event = skipped_event(gene.symbol, None, chrom=rec.chrom, pos=rec.pos, ref=rec.ref, alt=allele,
+                              source=rec.source, depth=sup.depth if sup else None,
+                              alt_reads=sup.alt_reads if sup else None, vaf=sup.vaf if sup else None,
+                              filter=";".join(rec.filters) or ".")
+        if not hit:
+            event["location"] = "intronic"
+            res.skip(event, "unnamed_allele_outside_exons",
+                     f"{kind} at {span}: no exon of {gene.symbol} is touched")
+            continue
+        reason = quality_reason(rules.thresholds, sup, rec.filters)
+        prefix = "" if gene.role == "index" else f"{gene.symbol.lower()}_"
+        if reason:
+            res.skip(event, f"{prefix}{reason}", quality_detail(rules.thresholds, sup, rec.filters, reason))
+            continue
+        exons = sorted(set(hit))
+        where = f"exon {exons[0]}" if len(exons) == 1 else f"exons {exons[0]}-{exons[-1]}"
+        n = Naming(location=UNNAMED_ALLELE, exon=exons[0] if len(exons) == 1 else None)
+        call = _base_call(res, gene, "other", n, rec, allele, sup, gt)
+        call.notes.append(f"{UNNAMED_ALLELE}: {kind} at {span} over {where} cannot be named or classed; "
+                          "review the record")
+        res.calls.append(call)
 
 
 def _codriver_call(rec: Record, annotation: AnnotationOf, allele: str, sup, gt: list[int | None],

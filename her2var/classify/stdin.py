@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
+from .. import limits
 from ..errors import InputError
 from .result import SampleResult
 
@@ -26,11 +27,24 @@ STDIN_NAME = "<stdin>"  # in results and messages
 @contextlib.contextmanager
 def stdin_copy(stream: IO[bytes]) -> Iterator[str]:
     """The bytes of ``stream`` (standard input) in a temporary file, removed afterwards."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        st = os.fstat(stream.fileno())
+        if (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)) and st.st_rdev != os.stat(os.devnull).st_rdev:
+            # a terminal, /dev/zero, a disk: nobody would ever end it (/dev/null reads as empty)
+            raise InputError("standard input ('-') is a terminal or a device, not a VCF; pipe a VCF into her2var "
+                             "(bcftools view x.bcf | her2var classify -) or give the file's name")
+    most = limits.current().max_pipe_bytes
     with tempfile.TemporaryDirectory(prefix="her2var-stdin-") as folder:
         path = os.path.join(folder, "stdin")
+        total = 0
         try:
             with open(path, "wb") as fh:
-                shutil.copyfileobj(stream, fh, 1 << 20)
+                for chunk in iter(lambda: stream.read(1 << 20), b""):
+                    total += len(chunk)
+                    if total > most:
+                        raise InputError(f"standard input ('-'): more than {most:,} bytes "
+                                         f"{limits.exceeded('max_pipe_bytes')}")
+                    fh.write(chunk)
         except OSError as exc:
             raise InputError(f"standard input ('-'): cannot be copied to a temporary file "
                              f"({exc.strerror or exc}); save it to a file and give that") from exc

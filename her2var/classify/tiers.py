@@ -220,19 +220,29 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def tier_call_dict(d: dict[str, Any], rules: Rules, *, tumour_only: bool = True) -> bool:
+def tier_call_dict(d: dict[str, Any], rules: Rules, *, tumour_only: bool = True,
+                   memo: dict[tuple[str, ...], tuple[str, str]] | None = None) -> bool:
     """Give a call read back from a calls.tsv, sample JSON or store (CALL_COLUMNS keys) its tier
     when it has none (written before tiers existed): derived from the current rules, the rule
     name saying so. Whether a normal was matched is not recorded there, so the germline-like cap
-    applies as for a tumour-only sample. True when the tier was derived."""
+    applies as for a tumour-only sample. True when the tier was derived. ``memo`` (one per
+    ``rules``): the tier of each event found so far, for a cohort where the same event recurs in
+    thousands of samples (the germline-like cap, which depends on the VAF, is applied per call)."""
     if d.get("oncogenicity") in TIERS:
         return False
     notes = d.get("notes") or ""
     notes_list = notes.split(";") if isinstance(notes, str) else list(notes)
-    e = describe_event(str(d.get("gene") or ""), str(d.get("class") or ""), str(d.get("hgvs_p") or ""),
-                       str(d.get("hgvs_c") or ""), notes_list, rules.genes)
-    tier, rule = tier_of(e, rules)
-    tier, _ = germline_like(tier, _float(d.get("vaf")), e.klass, rules, tumour_only=tumour_only)
+    gene, klass = str(d.get("gene") or ""), str(d.get("class") or "")
+    hgvs_p, hgvs_c = str(d.get("hgvs_p") or ""), str(d.get("hgvs_c") or "")
+    key = (gene, klass, hgvs_p, hgvs_c, *notes_list)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        e = describe_event(gene, klass, hgvs_p, hgvs_c, notes_list, rules.genes)
+        found = tier_of(e, rules)
+        if memo is not None:
+            memo[key] = found
+    tier, rule = found
+    tier, _ = germline_like(tier, _float(d.get("vaf")), klass, rules, tumour_only=tumour_only)
     d["oncogenicity"] = tier
     d["oncogenicity_rule"] = f"{rule} (derived on reading: the input has no oncogenicity)"
     return True

@@ -43,7 +43,8 @@ class _Command(click.Command):
 @click.option("--denominator", type=click.Choice(["all", "evaluable"]),
               help="Override the plan's ORR/DCR denominator.")
 @click.option("--no-figures", is_flag=True, help="Skip the figures (tables, results.json and report only).")
-@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Processes drawing the figures.")
+@click.option("-j", "--jobs", type=int, default=None,
+              help="Processes drawing the figures (default: one per CPU, at most 4; 1 draws them in this process).")
 @click.option("--figure-format", "figure_format", metavar="LIST",
               help="Figure files besides the PNG the report shows, comma-separated: png, svg, pdf, tiff "
                    "(plan default: png,svg,pdf).")
@@ -62,7 +63,7 @@ class _Command(click.Command):
               help="Print report.pdf with a headless Chromium (default: when one is installed; --pdf requires it).")
 @click.option("--synthetic", is_flag=True, help="The cohort is synthetic: every output says SYNTHETIC DATA.")
 def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adjust: str | None,
-            denominator: str | None, no_figures: bool, jobs: int, figure_format: str | None, dpi: int | None,
+            denominator: str | None, no_figures: bool, jobs: int | None, figure_format: str | None, dpi: int | None,
             figure_width: str | None, font: str | None, font_size: float | None, km_x_max: float | None,
             km_breaks: float | None, km_ci: bool | None, risk_table: bool | None, pdf: bool | None,
             synthetic: bool) -> None:
@@ -75,10 +76,10 @@ def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adj
     """
     from ..analysis.figstyle import parse_formats, parse_width
     from ..analysis.plan import load_plan
-    from ..analysis.run import analyze as run_analyze
+    from ..analysis.workers import figure_workers
     from ..errors import RulesError, UsageError, shown
 
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
     plan = load_plan(plan_name).with_overrides(median_ci=median_ci, adjust=adjust, denominator=denominator)
     given: dict[str, tuple[Any, str]] = {"dpi": (dpi, "--dpi"), "font": (font, "--font"),
@@ -95,7 +96,12 @@ def analyze(cohort: str, plan_name: str, outdir: str, median_ci: str | None, adj
     except RulesError as exc:
         raise UsageError(str(exc)) from None
     plan = plan.with_figure_style({k: v for k, v in given.items() if v[0] is not None})
-    result = run_analyze(cohort, plan, outdir, figures=not no_figures, jobs=jobs, synthetic=synthetic, pdf=pdf)
+    # The figure workers start first: their start overlaps the import of the statistics' libraries.
+    with figure_workers(plan, jobs, figures=not no_figures) as workers:
+        from ..analysis.run import analyze as run_analyze
+
+        result = run_analyze(cohort, plan, outdir, figures=not no_figures, jobs=jobs, synthetic=synthetic, pdf=pdf,
+                             workers=workers)
     c = result.results["cohort"]
     n_fail = sum(1 for m in result.results["cox_models"] if m["status"] != "ok")
     say(f"analyze: {c['patients']} patients, {c['in_population']} in the population; "

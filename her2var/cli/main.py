@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import click
 
 from .. import __version__
+from ..errors import terminal_text
+from .merge import ShardParam, run_shard
 from .params import STDIN, BuildParam, InputPath, OutputPath, add_verbosity, is_quiet, say
 from .run import PipeAwareGroup, run
 
@@ -73,6 +75,9 @@ def cli(ctx: click.Context) -> None:
 @click.option("--samples", "sheet", type=InputPath(),
               help="Samples sheet (TSV/CSV: sample, patient, vcf, bam, cnv, fusions, purity, sample_type); a row's "
                    "vcf may list one tumour's VCFs separated by ';'.")
+@click.option("--study", type=click.Path(path_type=str),
+              help="A cBioPortal study folder or an AACR GENIE release folder, instead of INPUTS: every sample of "
+                   "its MAF, copy-number matrices and structural variants, judged by its gene panels and case lists.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "text", "tsv", "json"]),
               help="What goes to standard output: a text summary (auto: on a terminal), TSV of the calls "
                    "(auto: when piped) or JSON. With --out nothing goes there unless this is given.")
@@ -110,17 +115,25 @@ def cli(ctx: click.Context) -> None:
 @click.option("--annotate-vcf", "annotate_out", type=OutputPath(),
               help="Write the (single) input VCF with HER2_* INFO tags added (.gz: bgzipped, with its .tbi index).")
 @click.option("--store", "store_path", type=OutputPath(),
-              help="Record every sample's result in this SQLite store (created when missing).")
+              help="Record every sample's result in this SQLite store (created when missing). A sample the "
+                   "store holds from another input file (other content) is refused, unless --replace.")
+@click.option("--replace", is_flag=True,
+              help="With --store: a sample the store holds from another input file is replaced by this run's "
+                   "result (the earlier one is kept as history).")
+@click.option("--shard", type=ShardParam(),
+              help="With --samples and --out: classify only shard i of N of the sheet (row k, counted from 0, "
+                   "goes to shard k mod N + 1) into a shard folder; 'her2var merge' folds the N folders together.")
 def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scale, purity, sample_type,
              merge_same_sample, targets, fusions, bam, pon, build_index, rule_files, workers, fail_fast, annotate_out,
-             store_path) -> None:
+             store_path, replace, shard, study=None) -> None:
     """Classify ERBB2 alterations in VCF/BCF files (one result per tumour sample).
 
-    INPUTS are VCF/BCF files; '-' reads one from standard input. With -o/--out the results go to
+    INPUTS are VCF/BCF files; '-' reads one from standard input; --study DIR reads a public cohort's folder
+    instead (README: Public cohorts). With -o/--out the results go to
     that folder and standard output stays empty (unless --format is given); a short summary ends the
     run on stderr (-q silences it) and a progress bar shows on a terminal.
     """
-    from ..classify.batch import classify_inputs
+    from ..classify.batch import ClassifyRun, classify_inputs
     from ..classify.output import call_row, sample_json, summary_text, write_tsv
     from ..classify.result import ClassifyOptions
     from ..classify.stdin import STDIN_NAME, stdin_copy
@@ -136,6 +149,18 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, cnv_scale=cnv_scale, purity=purity,
                            targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index,
                            sample_type=sample_type)
+    from ..studies import check_study_request, looks_like_study
+
+    if study is not None:
+        check_study_request(list(inputs), sheet, opts, workers=workers, fail_fast=fail_fast, annotate_vcf=annotate_out,
+                            merge_same_sample=merge_same_sample, shard=shard is not None)
+    elif any(p != STDIN and looks_like_study(p) for p in inputs):
+        folder = next(p for p in inputs if p != STDIN and looks_like_study(p))
+        raise UsageError(f"{folder}: is a cBioPortal study or GENIE release folder; give it as --study {folder}")
+    if shard is not None:  # one N-th of the sheet into a shard folder (cli/merge.py)
+        run_shard(shard, inputs=list(inputs), sheet=sheet, outdir=outdir, store=store_path, fail_fast=fail_fast,
+                  options=opts, rule_files=tuple(rule_files), workers=workers)
+        return
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     with contextlib.ExitStack() as stack:
         names: dict[str, str] = {}
@@ -144,9 +169,16 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
             copy = stack.enter_context(stdin_copy(sys.stdin.buffer))
             paths, names = [copy if p == STDIN else p for p in paths], {copy: STDIN_NAME}
         try:
-            run = classify_inputs(paths, sheet=sheet, options=opts, rule_files=tuple(rule_files), workers=workers,
-                                  fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out, store=store_path,
-                                  merge_same_sample=merge_same_sample, progress=bar, input_names=names)
+            if study is not None:
+                from ..studies import classify_study
+
+                run: ClassifyRun = classify_study(study, options=opts, rule_files=tuple(rule_files), outdir=outdir,
+                                                  store=store_path, replace=replace)
+            else:
+                run = classify_inputs(paths, sheet=sheet, options=opts, rule_files=tuple(rule_files),
+                                      workers=workers, fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out,
+                                      store=store_path, merge_same_sample=merge_same_sample, progress=bar,
+                                      input_names=names, replace=replace)
         except Her2varError as exc:
             if not names:
                 raise
@@ -161,7 +193,7 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
         json.dump([sample_json(r, run.provenance) for r in run.results], sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     for r in run.failed:
-        click.echo(f"her2var: error: {r.error}", err=True)
+        click.echo(terminal_text(f"her2var: error: {r.error}"), err=True)
     if outdir or store_path:
         say(batch_summary(run.results, run.n_inputs, outdir=outdir, store=store_path))
     if run.failed:
@@ -189,7 +221,7 @@ def demo(outdir: str, seed: int, workers: int) -> None:
         click.echo(f"analysis: {os.path.join(d, 'report.html')}")
     if run.failed:
         for e in run.failed:
-            click.echo(f"her2var: error: {e}", err=True)
+            click.echo(terminal_text(f"her2var: error: {e}"), err=True)
         click.get_current_context().exit(1)
 
 
@@ -225,14 +257,18 @@ def _register() -> None:
     # Command modules import only click at the top; their heavy imports wait until they run.
     from .analyze import analyze, plans
     from .cohort import cohort
+    from .merge import merge
     from .pon import pon
     from .store import store
+    from .workflow import workflow
 
     cli.add_command(cohort)
     cli.add_command(analyze)
     cli.add_command(plans)
     cli.add_command(pon)
     cli.add_command(store)
+    cli.add_command(merge)
+    cli.add_command(workflow)
     add_verbosity(cli)  # -v/-q/--debug before or after any command
 
 

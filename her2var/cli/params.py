@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ..errors import InputError, shown
+from ..errors import InputError, shown, terminal_text
 
 STDIN = "-"
 
@@ -159,4 +159,4 @@ def say(message: str) -> None:
     """A line for the person running the command (a summary, where the outputs went): on stderr,
     silenced by -q. Results go to stdout or files, never here."""
     if not is_quiet():
-        click.echo(message, err=True)
+        click.echo(terminal_text(message), err=True)

@@ -38,8 +38,14 @@ def build(normals: tuple[str, ...], targets: str, out: str, build: str | None, r
     """Build a panel of normals from NORMAL BAM/CRAM files over --targets."""
     from ..bam.pon import RECOMMENDED_NORMALS, build_pon, write_pon
     from ..errors import shown
+    from ..files import refuse_overwriting_inputs
     from ..rules.load import load_rules
 
+    read: list[tuple[str, str | None]] = [("NORMALS", n) for n in normals]
+    read += [("NORMALS (an index)", n + ext) for n in normals for ext in (".bai", ".csi", ".crai")]
+    read += [("--targets", targets), ("--reference", reference),
+             ("--reference (its index)", reference and reference + ".fai")] + [("--rules", r) for r in rule_files]
+    refuse_overwriting_inputs([("-o", out)], read)  # before hours of counting reads
     rules = load_rules(list(rule_files))
     result = build_pon(list(normals), targets, rules, build=build, reference=reference,
                        threads=threads, build_index=build_index, gc=gc)

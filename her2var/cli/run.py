@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from ..errors import Her2varError
+from .. import limits
+from ..errors import Her2varError, terminal_text
+from ..files import forget_pipes
 
 LOG_FORMAT = "her2var: %(levelname)s: %(message)s"
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports for a program whose reader went away
@@ -51,15 +54,71 @@ def _silence_closed_streams() -> None:
             os.close(devnull)
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a scheduler's kill, a closed terminal): raised like Ctrl-C's
+    KeyboardInterrupt, so that every output being written removes its temporaries on the way out
+    (nothing catches it as an error), and the run ends with 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Any:
+    """SIGTERM and SIGHUP raise Stopped in the main thread while a command runs, once: a second one
+    (during the clean-up) ends the process at once, as without her2var's handler, and the next run
+    removes what that left. The previous handlers come back afterwards."""
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    owner = os.getpid()
+
+    def stop(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:  # a forked worker (a process pool ends its workers with SIGTERM): die
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        for sig in previous:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, signal.SIG_DFL)
+        raise Stopped(signum)
+
+    previous = {}
+    for name in names:
+        sig = getattr(signal, name)
+        try:
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                previous[sig] = signal.signal(sig, stop)
+        except (ValueError, OSError):  # not the main thread: leave signals alone
+            break
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, handler)
+
+
+def _interrupted(exc: BaseException) -> int:
+    if isinstance(exc, Stopped):
+        name = signal.Signals(exc.signum).name
+        click.echo(f"her2var: stopped by {name}; outputs being written were removed", err=True)
+        return 128 + exc.signum
+    click.echo("her2var: interrupted", err=True)
+    return 130
+
+
 def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: str = "her2var") -> int:
     """Run a click command (the ``her2var`` group, or one command on its own) and return its exit code.
 
     The one place where errors become messages and exit codes. Never calls ``sys.exit``.
     """
     args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    limits.use(None)  # a lab's limits last one command (its --rules puts them in force again)
+    forget_pipes()  # and so do the copies of pipes it read
     state: dict = {}  # the root context's obj: -v/-q/--debug record themselves in it (cli/params.py)
     try:
-        rv = command.main(args, prog_name=prog_name, standalone_mode=False, obj=state)
+        with _stop_on_signals():
+            rv = command.main(args, prog_name=prog_name, standalone_mode=False, obj=state)
         sys.stdout.flush()  # the last buffered lines reach a pipe here, where a closed one is caught
     except (OutputClosed, BrokenPipeError):
         _silence_closed_streams()
@@ -67,20 +126,18 @@ def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: st
     except Her2varError as exc:
         if state.get("debug"):
             raise
-        click.echo(f"her2var: error: {exc}", err=True)
+        click.echo(terminal_text(f"her2var: error: {exc}"), err=True)
         return exc.exit_code
     except click.ClickException as exc:  # click's usage errors (exit 2), bad parameters
         exc.show()
         return exc.exit_code
     except click.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("her2var: interrupted", err=True)
-            return 130
+            return _interrupted(exc.__cause__)
         click.echo("Aborted!", err=True)
         return 1
-    except KeyboardInterrupt:
-        click.echo("her2var: interrupted", err=True)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except SystemExit as exc:  # click exits by itself on a broken pipe and for shell completion
         code = exc.code
         if code is None or isinstance(code, int):
@@ -91,6 +148,13 @@ def run(command: click.Command, argv: Sequence[str] | None = None, prog_name: st
     return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log lines with the characters a terminal acts on escaped (a sample name, a file name)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
+
+
 def start_logging(ctx: click.Context, level: int) -> None:
     """Log to the current sys.stderr at this call's level, until this call's context closes.
 
@@ -99,7 +163,7 @@ def start_logging(ctx: click.Context, level: int) -> None:
     """
     root = logging.getLogger()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(_TerminalFormatter(LOG_FORMAT))
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(level)

@@ -24,6 +24,7 @@ from .calls import SampleCalls, from_classify_output, from_store, read_samples_s
 from .clinical import ClinicalTable, Patient, read_clinical
 from .date_checks import check_dates
 from .derive import (
+    MONTH_DAYS,
     altered_classes,
     choose_sample,
     conflicting,
@@ -33,6 +34,7 @@ from .derive import (
     os_,
     pfs,
     regimen,
+    sample_entry,
 )
 from .problems import MAX_LISTED, Problem
 from .rules import (
@@ -42,11 +44,13 @@ from .rules import (
     load_clinical_rules,
     load_regimen_rules,
 )
-from .tested import codriver_cell, codriver_genes, gene_kinds, untested_problem
+from .tested import codriver_cells, codriver_genes, gene_kinds, untested_problem
 
 log = logging.getLogger(__name__)
 
 DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_followup", "cutoff")
+# Delayed entry of each endpoint (derive.sample_entry), for a plan's ``entry:``.
+ENTRY_COLUMNS = ("pfs_entry_days", "pfs_entry_months", "os_entry_days", "os_entry_months")
 
 
 @dataclass
@@ -82,11 +86,13 @@ def paused_gc():
             gc.enable()
 
 
-def load_samples(calls: list[str] | tuple[str, ...], store: str | None) -> tuple[list[SampleCalls], list[Problem]]:
-    """Results from every source; a sample seen twice keeps the later source's result."""
+def load_samples(calls: list[str] | tuple[str, ...], store: str | None,
+                 results: list[SampleCalls] | None = None) -> tuple[list[SampleCalls], list[Problem]]:
+    """Results from every source (``results``: already in memory, first); a sample seen twice keeps
+    the later source's result."""
     found: dict[str, SampleCalls] = {}
     problems = []
-    batches = [from_classify_output(c) for c in calls]
+    batches = [list(results or []), *(from_classify_output(c) for c in calls)]
     if store:
         batches.append(from_store(store))
     for batch in batches:
@@ -102,44 +108,53 @@ def build_cohort(clinical_path: str, calls: list[str] | tuple[str, ...] = (), *,
                  samples_sheet: str | None = None, sheet: str | None = None, strict: bool = False,
                  cutoff: dt.date | None = None, date_format: str | None = None,
                  clinical_rules: ClinicalRules | None = None, regimen_rules: RegimenRules | None = None,
-                 today: dt.date | None = None, rules: Rules | None = None) -> CohortResult:
+                 today: dt.date | None = None, rules: Rules | None = None,
+                 clinical: ClinicalTable | None = None, results: list[SampleCalls] | None = None) -> CohortResult:
     """Join clinical records to classify results. Raises InputError on unreadable input, and on
     any validation problem when ``strict``. ``rules`` (default: the built-in gene rules) give the
     driver-group order, the tiers that count as HER2-altered or as a driver, and the tiers of
-    calls written before tiers existed."""
-    if not calls and not store:
+    calls written before tiers existed. ``clinical``: records already read (a public cohort,
+    her2var.studies), used instead of reading ``clinical_path``; its sample map stands in for a
+    samples sheet. ``results``: classify results in memory (a study classified for this cohort)."""
+    if not calls and not store and results is None:
         raise InputError("no classify results given: use --calls (a classify --out folder or calls.tsv) "
                          "or --store")
     with paused_gc():
         return _build(clinical_path, calls, store, samples_sheet, sheet, strict, cutoff, date_format,
-                      clinical_rules, regimen_rules, today, rules or load_rules())
+                      clinical_rules, regimen_rules, today, rules or load_rules(), clinical, results)
 
 
 def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | None, samples_sheet: str | None,
            sheet: str | None, strict: bool, cutoff: dt.date | None, date_format: str | None,
            clinical_rules: ClinicalRules | None, regimen_rules: RegimenRules | None,
-           today: dt.date | None, rules: Rules) -> CohortResult:
+           today: dt.date | None, rules: Rules, clinical: ClinicalTable | None = None,
+           results: list[SampleCalls] | None = None) -> CohortResult:
     crules = clinical_rules or load_clinical_rules()
     rrules = regimen_rules or load_regimen_rules()
     today = today or dt.date.today()
-    table = read_clinical(clinical_path, crules, rrules, sheet=sheet, date_format=date_format)
+    table = clinical or read_clinical(clinical_path, crules, rrules, sheet=sheet, date_format=date_format)
+    clinical_path = table.path
     check_dates(table, crules, today=today, default_cutoff=cutoff)
-    samples, problems = load_samples(calls, store)
+    samples, problems = load_samples(calls, store, results)
     problems = table.problems + problems
     derived_tiers = tier_old_calls(samples, rules)  # flagged only: added after the --strict check
-    if samples_sheet:
-        sheet_rows = read_samples_sheet(samples_sheet, crules, date_format)
+    sheet_rows = read_samples_sheet(samples_sheet, crules, date_format) if samples_sheet else table.samples
+    if sheet_rows is not None:
+        named = "the samples sheet" if samples_sheet else "the clinical sample table"
         for s in samples:
             r = sheet_rows.get(s.sample)
             if r is None:
                 continue
             if r.patient and s.patient and r.patient != s.patient:
                 problems.append(Problem("sample_patient_mismatch", f"the classify results name patient "
-                                        f"{shown(s.patient, bare=True)}, the samples sheet (row {r.row}) names "
+                                        f"{shown(s.patient, bare=True)}, {named} (row {r.row}) names "
                                         f"{shown(r.patient, bare=True)}; the sheet "
                                         "is used", patient=r.patient, sample=s.sample))
             s.patient = r.patient or s.patient
             s.collection_date = r.collection_date
+    if table.outside or table.left_out_samples:
+        samples, left_out = outside_samples(samples, table.outside, table.left_out_samples)
+        problems += left_out
 
     first: dict[str, Patient] = {}
     for p in table.patients:
@@ -179,9 +194,10 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         else:
             conflict = False
             problems.append(Problem("patient_without_samples", "no classified sample for this patient",
-                                    p.row, table.columns["patient_id"], patient=pid, analyses=("her2",)))
+                                    p.row, table.columns["patient_id"], patient=pid, analyses=("her2",),
+                                    file=table.path if clinical is not None else ""))
             p.exclude(("her2",), "no sample")
-        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules))
+        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, table.study_columns))
 
     if strict and problems:
         lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
@@ -195,7 +211,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         log.warning("cohort: its samples were classified under %d different rules (%s); classes may not be "
                     "comparable (see the rules_checksum column)", len(checksums),
                     ", ".join(c[:12] for c in checksums))
-    columns = cohort_columns(crules, codrivers)
+    columns = cohort_columns(crules, codrivers, table.study_columns)
     kinds = Counter(pr.kind for pr in problems)
     summary = {
         "patients": len(rows), "clinical_rows": table.n_rows, "samples": len(samples),
@@ -215,7 +231,8 @@ def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     """Calls read from a calls.tsv or store written before oncogenicity tiers existed get their tier
     from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
     how many samples that concerns."""
-    derived = sorted({s.sample for s in samples for c in s.calls if tier_call_dict(c, rules)})
+    memo: dict[tuple[str, ...], tuple[str, str]] = {}  # the same events recur across samples
+    derived = sorted({s.sample for s in samples for c in s.calls if tier_call_dict(c, rules, memo=memo)})
     if not derived:
         return []
     log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
@@ -233,11 +250,24 @@ def mixed_rules_problem(checksums: list[str], chosen: dict[str, SampleCalls]) ->
                    "re-classify them under one set of rules to compare classes", analyses=())
 
 
-def cohort_columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
-    """The cohort's columns; the clinical rules' own columns follow the baseline ones. A rules
-    column named like a column the cohort derives is a RulesError."""
-    columns = _columns(crules, codrivers)
-    taken = set(_columns(replace(crules, extra_columns=()), codrivers))
+def outside_samples(samples: list[SampleCalls], patients: frozenset[str],
+                    ids: frozenset[str]) -> tuple[list[SampleCalls], list[Problem]]:
+    """Samples the clinical source leaves out of the cohort (of another cancer type; of a patient
+    outside GENIE BPC) are dropped and counted in one flag, not one per sample."""
+    kept = [s for s in samples if s.patient not in patients and s.sample not in ids]
+    gone = len(samples) - len(kept)
+    if not gone:
+        return samples, []
+    return kept, [Problem("outside_cohort", f"{gone} classified sample(s) outside the cohort (another cancer "
+                          "type, or a patient the clinical source leaves out) were left out", analyses=())]
+
+
+def cohort_columns(crules: ClinicalRules, codrivers: Iterable[str], study: Iterable[str] = ()) -> list[str]:
+    """The cohort's columns; the clinical rules' own columns follow the baseline ones, the columns of
+    a public cohort's records (``study``: survival origin, delayed entry, redactions) follow the
+    survival ones. A rules column named like a column the cohort derives is a RulesError."""
+    columns = _columns(crules, codrivers, tuple(study))
+    taken = set(_columns(replace(crules, extra_columns=()), codrivers, tuple(study)))
     clash = [c for c in crules.extra_columns if c in taken]
     if clash:
         raise RulesError(f"{crules.source}: columns.{shown(clash[0], bare=True)}: the cohort has a column of "
@@ -245,7 +275,7 @@ def cohort_columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]
     return columns
 
 
-def _columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
+def _columns(crules: ClinicalRules, codrivers: Iterable[str], study: tuple[str, ...] = ()) -> list[str]:
     return [
         "patient_id", "sex", "age", "smoking", "ecog", "stage", "histology",
         *[f"mets_{s}" for s in crules.metastasis_sites],
@@ -253,6 +283,8 @@ def _columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
         "drugs", "regimen", "regimen_group", "best_response",
         *DATE_COLUMNS,
         "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event", "survival_notes",
+        *[c for c in ENTRY_COLUMNS if c not in study],
+        *study,
         "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered", "her2_tier", "her2_classes",
         "erbb2_events", "assessed", "cn_assessed", "copy_number", "rules_checksum",
         *[f"codriver_{g}" for g in codrivers],
@@ -265,7 +297,7 @@ def _columns(crules: ClinicalRules, codrivers: Iterable[str]) -> list[str]:
 
 def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool,
          codrivers: dict[str, tuple[str, ...]], crules: ClinicalRules, rrules: RegimenRules,
-         rules: Rules) -> dict[str, Any]:
+         rules: Rules, study: tuple[str, ...] = ()) -> dict[str, Any]:
     reg, group = regimen(p, rrules)
     notes = []
     surv: dict[str, Any] = {}
@@ -277,10 +309,18 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
             p.exclude((name,), reason)
         if s is not None:
             surv.update({f"{name}_days": s.days, f"{name}_months": s.months, f"{name}_event": s.event})
+            if s.entry_days is not None:
+                surv.update({f"{name}_entry_days": s.entry_days, f"{name}_entry_months": s.entry_days / MONTH_DAYS})
             if s.note:
                 notes.append(f"{name}: {s.note}")
         else:
             surv.update({f"{name}_days": None, f"{name}_months": None, f"{name}_event": None})
+    sampled = pick.collection_date if pick else None
+    for name in ("pfs", "os"):  # an interval's own entry (a public cohort) is kept
+        if f"{name}_entry_days" not in surv:
+            days = sample_entry(p.treatment_start, sampled) if surv[f"{name}_days"] is not None else None
+            surv.update({f"{name}_entry_days": days,
+                         f"{name}_entry_months": None if days is None else days / MONTH_DAYS})
     if p.best_response is None and "response" not in p.excluded:
         p.exclude(("response",), "no best response")
     if not reg and "regimen" not in p.excluded:
@@ -309,13 +349,26 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
         "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
         "copy_number": pick.copy_number if pick else None,
         "rules_checksum": pick.rules_checksum if pick else "",
-        **{f"codriver_{g}": codriver_cell(pick, g, cod.get(g, []), k) for g, k in codrivers.items()},
+        **codriver_cells(pick, cod, codrivers),
         "driver_group": driver_group_of(drivers, rules.driver_groups) if pick and pick.status == "ok" else "",
         "sample_conflict": "yes" if conflict else "no",
         **{f"in_{a}": "no" if a in p.excluded else "yes" for a in ANALYSES},
         "exclusions": exclusions_text(p.excluded),
     }
+    for c in study:
+        row[c] = p.study.get(c)
+    row.update({k: v for k, v in surv.items() if k in study})
+    if "survival_origin" in study:
+        row["survival_origin"] = survival_origin(p)
     return row
+
+
+def survival_origin(p: Patient) -> str:
+    """What time zero of the survival intervals is: one text when PFS and OS share it."""
+    origins = {name: p.intervals[name].origin for name in ("pfs", "os") if name in p.intervals}
+    if len(set(origins.values())) == 1:
+        return next(iter(origins.values()))
+    return "; ".join(f"{n}: {o}" for n, o in origins.items())
 
 
 def exclusions_text(excluded: dict[str, list[str]]) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 from ..errors import InputError, shown
 from ..files import read_input
 from ..models import EVENT_CLASSES
+from ..samples_sheet import read_samples_sheet as read_sheet
 from .rules import ClinicalRules, norm
-from .tables import cell_text, read_table
+from .tables import cell_text
 
 log = logging.getLogger(__name__)
 INDEX_GENE = "ERBB2"
@@ -188,25 +189,31 @@ class SheetRow:
 
 
 def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None = None) -> dict[str, SheetRow]:
-    """sample -> (patient, collection date). Other columns (vcf, bam, ...) are ignored."""
-    table = read_table(path, None, what="--samples")
-    cols: dict[str, int] = {}
-    for i, h in enumerate(table.header):
-        f = rules.sheet_index.get(norm(h))
-        if f is not None and f not in cols:
-            cols[f] = i
+    """sample -> (patient, collection date). Other columns (vcf, bam, ...) are ignored. The file is
+    read and checked by samples_sheet.py, as classify reads it (formats, blank rows, repeated
+    samples, header spellings)."""
+    sheet = read_sheet(path, rules.sheet_index)
+    table, cols = sheet.table, sheet.columns
     if "sample" not in cols:
-        raise InputError(f"{path}:1: no sample column; headers tried: "
+        raise InputError(f"{sheet.where(sheet.header_line)}: no sample column; headers tried: "
                          + ", ".join(shown(h) for h, f in rules.sheet_index.items() if f == "sample"))
     from .dates import choose_date_format
 
     formats = (date_format,) if date_format else rules.date_formats
+    missing: dict[str, bool] = {}  # text -> one of the rules' "no value" words (the same texts recur)
+
+    def is_missing(text: str) -> bool:
+        hit = missing.get(text)
+        if hit is None:
+            hit = missing[text] = norm(text) in rules.missing
+        return hit
+
     text_dates = []
     if "collection_date" in cols:
         i = cols["collection_date"]
         for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
             c = cells[i]
-            if isinstance(c, str) and norm(c) not in rules.missing:
+            if isinstance(c, str) and not is_missing(c):
                 text_dates.append((rowno, table.header[i], c))
     fmt = choose_date_format(text_dates, formats, table)
     out: dict[str, SheetRow] = {}
@@ -225,15 +232,11 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
             elif isinstance(c, (int, float)):
                 errors.append(f"{table.where(rowno, table.header[cols['collection_date']])}: "
                               "a number, not a date (the value is not repeated here)")
-            elif isinstance(c, str) and norm(c) not in rules.missing and fmt:
+            elif isinstance(c, str) and not is_missing(c) and fmt:
                 date = seen.get(c)
                 if date is None:
                     date = seen[c] = dt.datetime.strptime(c, fmt).date()
-        if sample in out:
-            errors.append(f"{path}: row {rowno}: sample {shown(sample)} is listed twice "
-                          f"(first on row {out[sample].row})")
-            continue
-        out[sample] = SheetRow(sample, patient, date, rowno)
+        out[sample] = SheetRow(sample, patient, date, rowno)  # one row each: the sheet reader refused repeats
     if errors:
         raise InputError(f"{path}: {len(errors)} problem(s) in the samples sheet; nothing was written:\n  "
                          + "\n  ".join(errors[:60]))

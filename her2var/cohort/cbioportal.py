@@ -13,11 +13,14 @@ Choices made here:
   or has no position and alleles, stops the export with the reason (nothing is written);
 - "profiled" is what her2var can vouch for, per sample and profile, written as gene panels:
   mutations: ERBB2 when ``assessed = yes``, copy number: ERBB2 when ``cn_assessed = yes``, and
-  in every profile each gene in which an event was found in that sample. A sample with none of
-  these is NA in the matrix and in no case list of that profile, so cBioPortal shows it as not
+  in every profile each gene in which an event was found in that sample; mutations and
+  structural variants also the co-driver and kinase genes classify recorded as tested for the
+  sample (samples.tsv ``tested``: the VCF's small-variant genes, within ``--targets`` when given;
+  the fusion kinases a fusion table or breakend-capable VCF covers). A sample with none of these
+  is NA in the matrix and in no case list of that profile, so cBioPortal shows it as not
   profiled, never as wild type (cBioPortal takes a sample with no panel as profiled for every
-  gene). her2var records no coverage of the co-driver and fusion genes, so they count as
-  profiled only where an event was found;
+  gene). Copy number of the co-drivers is not assessed, so they count as CNA-profiled only where
+  an amplification was found;
 - ids are made cBioPortal-safe ([A-Za-z0-9._-]); two ids that become the same are an error;
 - OS_STATUS is 1:DECEASED / 0:LIVING, PFS_STATUS 1:PROGRESSION / 0:CENSORED; a patient left out
   of an analysis gets NA there. There is no DFS_* pair (first-line PFS is not disease-free
@@ -35,7 +38,9 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
+from ..classify.tested import FUSION, SMALL_VARIANTS
 from ..errors import InputError, UsageError, shown
+from ..files import tsv_text
 from ..rules.load import Rules, load_rules
 from .build import CohortResult
 from .calls import INDEX_GENE, SampleCalls
@@ -55,6 +60,7 @@ from .cbioportal_events import (
 )
 from .derive import her2_status
 from .liftover import Liftover
+from .problems import drug_list_text
 
 STUDY_ID = re.compile(r"^[a-z0-9_]+$")
 BAD_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]")
@@ -104,7 +110,7 @@ def _na(value: Any) -> str:
         return "NA"
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
-    return str(value).replace("\t", " ")
+    return tsv_text(str(value))  # a hand-edited calls table or store may hold anything
 
 
 def _clinical(path: str, attrs: list[tuple[str, str, str, str]], rows: list[list[Any]]) -> None:
@@ -177,7 +183,8 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
             ids.get(r["patient_id"], "patient"), {"male": "Male", "female": "Female"}.get(r["sex"] or ""),
             r["age"], r["smoking"], r["ecog"], r["stage"], r["histology"],
             *[yesno.get(r[s] or "") for s in sites],
-            r["drugs"], r["regimen"], r["regimen_group"], r["best_response"] if r["in_response"] == "yes" else None,
+            drug_list_text(r["drugs"]) if pseudonymizer is not None else r["drugs"],
+            r["regimen"], r["regimen_group"], r["best_response"] if r["in_response"] == "yes" else None,
             r["os_months"] if r["in_os"] == "yes" else None,
             {1: "1:DECEASED", 0: "0:LIVING"}.get(r["os_event"]) if r["in_os"] == "yes" else None,
             r["pfs_months"] if r["in_pfs"] == "yes" else None,
@@ -221,6 +228,14 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
         for c in s.calls:
             if c.get("class") == "amplification" and c.get("gene"):
                 profiled["cna"].setdefault(id(s), set()).add(str(c["gene"]))
+        # the co-drivers classify looked at (samples.tsv 'tested'): their absence of a call is real
+        if s.status == "ok" and s.tested:
+            small = {g for g in s.tested.get(SMALL_VARIANTS, ()) if g in known}
+            fused = {g for g in s.tested.get(FUSION, ()) if g in known}
+            if small:
+                profiled["mutations"].setdefault(id(s), set()).update(small)
+            if fused:
+                profiled["structural_variants"].setdefault(id(s), set()).update(fused)
     for s, c, _, _ in placed.small:
         if c.get("gene"):
             profiled["mutations"].setdefault(id(s), set()).add(str(c["gene"]))
@@ -258,7 +273,8 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
         with open(os.path.join(folder, "data_mutations.txt"), "w", encoding="utf-8", newline="") as fh:
             fh.write("\t".join(MAF_COLUMNS) + "\n")
             for m in maf_rows:
-                fh.write("\t".join(str(v) for v in m) + "\n")
+                # '-' (an empty allele) and '+' (the strand) are MAF's own words, not formulas
+                fh.write("\t".join(v if v in ("-", "+") else tsv_text(str(v)) for v in m) + "\n")
         _meta(os.path.join(folder, "meta_mutations.txt"), [
             ("cancer_study_identifier", study_id), ("genetic_alteration_type", "MUTATION_EXTENDED"),
             ("datatype", "MAF"), ("stable_id", "mutations"), ("show_profile_in_analysis_tab", "true"),
@@ -272,7 +288,8 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
         cna = written["cna"]
         cna_genes = _gene_order(set().union(*(profiled["cna"][id(s)] for s in cna)))
         with open(os.path.join(folder, "data_CNA.txt"), "w", encoding="utf-8", newline="") as fh:
-            fh.write("\t".join(["Hugo_Symbol", "Entrez_Gene_Id", *(ids.get(s.sample, "sample") for s in cna)]) + "\n")
+            fh.write("\t".join(["Hugo_Symbol", "Entrez_Gene_Id",
+                                *(tsv_text(ids.get(s.sample, "sample")) for s in cna)]) + "\n")
             for gene in cna_genes:
                 values = []
                 for s in cna:
@@ -317,7 +334,7 @@ def write_study(folder: str, result: CohortResult, *, study_id: str = "her2var_c
             for _, s in samples:
                 cells = [_panel_id(study_id, p, panel_genes[p][id(s)]) if id(s) in panel_genes[p] else "NA"
                          for p in written]
-                fh.write("\t".join([ids.get(s.sample, "sample"), *cells]) + "\n")
+                fh.write("\t".join([tsv_text(ids.get(s.sample, "sample")), *cells]) + "\n")
         _meta(os.path.join(folder, "meta_gene_panel_matrix.txt"), [
             ("cancer_study_identifier", study_id), ("genetic_alteration_type", "GENE_PANEL_MATRIX"),
             ("datatype", "GENE_PANEL_MATRIX"), ("data_filename", "data_gene_panel_matrix.txt")])

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ..errors import shown
 from ..models import NOT_TESTED
+from .calls import SheetRow
 from .dates import DATE_FIELDS, choose_date_format, strptime
 from .problems import Errors, Problem
 from .rules import ANALYSES, ClinicalRules, ColumnRule, RegimenRules, drug_key, norm
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 _DRUG_SPLIT = re.compile(r"\s*(?:\+|,|;|/|\||&|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
 _SITE_SPLIT = re.compile(r"\s*(?:,|;|/|\||\+|&|\band\b)\s*", re.IGNORECASE)
 _PARENS = re.compile(r"\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Survival given as a time from an index and an event, not as dates: public cohorts
+    (cBioPortal studies, GENIE BPC) publish it this way and withhold calendar dates, so none is
+    made up. ``entry_days`` (delayed entry, left truncation): the patient was at risk only from
+    then on, e.g. from the sequencing report that brought them into the data set."""
+
+    days: float
+    event: int  # 1 event, 0 censored
+    origin: str  # what time zero is, e.g. "first-line regimen start"
+    entry_days: float | None = None
 
 
 @dataclass
@@ -60,6 +74,10 @@ class Patient:
     cutoff: dt.date | None = None
     excluded: dict[str, list[str]] = field(default_factory=dict)  # analysis -> reasons
     extra: dict[str, Cell] = field(default_factory=dict)  # the rules' own columns, typed (read_extra)
+    # Public cohorts: survival as intervals ("pfs"/"os" -> Interval; used instead of dates), and the
+    # values of ClinicalTable.study_columns.
+    intervals: dict[str, Interval] = field(default_factory=dict)
+    study: dict[str, Cell] = field(default_factory=dict)
 
     def exclude(self, analyses: tuple[str, ...] | list[str], reason: str) -> None:
         for a in (ANALYSES if "all" in analyses else analyses):
@@ -77,6 +95,14 @@ class ClinicalTable:
     ignored_columns: list[str]
     date_format: str | None
     n_rows: int
+    # Records read from a public cohort (her2var.studies): the sample -> patient map of its sample
+    # table, the cohort columns only such records have, and the patients and samples of the source
+    # outside the cohort (other cancer types, patients outside GENIE BPC): their classified samples
+    # are left out, counted once.
+    samples: dict[str, SheetRow] | None = None
+    study_columns: tuple[str, ...] = ()
+    outside: frozenset[str] = frozenset()
+    left_out_samples: frozenset[str] = frozenset()
 
 
 class _Missing:
@@ -230,9 +256,9 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
                 try:
                     p.age = float(c.replace(",", "."))
                 except ValueError:
-                    errors.add(rowno, header[cols["age"]], f"age {shown(c)} is not a number (write years, e.g. 63)")
+                    errors.add(rowno, header[cols["age"]], "the age is not a number (write years, e.g. 63)")
             elif isinstance(c, dt.date):
-                errors.add(rowno, header[cols["age"]], f"age {shown(cell_text(c))} is a date, not a number of years")
+                errors.add(rowno, header[cols["age"]], "the age cell holds a date, not a number of years")
             if p.age is not None and not 0 <= p.age <= 120:
                 problem("out_of_range", "age", cell_text(c), "age outside 0-120 years")
                 p.age = None

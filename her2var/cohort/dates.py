@@ -40,8 +40,8 @@ def choose_date_format(values: list[tuple[int, str, str]], formats: tuple[str, .
             differ = [t for t in distinct if parsed[other][t] != parsed[first][t]]
             if differ:
                 row, col, text = next(v for v in values if v[2] == differ[0])
-                errors.add(row, col, f"{shown(text)} reads as {parsed[first][text]} with {first} and as "
-                           f"{parsed[other][text]} with {other}; every date in the file fits both, "
+                errors.add(row, col, f"the date reads as two different days with {first} and with "  # not quoted
+                           f"{other}; every date in the file fits both, "
                            f"so say which with --date-format {shown(first)} or {shown(other)}")
                 errors.raise_if_any("ambiguous date format")
         return first

@@ -7,7 +7,13 @@ Survival (months = days / 30.4375, the mean Gregorian month):
   follow-up; OS event: death; without one, censored at the last date the patient was known
   alive (last follow-up, or progression when that is later);
 - the data cut-off caps everything: an event after the cut-off is not counted (censored at the
-  cut-off), and no censoring date lies after it.
+  cut-off), and no censoring date lies after it;
+- delayed entry (``pfs_entry_*``, ``os_entry_*``): from the origin to the chosen sample's collection
+  date when the sample was taken later, else 0 (``sample_entry``).
+
+Records of a public cohort give survival as an interval from an index instead (clinical.Interval:
+time, event, origin, delayed entry); it is used as given, in days (a time published in months is
+months x 30.4375 days, unrounded), and no date is made up for it.
 """
 
 from __future__ import annotations
@@ -29,17 +35,25 @@ ASSESSED_RANK = {"yes": 0, "unknown": 1, "no": 2}
 
 @dataclass(frozen=True)
 class Survival:
-    days: int
+    days: float  # whole days from dates; from an interval in months, months x MONTH_DAYS
     event: int  # 1 event, 0 censored
     note: str = ""  # e.g. "censored at the cut-off"
+    entry_days: float | None = None  # delayed entry (intervals only)
 
     @property
     def months(self) -> float:
         return self.days / MONTH_DAYS
 
 
+def _interval(p: Patient, name: str) -> Survival | None:
+    iv = p.intervals.get(name)
+    return None if iv is None else Survival(iv.days, iv.event, entry_days=iv.entry_days)
+
+
 def pfs(p: Patient) -> tuple[Survival | None, str]:
     """(survival, reason when it cannot be computed)."""
+    if "pfs" in p.intervals:
+        return _interval(p, "pfs"), ""
     start, cut = p.treatment_start, p.cutoff
     if start is None:
         return None, "no first-line start date"
@@ -57,6 +71,8 @@ def pfs(p: Patient) -> tuple[Survival | None, str]:
 
 
 def os_(p: Patient) -> tuple[Survival | None, str]:
+    if "os" in p.intervals:
+        return _interval(p, "os"), ""
     start, cut = p.treatment_start, p.cutoff
     if start is None:
         return None, "no first-line start date"
@@ -72,6 +88,17 @@ def os_(p: Patient) -> tuple[Survival | None, str]:
     if p.last_followup is None or p.last_followup < end:
         note = note or "censored at the progression date (after the last follow-up)"
     return Survival((end - start).days, 0, note), ""
+
+
+def sample_entry(start: dt.date | None, sampled: dt.date | None) -> int | None:
+    """Delayed entry (days) of a patient's PFS and OS, whose origin is the first-line start: the
+    days from that start to the collection date of the sample that stands for the patient when
+    it was taken later (the patient could only be known to carry the alteration from then on,
+    so the time before is immortal time), 0 when it was taken on or before the start; None when
+    either date is unknown. An analysis plan uses it with ``entry: pfs_entry_months``."""
+    if start is None or sampled is None:
+        return None
+    return max((sampled - start).days, 0)
 
 
 def _cap(date: dt.date, cut: dt.date | None) -> tuple[dt.date, str]:

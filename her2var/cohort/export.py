@@ -14,16 +14,33 @@ import datetime as dt
 import hashlib
 import hmac
 import importlib.util
+import logging
+import operator
 import os
-import shutil
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from ..errors import InputError, UsageError
-from ..files import FORMULA_START, neutralise, replace_folder, sync_file, temp_beside, write_failed
+from ..files import (
+    FORMULA_START,
+    Named,
+    input_path,
+    neutralise,
+    refuse_overwriting_inputs,
+    sync_file,
+    temp_beside,
+    workbook_writing,
+    write_failed,
+)
+from ..outfolder import OutputFolder
 from ..rules.load import Rules
 from .build import DATE_COLUMNS, CohortResult, paused_gc
-from .problems import Problem
+from .problems import Problem, drug_list_text
+
+log = logging.getLogger(__name__)
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as openpyxl's ILLEGAL_CHARACTERS_RE
 
 PROBLEM_COLUMNS = ("kind", "row", "column", "value", "patient_id", "sample", "left_out_of", "message")
 CONFLICT_COLUMNS = ("patient_id", "sample", "chosen", "status", "collection_date", "her2_status",
@@ -31,6 +48,7 @@ CONFLICT_COLUMNS = ("patient_id", "sample", "chosen", "status", "collection_date
 ID_VALUE_KINDS = ("duplicate_patient", "missing_patient_id")
 DATE_VALUE_KINDS = ("future_date", "after_cutoff", "date_order")
 MIN_KEY_BYTES = 16
+MAX_KEY_FILE_BYTES = 1 << 16  # read at most: a key is tens of bytes, and /dev/zero never ends
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,9 +59,10 @@ class Staged:
     writing rule of her2var/files.py (temporary beside the target, flushed, renamed), for several
     outputs at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, inputs: Sequence[Named] = ()) -> None:
         self._files: list[tuple[str, str]] = []  # (tmp, final)
-        self._dirs: list[tuple[str, str]] = []
+        self._dirs: list[OutputFolder] = []
+        self._inputs = list(inputs)  # what the run read: a folder output must not hold any of it
 
     def _tmp_beside(self, path: str) -> str:
         tmp = temp_beside(path)
@@ -70,31 +89,46 @@ class Staged:
             raise write_failed(path, exc) from exc
 
     def folder(self, path: str) -> str:
-        """A temporary folder that becomes ``path`` on commit (an earlier export there is replaced)."""
-        if os.path.exists(path):
-            if not os.path.isdir(path):
-                raise UsageError(f"{path}: exists and is not a folder")
-            if os.listdir(path) and not os.path.exists(os.path.join(path, "meta_study.txt")):
-                raise UsageError(f"{path}: exists, is not empty and is not a cBioPortal study; give a new "
-                                 "or empty folder")
-        tmp = temp_beside(path, folder=True)
-        self._dirs.append((tmp, path))
-        return tmp
+        """A staging folder whose files go into the cBioPortal study folder ``path`` on commit (the files
+        of an earlier export there are replaced; outfolder.py)."""
+        out = study_folder(path, self._inputs)
+        out.__enter__()
+        self._dirs.append(out)
+        return out.staging
 
     def commit(self) -> None:
         for tmp, final in self._files:
             os.replace(tmp, final)
-        for tmp, final in self._dirs:
-            replace_folder(tmp, final)
+        for out in self._dirs:
+            out.commit()
+            out.__exit__(None, None, None)
         self._files, self._dirs = [], []
 
     def discard(self) -> None:
         for tmp, _ in self._files:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        for tmp, _ in self._dirs:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for out in self._dirs:
+            out.__exit__(None, None, None)  # removes its staging folder
         self._files, self._dirs = [], []
+
+
+def study_folder(path: str, inputs: Sequence[Named] = ()) -> OutputFolder:
+    """A cBioPortal study folder: new, empty, or a study her2var exported there before."""
+    return OutputFolder(path, kind="cbioportal", option="--cbioportal", inputs=inputs,
+                        patterns=("meta_*.txt", "data_*.txt", "her2var_export.txt"), subfolders=("case_lists",),
+                        not_ours="is not a cBioPortal study her2var wrote")
+
+
+def check_outputs(out_tsv: str, *, xlsx: str | None = None, parquet: str | None = None,
+                  cbioportal: str | None = None, inputs: Sequence[Named] = ()) -> None:
+    """Refuse, before the cohort is built, outputs that would overwrite an input (and a cBioPortal
+    folder that is not a study her2var wrote): see files.refuse_overwriting_inputs."""
+    refuse_overwriting_inputs([("-o", out_tsv), ("-o (its problems table)", sibling(out_tsv, "problems")),
+                               ("-o (its conflicts table)", sibling(out_tsv, "conflicts")), ("--xlsx", xlsx),
+                               ("--parquet", parquet)], inputs)
+    if cbioportal:
+        study_folder(cbioportal, inputs).check()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,7 +143,7 @@ def fmt(column: str, value: Any) -> str:
             return value
         if "\t" in value or "\n" in value or "\r" in value:
             value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-        return neutralise(value) if value[0] in FORMULA_START else value
+        return neutralise(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -125,17 +159,47 @@ def fmt(column: str, value: Any) -> str:
     return fmt(column, str(value))
 
 
-def _column_text(column: str, values: list[Any]) -> list[str]:
+# Values of these types are formatted once per column and then looked up: a column holds few
+# distinct dates, ages, day counts and months. Keys carry the type (True, 1 and 1.0 are equal keys
+# but print as yes, 1 and 1); a float zero is never looked up (0.0 and -0.0 are equal keys but
+# print differently); datetimes are not cached (equal instants in two time zones print differently).
+_CACHED_TYPES = (int, float, bool, dt.date)
+
+
+def _column_text(column: str, values: Iterable[Any]) -> list[str]:
     out: list[str] = []
     append = out.append
+    seen: dict[tuple[type, Any], str] = {}
     for v in values:
         if v is None:
             append("")
         elif type(v) is str:
-            append(fmt(column, v) if v and (v[0] in FORMULA_START or "\t" in v or "\n" in v or "\r" in v) else v)
+            append(fmt(column, v) if v and (v[0] in FORMULA_START or v[0] in '" \u00a0' or "\t" in v or "\n" in v
+                                            or "\r" in v) else v)
+        elif type(v) in _CACHED_TYPES and not (type(v) is float and v == 0):
+            key = (type(v), v)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = fmt(column, v)
+            append(text)
         else:
             append(fmt(column, v))
     return out
+
+
+def _columns_of(columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each column's values, row by row (None where a row has no such key)."""
+    if not rows or not columns:
+        return [() for _ in columns]
+    try:
+        get = operator.itemgetter(*columns)
+        cells = [get(r) for r in rows]
+    except KeyError:
+        cells = [tuple(r.get(c) for c in columns) for r in rows]
+    else:
+        if len(columns) == 1:  # itemgetter of one key gives the value itself
+            cells = [(v,) for v in cells]
+    return list(zip(*cells, strict=True))
 
 
 def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
@@ -143,7 +207,7 @@ def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]
     columns = list(columns)
     rows = list(rows)
     fh.write("\t".join(columns) + "\n")
-    texts = [_column_text(c, [r.get(c) for r in rows]) for c in columns]
+    texts = [_column_text(c, values) for c, values in zip(columns, _columns_of(columns, rows), strict=True)]
     step = 5000
     for i in range(0, len(rows), step):
         fh.write("\n".join("\t".join(t) for t in zip(*(col[i:i + step] for col in texts), strict=True)) + "\n")
@@ -169,11 +233,15 @@ class Pseudonymizer:
 
     @classmethod
     def from_file(cls, path: str) -> Pseudonymizer:
+        real = input_path(path, what="a pseudonymisation key file", source="--pseudonymize")  # not a device
         try:
-            with open(path, "rb") as fh:
-                key = fh.read()
+            with open(real, "rb") as fh:
+                key = fh.read(MAX_KEY_FILE_BYTES + 1)
         except OSError as exc:
-            raise UsageError(f"--pseudonymize {path}: cannot read the key file ({exc.strerror or exc})") from exc
+            raise InputError(f"--pseudonymize {path}: cannot read the key file ({exc.strerror or exc})") from exc
+        if len(key) > MAX_KEY_FILE_BYTES:
+            raise InputError(f"--pseudonymize {path}: more than {MAX_KEY_FILE_BYTES:,} bytes; a key file holds "
+                             "a key (32 random bytes: head -c 32 /dev/urandom > cohort.key), not a document")
         return cls(key.rstrip(b"\r\n"))
 
     def _make(self, kind: str, prefix: str, value: str) -> str:
@@ -207,11 +275,21 @@ def pseudonymize(result: CohortResult, pz: Pseudonymizer) -> tuple[list[str], li
         out["patient_id"] = pz.patient(r["patient_id"])
         out["sample"] = pz.sample(r["sample"])
         out["samples"] = pz.samples(r["samples"])
+        if "drugs" in out:  # an unknown drug is kept as typed: free text may hold anything
+            out["drugs"] = drug_list_text(out["drugs"])
         rows.append(out)
     problems = [problem_row(p, pz) for p in result.problems]
     conflicts = [{**c, "patient_id": pz.patient(c["patient_id"]), "sample": pz.sample(c["sample"]),
                   "collection_date": None} for c in result.conflicts]
     return columns, rows, problems, conflicts
+
+
+def problem_columns(problems: Iterable[Problem]) -> tuple[str, ...]:
+    """The problems table's columns; ``file`` (before ``row``) only when the clinical records came
+    from several files (a public cohort), so a row number says which file it counts in."""
+    if not any(p.file for p in problems):
+        return PROBLEM_COLUMNS
+    return ("kind", "file", *PROBLEM_COLUMNS[1:])
 
 
 def problem_row(p: Problem, pz: Pseudonymizer | None = None) -> dict[str, Any]:
@@ -221,7 +299,9 @@ def problem_row(p: Problem, pz: Pseudonymizer | None = None) -> dict[str, Any]:
             value = pz.patient(value)
         elif p.kind in DATE_VALUE_KINDS and value:
             value = "[date withheld]"
-    return {"kind": p.kind, "row": p.row, "column": p.column, "value": value,
+        elif value and not p.value_is_safe():  # free text may hold a name, a birth date...
+            value = "[withheld]"
+    return {"kind": p.kind, "file": p.file, "row": p.row, "column": p.column, "value": value,
             "patient_id": pz.patient(p.patient) if pz else p.patient,
             "sample": pz.sample(p.sample) if pz else p.sample,
             "left_out_of": ";".join(p.analyses), "message": p.message}
@@ -239,30 +319,34 @@ def sibling(path: str, suffix: str) -> str:
 def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None, parquet: str | None = None,
                  cbioportal: str | None = None, pseudonymizer: Pseudonymizer | None = None,
                  study_id: str = "her2var_cohort", build: str | None = None,
-                 rules: Rules | None = None, note: str = "") -> list[str]:
-    """Write every requested output, all or nothing. Returns the paths written. ``rules`` (default:
+                 rules: Rules | None = None, note: str = "", inputs: Sequence[Named] = ()) -> list[str]:
+    """Write every requested output, all or nothing. Returns the paths written. ``inputs``: the files
+    the cohort was built from, none of which an output may overwrite (check_outputs). ``rules`` (default:
     the built-in ones) place the cBioPortal study's events of the other genome build. ``note``
     (e.g. that the cohort is synthetic) labels the workbook: its properties, a README sheet, every
     printed page header."""
     if parquet and not parquet_available():
         raise UsageError("--parquet needs the optional Parquet support: pip install 'her2var[parquet]'")
-    if pseudonymizer is not None:
-        columns, rows, problems, conflicts = pseudonymize(result, pseudonymizer)
-    else:
-        columns, rows = result.columns, result.rows
-        problems = [problem_row(p) for p in result.problems]
-        conflicts = result.conflicts
-    staged = Staged()
+    with paused_gc():  # many small objects that live to the end (see paused_gc)
+        if pseudonymizer is not None:
+            columns, rows, problems, conflicts = pseudonymize(result, pseudonymizer)
+        else:
+            columns, rows = result.columns, result.rows
+            problems = [problem_row(p) for p in result.problems]
+            conflicts = result.conflicts
+    pcols = problem_columns(result.problems)
+    check_outputs(out_tsv, xlsx=xlsx, parquet=parquet, inputs=inputs)
+    staged = Staged(inputs)
     written: list[str] = []
     with paused_gc():
         try:
-            for path, cols, rs in ((out_tsv, columns, rows), (sibling(out_tsv, "problems"), PROBLEM_COLUMNS, problems),
+            for path, cols, rs in ((out_tsv, columns, rows), (sibling(out_tsv, "problems"), pcols, problems),
                                    (sibling(out_tsv, "conflicts"), CONFLICT_COLUMNS, conflicts)):
                 with staged.text(path) as fh:
                     write_tsv(fh, cols, rs)
                 written.append(path)
             if xlsx:
-                sheets = [("cohort", columns, rows), ("problems", PROBLEM_COLUMNS, problems),
+                sheets = [("cohort", columns, rows), ("problems", pcols, problems),
                           ("conflicts", CONFLICT_COLUMNS, conflicts)]
                 staged.file(xlsx, lambda tmp: write_xlsx(tmp, sheets, note=note))
                 written.append(xlsx)
@@ -288,21 +372,37 @@ def write_xlsx(path: str, sheets: Sequence[tuple[str, Iterable[str], list[dict[s
     import openpyxl
 
     wb = openpyxl.Workbook(write_only=True)
-    if note:
-        wb.properties.title = neutralise(note)
-        wb.properties.keywords = "SYNTHETIC" if "SYNTHETIC" in note else None
-    for title, columns, rows in sheets:
-        columns = list(columns)
-        ws = wb.create_sheet(title)
+    with workbook_writing(wb):  # no 'Exception ignored' traces when it fails midway
+        replaced: Counter[str] = Counter()
         if note:
-            ws.oddHeader.center.text = neutralise(note).replace("&", "&&")
-            ws.sheet_properties.tabColor = "D55E00"
-        ws.append(columns)
-        for r in rows:
-            ws.append([_xlsx_value(c, r.get(c)) for c in columns])
-    if note:
-        wb.create_sheet("README").append([neutralise(note)])
-    wb.save(path)
+            wb.properties.title = neutralise(note)
+            wb.properties.keywords = "SYNTHETIC" if "SYNTHETIC" in note else None
+        for title, columns, rows in sheets:
+            columns = list(columns)
+            ws = wb.create_sheet(title)
+            if note:
+                ws.oddHeader.center.text = neutralise(note).replace("&", "&&")
+                ws.sheet_properties.tabColor = "D55E00"
+            ws.append(columns)
+            for r in rows:
+                ws.append([_xlsx_cell(c, r.get(c), replaced) for c in columns])
+        if note:
+            wb.create_sheet("README").append([neutralise(note)])
+        if replaced:
+            log.warning("%s: %d cell(s) of column(s) %s held control characters a workbook cannot store; written "
+                        "there as U+FFFD", path, sum(replaced.values()), ", ".join(sorted(replaced)))
+        wb.save(path)
+
+
+def _xlsx_cell(column: str, value: Any, replaced: Counter[str]) -> Any:
+    """A cell as the workbook stores it. XML 1.0 has no control characters but tab, newline and
+    carriage return (openpyxl refuses the others, with the value in its message): each is written
+    as U+FFFD and counted by column, so a run never fails, or leaks the value, over one cell."""
+    out = _xlsx_value(column, value)
+    if isinstance(out, str) and _XML_ILLEGAL.search(out):
+        replaced[column] += 1
+        out = _XML_ILLEGAL.sub("\ufffd", out)
+    return out
 
 
 def _xlsx_value(column: str, value: Any) -> Any:
@@ -333,7 +433,9 @@ def parquet_frame(columns: list[str], rows: list[dict[str, Any]]) -> Any:
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for c in columns:
         if c.endswith(("_days", "_event")) or c == "n_samples":
-            frame[c] = frame[c].astype("Int64")
+            # days from months (a public cohort's survival) are not whole: kept as floats
+            whole = all(r.get(c) is None or float(r[c]).is_integer() for r in rows)
+            frame[c] = frame[c].astype("Int64" if whole else "Float64")
             continue
         kinds = {type(r.get(c)) for r in rows} - {type(None)}
         if str in kinds and len(kinds) > 1:

@@ -3,12 +3,15 @@ fatal cell-level errors (raised together, so a person sees every one at once).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import InputError, shown
 from .tables import RawTable
 
 MAX_LISTED = 60  # problems shown in one error message; the rest are counted
+DRUG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,39}( [A-Za-z][A-Za-z0-9-]{1,39}){0,2}")
+DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}|\d{5,}")  # digits in a date's shape, or long numbers
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,20 @@ class Problem:
     patient: str = ""
     sample: str = ""
     analyses: tuple[str, ...] = ()  # analyses the patient is left out of; () = flagged only
+    file: str = ""  # the file ``row`` is in, when the records come from several (a public cohort)
+
+    def value_is_safe(self) -> bool:
+        """Whether a message may quote the value: never a clinical value (a date, an age, free
+        text); only a drug name as written, when it looks like one (letters, digits, hyphens, a
+        bounded length, no date inside), since it tells the reader which regimen file entry is
+        missing. The problems table keeps the value (it is beside the records anyway)."""
+        return self.kind == "unknown_drug" and bool(DRUG_TOKEN.fullmatch(self.value)) \
+            and not DATE_LIKE.search(self.value)
 
     def describe(self, path: str = "") -> str:
-        place = path
+        """The problem for a message (stderr, a log): file, row, column and identifiers, never the
+        cell's value (see value_is_safe)."""
+        place = self.file or path
         if self.row is not None:
             place += f"{': ' if place else ''}row {self.row}"
         if self.column:
@@ -34,10 +48,19 @@ class Problem:
                else f"sample {shown(self.sample, bare=True)}" if self.sample else "")
         if self.patient and self.sample:
             who += f", sample {shown(self.sample, bare=True)}"
-        value = f" {shown(self.value)}:" if self.value else ""
+        value = f" {shown(self.value)}:" if self.value and self.value_is_safe() else ""
         effect = (f" (left out of: {', '.join(self.analyses)})" if self.analyses else " (flagged)")
         head = ", ".join(x for x in (place, who) if x)
         return f"{head}:{value} {self.message}{effect}"
+
+
+def drug_list_text(text: str | None) -> str | None:
+    """A ';'-joined drug list for a pseudonymised export: each name that does not look like a drug
+    name (value_is_safe's rule: free text, a date inside) withheld."""
+    if not text:
+        return text
+    return ";".join(d if DRUG_TOKEN.fullmatch(d) and not DATE_LIKE.search(d) else "[withheld]"
+                    for d in text.split(";"))
 
 
 class Errors:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import RulesError, shown
 from ..rules.schema import builtin_rules_dir, check, merge_trees, read_yaml
+from ..tables import norm  # one header normalisation for the clinical table and the samples sheet
 
 ANALYSES = ("pfs", "os", "response", "baseline", "regimen", "her2")
 COLUMN_TYPES = ("id", "text", "number", "date", "category", "yesno", "sites", "drugs", "regimen")
@@ -57,12 +58,6 @@ REGIMENS_SPEC = {
     "classes": ("map", {"name": str, "drugs": ("map", ("list", str))}),
 }
 
-_NON_WORD = re.compile(r"[^0-9a-z+]+")
-
-
-def norm(text: str) -> str:
-    """Compare headers and spellings this way: lower case, runs of other characters -> one space."""
-    return _NON_WORD.sub(" ", str(text).lower()).strip()
 
 
 def drug_key(name: str) -> str:

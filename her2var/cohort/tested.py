@@ -9,7 +9,7 @@ classified before testing was recorded, a failed sample and a patient without a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..classify.tested import FUSION, SMALL_VARIANTS
 from ..models import NOT_TESTED
@@ -56,6 +56,27 @@ def codriver_cell(s: SampleCalls | None, gene: str, events: list[str], kinds: tu
     return NOT_TESTED
 
 
+def codriver_cells(s: SampleCalls | None, events: Mapping[str, list[str]],
+                   genes: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """``codriver_<gene>`` -> :func:`codriver_cell` for every gene (``genes``: gene -> kinds), the
+    sample's status and testing record looked at once: a cohort row has ten or more of them."""
+    if s is None:
+        return {f"codriver_{g}": NOT_TESTED for g in genes}
+    ok = s.status == "ok"
+    tested = s.tested if ok else None
+    out: dict[str, str] = {}
+    for g, kinds in genes.items():
+        found = events.get(g) if ok else None
+        if found:
+            out[f"codriver_{g}"] = ";".join(found)
+        elif tested is not None and (all(g in tested.get(k, ()) for k in kinds) if kinds
+                                     else any(g in v for v in tested.values())):
+            out[f"codriver_{g}"] = NONE_FOUND
+        else:
+            out[f"codriver_{g}"] = NOT_TESTED
+    return out
+
+
 def untested_problem(samples: Iterable[SampleCalls]) -> list[Problem]:
     """One flag (no patient left out) for classify results that do not say which co-driver genes
     were tested (written before it was recorded, or a calls.tsv without its samples.tsv)."""
@@ -67,4 +88,5 @@ def untested_problem(samples: Iterable[SampleCalls]) -> list[Problem]:
                     "co-driver genes without a call are 'not tested'; re-classify them to record it", analyses=())]
 
 
-__all__ = ["NONE_FOUND", "NOT_TESTED", "codriver_cell", "codriver_genes", "gene_kinds", "untested_problem"]
+__all__ = ["NONE_FOUND", "NOT_TESTED", "codriver_cell", "codriver_cells", "codriver_genes", "gene_kinds",
+           "untested_problem"]

@@ -71,7 +71,8 @@ _OPTIONAL: dict[str, dict[str, tuple[str, ...]]] = {
     "allele_specific": {"sample": ("sample", "sample_id")},
     "tso500_fc": {"status": ("status",)},
     "seg": {"probes": ("num.mark", "num_probes", "num.probes", "nbrofloci")},
-    "cnvkit": {"cn": ("cn",), "probes": ("probes",)},
+    # ci_lo/ci_hi: the log2 confidence interval `cnvkit.py segmetrics --ci` adds to a .cns
+    "cnvkit": {"cn": ("cn",), "probes": ("probes",), "ci_lo": ("ci_lo",), "ci_hi": ("ci_hi",)},
 }
 # The scale each format's ratio column names (None: the header does not say; see SCALES).
 _NAMED_SCALE = {"gatk_seg": "log2", "cnvkit": "log2", "seg": None}
@@ -406,6 +407,7 @@ def _row_value(
                        raw_value=value, cn=None, line=lineno)
     log2 = check_log2(_to_log2(value, scale, text, label, where), text, label)
     converted = log2_to_cn(log2, p)
+    ci = _cnvkit_ci(row, labels, where, p) if kind == "cnvkit" else (None, None)
     cn_text = row.get("cn")
     if kind == "cnvkit" and cn_text not in (None, *_MISSING):
         cn = parse_float(cn_text, labels["cn"], where)
@@ -413,13 +415,31 @@ def _row_value(
             raise OddValue("negative_cn", f"{labels['cn']} {shown(cn_text)} must not be negative")
         return Segment(
             chrom=chrom, start=start, end=end, source_field="CN", raw_value=cn, cn=cn,
-            line=lineno, cn_is_integer=cn.is_integer(),
+            line=lineno, cn_is_integer=cn.is_integer(), cn_ci_low=ci[0], cn_ci_high=ci[1],
             notes=[f"log2 {log2:g} (CN {converted:.2f} at purity {p:g})"],
         )
     return Segment(
         chrom=chrom, start=start, end=end, source_field=_SCALE_FIELD[scale], raw_value=value,
-        cn=converted, line=lineno, caller_call=row.get("call", ""),
+        cn=converted, line=lineno, caller_call=row.get("call", ""), cn_ci_low=ci[0], cn_ci_high=ci[1],
     )
+
+
+def _cnvkit_ci(row: dict[str, str], labels: dict[str, str], where: str,
+               p: float) -> tuple[float | None, float | None]:
+    """CNVkit's segment confidence interval (ci_lo/ci_hi, log2, from ``segmetrics --ci``) as copy
+    numbers at the purity used for the segment; (None, None) when the file has no interval."""
+    lo_text, hi_text = row.get("ci_lo"), row.get("ci_hi")
+    if lo_text in (None, *_MISSING) or hi_text in (None, *_MISSING):
+        return None, None
+    try:
+        lo = check_log2(read_number(lo_text, labels["ci_lo"], where), lo_text, labels["ci_lo"])
+        hi = check_log2(read_number(hi_text, labels["ci_hi"], where), hi_text, labels["ci_hi"])
+    except OddValue:  # an interval reaching a no-coverage log2 says nothing usable
+        return None, None
+    if lo > hi:
+        raise InputError(f"{where}: {labels['ci_lo']} {shown(lo_text)} is above {labels['ci_hi']} "
+                         f"{shown(hi_text)}")
+    return round(log2_to_cn(lo, p), 3), round(log2_to_cn(hi, p), 3)
 
 
 def _to_log2(value: float, scale: str, text: str, label: str, where: str) -> float:

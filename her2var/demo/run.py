@@ -8,15 +8,22 @@ regimens of the seed designs. Every file says it is synthetic.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
+import sqlite3
+import stat
+import urllib.parse
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
 
 from ..analysis.wording import SYNTHETIC_NOTE
+from ..errors import UsageError
 from ..genome.transcript import WindowSequence
+from ..outfolder import OutputFolder
 from ..rules.load import Rules
 from . import synth
 from .synth import Event
@@ -233,8 +240,53 @@ class DemoRun:
     summary: str
 
 
+DEMO_FILES = ("her2var.db", "her2var.db-wal", "her2var.db-shm", "README.txt")
+DEMO_FOLDERS = ("inputs", "classify", "cohort", "analysis")
+DEMO_SAMPLE = re.compile(r"P\d{3}-T1")
+
+
+def demo_folder(outdir: str) -> OutputFolder:
+    """OUTDIR: new, empty, or an earlier demo's (by its manifest only: a lab's folder with a her2var.db
+    of its own is never taken for the demo's)."""
+    return OutputFolder(outdir, kind="demo", option="OUTDIR", patterns=DEMO_FILES, subfolders=DEMO_FOLDERS,
+                        staged=False, legacy=False, not_ours="holds no earlier her2var demo")
+
+
+def _refuse_foreign_store(path: str) -> None:
+    """The demo's folder listed her2var.db as its own; a store holding any other sample (a lab's,
+    put there since) is never removed or written into."""
+    if not os.path.lexists(path):
+        return
+    samples: list[str] | None = None
+    with contextlib.suppress(sqlite3.Error, OSError):
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or a device would hang SQLite
+            raise OSError(path)
+        conn = sqlite3.connect(f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro", uri=True)
+        try:
+            samples = [r[0] for r in conn.execute("SELECT sample FROM results UNION SELECT sample FROM failures")]
+        finally:
+            conn.close()
+    if samples is None or not all(isinstance(s, str) and DEMO_SAMPLE.fullmatch(s) for s in samples):
+        raise UsageError(f"OUTDIR {path}: a results store the demo did not write (it holds other samples, or "
+                         "is not a her2var store); the demo never writes into a lab's store: give a new or "
+                         "empty folder")
+
+
 def run_demo(outdir: str, rules: Rules, *, seed: int = 20261122, workers: int = 1) -> DemoRun:
-    """classify -> store -> cohort -> analyze on the synthetic cohort; everything under outdir."""
+    """classify -> store -> cohort -> analyze on the synthetic cohort; everything under outdir.
+
+    OUTDIR must be new, empty, or an earlier demo's output (recognised by its manifest), which is
+    removed first; it is locked while the demo runs, and what a failed demo wrote is removed."""
+    with demo_folder(outdir) as folder:
+        _refuse_foreign_store(os.path.join(outdir, "her2var.db"))
+        folder.clear()
+        folder.claim([*DEMO_FILES, *(f"{name}/" for name in DEMO_FOLDERS)])
+        run = _run_demo(outdir, rules, seed=seed, workers=workers)
+        folder.commit()
+    return run
+
+
+def _run_demo(outdir: str, rules: Rules, *, seed: int, workers: int) -> DemoRun:
     from ..classify.batch import classify_inputs
     from ..cohort.build import build_cohort
     from ..cohort.export import write_cohort

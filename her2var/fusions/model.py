@@ -59,10 +59,11 @@ class Fusion:
 
 
 def fusion_to_call(f: Fusion, *, build: str = "", input: str = "") -> Call:
-    """A calls.tsv row: gene = the kinase, class 'fusion', name, partner and breakpoints in notes."""
+    """A calls.tsv row: gene = the kinase, class 'fusion', name, partner and breakpoints in notes.
+    A breakpoint written without a position (assemble's 0: a study's SV row may have none) has none."""
     return Call(
         sample=f.sample, gene=f.kinase, klass="fusion", chrom=f.kinase_breakpoint[0],
-        pos=f.kinase_breakpoint[1], alt_reads=f.reads, source=f.source, caller_call=f.caller_name,
+        pos=f.kinase_breakpoint[1] or None, alt_reads=f.reads, source=f.source, caller_call=f.caller_name,
         filter=f.filter, notes=[f.name, *f.notes], build=build, input=input or f.path,
     )
 

@@ -210,8 +210,9 @@ def _tso500_rna(row: Row, where: str, rules: FusionRules) -> Junction:
     notes = _said(f"TSO500 {shown(row['Caller'], bare=True)}", row,
                   ("Filter", "Score", "Gene A Location", "Gene B Location", "Ref A Dedup", "Ref B Dedup"))
     if not known:
-        notes.append("the caller does not know the fusion's direction (Fusion Directionality Known "
-                     "not True): Gene A is not taken as 5'")
+        why = ("Fusion Directionality Known not True" if "Fusion Directionality Known" in row
+               else "no Fusion Directionality Known column, as in TST170's Fusions.csv")
+        notes.append(f"the caller does not know the fusion's direction ({why}): Gene A is not taken as 5'")
     return Junction(
         genes=(row["Gene A"], row["Gene B"]),
         bps=(breakpoint(row["Gene A Breakpoint"], where, "Gene A Breakpoint"),
@@ -285,6 +286,7 @@ DIALECTS = (
              "RightBreakpoint"), _star_fusion),
     Dialect("tso500-dna", "TSO500 DNA {Sample}_Fusions.csv",
             ("Chr1", "Pos1", "Chr2", "Pos2", "Direction", "Alt_Depth", "Gene1", "Gene2", "Filter"), _tso500_dna),
+    # TST170's RNA {Sample}_Fusions.csv has the first 20 of these columns (Caller ... KeepFusion).
     Dialect("tso500-rna", "TSO500 RNA {Sample}_AllFusions.csv",
             ("Caller", "Gene A", "Gene B", "Gene A Breakpoint", "Gene B Breakpoint", "KeepFusion"), _tso500_rna),
     Dialect("tso500-cvo", "TSO500 CombinedVariantOutput.tsv [Fusions]",

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..contigs import contig_key, resolve_contig
 from ..errors import InputError, RulesError, shown
+from ..files import input_path
 from ..rules.load import GeneRules, Window
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
@@ -69,6 +70,8 @@ class FastaSequence:
         self.path = path
         if not os.path.exists(path):
             raise InputError(f"{path}: no such file (--reference)")
+        # read by seeking through its .fai: a pipe or a device (which would never end) is refused
+        input_path(path, what="a reference FASTA (--reference)", random_access=True)
         try:
             self._fa = pysam.FastaFile(path)
         except (OSError, ValueError) as exc:
@@ -193,10 +196,13 @@ class TranscriptModel:
         """Residues encoded by the coding pieces; X where the sequence is not in the rules."""
         residues = ["X"] * (self.cds_length // 3 - 1)
         for c_start, seq in self.pieces:
-            for k in range(len(residues)):
-                a = 3 * k + 1
-                if c_start <= a and a + 2 <= c_start + len(seq) - 1:
-                    residues[k] = translate(seq[a - c_start:a - c_start + 3])
+            # Residue k (codon c.3k+1..c.3k+3) lies wholly in the piece for k from `first` to
+            # `last`: those codons are translated in one pass (a later piece overrides, as before).
+            first = max(0, -((1 - c_start) // 3))
+            last = min(len(residues) - 1, (c_start + len(seq) - 4) // 3)
+            if first <= last:
+                start = 3 * first + 1 - c_start
+                residues[first:last + 1] = translate(seq[start:start + 3 * (last - first + 1)])
         return "".join(residues)
 
     # -- coordinates ------------------------------------------------------------------------

@@ -25,8 +25,7 @@ the regions asked for are checked but not kept, so a million-row MAF streams in 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import io
+import itertools
 import os
 import re
 import zlib
@@ -34,9 +33,10 @@ from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from .. import limits
 from ..contigs import contig_key
 from ..errors import InputError, plain_int, shown
-from ..files import GZIP_MAGIC
+from ..files import GZIP_MAGIC, input_path, text_lines
 from .scan import RowScan
 
 # Columns a MAF must have (minimal MAF of cBioPortal's docs, plus the sample).
@@ -56,6 +56,7 @@ VARIANT_CLASSIFICATIONS = frozenset(t.lower() for t in (
     "De_novo_Start_OutOfFrame", "Splice_Region"))
 VARIANT_TYPES = frozenset(("snp", "dnp", "tnp", "onp", "ins", "del", "consolidated"))
 _ALLELE = re.compile(r"[ACGTNacgtn]+|-")
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")  # as the rows are read (files.text_lines)
 _CHROM = re.compile(r"(?i)(?:chr)?(?:[1-9]|1[0-9]|2[0-4]|X|Y|M|MT)")
 # Unplaced, unlocalised, alternate and decoy contigs as GRC/UCSC/GATK bundles name them.
 _CONTIG = re.compile(r"(?i)(?:chr)?(?:(?:Un|GL|KI|JH|KN|KV|KZ|ML|MU|NC_|NT_|NW_|HLA-|hs37d5|EBV)[\w.:*-]*"
@@ -170,10 +171,14 @@ def _looks_like_header(cols: Sequence[str]) -> bool:
 
 def is_maf(path: str | os.PathLike[str]) -> bool:
     """Whether the file (plain or gzipped) opens with a MAF header: optional ``#`` lines, then a
-    tab-separated line naming Start_Position, Hugo_Symbol or Tumor_Sample_Barcode. Never raises:
-    anything else is left to the other readers (and their errors)."""
+    tab-separated line naming Start_Position, Hugo_Symbol or Tumor_Sample_Barcode. Raises only for
+    an input that is no file at all (a device, a pipe nobody writes to: files.input_path); anything
+    else is left to the other readers (and their errors)."""
+    if not os.path.exists(path):
+        return False  # the reader that follows says what is missing
+    real = input_path(path, what="a VCF or MAF file")  # a pipe: read once, into a copy every reader opens
     try:
-        with open(path, "rb") as fh:
+        with open(real, "rb") as fh:
             raw = fh.read(1 << 18)
     except OSError:
         return False
@@ -184,7 +189,7 @@ def is_maf(path: str | os.PathLike[str]) -> bool:
         except zlib.error:
             return False
     head = head[:1 << 16].removeprefix(b"\xef\xbb\xbf")
-    for text in head.decode("utf-8", "replace").splitlines():
+    for text in _LINE_ENDS.split(head.decode("utf-8", "replace")):  # not splitlines: U+2028 ends no line
         line = text.strip("\ufeff")
         if not line.strip() or line.startswith("#"):
             continue
@@ -215,8 +220,9 @@ class MafReader:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise InputError(f"{self.path}: is a folder, expected a MAF file")
+        self.real = input_path(self.path, what="a MAF file")  # a pipe: its copy
         try:
-            with open(self.path, "rb") as fh:
+            with open(self.real, "rb") as fh:
                 self.compressed = fh.read(2) == GZIP_MAGIC
         except OSError as exc:
             reason = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror or exc})"
@@ -226,35 +232,21 @@ class MafReader:
         self.header = self._read_header()
 
     # -- the file ---------------------------------------------------------------------------
-    def _open(self) -> io.TextIOWrapper:
-        if self.compressed:  # every member (BGZF too); closed with the wrapper
-            return io.TextIOWrapper(gzip.open(self.path, "rb"), encoding="utf-8", newline="")
-        return open(self.path, encoding="utf-8", newline="")
+    def _raw_lines(self) -> Generator[bytes, None, None]:
+        """Every line as bytes, without its end (files.text_lines: bounded, any line end)."""
+        return text_lines(self.real, compressed=self.compressed, name=self.path, what="a MAF file")
 
     def _lines(self) -> Generator[tuple[int, str], None, None]:
         """(line number, text without its end) of every line; decoding and decompression errors
         become InputErrors naming the line."""
         lineno = 0
         try:
-            with self._open() as fh:
-                for lineno, raw in enumerate(fh, 1):
-                    yield lineno, raw.rstrip("\r\n")
-        except UnicodeDecodeError as exc:  # text is decoded a block at a time: find the line
-            raise InputError(f"{self.path}:{self._first_undecodable_line()}: not UTF-8 text (expected a MAF "
-                             "file; save it as UTF-8)") from exc
+            with contextlib.closing(self._raw_lines()) as raw_lines:
+                for lineno, raw in enumerate(raw_lines, 1):
+                    yield lineno, self.text(lineno, raw)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}:{lineno + 1}: the compressed data is truncated or corrupt "
                              f"({shown(exc, 120, bare=True)})") from exc
-
-    def _first_undecodable_line(self) -> int:
-        opener = gzip.open if self.compressed else open
-        with opener(self.path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return lineno
-        return 1
 
     def _read_header(self) -> MafHeader:
         comments: list[str] = []
@@ -262,9 +254,14 @@ class MafReader:
             return self._header_from(lines, comments)
 
     def _header_from(self, lines: Iterator[tuple[int, str]], comments: list[str]) -> MafHeader:
+        most, size = limits.current().max_header_bytes, 0
         for lineno, line in lines:
             line = line.lstrip("\ufeff") if lineno == 1 else line
             if line.startswith("#"):
+                size += len(line) + 1
+                if size > most:
+                    raise InputError(f"{self.path}:{lineno}: more than {most:,} bytes of '#' lines before the "
+                                     f"header line {limits.exceeded('max_header_bytes')}")
                 comments.append(line.rstrip("\t"))
                 continue
             if not line.strip():
@@ -324,19 +321,15 @@ class MafReader:
         scan = RowScan(self, spans, genes)
         lineno = self.header.line
         try:
-            with self._open_bytes() as fh:
-                for _ in range(self.header.line):
-                    next(fh)
-                for lineno, line, key in scan.kept(fh, self.header.line + 1):
+            with contextlib.closing(self._raw_lines()) as raw_lines:
+                rest = itertools.islice(raw_lines, self.header.line, None)
+                for lineno, line, key in scan.kept(rest, self.header.line + 1):
                     yield self.row(lineno, line, key)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}: the compressed data is truncated or corrupt (after line {lineno}; "
                              f"{shown(exc, 120, bare=True)})") from exc
         for sample, first in scan.samples.items():
             self.samples.setdefault(self.text(first, sample), first)
-
-    def _open_bytes(self) -> io.BufferedIOBase:
-        return gzip.GzipFile(self.path, "rb") if self.compressed else open(self.path, "rb")
 
     def text(self, lineno: int, value: bytes) -> str:
         try:

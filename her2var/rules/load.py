@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .. import limits as input_limits
 from ..errors import InputError, RulesError, plain_int, shown
 from ..models import CODRIVER_CLASSES, EVENT_CLASSES
 from .fusions import (  # fusion rules are checked by their own module
@@ -136,6 +137,8 @@ class Rules:
     threshold_set: str = DEFAULT_SET
     threshold_sets: Mapping[str, Thresholds] = field(repr=False, compare=False, default_factory=dict)
     sample_type_names: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+    # What an input may be (rules/limits.yaml): decides whether an input is read, never a result
+    limits: input_limits.Limits | None = field(default=None, repr=False, compare=False)
 
     def threshold_set_for(self, sample_type: str | None) -> str | None:
         """The threshold set a sample type is judged by (None when the rules do not know it)."""
@@ -249,13 +252,30 @@ def load_rules(extra: list[str | os.PathLike[str]] | None = None) -> Rules:
     base = builtin_rules_dir()
     paths = [base / name for name in BUILTIN_FILES] + [Path(p) for p in (extra or [])]
     merged: dict[str, Any] = {}
+    lab_limits = False
     for i, path in enumerate(paths):
         data = read_builtin_yaml(path) if i < len(BUILTIN_FILES) else read_yaml(path)
         if data is None:
             data = {}
         check(data, RULES_SPEC, str(path), partial=True)
         merged = merge_trees(merged, data)
-    return rules_from_tree(merged, sources=tuple(str(p) for p in paths))
+        if i >= len(BUILTIN_FILES) and isinstance(data, dict) and "limits" in data:
+            # in force at once: the next rules file, and every input after, is read under them
+            input_limits.use(_limits(merged["limits"], f"{path}.limits"))
+            lab_limits = True
+    rules = rules_from_tree(merged, sources=tuple(str(p) for p in paths))
+    if lab_limits:
+        input_limits.use(rules.limits)
+    return rules
+
+
+def _limits(tree: dict[str, Any], where: str) -> input_limits.Limits:
+    check(tree, {k.rstrip("?"): v for k, v in input_limits.spec().items()}, where, partial=False)
+    found = input_limits.Limits.from_tree(tree)
+    problem = found.problem()
+    if problem:
+        raise RulesError(f"{where}: {problem}")
+    return found
 
 
 def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
@@ -264,6 +284,7 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
     for section in ("genes", "thresholds", "builds", "oncogenicity"):
         if section not in tree:
             raise RulesError(f"{where}: missing section '{section}'")
+    limits = _limits(tree.get("limits") or asdict(input_limits.builtin()), f"{where}.limits")
     genes = {s: _build_gene(s, g, f"{where}.genes.{shown(s, bare=True)}") for s, g in tree["genes"].items()}
     thresholds = Thresholds.from_tree(tree["thresholds"])
     thresholds.check(f"{where}.thresholds")
@@ -277,7 +298,10 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
             if bname not in builds:
                 raise RulesError(f"{where}.genes.{shown(g.symbol, bare=True)}.builds.{shown(bname, bare=True)}: "
                                  "build not declared under 'builds'")
-    checksum = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
+    # The limits decide whether an input is read, never what a result says: raising one must not
+    # make every stored result look as if other rules had made it.
+    decisive = {k: v for k, v in tree.items() if k != "limits"}
+    checksum = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
     groups = tuple(DriverGroup(d["group"], d["gene"], tuple(d["classes"])) for d in tree.get("driver_groups", []))
     _no_duplicates([d.group for d in groups], f"{where}.driver_groups")
     fusions = None
@@ -288,7 +312,7 @@ def rules_from_tree(tree: dict[str, Any], sources: tuple[str, ...]) -> Rules:
                                           other_genes=fusions.kinases if fusions else (), classes=classes)
     return Rules(genes=genes, thresholds=thresholds, builds=builds, sources=sources,
                  checksum=checksum, raw=tree, driver_groups=groups, fusions=fusions, oncogenicity=oncogenicity,
-                 threshold_sets=sets, sample_type_names=type_names)
+                 threshold_sets=sets, sample_type_names=type_names, limits=limits)
 
 
 def check_rules_file(path: str | os.PathLike[str]) -> Rules:

@@ -17,13 +17,16 @@ from typing import Any
 
 import yaml
 
+from .. import limits
 from ..errors import InputError, RulesError, shown
 from ..files import atomic_write, read_input
 
 # A spec is a type, ("list", spec), ("map", spec) or a dict of fields (a key ending in "?" is optional).
 Spec = Any
 
-MAX_RULES_BYTES = 5_000_000
+# The largest integer a rules file may write: rules count bases, reads and days. A bigger one is
+# a typo or an attack (a hexadecimal integer of thousands of digits parses, then fails when written).
+MAX_RULES_INT = 10**18
 
 
 def builtin_rules_dir() -> Path:
@@ -69,20 +72,25 @@ def read_builtin_yaml(path: Path) -> Any:
 
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
-    """Parse a YAML file with safe_load after checking it has no duplicate keys or aliases."""
+    """Parse a YAML file with safe_load after checking it has no duplicate keys or aliases, nests
+    no deeper than limits.max_yaml_depth and holds no integer beyond MAX_RULES_INT; the file may
+    hold at most limits.max_yaml_bytes (a device or a pipe is handled by files.input_path)."""
     path = os.fspath(path)
+    most = limits.current().max_yaml_bytes
     with contextlib.suppress(OSError):  # a missing or unreadable file is reported by read_input
-        size = os.path.getsize(path)
-        if size > MAX_RULES_BYTES:
-            raise RulesError(f"{path}: {size} bytes; a rules file may hold at most {MAX_RULES_BYTES}")
+        size = os.stat(path).st_size  # a regular file's size; a pipe's is known once read
+        if size > most:
+            raise RulesError(f"{path}: {size:,} bytes; a YAML rules file may hold at most {most:,} "
+                             f"{limits.exceeded('max_yaml_bytes')}")
     text = read_input(path, what="a YAML file", error=RulesError).text
-    if len(text) > MAX_RULES_BYTES:  # a gzipped file, larger once decompressed
-        raise RulesError(f"{path}: {len(text)} characters; a rules file may hold at most {MAX_RULES_BYTES}")
+    if len(text.encode("utf-8", "surrogatepass")) > most:  # a gzipped file or a pipe
+        raise RulesError(f"{path}: more than {most:,} bytes of YAML; a YAML rules file may hold at most {most:,} "
+                         f"{limits.exceeded('max_yaml_bytes')}")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # parse-only here: builds no objects
     try:
         node = yaml.compose(text, Loader=loader)
         if node is not None:
-            _check_nodes(node, path, set())
+            _check_nodes(node, path)
         return yaml.safe_load(text)
     except ValueError as exc:  # a scalar YAML reads but Python refuses (an integer of thousands of digits)
         raise RulesError(f"{path}: a value cannot be read ({shown(str(exc), 120)})") from exc
@@ -95,25 +103,54 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         raise RulesError(f"{path}{line}: not valid YAML ({shown(problem, 200, bare=True)})") from exc
 
 
-def _check_nodes(node: yaml.Node, path: str, seen_nodes: set[int]) -> None:
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _check_nodes(root: yaml.Node, path: str) -> None:
     """Duplicate keys are errors; so are aliases (a node reached twice), which rules never need
-    and which can blow up exponentially (billion-laughs)."""
-    if id(node) in seen_nodes:
+    and which can blow up exponentially (billion-laughs); so are nesting deeper than
+    limits.max_yaml_depth and integers beyond MAX_RULES_INT (checked on the text, before Python
+    builds a number of thousands of digits). Walked without recursion."""
+    most = limits.current().max_yaml_depth
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
         line = node.start_mark.line + 1
-        raise RulesError(f"{path}:{line}: YAML anchors and aliases are not allowed in rules files")
-    seen_nodes.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise RulesError(f"{path}:{line}: duplicate key {shown(key)} (first at line {seen[key]})")
-            seen[key] = line
-            _check_nodes(value_node, path, seen_nodes)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_nodes(item, path, seen_nodes)
+        if id(node) in seen_nodes:
+            raise RulesError(f"{path}:{line}: YAML anchors and aliases are not allowed in rules files")
+        seen_nodes.add(id(node))
+        if depth > most:
+            raise RulesError(f"{path}:{line}: nested more than {most} levels deep {limits.exceeded('max_yaml_depth')}")
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _INT_TAG and _too_big(str(node.value)):
+                raise RulesError(f"{path}:{line}: the integer {shown(node.value, 30)} is too large (rules "
+                                 "integers are below 10^18)")
+        elif isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            children = []
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                key_line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise RulesError(f"{path}:{key_line}: duplicate key {shown(key)} (first at line {seen[key]})")
+                seen[key] = key_line
+                children += [(key_node, depth + 1), (value_node, depth + 1)]
+            stack.extend(reversed(children))  # visited in document order
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in reversed(node.value))
+
+
+def _too_big(text: str) -> bool:
+    """Whether a YAML integer's text (decimal, 0x, 0o, 0b, sexagesimal, with '_') is beyond
+    MAX_RULES_INT; its digits are counted first, so no huge number is ever built."""
+    digits = text.strip().lstrip("+-").replace("_", "")
+    if len(digits) > 40:
+        return True
+    try:
+        return abs(yaml.safe_load(text)) > MAX_RULES_INT
+    except (ValueError, TypeError, yaml.YAMLError):
+        return False  # the full load names the problem
 
 
 def _type_name(spec: Spec) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .. import limits
 from ..errors import RulesError
 from .schema import Spec
 
 BUILTIN_FILES = ("builds.yaml", "thresholds.yaml", "transcripts.yaml", "codrivers.yaml", "fusions.yaml",
-                 "oncogenicity.yaml")
+                 "oncogenicity.yaml", "limits.yaml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,4 +122,5 @@ RULES_SPEC: dict[str, Spec] = {
     "thresholds?": THRESHOLDS_SPEC,
     "builds?": ("map", BUILD_SPEC),
     "oncogenicity?": ONCOGENICITY_SPEC,
+    "limits?": limits.spec(),  # rules/limits.yaml; not part of the checksum (load.py)
 }

@@ -208,22 +208,30 @@ def _standardise(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return xs, scale
 
 
-def coxph_fit(x: np.ndarray, time: np.ndarray, event: np.ndarray, *, entry: np.ndarray | None = None,
-              ties: str = "efron", eps: float = EPS, iter_max: int = ITER_MAX) -> CoxphFit:
-    """Fit as ``coxph(Surv(time, event) ~ x, ties = ties)``, or with ``entry`` as
-    ``coxph(Surv(entry, time, event) ~ x, ties = ties)`` (x: n by p design, no intercept)."""
+def scaled_likelihood(x: np.ndarray, time: np.ndarray, event: np.ndarray, *, entry: np.ndarray | None = None,
+                      ties: str = "efron") -> tuple[CoxLikelihood, np.ndarray]:
+    """The likelihood of the centred and scaled design, as coxph builds it, and the scale (a
+    coefficient on the covariates' own scale is the scaled one times the scale)."""
     x = np.asarray(x, dtype=float)
     time = np.asarray(time, dtype=float)
     if entry is None:
         xs, scale = _standardise(x, np.ones(len(time), dtype=bool))
-        lik = CoxLikelihood(xs, time, event, ties=ties)
-        return _coxfit6(lik, scale, eps, iter_max)
+        return CoxLikelihood(xs, time, event, ties=ties), scale
     entry = np.asarray(entry, dtype=float)
     # agreg.fit leaves out of the centring (and of the fit) rows that span no event time.
     dtimes = np.unique(time[event == 1])
     spans = np.searchsorted(dtimes, entry, side="right") != np.searchsorted(dtimes, time, side="right")
     xs, scale = _standardise(x, spans)
-    lik = CoxLikelihood(xs, time, event, entry=entry, ties=ties)
+    return CoxLikelihood(xs, time, event, entry=entry, ties=ties), scale
+
+
+def coxph_fit(x: np.ndarray, time: np.ndarray, event: np.ndarray, *, entry: np.ndarray | None = None,
+              ties: str = "efron", eps: float = EPS, iter_max: int = ITER_MAX) -> CoxphFit:
+    """Fit as ``coxph(Surv(time, event) ~ x, ties = ties)``, or with ``entry`` as
+    ``coxph(Surv(entry, time, event) ~ x, ties = ties)`` (x: n by p design, no intercept)."""
+    lik, scale = scaled_likelihood(x, time, event, entry=entry, ties=ties)
+    if entry is None:
+        return _coxfit6(lik, scale, eps, iter_max)
     return _agfit4(lik, scale, eps, iter_max)
 
 

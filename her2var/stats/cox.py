@@ -19,6 +19,11 @@ What R does with a term that cannot be estimated is done here too, term by term:
 A model that cannot be fitted at all (a covariate with one level or no variation, no events, no
 estimable term) comes back with ``status="not estimable"`` and a reason instead of an exception
 or NaN. What R warns about while fitting is kept, as text, on the model it belongs to.
+
+With ``firth="always"``, or ``"separation"`` when a term's coefficient tends to infinity, the
+model is fitted by Firth's penalised partial likelihood instead (:mod:`her2var.stats.firth`, as
+R's coxphf): every estimable term then has a finite HR, a profile penalised likelihood CI and a
+penalised likelihood-ratio p (``CoxModel.estimator == "firth"``).
 """
 
 from __future__ import annotations
@@ -40,12 +45,17 @@ from her2var.stats._checks import (
     merge_near_ties_entry,
 )
 from her2var.stats._coxph import ITER_MAX, TIES, TOLER_CHOL, CoxLikelihood, CoxphFit, coxph_fit
+from her2var.stats.firth import firth_fit
 
 # Beyond R's own test: a coefficient per SD of its covariate this large, or an SE per SD this
 # large (information ~0), means the partial likelihood has no finite maximum for the term.
 DIVERGED_COEF_SD = 10.0
 DIVERGED_SE_SD = 100.0
 SEPARATION = "monotone likelihood (separation)"
+# When Firth's penalised likelihood replaces the partial likelihood: never, for a model with a
+# coefficient that tends to infinity, or for every model.
+FIRTH: tuple[str, ...] = ("never", "separation", "always")
+ESTIMATORS = {"partial": "partial likelihood", "firth": "Firth penalised partial likelihood"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,9 @@ class CoxModel:
     # Proportional hazards check (R: cox.zph(fit)): (covariate, chisq, df, p) per covariate, then
     # ("GLOBAL", ...); empty when it cannot be computed.
     ph_test: tuple[tuple[str, float, int, float], ...] = ()
+    # "partial" (coxph) or "firth" (penalised: CIs by profile penalised likelihood, p by penalised
+    # likelihood ratio, lr_test the penalised one)
+    estimator: str = "partial"
 
 
 def _design(df: Any, covariates: Sequence[str], categorical: Mapping[str, str | None],
@@ -268,6 +281,31 @@ def _ph_test(design: dict[str, np.ndarray], covariates: Sequence[str], d: _Data,
     return tuple(out)
 
 
+def _firth(design: dict[str, np.ndarray], d: _Data, fit: CoxphFit, ordinary: list[CoxTerm], texts: list[str],
+           conf_level: float) -> tuple[list[CoxTerm], list[str], tuple[float, int, float]]:
+    """The model refitted by Firth's penalised likelihood over the columns R does not alias (an
+    aliased column stays NA: it has no information, so its penalty is undefined)."""
+    names = list(design)
+    kept = [i for i in range(len(names)) if not fit.aliased[i]]
+    x = np.column_stack([design[names[i]] for i in kept])
+    ff = firth_fit(x, d.time, d.event, entry=d.entry, ties=d.ties, conf_level=conf_level)
+    texts = list(texts)
+    if not ff.converged:
+        texts.append(f"Firth's penalised likelihood did not converge in {ff.iterations} iterations")
+    terms = []
+    for k, i in enumerate(kept):
+        coef, se = float(ff.coef[k]), float(ff.se[k])
+        lo, hi = (float(np.exp(v)) if np.isfinite(v) else None for v in (ff.lower[k], ff.upper[k]))
+        missing = [side for side, v in (("lower", lo), ("upper", hi)) if v is None]
+        note = ("Firth: the partial likelihood has no finite maximum for this term (separation); the penalised "
+                "one has" if ordinary[i].status == "infinite" else "")
+        if missing:
+            note = "; ".join(part for part in (note, f"profile CI {' and '.join(missing)} bound not found") if part)
+        terms.append(CoxTerm(names[i], coef, se, float(np.exp(coef)), lo, hi, float(ff.p[k]), note, "ok"))
+    out = [next((t for t in terms if t.term == names[i]), ordinary[i]) for i in range(len(names))]
+    return out, texts, ff.lr_test
+
+
 def _tests(fit: CoxphFit) -> tuple[tuple[float, int, float], tuple[float, int, float]]:
     """Likelihood-ratio and score tests of the whole model (R: summary(fit)$logtest, $sctest)."""
     df = int((~fit.aliased).sum())
@@ -278,12 +316,13 @@ def _tests(fit: CoxphFit) -> tuple[tuple[float, int, float], tuple[float, int, f
 
 def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
             categorical: Mapping[str, str | None] | None = None, conf_level: float = 0.95,
-            kind: str = "multivariable", entry: str | None = None, ties: str = "efron") -> CoxModel:
+            kind: str = "multivariable", entry: str | None = None, ties: str = "efron",
+            firth: str = "never") -> CoxModel:
     """One Cox model of ``time``/``event`` on ``covariates`` (R: ``coxph(..., ties=ties)``).
 
     ``data`` is a pandas DataFrame holding the named columns; ``entry`` names a column of
     delayed-entry times (R: ``Surv(entry, time, event)``); ``ties`` is "efron" (R's default) or
-    "breslow".
+    "breslow"; ``firth`` (one of FIRTH) says when Firth's penalised likelihood is used.
 
     ``categorical`` maps each categorical covariate to its reference level (None: the first level
     in sorted order); a non-numeric covariate not listed there is an error. Rows with a missing
@@ -293,6 +332,8 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
     covariates = list(covariates)
     if ties not in TIES:
         raise InputError(f"Cox model: ties {shown(ties)} is not supported; expected one of {list(TIES)}")
+    if firth not in FIRTH:
+        raise InputError(f"Cox model: firth {shown(firth)} is not supported; expected one of {list(FIRTH)}")
     if not covariates:
         raise InputError("Cox model: no covariates given; expected at least one")
     timing = [time, event] if entry is None else [entry, time, event]
@@ -334,6 +375,15 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
         return model(status="not estimable", n=n, events=events, references=refs, warnings=tuple(texts),
                      reason=reason)
     lr_test, score_test = _tests(fit)
+    if firth == "always" or (firth == "separation" and any(t.status == "infinite" for t in terms)):
+        try:
+            f_terms, f_texts, f_lr = _firth(design, rows, fit, terms, texts, conf_level)
+        except np.linalg.LinAlgError:
+            texts.append("Firth's penalised likelihood could not be fitted (singular information at its "
+                         "maximum); the partial likelihood fit is reported")
+        else:
+            return model(status="ok", n=n, events=events, terms=tuple(f_terms), references=refs,
+                         warnings=tuple(f_texts), lr_test=f_lr, score_test=score_test, estimator="firth")
     return model(status="ok", n=n, events=events, terms=tuple(terms), references=refs,
                  warnings=tuple(texts), lr_test=lr_test, score_test=score_test,
                  ph_test=_ph_test(design, covariates, rows, fit))
@@ -341,10 +391,10 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
 
 def cox_univariable(data: Any, time: str, event: str, covariates: Sequence[str], *,
                     categorical: Mapping[str, str | None] | None = None, conf_level: float = 0.95,
-                    entry: str | None = None, ties: str = "efron") -> list[CoxModel]:
+                    entry: str | None = None, ties: str = "efron", firth: str = "never") -> list[CoxModel]:
     """One model per covariate, each with its own complete-case rows (as separate coxph calls)."""
     categorical = dict(categorical or {})
     return [cox_fit(data, time, event, [var], conf_level=conf_level, kind="univariable",
                     categorical={var: categorical[var]} if var in categorical else {},
-                    entry=entry, ties=ties)
+                    entry=entry, ties=ties, firth=firth)
             for var in covariates]

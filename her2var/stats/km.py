@@ -196,8 +196,9 @@ def kaplan_meier_by_group(time: Any, event: Any, group: Any, *, entry: Any = Non
 class LandmarkSurvival:
     """S(t) at a landmark time with its CI (R: ``summary(fit, times=t)``).
 
-    ``surv`` is None when the landmark lies beyond the last follow-up time (R drops that row
-    unless extend=TRUE); ``note`` then says so.
+    ``surv`` is None when the landmark lies beyond the last follow-up time of a curve that ended
+    above 0 (R drops that row unless extend=TRUE); ``note`` then says so. A curve that fell to 0
+    stays at 0: S(t) = 0 at every later landmark (with the CI of its last point).
     """
 
     label: str
@@ -235,6 +236,11 @@ def survival_at(curve: KMCurve, times: Sequence[float], *, conf_type: str | None
         # Number at risk at t: those whose time is >= t (R's left-open findInterval).
         later = np.searchsorted(curve.time, t, side="left")
         n_risk = int(curve.n_risk[later]) if later < len(curve.time) else 0
+        if t > curve.time[-1] and curve.surv[-1] == 0:
+            out.append(LandmarkSurvival(curve.label, t, 0.0, _num(curve.std_err[-1]), _num(lower[-1]),
+                                        _num(upper[-1]), n_risk, ctype, level,
+                                        note=f"survival fell to 0 at {curve.time[-1]:g}"))
+            continue
         if t > curve.time[-1]:
             out.append(LandmarkSurvival(curve.label, t, None, None, None, None, n_risk, ctype, level,
                                         note=f"beyond last follow-up ({curve.time[-1]:g})"))

@@ -310,6 +310,20 @@ def tumour_candidates(header: VcfHeader) -> list[str]:
             if roles.get(s) != "normal" and not (dna_tumour and roles.get(s) == "rna")]
 
 
+def germline_report(header: VcfHeader) -> str | None:
+    """What marks the file as a germline report, or None. CPSR (the Cancer Predisposition
+    Sequencing Reporter beside PCGR) classifies a patient's germline variants and writes its
+    classification in INFO tags named CPSR_* (CPSR_CLASSIFICATION, CPSR_PATHOGENICITY_SCORE...):
+    its one sample is the patient's germline, never a tumour."""
+    tags = sorted(k for k in header.info if k.upper().startswith("CPSR_"))
+    if tags:
+        return f"INFO {tags[0]}: a CPSR germline report"
+    keys = sorted(k for k in header.meta if k.upper().startswith("CPSR"))
+    if keys:
+        return f"##{keys[0]}: a CPSR germline report"
+    return None
+
+
 def has_matched_normal(header: VcfHeader, *, lenient: bool = False) -> bool:
     """Whether the variants were called against a matched normal: a normal sample column, or
     PCGR's control fields (CDP/CVAF in INFO, DPC/ADC in FORMAT or INFO) declared."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from ..errors import InputError, plain_int, shown
+from .. import limits
+from ..errors import InputError, plain_int, shown, unsafe_for_terminal
 from ..models import FieldDef, VcfHeader
 
 _STRUCTURED = re.compile(r"^<(.*)>$", re.S)
@@ -96,7 +98,23 @@ def parse_header_lines(lines: list[str], path: str) -> VcfHeader:
             if len(cols) > 8 and cols[8] != "FORMAT":
                 raise InputError(f"{path}:{lineno}: column 9 of the #CHROM line must be FORMAT")
             samples = cols[9:]
-            dupes = sorted({s for s in samples if samples.count(s) > 1})
+            most = limits.current().max_vcf_samples
+            if len(samples) > most:
+                raise InputError(f"{path}:{lineno}: {len(samples):,} sample columns, more than {most:,} "
+                                 f"{limits.exceeded('max_vcf_samples')}")
+            empty = [i for i, s in enumerate(samples, 10) if not s.strip()]
+            if empty:
+                raise InputError(f"{path}:{lineno}: column {empty[0]} of the #CHROM line has no sample name "
+                                 "(an empty name, or two tabs in a row); every sample column needs its name")
+            odd = [i for i, s in enumerate(samples, 10) if unsafe_for_terminal(s)]
+            if odd:
+                # a NUL, an escape sequence or a bidi override in a name is no lab's sample name; it
+                # would reach every table, message and terminal the name goes to
+                raise InputError(f"{path}:{lineno}: column {odd[0]} of the #CHROM line, sample name "
+                                 f"{shown(samples[odd[0] - 10])}, holds a control or text-direction character; "
+                                 "rename the sample (letters, digits and punctuation)")
+            counts = Counter(samples)  # one pass: a header of 10,000 samples is checked at once
+            dupes = sorted(s for s, n in counts.items() if n > 1)
             if dupes:
                 raise InputError(
                     f"{path}:{lineno}: duplicate sample names in the #CHROM line: {shown(', '.join(dupes), bare=True)}"

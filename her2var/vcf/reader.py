@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import logging
 import os
 import re
@@ -18,7 +19,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import limits
 from ..errors import InputError, plain_int, shown
+from ..files import Seen, input_path
 from ..models import FieldDef, Record, Region, VcfHeader
 from . import scan as vcf_scan
 from .header import parse_header_lines
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 # The empty block htslib ends every BGZF file with; without it the file was cut at a block edge.
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _BASES = re.compile(r"[ACGTN]+")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _ALT = re.compile(r"[ACGTN]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTN]+|[ACGTN]+\.")  # bases, *, <ID>, breakends
 
 
@@ -134,23 +138,39 @@ def _merge_spans(regions: Iterable[Region], pad: int) -> dict[str, tuple[list[in
     return out
 
 
-def _sniff(path: str) -> str:
-    """Return 'bgzf', 'gzip', 'bcf' or 'text' from the first bytes of a file."""
-    with open(path, "rb") as fh:
+def _sniff(path: str, real: str | None = None) -> str:
+    """Return 'bgzf', 'gzip', 'bcf' or 'text' from the first bytes of a file (``real``: where its
+    bytes are, when not at ``path``: a pipe's copy)."""
+    real = real or path
+    with open(real, "rb") as fh:
         head = fh.read(18)
     if not head:
         raise InputError(f"{path}: the file is empty (expected a VCF or BCF file)")
     if head[:2] == b"\x1f\x8b":
         # BGZF blocks carry a 'BC' extra subfield; BCF is BGZF whose content starts with 'BCF'.
         try:
-            with gzip.open(path, "rb") as gz:
-                magic = gz.read(3)
+            with gzip.open(real, "rb") as gz:
+                magic = gz.read(9)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{path}: the compressed file cannot be read ({exc})") from exc
-        kind = "bcf" if magic == b"BCF" else "bgzf" if head[12:14] == b"BC" else "gzip"
+        kind = "bcf" if magic[:3] == b"BCF" else "bgzf" if head[12:14] == b"BC" else "gzip"
+        if kind == "bcf" and len(magic) == 9:  # htslib allocates the header's declared length at once
+            declared = int.from_bytes(magic[5:9], "little")
+            most = limits.current().max_header_bytes
+            if declared > most:
+                try:  # how much there is (at most the limit): a cut or garbage file holds far less
+                    with gzip.open(real, "rb") as gz:
+                        held = len(gz.read(most + 9)) - 9
+                except (OSError, EOFError, zlib.error):
+                    held = -1
+                if held < most:
+                    raise InputError(f"{path}: the BCF header declares {declared:,} bytes but the file holds fewer: "
+                                     "it is truncated or corrupt")
+                raise InputError(f"{path}: the BCF header declares {declared:,} bytes, more than {most:,} "
+                                 f"{limits.exceeded('max_header_bytes')}")
         if kind != "gzip":
-            with open(path, "rb") as fh:
-                fh.seek(max(0, os.path.getsize(path) - len(BGZF_EOF)))
+            with open(real, "rb") as fh:
+                fh.seek(max(0, os.path.getsize(real) - len(BGZF_EOF)))
                 if fh.read() != BGZF_EOF:
                     raise InputError(
                         f"{path}: the BGZF end-of-file marker is missing: the file is truncated (records "
@@ -162,13 +182,13 @@ def _sniff(path: str) -> str:
     return "text"
 
 
-def _open_bcf(path: str) -> Any:
+def _open_bcf(path: str, real: str | None = None) -> Any:
     """A BCF opened through pysam (htslib decodes it; each record is turned back into its VCF text,
-    the one record model the rest of her2var reads)."""
+    the one record model the rest of her2var reads). ``real``: where its bytes are (a pipe's copy)."""
     import pysam
 
     try:
-        return pysam.VariantFile(path, "rb")
+        return pysam.VariantFile(real or path, "rb")
     except (OSError, ValueError) as exc:  # a broken BCF header
         raise InputError(f"{path}: the BCF file cannot be read ({shown(exc, 200, bare=True)})") from exc
 
@@ -205,7 +225,9 @@ def _last_record(path: str) -> str | None:
         try:
             while rest:
                 d = zlib.decompressobj(31)
-                out.append(d.decompress(rest))
+                out.append(d.decompress(rest, 4 * window))
+                if d.unconsumed_tail:
+                    return None  # inflates far beyond BGZF blocks: not checked here (the stream is read)
                 rest = d.unused_data
         except zlib.error:
             continue  # the magic bytes appeared inside compressed data: try the next start
@@ -219,7 +241,7 @@ def _last_record(path: str) -> str | None:
 
 def _index_path(path: str) -> str | None:
     for ext in (".tbi", ".csi"):
-        if os.path.exists(path + ext):
+        if os.path.isfile(path + ext):  # a link to a device or a pipe is no index (and is never read)
             return path + ext
     return None
 
@@ -231,35 +253,38 @@ class VcfReader:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        if not os.path.exists(self.path):
-            raise InputError(f"{self.path}: no such file")
-        if os.path.isdir(self.path):
+        self.path = os.fspath(path)  # as messages and results name it
+        # where its bytes are: the file itself, or the copy of what a pipe gave (files.input_path)
+        self.real = input_path(self.path, what="a VCF or BCF file")
+        if os.path.isdir(self.real):
             raise InputError(f"{self.path}: is a folder, expected a VCF file")
-        if not os.access(self.path, os.R_OK):
+        if not os.access(self.real, os.R_OK):
             raise InputError(f"{self.path}: cannot be read (permission denied)")
-        self.kind = _sniff(self.path)
-        self.index = _index_path(self.path) if self.kind in ("bgzf", "bcf") else None
+        self.opened = os.stat(self.real)  # the file as it was when reading began
+        self.kind = _sniff(self.path, self.real)
+        self.index = _index_path(self.real) if self.kind in ("bgzf", "bcf") else None
+        self._sha256: str | None = None  # of the bytes a whole pass read (_stream)
         self.header = self._read_header()
 
     # -- header ---------------------------------------------------------------------------
-    def _open_text(self):
-        if self.kind in ("bgzf", "gzip"):
-            return gzip.open(self.path, "rt", encoding="utf-8", errors="replace", newline="")
-        return open(self.path, encoding="utf-8", errors="replace", newline="")
-
     def _read_header(self) -> VcfHeader:
         if self.kind == "bcf":
             return parse_header_lines(self._bcf_header_lines(), self.path)
         lines: list[str] = []
+        size = 0
+        most = limits.current().max_header_bytes
+        seen = Seen()
         try:
-            with self._open_text() as fh:
-                for raw in fh:
-                    line = raw.rstrip("\r\n")
-                    if not lines:
-                        line = line.lstrip("\ufeff")
+            with contextlib.closing(vcf_scan.lines(self.real, self.kind != "text", name=self.path,
+                                                   seen=seen)) as raw_lines:
+                for raw in raw_lines:
+                    line = raw.decode("utf-8", "replace")
                     if not line.startswith("#"):
                         break
+                    size += len(raw) + 1
+                    if size > most:
+                        raise InputError(f"{self.path}:{len(lines) + 1}: the header (## lines and #CHROM) is "
+                                         f"longer than {most:,} bytes {limits.exceeded('max_header_bytes')}")
                     lines.append(line)
                     if line.startswith("#CHROM"):
                         break
@@ -271,20 +296,56 @@ class VcfReader:
             raise InputError(
                 f"{self.path}:1: not a VCF file: expected '##fileformat=VCFv4.x' as the first line"
             )
+        if seen.lone_cr and self.index is not None:
+            # tabix splits lines at '\n' only: through the index, CR-only lines would read as one
+            log.warning("%s: lines end in a carriage return only (old Mac text): read whole, without the "
+                        "index %s", self.path, self.index)
+            self.index = None
         return parse_header_lines(lines, self.path)
 
     def _bcf_header_lines(self) -> list[str]:
-        vcf = _open_bcf(self.path)
+        vcf = _open_bcf(self.path, self.real)
         text = str(vcf.header)
         _close_bcf(vcf)
-        return [ln for ln in text.splitlines() if ln]
+        return [ln for ln in _LINE_END.split(text) if ln]  # not splitlines: U+2028 in a Description ends no line
+
+    # -- what was read ----------------------------------------------------------------------
+    def sha256(self) -> str:
+        """The SHA-256 of the file's bytes as read: taken during a whole pass over it (``records``
+        without an index), else of the whole file now. Either way the file must not have changed
+        since reading began (a file cut, rewritten or still being written while it was read would
+        give a result of bytes that no longer exist): that is an InputError."""
+        if self._sha256 is None:
+            h = hashlib.sha256()
+            read = 0
+            with open(self.real, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+                    read += len(chunk)
+            self._unchanged(read)
+            self._sha256 = h.hexdigest()
+        return self._sha256
+
+    def _unchanged(self, read: int) -> None:
+        """An InputError when the file is not what it was when reading began (size, time of change,
+        or the ``read`` bytes of a whole pass)."""
+        try:
+            now = os.stat(self.real)
+        except OSError as exc:
+            raise InputError(f"{self.path}: the file went away while it was read ({exc.strerror or exc})") from exc
+        before = self.opened
+        if read != before.st_size or (now.st_size, now.st_mtime_ns, now.st_ino) != (
+                before.st_size, before.st_mtime_ns, before.st_ino):
+            raise InputError(f"{self.path}: the file changed while it was read ({before.st_size:,} bytes when "
+                             f"reading began, {read:,} read, {now.st_size:,} now); read it again once it is "
+                             "complete and no longer being written")
 
     def raw_lines(self) -> Iterator[tuple[str, str]]:
         """Every line as ('header', text) or ('record', text), without line endings."""
         if self.kind == "bcf":
             for line in self._bcf_header_lines():
                 yield "header", line
-            vcf = _open_bcf(self.path)
+            vcf = _open_bcf(self.path, self.real)
             try:
                 for text in _bcf_iter(self.path, vcf):
                     yield "record", text
@@ -292,15 +353,12 @@ class VcfReader:
                 _close_bcf(vcf)
             return
         try:
-            with self._open_text() as fh:
-                for lineno, raw in enumerate(fh, 1):
-                    line = raw.rstrip("\r\n")
-                    if lineno == 1:
-                        line = line.lstrip("\ufeff")
-                    if lineno <= self.header.n_lines:
-                        yield "header", line
-                    elif line:
-                        yield "record", line
+            for lineno, raw in enumerate(vcf_scan.lines(self.real, self.kind != "text", name=self.path), 1):
+                line = raw.decode("utf-8", "replace")
+                if lineno <= self.header.n_lines:
+                    yield "header", line
+                elif line:
+                    yield "record", line
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}: the compressed file is truncated or corrupt ({exc})") from exc
 
@@ -320,28 +378,32 @@ class VcfReader:
         n_samples, n_header = len(self.header.samples), self.header.n_lines
         compressed = self.kind in ("bgzf", "gzip")
         lineno = 0
+        seen = Seen()
         try:
             if regions is None:
-                for lineno, raw in enumerate(vcf_scan.lines(self.path, compressed), 1):
-                    line = raw.decode("utf-8", "replace").rstrip("\r")
+                for lineno, raw in enumerate(vcf_scan.lines(self.real, compressed, name=self.path, seen=seen), 1):
+                    line = raw.decode("utf-8", "replace")
                     if lineno > n_header and line:
                         yield parse_record(line, self.path, lineno, n_samples)
-                return
-            merged = {c.encode(): v for c, v in _merge_spans(regions, pad=1000).items()}
-            may_end = "END" in self.header.info  # records may span into a region from before it
-            scan = vcf_scan.RegionFilter(merged, may_end)
-            for buf in vcf_scan.chunks(self.path, compressed):
-                n, kept = scan.keep(buf)
-                for i, lo, hi in kept:
-                    if lineno + i + 1 > n_header:
-                        rec = self._in_regions(buf[lo:hi], lineno + i + 1, merged, may_end, regions)
-                        if rec is not None:
-                            yield rec
-                lineno += n
+            else:
+                merged = {c.encode(): v for c, v in _merge_spans(regions, pad=1000).items()}
+                # records may span into a region from before it (END, or a symbolic allele's SVLEN)
+                may_end = "END" in self.header.info or "SVLEN" in self.header.info
+                scan = vcf_scan.RegionFilter(merged, may_end)
+                for buf in vcf_scan.chunks(self.real, compressed, name=self.path, seen=seen):
+                    n, kept = scan.keep(buf)
+                    for i, lo, hi in kept:
+                        if lineno + i + 1 > n_header:
+                            rec = self._in_regions(buf[lo:hi], lineno + i + 1, merged, may_end, regions)
+                            if rec is not None:
+                                yield rec
+                    lineno += n
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(
                 f"{self.path}:{lineno + 1}: the compressed file is truncated or corrupt ({exc})"
             ) from exc
+        self._unchanged(seen.raw_bytes)  # the whole file was read: these are the bytes a result is of
+        self._sha256 = seen.sha256.hexdigest()
 
     def _in_regions(self, raw: bytes, lineno: int, merged: dict[bytes, tuple[list[int], list[int]]],
                     may_end: bool, regions: list[Region]) -> Record | None:
@@ -361,7 +423,7 @@ class VcfReader:
         if pos >= 0 and raw.count(b"\t") >= 7:
             starts, ends = spans
             i = bisect_right(starts, pos) - 1
-            if (i < 0 or pos > ends[i]) and not (may_end and b"END=" in raw):
+            if (i < 0 or pos > ends[i]) and not (may_end and (b"END=" in raw or b"SVLEN=" in raw)):
                 return None
         rec = parse_record(raw.decode("utf-8", "replace").rstrip("\r"), self.path, lineno, n_samples)
         if any(r.chrom == rec.chrom and rec.pos <= r.end and rec.end >= r.start for r in regions):
@@ -371,7 +433,7 @@ class VcfReader:
     def _indexed(self, regions: list[Region]) -> Iterator[Record]:
         n_samples = len(self.header.samples)
         if self.kind == "bcf":
-            vcf = _open_bcf(self.path)
+            vcf = _open_bcf(self.path, self.real)
             try:
                 for r in regions:
                     if r.chrom not in vcf.header.contigs:
@@ -389,7 +451,7 @@ class VcfReader:
         import pysam
 
         try:
-            tbx = pysam.TabixFile(self.path, index=self.index)
+            tbx = pysam.TabixFile(self.real, index=self.index)
         except (OSError, ValueError) as exc:
             raise InputError(f"{self.path}: the index {self.index} cannot be used "
                              f"({shown(exc, 200, bare=True)})") from exc
@@ -413,7 +475,7 @@ class VcfReader:
     def _check_index(self, tbx, contigs: set[str]) -> None:
         """An index made for another file (or before the file was rewritten) would silently
         return nothing: the file's last record must be found through it."""
-        last = _last_record(self.path)
+        last = _last_record(self.real)
         if last is None:
             return
         cols = last.split("\t", 2)
@@ -434,7 +496,7 @@ class VcfReader:
 
     def _bcf_stream(self, regions: list[Region] | None) -> Iterator[Record]:
         n_samples = len(self.header.samples)
-        vcf = _open_bcf(self.path)
+        vcf = _open_bcf(self.path, self.real)
         try:
             for text in _bcf_iter(self.path, vcf):
                 rec = parse_record(text, self.path, None, n_samples)

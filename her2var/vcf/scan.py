@@ -5,62 +5,35 @@ A whole-genome VCF has millions of lines and a few hundred in the genes' regions
 complete lines is looked at as an array (numpy): where every line starts, its tab count, its
 contig and its POS. A line is dropped here only when it certainly would be dropped by the per-line
 reader: it has at least 8 columns (7 tabs), and either its contig holds no region, or its POS is a
-plain number outside every region and (when the header declares END) it carries no ``END=``.
+plain number outside every region and (when the header declares END or SVLEN) it carries no ``END=``
+or ``SVLEN=``.
 Everything else (lines in regions, malformed lines, long or odd contig names, anything not a plain
 number) goes to the per-line reader, which parses it and names any problem with its line number.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
-CHUNK_BYTES = 1 << 20
+from ..files import Seen, line_chunks
+
 MIN_TABS = 7  # 8 fixed columns
 PREFIX = 8  # contig names up to this many bytes are matched exactly in bulk
 MAX_POS_DIGITS = 10
 
 
-def chunks(path: str, compressed: bool) -> Iterator[bytes]:
-    """The file's text in pieces that each end at a line end (the last gets one if it lacks it).
-
-    A UTF-8 byte-order mark at the start is dropped. Raises EOFError when a gzip/BGZF stream
-    ends before its end-of-stream marker.
-    """
-    with open(path, "rb") as fh:
-        d = zlib.decompressobj(31) if compressed else None
-        tail = b""
-        first = True
-        while True:
-            chunk = fh.read(CHUNK_BYTES)
-            if not chunk:
-                break
-            if d is not None:
-                parts = [d.decompress(chunk)]
-                while d.eof and d.unused_data:  # BGZF and concatenated gzip: many members
-                    rest = d.unused_data
-                    d = zlib.decompressobj(31)
-                    parts.append(d.decompress(rest))
-                data = b"".join(parts)
-            else:
-                data = chunk
-            buf = tail + data
-            if first and buf:
-                buf = buf.removeprefix(b"\xef\xbb\xbf")
-                first = False
-            cut = buf.rfind(b"\n") + 1
-            tail = buf[cut:]
-            if cut:
-                yield buf[:cut]
-        if d is not None and not d.eof:
-            raise EOFError("compressed data ended before the end-of-stream marker")
-        if tail:
-            yield tail + b"\n"
+def chunks(path: str, compressed: bool, *, name: str | None = None, seen: Seen | None = None) -> Iterator[bytes]:
+    """The file's text in pieces that each end at a line end (files.line_chunks: a byte-order
+    mark dropped, CR LF and a lone CR ending lines, no line longer than limits.max_line_bytes).
+    ``name`` is the file as messages call it (``path`` may be a pipe's copy); ``seen`` records
+    what was read. Raises EOFError when a gzip/BGZF stream ends before its end-of-stream marker."""
+    return line_chunks(path, compressed=compressed, name=name or path, what="a VCF file", seen=seen)
 
 
-def lines(path: str, compressed: bool) -> Iterator[bytes]:
+def lines(path: str, compressed: bool, *, name: str | None = None,
+          seen: Seen | None = None) -> Generator[bytes, None, None]:
     """Every line, without its line end."""
-    for buf in chunks(path, compressed):
+    for buf in chunks(path, compressed, name=name, seen=seen):
         yield from buf.split(b"\n")[:-1]
 
 
@@ -147,9 +120,11 @@ class RegionFilter:
         return plain & outside
 
     def _lines_with_end(self, arr, starts, ends):
-        """True for lines holding 'END=' anywhere (a record may reach into a region from before it)."""
+        """True for lines holding 'END=' or 'LEN=' (SVLEN) anywhere (a record may reach into a region
+        from before it)."""
         np = self.np
-        hits = np.flatnonzero((arr[:-3] == 69) & (arr[1:-2] == 78) & (arr[2:-1] == 68) & (arr[3:] == 61))
+        hits = np.flatnonzero((((arr[:-3] == 69) & (arr[1:-2] == 78) & (arr[2:-1] == 68))
+                               | ((arr[:-3] == 76) & (arr[1:-2] == 69) & (arr[2:-1] == 78))) & (arr[3:] == 61))
         flag = np.zeros(starts.size, dtype=bool)
         flag[np.searchsorted(ends, hits)] = True  # every hit lies before its own line's end
         return flag

@@ -83,6 +83,15 @@ def real_alts(record: Record) -> list[tuple[int, str]]:
     return [(i, a) for i, a in enumerate(record.alts, start=1) if _BASES.fullmatch(a)]
 
 
+def unnamed_alts(record: Record) -> list[tuple[int, str]]:
+    """(1-based index, allele) of ALTs that say a change happened without spelling it in bases:
+    symbolic alleles (<DEL>, <INS>, <DUP:TANDEM>, <INV>, <CNV>...), breakends and the spanning
+    deletion '*'. They cannot be named on a transcript, yet a sample carrying one over an exon is
+    not wild type there. gVCF reference-block alleles (<NON_REF>, <*>) are not events."""
+    return [(i, a) for i, a in enumerate(record.alts, start=1)
+            if not _BASES.fullmatch(a) and a not in _REF_BLOCK_ALTS]
+
+
 def is_reference_row(header: VcfHeader, record: Record, sample_index: int) -> bool:
     """True when the sample carries none of the record's ALT alleles: its GT holds only REF or
     no-calls (0/0, ./.) and no allele has reads. Panels that write every hotspot site (Ion TVC)

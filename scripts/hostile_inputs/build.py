@@ -32,6 +32,10 @@ class Case:
     stdout: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     expect_files: dict[str, list[str]] = field(default_factory=dict)
+    # Things a file cannot hold, made in the scratch folder before the run (tests/test_bad_inputs.py):
+    # "fifo NAME" (a named pipe no one writes to), "link NAME TARGET" (a symbolic link, TARGET may be
+    # absolute such as /dev/zero, or missing: a dangling link), "chmod MODE NAME" (octal, e.g. 000).
+    setup: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:

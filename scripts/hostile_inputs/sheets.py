@@ -46,11 +46,11 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
     reject("samples_no_vcf_column", tsv(["sample", "patient"], ["S1", "P1"]), ["@:1: a samples sheet needs a 'vcf'"],
            "no vcf column")
     reject("samples_short_row", tsv(head, good_row[:3]), ["@:2: 3 columns, expected 5"], "a row of three cells")
-    reject("samples_purity_word", tsv(head, [*good_row[:4], "high"]), ["@:2: purity 'high' is not a number"],
+    reject("samples_purity_word", tsv(head, [*good_row[:4], "high"]), ["@:2: column 'purity' is not a number"],
            "purity a word")
-    reject("samples_purity_percent", tsv(head, [*good_row[:4], "40"]), ["@:2: purity 40.0 is outside (0, 1]"],
+    reject("samples_purity_percent", tsv(head, [*good_row[:4], "40"]), ["@:2: column 'purity' is outside (0, 1]"],
            "purity as a percentage")
-    reject("samples_purity_nan", tsv(head, [*good_row[:4], "nan"]), ["@:2: purity"], "purity NaN")
+    reject("samples_purity_nan", tsv(head, [*good_row[:4], "nan"]), ["@:2: column 'purity'"], "purity NaN")
     reject("samples_no_vcf_in_row", tsv(head, ["S1", "P1", "", "", ""]), ["@:2: give a 'vcf' or a 'bam'"], "empty vcf cell")
     reject("samples_vcf_missing", tsv(head, ["S1", "P1", "missing.vcf", "", ""]), ["missing.vcf: no such file"],
            "the sheet names a VCF that does not exist")
@@ -58,7 +58,7 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
            "one sample id on two rows: which result is S1?")
     reject("samples_duplicate_column", tsv(["sample", "vcf", "vcf"], ["S1", "shared/good.vcf", "shared/good.vcf"]),
            ["@:1: column(s) vcf given twice"], "the vcf column twice")
-    reject("samples_long_line", tsv(head, [*good_row[:4], "5" * LONG]), ["@:2: purity inf is outside"],
+    reject("samples_long_line", tsv(head, [*good_row[:4], "5" * LONG]), ["@:2: column 'purity' is outside (0, 1]"],
            f"a {LONG:,}-character purity")
     reject("samples_huge_field", tsv(head, [*good_row[:4], '"' + "5" * 200_000 + '"']), ["@:2: not a valid samples sheet"],
            "a 200,000-character cell (over the CSV field limit)")
@@ -70,6 +70,11 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
         cases.append(Case(cid, "samples", {"sheet.tsv": content},
                           ["classify", "--samples", "sheet.tsv", "--format", "tsv"], 0, [], why,
                           shared=["good.vcf"], stdout=["S1", YVMA_NAME]))
+    cases.append(Case("samples_xlsx_alias_accepted", "samples",
+                      {"sheet.xlsx": xlsx([["Sample ID", "Patient ID", "vcf"], ["S1", "P1", "shared/good.vcf"]])},
+                      ["classify", "--samples", "sheet.xlsx", "--format", "tsv"], 0, [],
+                      "an Excel sheet with the clinical rules' header spellings, as cohort reads it",
+                      shared=["good.vcf"], stdout=["S1", YVMA_NAME]))
     # the same sheet read by the cohort stage (sample, patient, collection date)
     cohort = ["cohort", "--clinical", "shared/clinical.csv", "--calls", "shared/calls", "--samples", "sheet.tsv",
               "-o", "out/cohort.tsv"]
@@ -77,7 +82,7 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
     chead = ["sample", "patient", "collection_date"]
     for cid, content, expect, why in (
         ("samples_cohort_duplicate_sample", tsv(chead, ["S001", "P001", "2021-01-05"], ["S001", "P001", "2021-02-05"]),
-         ["sheet.tsv: row 3: sample 'S001' is listed twice (first on row 2)"], "one sample on two rows"),
+         ["sheet.tsv:3: sample 'S001' is listed twice (first on line 2)"], "one sample on two rows"),
         ("samples_cohort_no_sample_column", tsv(["specimen_type", "patient"], ["FFPE", "P001"]),
          ["sheet.tsv:1: no sample column"], "no column the rules read as the sample id"),
         ("samples_cohort_bad_date", tsv(chead, ["S001", "P001", "2021-13-45"]),
@@ -86,6 +91,8 @@ def samples_cases(rng: np.random.Generator) -> list[Case]:
          ["sheet.xlsx [sheet Patients]: row 2, column 'collection_date': a number, not a date"],
          "a collection date stored as a plain number"),
         ("samples_cohort_binary_garbage", garbage(rng, 1024), ["sheet.tsv: not UTF-8 text"], "random bytes"),
+        ("samples_cohort_short_row", tsv(chead, ["S001", "P001"]), ["sheet.tsv:2: 2 columns, expected 3"],
+         "a row of two cells: refused as classify refuses it"),
     ):
         name = "sheet.xlsx" if cid.endswith("as_number") else "sheet.tsv"
         cases.append(Case(cid, "samples", {name: content}, [a.replace("sheet.tsv", name) for a in cohort], 1,
@@ -184,7 +191,7 @@ def clinical_cases(rng: np.random.Generator) -> list[Case]:
     reject("clinical_huge_field", good + "P003,F,70," + "x" * 200_000 + ",2021-05-01,,2022-01-05,SD\n",
            ["@: row 4"], "a 200,000-character cell (over the CSV field limit)")
     reject("clinical_age_word", csv_text([CLIN_HEAD, CLIN_ROWS[0], ["P002", "F", "sixty", *CLIN_ROWS[1][3:]]]),
-           ["@: row 3, column 'age': age 'sixty' is not a number"], "age a word")
+           ["@: row 3, column 'age': the age is not a number"], "age a word")
     reject("clinical_mixed_date_formats", csv_text([CLIN_HEAD, CLIN_ROWS[0],
                                                     [*CLIN_ROWS[1][:4], "10.04.2021", "", "05.01.2022", "SD"]]),
            ["@", "mixed date formats"], "ISO and dotted dates in one file")
@@ -229,7 +236,7 @@ def clinical_cases(rng: np.random.Generator) -> list[Case]:
            ["@ [sheet Patients]: row 2, column 'treatment_start': a number, not a date"],
            "date cells stored as plain numbers", name=X)
     reject("xlsx_age_as_date", xlsx([CLIN_HEAD, [*xrows[1][:2], d(1960, 1, 1), *xrows[1][3:]], xrows[2]]),
-           ["@ [sheet Patients]: row 2, column 'age'", "is a date, not a number"], "a date in the age column", name=X)
+           ["@ [sheet Patients]: row 2, column 'age'", "holds a date, not a number"], "a date in the age column", name=X)
 
     def merged(ws) -> None:
         ws["E3"] = None

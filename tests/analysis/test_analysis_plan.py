@@ -94,7 +94,11 @@ BAD = [
     ("values for an unknown level", edit("groupings[0].values", {"X": ["x"]}), r"\['X'\] are not among the levels"),
     ("raw value in two levels", edit("groupings[1].values", {"single": ["s"], "combination": ["s"]}),
      r"'s' is listed for both 'single' and 'combination'"),
-    ("multiple", edit("groupings[0].multiple", "all"), r"multiple: 'all' is not supported"),
+    ("multiple", edit("groupings[0].multiple", "some"), r"multiple: 'some' is not supported"),
+    ("multiple all for a variable", edit("table1.variables[1].multiple", "all"),
+     r"variables\[1\]\.multiple: 'all' is for groupings and subgroups only"),
+    ("firth", edit("cox.firth", "yes"), r"cox\.firth: 'yes' is not supported"),
+    ("table1 smd flag", edit("table1.smd", "yes"), r"table1\.smd: expected"),
     ("unquoted yes", edit("subgroups[0].levels", [True, False]), r"levels\[0\]: expected a string, found True"),
     ("no endpoints", edit("endpoints", []), r"endpoints: expected at least one endpoint"),
     ("duplicate endpoint", edit("endpoints[1].name", "pfs"), r"endpoints: duplicate name 'pfs'"),
@@ -124,6 +128,11 @@ BAD = [
     ("follow-up endpoint", edit("follow_up.endpoint", "dfs"), r"follow_up\.endpoint: 'dfs' is not an endpoint"),
     ("swimmer endpoint", edit("figures.swimmer.endpoint", "dfs"), r"swimmer\.endpoint: 'dfs' is not an endpoint"),
     ("swimmer size", edit("figures.swimmer.max_patients", 0), r"max_patients: expected at least 1"),
+    ("coalteration row set", edit("coalteration", {
+        "her2_assessed": [{"column": "assessed", "values": ["yes"]}], "her2_altered": "her2_altered",
+        "her2_rows": ["altered", "grade"], "codriver_prefix": "codriver_", "none_group": "none",
+        "groups": [{"name": "KRAS-altered", "genes": ["KRAS"]}]}),
+     r"coalteration\.her2_rows\[1\]: 'grade' is not supported"),
 ]
 
 

@@ -83,8 +83,8 @@ def test_tables_tsv_and_xlsx(full) -> None:
 
     out, res = full
     tsvs = sorted(p.stem for p in (out / "tables").glob("*.tsv"))
-    assert tsvs == sorted(["table1", "table1_tests", "response", "response_tests", "km", "landmarks", "logrank",
-                           "logrank_pairwise", "follow_up", "cox", "exclusions"])
+    assert tsvs == sorted(["flow", "table1", "table1_tests", "response", "response_tests", "km", "landmarks",
+                           "logrank", "logrank_pairwise", "follow_up", "cox", "exclusions"])
     with open(out / "tables" / "km.tsv", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert len(rows) == len(res["km"])
@@ -307,11 +307,18 @@ def test_hostile_report_runs_nothing_in_chromium(hostile: Path, tmp_path: Path) 
 
 
 def test_figures_drawn_in_worker_processes_are_the_same_figures(tmp_path: Path) -> None:
+    """Every figure file drawn by two workers (costliest first) is byte for byte the one drawn in
+    this process, and the figure list keeps the report's order."""
     one = analyze(str(COHORT), "alteration-groups", str(tmp_path / "one"))
     two = analyze(str(COHORT), "alteration-groups", str(tmp_path / "two"), jobs=2)
     assert one.results["figures"] == two.results["figures"]
     for f in two.results["figures"]:
         assert (tmp_path / "two" / "figures" / f["png"]).stat().st_size > 10_000
+    names = sorted(p.name for p in (tmp_path / "one" / "figures").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "two" / "figures").iterdir())
+    assert len(names) == 3 * len(one.results["figures"]) >= 3 * 4  # png, svg, pdf; enough figures for workers
+    for name in names:
+        assert (tmp_path / "one" / "figures" / name).read_bytes() == (tmp_path / "two" / "figures" / name).read_bytes()
 
 
 @pytest.mark.parametrize("checksums", [[], ["a" * 64], ["a" * 64, "b" * 64]], ids=["none", "one", "mixed"])

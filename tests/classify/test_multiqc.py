@@ -3,7 +3,8 @@
 The file's structure is checked here always; MultiQC itself reads it when it can be found: importable
 in this environment, or a `multiqc` program on PATH. It is not in the `test` extra, because
 installing it beside her2var moves a package users get (python-dateutil), and the suite runs on
-exactly what `pip install .` gives; `pip install multiqc` (or a PATH to one) runs that test.
+exactly what `pip install .` gives; the `workflow` extra has it (.ci/run runs this test, marked
+`workflow`, in that environment), and `pip install multiqc` (or a PATH to one) runs it anywhere.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import FIXTURES, VCF_HEADER_37, run_cli, write
+from conftest import FIXTURES, VCF_HEADER_37, missing_tool, run_cli, write
 
 from her2var.classify.multiqc import COLUMNS, FILE_NAME, TABLE_ID
 
@@ -90,10 +91,11 @@ def test_dropped_events_are_counted_by_reason(tmp_path):
     assert row["dropped_by_reason"] == "low_alt_reads 1; synonymous 1"
 
 
+@pytest.mark.workflow
 def test_multiqc_shows_the_section_with_the_values(batch, tmp_path):
     command = multiqc_command()
     if command is None:
-        pytest.skip("MultiQC is not installed (pip install multiqc, or put a multiqc program on PATH)")
+        missing_tool("MultiQC is not installed (pip install multiqc or '.[workflow]', or a multiqc program on PATH)")
     proc = subprocess.run([*command, str(batch), "-o", str(tmp_path / "mqc"), "--no-version-check", "--no-ansi",
                            "--strict", "--force"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -104,7 +106,7 @@ def test_multiqc_shows_the_section_with_the_values(batch, tmp_path):
     _, ours = read_mqc(batch / "her2var" / FILE_NAME)
     assert sorted(seen) == sorted(ours)
     for sample, row in ours.items():
-        for col in ("her2_status", "her2_altered", "assessed", "cn_assessed", "status"):
+        for col in ("her2_status", "her2_altered", "her2_tier", "assessed", "cn_assessed", "driver_group", "status"):
             assert seen[sample][col] == row[col], (sample, col)
     assert float(seen["T1"]["copy_number"]) == pytest.approx(float(ours["T1"]["copy_number"]))
     assert float(seen["T1"]["exon20_median_depth"]) == pytest.approx(float(ours["T1"]["exon20_median_depth"]))

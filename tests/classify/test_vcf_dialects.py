@@ -185,3 +185,33 @@ def test_pcgr_output_sites_only_support_and_filters():
         "p.L755S", 210, 38, 0.18, "TVAF/TDP")
     (skipped,) = r.skipped_events
     assert (skipped["reason"], skipped["detail"]) == ("low_vaf", "VAF 0.012 < min_vaf 0.02")
+
+
+# KRAS exon 2 on GRCh38 (c.38, c.35, c.34: G13D, G12V, G12C), beside an ERBB2 record on GRCh37.
+KRAS_38_ROWS = "".join(f"12\t{pos}\t.\tC\t{alt}\t.\tPASS\t.\tGT:AD\t0/1:60,40\n"
+                       for pos, alt in ((25245347, "T"), (25245350, "A"), (25245351, "A")))
+G776V_37 = "17\t37880998\t.\tG\tT\t.\tPASS\t.\tGT:AD\t0/1:60,40\n"
+
+
+def test_codriver_records_of_another_build_are_an_error(tmp_path):
+    """The build check covers the co-drivers too: three KRAS hotspot records on GRCh38 read as
+    GRCh37 would report KRAS as not mutated; ERBB2's own record being right does not hide it."""
+    vcf = write(tmp_path, "mixed.vcf", GRCH38_HEADER + KRAS_38_ROWS + G776V_37)
+    proc = run_cli("classify", str(vcf), "--build", "GRCh37", "--format", "tsv")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "KRAS exon 2" in proc.stderr and "the file looks like GRCh38, not GRCh37" in proc.stderr
+    # the same KRAS records read as GRCh38 are KRAS hotspots
+    only_kras = write(tmp_path, "kras.vcf", GRCH38_HEADER + KRAS_38_ROWS)
+    (r,) = classify(only_kras, build="GRCh38")
+    assert sorted(c.hgvs_p for c in r.calls if c.gene == "KRAS") == ["p.G12C", "p.G12V", "p.G13D"]
+
+
+def test_a_cpsr_germline_report_is_not_read_as_a_tumour(tmp_path):
+    """CPSR classifies a patient's germline variants (INFO CPSR_*): its sample is never a tumour."""
+    header = GRCH38_HEADER.replace(
+        "##FORMAT", '##INFO=<ID=CPSR_CLASSIFICATION,Number=.,Type=String,Description="CPSR class">\n##FORMAT', 1)
+    vcf = write(tmp_path, "P1.cpsr.grch38.vcf", header + S310F_38)
+    proc = run_cli("classify", str(vcf), "--build", "GRCh38", "--format", "tsv")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "P1.cpsr.grch38.vcf: the file holds germline variants" in proc.stderr
+    assert "CPSR_CLASSIFICATION" in proc.stderr

@@ -36,7 +36,7 @@ def test_classify_writes_its_folder_with_o_or_out_and_nothing_to_stdout(tmp_path
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""  # stdout is a pipe here: before, the whole TSV came out too
     assert {p.name for p in (tmp_path / "res").iterdir()} == {"calls.tsv", "samples.tsv", "samples",
-                                                              "her2var_mqc.tsv"}
+                                                              "her2var_mqc.tsv", ".her2var-outputs.json"}
     lines = proc.stderr.splitlines()
     assert lines[0] == "classify: 3 sample(s) from 3 input(s): 3 classified, 0 failed"
     assert "classify: HER2 altered: yes 3" in lines

@@ -485,6 +485,27 @@ def test_gene_panels_say_what_each_sample_was_profiled_for(tmp_path):
     assert "short_name" not in read_meta(study / "meta_study.txt")
 
 
+def test_codrivers_classify_tested_are_profiled_without_an_event(tmp_path):
+    """samples.tsv's ``tested`` says which co-drivers classify looked at: those genes join the
+    mutation and structural-variant panels even with nothing found (so cBioPortal shows KRAS wild
+    type there), and a gene not tested stays out (shown as not profiled)."""
+    folder = calls_folder(tmp_path, [])
+    (folder / "samples.tsv").write_text(
+        SAMPLE_HEADER.rstrip("\n") + "\ttested\n"
+        "N1\tPN1\tnone\tyes\tno\t\tok\tsmall_variants:EGFR,KRAS;fusion:ALK,RET\n"
+        "N2\tPN2\tnone\tyes\tno\t\tok\t\n")
+    write(tmp_path, "clinical.csv", "patient_id,treatment_start\nPN1,2021-01-01\nPN2,2021-01-01\n")
+    proc = export(tmp_path, folder)
+    assert proc.returncode == 0, proc.stderr
+    study = tmp_path / "out" / "study"
+    assert study_problems(study) == []
+    _, header, rows = read_table(study / "data_gene_panel_matrix.txt")
+    m = {r["SAMPLE_ID"]: r for r in rows}
+    assert m["N1"]["mutations"] == "her2var_cohort_mut_ERBB2_EGFR_KRAS"
+    assert m["N1"]["structural_variants"] == "her2var_cohort_sv_ALK_RET"
+    assert m["N2"]["mutations"] == "her2var_cohort_mut_ERBB2" and m["N2"]["structural_variants"] == "NA"
+
+
 def test_a_profile_with_no_event_still_lists_its_assessed_samples(tmp_path):
     folder = calls_folder(tmp_path, [])
     (folder / "samples.tsv").write_text(SAMPLE_HEADER + "N1\tPN1\tnone\tyes\tyes\t2.0\tok\n"
@@ -530,7 +551,9 @@ def test_fusions_become_structural_variants(tmp_path):
     assert sv[("F4", "CD74-ROS1")]["RNA_Support"] == "Yes" and sv[("F4", "CD74-ROS1")]["Class"] == "TRANSLOCATION"
     _, header, matrix = read_table(study / "data_gene_panel_matrix.txt")
     assert header == ["SAMPLE_ID", "structural_variants"]
-    assert {r["SAMPLE_ID"]: r["structural_variants"] for r in matrix}["F1"] == "her2var_cohort_sv_ALK_EML4_KIF5B_RET"
+    # Manta's breakend VCF tests every kinase of the fusion rules; the partners found join them
+    assert {r["SAMPLE_ID"]: r["structural_variants"] for r in matrix}["F1"] == \
+        "her2var_cohort_sv_ALK_EML4_KIF5B_NTRK1_NTRK2_NTRK3_RET_ROS1"
     assert read_meta(study / "case_lists" / "cases_sv.txt")["case_list_category"] == "all_cases_with_sv_data"
 
 

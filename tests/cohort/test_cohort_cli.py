@@ -43,8 +43,9 @@ def test_problems_listed_by_default_and_fatal_with_strict(tmp_path):
     assert "great" in (tmp_path / "a.problems.tsv").read_text()
     strict = run_cohort("--clinical", str(clin), "--calls", str(CLIN / "clean_calls"), "-o", str(tmp_path / "b.tsv"),
                         "--strict")
-    assert_clean_error(strict, "--strict:", "row 2, column 'best_response', patient P001: 'great'",
+    assert_clean_error(strict, "--strict:", "row 2, column 'best_response', patient P001: not a known",
                        "nothing was written")
+    assert "great" not in strict.stderr  # a clinical value is never printed
     assert not (tmp_path / "b.tsv").exists() and not (tmp_path / "b.problems.tsv").exists()
 
 
@@ -52,7 +53,7 @@ def test_problems_listed_by_default_and_fatal_with_strict(tmp_path):
     ("wrong_delimiter.csv", "wrong delimiter"),
     ("missing_column.csv", "no column for patient_id (required); headers tried:"),
     ("mixed_dates.csv", "mixed date formats"),
-    ("non_numeric_age.csv", "row 3, column 'age': age 'sixty-two' is not a number"),
+    ("non_numeric_age.csv", "row 3, column 'age': the age is not a number"),
     ("encrypted.xlsx", "encrypted (password-protected)"),
     ("not_excel.xlsx", "is not an Excel .xlsx workbook"),
 ])

@@ -81,8 +81,8 @@ def test_sheet_choice(tmp_path, crules, rrules):
     ("missing_column.csv", ["no column for patient_id", "'patient no'", "'name'"]),
     ("mixed_dates.csv", ["mixed date formats", "row 2, column 'treatment_start' (%Y-%m-%d)",
                          "row 3, column 'treatment_start' (%d.%m.%Y)"]),
-    ("non_numeric_age.csv", ["row 3, column 'age': age 'sixty-two' is not a number",
-                             "row 4, column 'age': age '>80' is not a number", "2 unreadable value(s)"]),
+    ("non_numeric_age.csv", ["row 3, column 'age': the age is not a number",  # the value is not quoted
+                             "row 4, column 'age': the age is not a number", "2 unreadable value(s)"]),
     ("encrypted.xlsx", ["encrypted (password-protected)", "save it as .xlsx"]),
     ("not_excel.xlsx", ["not an Excel .xlsx workbook", "renamed"]),
 ])
@@ -109,8 +109,9 @@ def test_two_columns_meaning_one_field(tmp_path, crules, rrules):
 
 def test_ambiguous_day_month_needs_a_format(tmp_path, crules, rrules):
     p = write(tmp_path, "c.csv", "patient_id,treatment_start\nP1,03/04/2021\nP2,05/06/2021\n")
-    with pytest.raises(InputError, match="reads as 2021-04-03 with %d/%m/%Y and as 2021-03-04 with %m/%d/%Y"):
+    with pytest.raises(InputError, match="reads as two different days with %d/%m/%Y and with %m/%d/%Y") as err:
         read_clinical(str(p), crules, rrules)
+    assert "03/04/2021" not in str(err.value) and "2021-04-03" not in str(err.value)  # no date is quoted
     t = read_clinical(str(p), crules, rrules, date_format="%m/%d/%Y")
     assert t.patients[0].treatment_start == dt.date(2021, 3, 4)
 
@@ -184,8 +185,20 @@ def test_problem_describe_names_row_column_value(tmp_path, crules, rrules):
     p = write(tmp_path, "c.csv", "patient_id,best_response\nP1,great\n")
     (pr,) = read(p, crules, rrules).problems
     text = pr.describe("c.csv")
-    assert text.startswith("c.csv: row 2, column 'best_response', patient P1: 'great': not a known best response")
-    assert "(left out of: response)" in text
+    assert text.startswith("c.csv: row 2, column 'best_response', patient P1: not a known best response")
+    assert "(left out of: response)" in text and "great" not in text  # a clinical value is never quoted
+    assert pr.value == "great"  # the problems table keeps it
+
+
+def test_problem_describe_quotes_only_drug_like_names():
+    from her2var.cohort.problems import Problem
+
+    def said(value: str) -> bool:
+        return repr(value) in Problem("unknown_drug", "unknown drug", 2, "drugs", value, "P1").describe("c.csv")
+
+    assert said("zongertinib") and said("DS-8201a") and said("trastuzumab deruxtecan")
+    assert not said("trial drug since 2019-07-01") and not said("per Dr Jones (tel 5550123)")
+    assert not said("x" * 60) and not said("12/03")
 
 
 def test_missing_patient_id_row_is_left_out(tmp_path, crules, rrules):

@@ -172,6 +172,36 @@ def test_call_cns_with_baf_allele_copies_and_segmetrics_columns(tmp_path):
     (rec,) = read(tmp_path, "s.call.cns", text)
     assert (rec.source_field, rec.cn, rec.cn_is_integer) == ("CN", 9.0, True)
     assert rec.qc["rows_left_out"] == "no_value:1"  # older CNVkit: NaN log2 and an int64 cn
+    # segmetrics --ci: the log2 interval 2.1..2.5 as copy numbers at purity 1
+    assert (rec.cn_ci_low, rec.cn_ci_high) == (pytest.approx(cn(2.1), abs=1e-3), pytest.approx(cn(2.5), abs=1e-3))
+
+
+def test_cns_confidence_interval_reaches_the_call(tmp_path):
+    """A segment whose point estimate is over the amplification threshold but whose CNVkit
+    interval reaches below it: the call says so."""
+    text = table("""
+        chromosome|start|end|gene|log2|probes|ci_lo|ci_hi
+        chr17|37855900|37884400|ERBB2|1.5|26|0.9|1.9
+    """)
+    (rec,) = read(tmp_path, "s.cns", text)
+    assert rec.cn == pytest.approx(cn(1.5))
+    assert (rec.cn_ci_low, rec.cn_ci_high) == (pytest.approx(cn(0.9), abs=1e-3), pytest.approx(cn(1.9), abs=1e-3))
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(VCF_HEADER_37)
+    proc = run_cli("classify", str(vcf), "--cnv", str(tmp_path / "s.cns"), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    calls = [c for s in json.loads(proc.stdout) for c in s["calls"] if c["class"] == "amplification"]
+    assert len(calls) == 1 and calls[0]["cn_ci_low"] == pytest.approx(cn(0.9), abs=1e-3)
+    assert any("lower CI bound" in n for n in calls[0]["notes"])
+
+
+def test_cns_interval_with_an_unusable_bound_is_left_out(tmp_path):
+    text = table("""
+        chromosome|start|end|gene|log2|probes|ci_lo|ci_hi
+        chr17|37855900|37884400|ERBB2|2.0|26|-inf|2.2
+    """)
+    (rec,) = read(tmp_path, "s.cns", text)
+    assert rec.cn == pytest.approx(cn(2.0)) and rec.cn_ci_low is None and rec.cn_ci_high is None
 
 
 def test_gene_names_play_no_part(tmp_path):

@@ -320,3 +320,19 @@ def test_samples_sheet_with_a_broken_tso500_table_fails_that_sample_only(tmp_pat
     assert status["S1"] != status["S2"]
     s1 = json.loads((tmp_path / "out" / "samples" / "S1.json").read_text())
     assert any(c["gene"] == "ALK" and c["source"] == "tso500-dna" for c in s1["calls"])
+
+
+def test_tst170_fusions_csv_is_read_with_direction_unknown(tmp_path, frules):
+    """TruSight Tumor 170's RNA {Sample}_Fusions.csv carries TSO500 AllFusions' first 20 columns
+    (Caller ... KeepFusion) with no Fusion Directionality Known: read, the 5' side not assumed."""
+    head = ("Caller,Gene A,Gene B,Gene A Breakpoint,Gene B Breakpoint,Score,Filter,Precise/Imprecise,"
+            "Intragenic Call,Ref A Split,Ref A Pair,Ref B Split,Ref B Pair,Alt Split,Alt Pair,CandidateAlt,"
+            "Contig,ContigAlign1,ContigAlign2,KeepFusion\n")
+    rows = ("Manta,EML4,ALK,chr2:42522656,chr2:29446394,0.98,PASS,Precise,N/A,210,33,180,41,37,22,N/A,ACGT,"
+            "N/A,N/A,True\n"
+            "Manta,KIF5B,RET,chr10:32317356,chr10:43609927,0.9,LowQ,Precise,N/A,100,20,90,10,3,1,N/A,ACGT,"
+            "N/A,N/A,False\n")
+    found, dropped = read(write(tmp_path, "S1_Fusions.csv", head + rows), frules)
+    assert list(found) == ["ALK rearrangement (partner EML4)"]
+    assert any("no Fusion Directionality Known column" in n for n in found["ALK rearrangement (partner EML4)"].notes)
+    assert dropped == Counter(fusion_filter=1)

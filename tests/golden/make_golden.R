@@ -80,7 +80,9 @@ landmark_block <- function(d, conf_type) {
   groups <- sort(unique(d$group))
   out <- list()
   for (i in seq_along(groups)) {
-    s <- summary(fit[i], times = landmarks[landmarks <= max(fit[i]$time)])
+    # after the last time only when the curve fell to 0 (it stays there; extend = TRUE)
+    z <- fit[i]
+    s <- summary(z, times = landmarks[landmarks <= max(z$time) | tail(z$surv, 1) == 0], extend = TRUE)
     out[[groups[i]]] <- list(time = s$time, surv = s$surv, std.err = s$std.err,
                              lower = s$lower, upper = s$upper, n.risk = s$n.risk)
   }

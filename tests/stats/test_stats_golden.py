@@ -97,7 +97,8 @@ def test_landmark_survival_matches_r(name: str, conf_type: str) -> None:
     for group, exp in EXPECTED["cohorts"][name]["landmarks"][conf_type].items():
         rows = survival_at(got[group], [6, 12, 24])
         reported = [r for r in rows if r.surv is not None]
-        # R leaves out landmarks beyond the last follow-up; here they come back as None.
+        # R leaves out landmarks beyond the last follow-up (a curve that fell to 0 stays at 0, R's
+        # extend = TRUE); here they come back as None.
         assert [r.time for r in reported] == list(np.atleast_1d(exp["time"]))
         for i, r in enumerate(reported):
             for key, attr in (("surv", "surv"), ("std.err", "std_err"), ("lower", "lower"),

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import her2var.files
 from her2var.errors import InputError
 from her2var.models import Region
 from her2var.vcf import scan as vcf_scan
@@ -75,7 +76,7 @@ def test_the_prefilter_changes_nothing(tmp_path, monkeypatch, lines, regs, chunk
     text = (HEADER + "\n".join(lines) + ("\n" if lines else "")).encode()
     path = tmp_path / ("t.vcf.gz" if compressed else "t.vcf")
     path.write_bytes(gzip.compress(text) if compressed else text)
-    monkeypatch.setattr(vcf_scan, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(her2var.files, "STREAM_CHUNK_BYTES", chunk)  # the streaming reader's read size
     filtered = _read(path, regs)
     with monkeypatch.context() as m:
         m.setattr(vcf_scan.RegionFilter, "keep", _keep_everything)

@@ -113,9 +113,10 @@ km_rows <- function(t, e, g, levels, ep, group_by, subgroup, landmarks, out) {
       n = num(tab[i, "records"]), events = num(tab[i, "events"]), median = num(tab[i, "median"]),
       lower = num(tab[i, "0.95LCL"]), upper = num(tab[i, "0.95UCL"]))
     z <- if (length(present) == 1) fit else fit[i]
-    ok <- landmarks[landmarks <= max(z$time)]
+    # Landmarks after the last time only when the curve fell to 0 (it stays there; extend = TRUE).
+    ok <- landmarks[landmarks <= max(z$time) | tail(z$surv, 1) == 0]
     if (length(ok)) {
-      s <- summary(z, times = ok)
+      s <- summary(z, times = ok, extend = TRUE)
       for (j in seq_along(ok)) {
         out$landmarks[[length(out$landmarks) + 1]] <- list(
           endpoint = ep, group_by = group_by, subgroup = subgroup, group = present[i], time = ok[j],

@@ -1,0 +1,103 @@
+"""Worker processes that draw the figures (see :mod:`.draw`).
+
+A light module on purpose (the standard library only): the command line starts the workers
+before it imports the statistics and their libraries, so that the workers' own start (a fork
+server importing matplotlib, about a second) overlaps that import, the reading of the cohort and
+the statistics, instead of delaying the figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+# Fewer figures than this are drawn in this process: starting worker processes would cost more
+# than they save.
+MIN_PARALLEL = 4
+# What a figure worker needs, imported once by the fork server the workers are forked from, so that
+# each worker starts ready to draw (the process that starts them never imports matplotlib).
+WORKER_MODULES = ("her2var.analysis.draw", "matplotlib.figure", "matplotlib.backends.backend_agg",
+                  "matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin")
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """Figure processes when none are asked for: one per usable CPU, at most 4 (each holds
+    matplotlib and one figure, ~100 MB)."""
+    return max(1, min(usable_cpus(), 4))
+
+
+def fewest_figures(plan: Plan) -> int:
+    """How many figures the plan asks for at the least, before any data is read (one Kaplan-Meier
+    figure per endpoint and grouping, more with subgroups)."""
+    f = plan.figures
+    return ((len(plan.endpoints) * len(plan.groupings) if f.km else 0)
+            + (2 * len(plan.cox.endpoints) if f.forest and plan.cox is not None else 0)
+            + (len(plan.groupings) if f.response and plan.response is not None else 0)
+            + (f.swimmer is not None) + (f.her2_classes is not None))
+
+
+class FigureWorkers:
+    """Worker processes drawing figures (matplotlib's text layout and the PNG, PDF and SVG writers
+    are CPU-bound and hold the GIL, so threads would not help).
+
+    Use as a context manager; leaving it waits for the figures being drawn and cancels the others,
+    so that nothing is still writing into a folder that is about to be removed."""
+
+    def __init__(self, n: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver/spawn: a clean interpreter per worker, never a fork of a process with threads.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            from multiprocessing import forkserver
+
+            ctx.set_forkserver_preload(list(WORKER_MODULES))
+            # Started now, without waiting for it: the server imports WORKER_MODULES while this
+            # process goes on; the workers are forked from it, ready to draw, when the first figures
+            # are handed over. A run that fails before then has nothing to wait for.
+            forkserver.ensure_running()
+        self.n = n
+        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker: a concurrent.futures Future."""
+        return self.pool.submit(fn, *args)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> FigureWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def figure_workers(plan: Plan, jobs: int | None, *, figures: bool = True) -> Iterator[FigureWorkers | None]:
+    """Workers for the plan's figures, or None: ``jobs`` (None: :func:`default_jobs`) is 1, no
+    figure is asked for, or the plan asks for fewer than MIN_PARALLEL."""
+    n = default_jobs() if jobs is None else jobs
+    if not figures or n <= 1 or fewest_figures(plan) < MIN_PARALLEL:
+        yield None
+        return
+    with FigureWorkers(n) as workers:
+        yield workers
+
+
+__all__ = ["MIN_PARALLEL", "FigureWorkers", "default_jobs", "fewest_figures", "figure_workers", "usable_cpus"]

@@ -1,0 +1,207 @@
+"""The samples sheet (``--samples``): one row per tumour sample, read the same way by ``classify``
+(which reads its files: vcf, bam, cnv, fusions, purity, sample_type) and ``cohort`` (which reads
+sample, patient and collection_date).
+
+Both stages go through :func:`read_samples_sheet`, so one file is accepted or refused alike and a
+defect gets the same message from either command: the same formats (CSV or TSV text in UTF-8 with
+or without a byte-order mark, any line ends; Excel .xlsx), the delimiter taken from the header line
+rather than the file name (a '.tsv' saved with commas is common), blank rows skipped, header
+spellings mapped to one column name (the clinical rules' ``samples_sheet`` spellings: 'Sample ID'
+is the sample column), a column given twice refused, a row wider or narrower than the header
+refused, a sample id on two rows refused, and the row limit of limits.py. Messages name the file
+and line (``sheet.tsv:3:``; ``sheet.xlsx [sheet S]:3:``) and never quote a cell other than a
+sample id.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from . import limits
+from .errors import InputError, shown
+from .files import read_input
+from .tables import (
+    _LINE_END,
+    EXCEL_EXTENSIONS,
+    Cell,
+    RawTable,
+    _check_closed_quotes,
+    cell_text,
+    delimiter_name,
+    norm,
+    read_table,
+)
+
+WHAT = "--samples"
+# Problems of the same kind listed in one message (a sheet with many repeated ids is one mistake)
+MOST_LISTED = 60
+
+
+@dataclass
+class SamplesSheet:
+    """The sheet's header and rows as read, plus which column each header stands for.
+
+    ``columns`` maps a column name (``sample``, ``patient``, ``collection_date`` through the
+    rules' spellings; any other header lower-cased with runs of other characters as '_') to its
+    index in ``table.header``.
+    """
+
+    table: RawTable
+    columns: dict[str, int]
+    header_line: int = 1
+
+    @property
+    def place(self) -> str:
+        return self.table.path + (f" [sheet {shown(self.table.sheet, bare=True)}]" if self.table.sheet else "")
+
+    def where(self, line: int) -> str:
+        return f"{self.place}:{line}"
+
+    def header_of(self, column: str) -> str:
+        return self.table.header[self.columns[column]]
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Cell]]]:
+        """(line, column name -> cell) for every sample row, in file order."""
+        for line, cells in zip(self.table.row_numbers, self.table.rows, strict=True):
+            yield line, {name: cells[i] for name, i in self.columns.items()}
+
+    def text(self, cells: Mapping[str, Cell], column: str) -> str:
+        """A cell as stripped text ('' when the sheet has no such column)."""
+        return cell_text(cells.get(column)).strip()
+
+
+def column_name(header: str, aliases: Mapping[str, str]) -> str:
+    """What a header stands for: a spelling of the rules (normalised), else the header itself in
+    lower case with runs of other characters as '_' ('Sample Type' -> sample_type)."""
+    key = norm(header)
+    return aliases.get(key) or key.replace(" ", "_")
+
+
+def read_samples_sheet(path: str, aliases: Mapping[str, str]) -> SamplesSheet:
+    """Read and check the sheet's structure; the stages then interpret their own columns.
+
+    ``aliases``: normalised header spelling -> column name (the clinical rules' ``sheet_index``).
+    """
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, expected a file ({WHAT})")
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".xls":
+        raise InputError(f"{path}: old binary Excel (.xls) is not read; save the samples sheet as .xlsx, "
+                         "CSV or TSV")
+    if ext in EXCEL_EXTENSIONS:
+        table, header_line = read_table(path, None, what=WHAT), 1  # the reader skips blank rows above it
+    else:
+        table, header_line = _read_text(path)
+    sheet = SamplesSheet(table, {}, header_line)
+    named: dict[str, list[str]] = {}
+    for i, header in enumerate(table.header):
+        if not header:
+            filled = next((line for line, cells in zip(table.row_numbers, table.rows, strict=True)
+                           if cell_text(cells[i]).strip()), None)
+            if filled is not None:
+                raise InputError(f"{sheet.where(filled)}: a value in column {i + 1}, which has no header; "
+                                 "name the column or empty it")
+            continue
+        name = column_name(header, aliases)
+        named.setdefault(name, []).append(header)
+        sheet.columns.setdefault(name, i)
+    twice = {name: headers for name, headers in named.items() if len(headers) > 1}
+    if twice:
+        listed = "; ".join(name if all(h.strip().lower() == name for h in headers)
+                           else f"{name} (as {', '.join(shown(h) for h in headers)})"
+                           for name, headers in twice.items())
+        raise InputError(f"{sheet.where(header_line)}: column(s) "
+                         f"{shown(listed, 300, bare=True)} given twice; keep one")
+    if not table.rows:
+        raise InputError(f"{sheet.place}: no samples: the sheet has its header and no sample rows; expected "
+                         "one row per sample")
+    _refuse_repeated_samples(sheet)
+    return sheet
+
+
+def _refuse_repeated_samples(sheet: SamplesSheet) -> None:
+    """One sample id on two rows would mix two results (classify) or two collection dates (cohort):
+    every repeat is listed in one message."""
+    if "sample" not in sheet.columns:
+        return
+    first: dict[str, int] = {}
+    problems = []
+    for line, cells in sheet.rows():
+        sample = sheet.text(cells, "sample")
+        if not sample:
+            continue
+        if sample in first:
+            problems.append(f"{sheet.where(line)}: sample {shown(sample)} is listed twice (first on line "
+                            f"{first[sample]})")
+        else:
+            first[sample] = line
+    if len(problems) == 1:
+        raise InputError(problems[0])
+    if problems:
+        more = f"\n  ... and {len(problems) - MOST_LISTED} more" if len(problems) > MOST_LISTED else ""
+        raise InputError(f"{sheet.place}: {len(problems)} rows repeat a sample id; keep one row per sample:\n  "
+                         + "\n  ".join(problems[:MOST_LISTED]) + more)
+
+
+def _sniff(path: str, first: str) -> str:
+    """Tab when the header line has a tab, else comma; a header with neither but with semicolons
+    or pipes is refused (read as one column, every header would be unknown)."""
+    if "\t" in first:
+        return "\t"
+    if "," in first:
+        return ","
+    for other in (";", "|"):
+        if other in first:
+            raise InputError(f"{path}:1: the header is {delimiter_name(other)}-separated; save the samples sheet "
+                             "as TSV (tab-separated) or CSV (comma-separated)")
+    return "\t"
+
+
+def _read_text(path: str) -> tuple[RawTable, int]:
+    """A CSV or TSV sheet. Lines end at \\n, \\r\\n or \\r (not at U+2028 or U+0085 inside a cell);
+    a quoted cell may hold line ends; each row is numbered by the line it starts on."""
+    text = read_input(path, what="a samples sheet", source=WHAT, advice="save the samples sheet as UTF-8").text
+    if not text.strip():
+        raise InputError(f"{path}: the samples sheet is empty")
+    if "\x00" in text:
+        raise InputError(f"{path}: contains NUL bytes: a binary file, not a samples sheet")
+    first = next(ln for ln in _LINE_END.split(text) if ln.strip())
+    delimiter = _sniff(path, first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    most = limits.current().max_table_rows
+    header: list[str] | None = None
+    header_line = 1
+    rows: list[list[Cell]] = []
+    numbers: list[int] = []
+    start = 1
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header, header_line = [c.strip() for c in cells], line
+                while header and not header[-1]:  # trailing delimiters after the last header
+                    header.pop()
+                continue
+            if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
+                cells = cells[:len(header)]  # trailing empty fields: a spreadsheet's export
+            if len(cells) != len(header):
+                raise InputError(f"{path}:{line}: {len(cells)} columns, expected {len(header)} (the header on line "
+                                 f"{header_line}); is a {delimiter_name(delimiter)} missing, or a value missing "
+                                 "quotes?")
+            rows.append([c.strip() for c in cells])
+            numbers.append(line)
+            if len(rows) > most:
+                raise InputError(f"{path}:{line}: more than {most:,} rows in the samples sheet "
+                                 f"{limits.exceeded('max_table_rows')}")
+    except csv.Error as exc:
+        raise InputError(f"{path}:{start}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
+    assert header is not None
+    if rows and any("\n" in c or "\r" in c for c in rows[-1] if isinstance(c, str)):
+        _check_closed_quotes(path, text, delimiter, numbers[-1])
+    return RawTable(path, header, rows, numbers), header_line
