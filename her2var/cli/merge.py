@@ -3,6 +3,7 @@ folded into one output folder and store (classify/shard.py and classify/shard_me
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -70,8 +71,13 @@ def merge(shard_dirs: tuple[str, ...], outdir: str, store_path: str | None, repl
     Exits 1 when a sample failed (unless --allow-failed), after writing everything else.
     """
     from ..classify.shard_merge import merge_shards
+    from ..files import refuse_overwriting_inputs
     from .batch_report import batch_summary
 
+    # the shard folders are this command's inputs: never written over, never inside --out
+    shard_files = [(f"shard folder {i}", os.path.join(d, name)) for i, d in enumerate(shard_dirs, start=1)
+                   for name in ("shard.json", "results.jsonl")]
+    refuse_overwriting_inputs([("--store", store_path)], shard_files, folders=[("--out", outdir)])
     run = merge_shards(list(shard_dirs), outdir, store=store_path, replace=replace)
     for r in run.failed:
         click.echo(f"her2var: error: {r.error}", err=True)

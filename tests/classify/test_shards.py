@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, run_cli, write
@@ -243,3 +244,19 @@ def test_a_sample_stored_from_another_file_refuses_the_merge_as_it_refuses_a_run
     proc = run_cli("merge", *shards, "--out", str(tmp_path / "merged"), "--store", str(store), "--replace")
     assert proc.returncode == 1 and "1 of 12 input(s) failed" in proc.stderr  # bad.vcf only
     assert_same_tree(single / "out", tmp_path / "merged")
+
+
+def test_the_shard_folders_are_inputs_never_outputs(single, tmp_path):
+    """--out over (or around) a shard folder, or --store on a shard's file, is refused before anything
+    is written: the shards are what the merge reads."""
+    shards = make_shards(single / "sheet.tsv", tmp_path / "sh", 2)
+    files = [Path(d, name) for d in shards for name in ("shard.json", "results.jsonl")]
+    before = {p: p.read_bytes() for p in files}
+    for args in (["--out", shards[0]], ["--out", str(tmp_path / "sh")],
+                 ["--out", str(tmp_path / "m"), "--store", f"{shards[1]}/results.jsonl"]):
+        proc = run_cli("merge", *shards, *args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "shard folder" in proc.stderr and "never writes over its inputs" in proc.stderr \
+            or "lies inside this output folder" in proc.stderr, proc.stderr
+    assert {p: p.read_bytes() for p in files} == before
+    assert not (tmp_path / "m").exists()
