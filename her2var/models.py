@@ -208,3 +208,11 @@ class Region:
     start: int
     end: int
     name: str = ""
+
+
+# NCBI Gene (Entrez) ids of the genes her2var reads and of common fusion partners: written into the
+# cBioPortal export and read back from study files that name genes by id.
+ENTREZ = {"ERBB2": 2064, "EGFR": 1956, "KRAS": 3845, "BRAF": 673, "MET": 4233, "ALK": 238, "ROS1": 6098,
+          "RET": 5979, "NRAS": 4893, "PIK3CA": 5290, "TP53": 7157, "NTRK1": 4914, "NTRK2": 4915, "NTRK3": 4916,
+          "STK11": 6794, "EML4": 27436, "KIF5B": 3799, "CCDC6": 8030, "CD74": 972, "ETV6": 2120, "TPM3": 7170,
+          "NCOA4": 8031, "SLC34A2": 10568, "EZR": 7430, "SDC4": 6385}

@@ -277,10 +277,6 @@ class Store:
         out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
         return out
 
-    def cohort_records(self) -> list[dict[str, Any]]:
-        """``cohort_rows`` as dicts."""
-        return [dict(zip(self.COHORT_FIELDS, r, strict=True)) for r in self.cohort_rows()]
-
     def history(self, sample: str) -> list[dict[str, Any]]:
         """Every stored result of one sample, oldest first: rules checksum, input, current flag."""
         with self._snapshot() as conn:

@@ -1,8 +1,7 @@
 """Reading a spreadsheet-like file (CSV, TSV or Excel .xlsx) into header + rows of cells.
 
 It sits at the bottom of the package because the samples sheet is one such file read by both
-``classify`` and ``cohort`` (see samples_sheet.py); the clinical records read it through
-cohort/tables.py.
+``classify`` and ``cohort`` (see samples_sheet.py); the clinical records are read with it too.
 
 Cells are ``str`` (stripped), or for Excel also ``datetime.date`` / ``int`` / ``float`` as the
 workbook stores them. Rows keep the row number a person sees in a spreadsheet (header = 1).

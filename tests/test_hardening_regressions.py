@@ -11,7 +11,7 @@ import pytest
 from conftest import VCF_HEADER_37, run_cli, write
 
 from her2var.classify.batch import read_samples_sheet
-from her2var.cohort.tables import read_table
+from her2var.tables import read_table
 from her2var.errors import InputError, RulesError
 from her2var.fusions.tables import read_fusion_file
 from her2var.rules.fusions import load_fusion_rules

@@ -102,7 +102,12 @@ def test_every_spreadsheet_writer_uses_the_one_rule():
     import her2var.classify.output as classify_output
     import her2var.cohort.export as cohort_export
 
-    assert analysis_tables.neutralise is cohort_export.neutralise is classify_output.neutralise is neutralise
+    from her2var.files import tsv_text
+
+    assert analysis_tables.neutralise is cohort_export.neutralise is neutralise
+    # every TSV writer's text cell is the one rule (files.tsv_text: line ends out, then neutralise)
+    assert analysis_tables.tsv_text is cohort_export.tsv_text is classify_output.tsv_text is tsv_text
+    assert classify_output._fmt('"=1+1"') == "'\"=1+1\""
     assert analysis_tables.cell_text("=HYPERLINK(x)") == "'=HYPERLINK(x)"
     assert cohort_export.fmt("patient_id", "@x") == "'@x"
     assert not any(re.search(r"_FORMULA_START|def safe_(cell|text)", t) for t in _sources().values())

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..files import neutralise, workbook_writing
+from ..files import neutralise, tsv_text, workbook_writing
 from .compute import ALL
 from .dictionary import describe
 from .wording import synthetic_title
@@ -37,8 +37,7 @@ def cell_text(value: Any) -> str:
         return ";".join(cell_text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    text = str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return neutralise(text)
+    return tsv_text(str(value))
 
 
 def _records(name: str, title: str, records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Table:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
 from ..files import Named, adopt_pipe_copies, pipe_copies, refuse_overwriting_inputs
-from ..maf.reader import is_maf
+from ..maf.sniff import is_maf
 from ..rules.load import Rules, load_rules
 from ..rules.schema import builtin_rules_dir, read_builtin_yaml
 from ..samples_sheet import read_samples_sheet as read_sheet

@@ -131,16 +131,16 @@ class OtherBuildCheck:
 class BuildChecks:
     """One OtherBuildCheck per modelled gene (the index gene and each co-driver), read together."""
 
-    def __init__(self, checks: list[OtherBuildCheck], claimed_all: list[Region]) -> None:
+    def __init__(self, checks: list[OtherBuildCheck]) -> None:
         self.checks = checks
-        self.claimed_all = claimed_all
 
     @property
     def regions(self) -> list[Region]:
         return [r for c in self.checks for r in c.regions]
 
     def only_elsewhere(self, rec: Record) -> bool:
-        """As OtherBuildCheck.only_elsewhere, over every gene (each check sees every record)."""
+        """As OtherBuildCheck.only_elsewhere, over every gene (each check sees every record: a list,
+        not a short-circuiting any())."""
         found = [c.only_elsewhere(rec) for c in self.checks]
         return any(found)
 
@@ -157,4 +157,4 @@ def gene_checks(index: GeneRules, codrivers: list[GeneRules], build: str, eviden
     checks = [OtherBuildCheck(index, build, evidence, names, claimed_index, claimed_all, pad)]
     checks += [OtherBuildCheck(g, build, evidence, names, codriver_claimed(g), claimed_all, pad)
                for g in codrivers if any(b != build for b in g.builds)]
-    return BuildChecks(checks, claimed_all)
+    return BuildChecks(checks)

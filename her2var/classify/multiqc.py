@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import yaml
 
-from ..files import atomic_write, neutralise
+from ..files import atomic_write, tsv_text
 from .result import SampleResult
 
 FILE_NAME = "her2var_mqc.tsv"
@@ -49,7 +49,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.4g}"
-    return neutralise(str(value).replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return tsv_text(str(value))
 
 
 def multiqc_row(r: SampleResult) -> dict[str, object]:

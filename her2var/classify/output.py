@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import shown
-from ..files import Named, neutralise, safe_filename
+from ..files import Named, safe_filename, tsv_text
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
 from ..outfolder import OutputFolder
 from .multiqc import FILE_NAME as MULTIQC_FILE
@@ -34,7 +34,7 @@ def _fmt(value: Any) -> str:
         text = ";".join(str(v) for v in value)
     else:
         text = str(value)
-    return neutralise(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return tsv_text(text)
 
 
 def call_row(call: Call) -> list[str]:

@@ -26,14 +26,13 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, UsageError, shown
-from ..files import TEMP_PREFIX, atomic_folder
+from ..files import atomic_folder
 from ..models import Call, CopyNumber
 from ..rules.load import Rules, load_rules
 from .batch import check_request, check_sample_types, plan_jobs, run_batch
@@ -81,8 +80,6 @@ class ShardRun:
 
     shard: Shard
     results: list[SampleResult]
-    provenance: dict[str, object]
-    rules: Rules
     n_inputs: int  # the sheet rows this shard classified
 
     @property
@@ -142,8 +139,14 @@ def result_from_record(d: Any, where: str) -> SampleResult:
 
 # -- one shard -------------------------------------------------------------------------------------
 def check_shard_request(inputs: list[str], sheet: str | None, outdir: str | None, *, store: str | None,
-                        fail_fast: bool) -> None:
-    """What ``--shard`` needs and refuses (UsageError): it splits a samples sheet into a shard folder."""
+                        fail_fast: bool, other: tuple[str, ...] = ()) -> None:
+    """What ``--shard`` needs and refuses (UsageError): it splits a samples sheet into a shard folder.
+    ``other``: the other options given, none of which a shard job can honour (it writes only its
+    folder): refused, never silently ignored."""
+    if other:
+        raise UsageError(f"{', '.join(other)} cannot go with --shard: a shard job writes only its shard folder "
+                         "(give --store and --replace to 'her2var merge'; --annotate-vcf and --merge-same-sample "
+                         "take input files, not a samples sheet)")
     if inputs or not sheet:
         raise UsageError("--shard splits a samples sheet: give --samples SHEET and no input files")
     if not outdir:
@@ -187,8 +190,7 @@ def classify_shard(sheet: str, shard: Shard, outdir: str, *, options: ClassifyOp
         "rows": rows, "options": run_wide_options(options), "provenance": prov,
         "results": {"file": RESULTS, "count": len(lines), "sha256": hashlib.sha256(body).hexdigest()},
     }
-    _remove_stale_temporaries(outdir)
-    with atomic_folder(outdir) as tmp:
+    with atomic_folder(outdir) as tmp:  # removes what killed runs left beside it (files.temp_beside)
         with open(os.path.join(tmp, RESULTS), "wb") as fh:
             fh.write(body)
             fh.flush()
@@ -199,21 +201,7 @@ def classify_shard(sheet: str, shard: Shard, outdir: str, *, options: ClassifyOp
             fh.flush()
             os.fsync(fh.fileno())
     results = [r for out in per_row for r in out]
-    return ShardRun(shard=shard, results=results, provenance=prov, rules=rules, n_inputs=len(rows))
-
-
-def _remove_stale_temporaries(outdir: str) -> None:
-    """A shard killed while writing leaves its temporary folder beside the shard's (``.tmp-XXXX-<name>``);
-    the shard's next run removes it. Only this shard's: other shards may be writing theirs."""
-    parent = os.path.dirname(os.path.abspath(outdir))
-    suffix = "-" + os.path.basename(os.path.abspath(outdir))
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(TEMP_PREFIX) and name.endswith(suffix):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    return ShardRun(shard=shard, results=results, n_inputs=len(rows))
 
 
 def _check_shard_folder(outdir: str) -> None:

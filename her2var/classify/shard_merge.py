@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, shown
+from ..files import refuse_overwriting_inputs
 from .output import classify_folder, sample_json, write_outdir
 from .result import SampleResult
 from .shard import FORMAT, FORMAT_VERSION, MANIFEST, RESULTS, Shard, result_from_record
@@ -60,7 +61,6 @@ class MergeRun:
 
     results: list[SampleResult]
     provenance: dict[str, object]
-    rules_checksum: str
     n_inputs: int  # sheet rows
     shards: int
 
@@ -212,6 +212,7 @@ def merge_shards(folders: list[str], outdir: str, *, store: str | None = None, r
                      key=lambda e: (e[0], e[1]))
     results = [r for _, _, r in ordered]
     read = [("SHARD_DIR", os.path.join(s.path, name)) for s in shards for name in (MANIFEST, RESULTS)]
+    refuse_overwriting_inputs([("--store", store)], read)  # --out around a shard: classify_folder refuses it
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(classify_folder(outdir, [*read, ("--store", store)]))
         if store:
@@ -228,5 +229,5 @@ def merge_shards(folders: list[str], outdir: str, *, store: str | None = None, r
                 except StoreConflict as exc:
                     r.status, r.error = "error", str(exc)
         write_outdir(folder, results, prov)
-    return MergeRun(results=results, provenance=prov, rules_checksum=checksum, n_inputs=manifest["sheet_rows"],
+    return MergeRun(results=results, provenance=prov, n_inputs=manifest["sheet_rows"],
                     shards=manifest["shards"])

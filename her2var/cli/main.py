@@ -149,17 +149,27 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
     opts = ClassifyOptions(build=build, sample=sample, reference=reference, cnv=cnv, cnv_scale=cnv_scale, purity=purity,
                            targets=targets, fusions=fusions, bam=bam, pon=pon, build_index=build_index,
                            sample_type=sample_type)
-    from ..studies import check_study_request, looks_like_study
-
     if study is not None:
+        from ..studies import check_study_request
+
         check_study_request(list(inputs), sheet, opts, workers=workers, fail_fast=fail_fast, annotate_vcf=annotate_out,
                             merge_same_sample=merge_same_sample, shard=shard is not None)
-    elif any(p != STDIN and looks_like_study(p) for p in inputs):
-        folder = next(p for p in inputs if p != STDIN and looks_like_study(p))
-        raise UsageError(f"{folder}: is a cBioPortal study or GENIE release folder; give it as --study {folder}")
+    else:
+        # only a folder can be a study: the study package stays unimported for files (classify's start-up)
+        folders = [p for p in inputs if p != STDIN and os.path.isdir(p)]
+        if folders:
+            from ..studies.folder import looks_like_study
+
+            folder = next((p for p in folders if looks_like_study(p)), None)
+            if folder is not None:
+                raise UsageError(f"{folder}: is a cBioPortal study or GENIE release folder; "
+                                 f"give it as --study {folder}")
     if shard is not None:  # one N-th of the sheet into a shard folder (cli/merge.py)
+        given = (("--annotate-vcf", annotate_out), ("--merge-same-sample", merge_same_sample),
+                 ("--replace", replace), ("--format", fmt))
         run_shard(shard, inputs=list(inputs), sheet=sheet, outdir=outdir, store=store_path, fail_fast=fail_fast,
-                  options=opts, rule_files=tuple(rule_files), workers=workers)
+                  options=opts, rule_files=tuple(rule_files), workers=workers,
+                  other=tuple(name for name, value in given if value))
         return
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     with contextlib.ExitStack() as stack:

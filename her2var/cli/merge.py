@@ -3,7 +3,6 @@ folded into one output folder and store (classify/shard.py and classify/shard_me
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -33,14 +32,16 @@ class ShardParam(click.ParamType):
 
 
 def run_shard(shard: Any, *, inputs: list[str], sheet: str | None, outdir: str | None, store: str | None,
-              fail_fast: bool, options: Any, rule_files: tuple[str, ...], workers: int) -> None:
-    """``classify --samples SHEET --shard i/N --out DIR``. Exits 0 once the shard folder is written, also
+              fail_fast: bool, options: Any, rule_files: tuple[str, ...], workers: int,
+              other: tuple[str, ...] = ()) -> None:
+    """``classify --samples SHEET --shard i/N --out DIR`` (``other``: options given that a shard refuses).
+    Exits 0 once the shard folder is written, also
     when some of its samples failed: their errors are in the shard, and ``merge`` reports them and exits
     1, as a single classify run does at its end."""
     from ..classify.shard import check_shard_request, classify_shard
     from .batch_report import ProgressBar, batch_summary
 
-    check_shard_request(inputs, sheet, outdir, store=store, fail_fast=fail_fast)
+    check_shard_request(inputs, sheet, outdir, store=store, fail_fast=fail_fast, other=other)
     assert sheet is not None and outdir is not None
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     run = classify_shard(sheet, shard, outdir, options=options, rule_files=rule_files, workers=workers, progress=bar)
@@ -71,13 +72,8 @@ def merge(shard_dirs: tuple[str, ...], outdir: str, store_path: str | None, repl
     Exits 1 when a sample failed (unless --allow-failed), after writing everything else.
     """
     from ..classify.shard_merge import merge_shards
-    from ..files import refuse_overwriting_inputs
     from .batch_report import batch_summary
 
-    # the shard folders are this command's inputs: never written over, never inside --out
-    shard_files = [(f"shard folder {i}", os.path.join(d, name)) for i, d in enumerate(shard_dirs, start=1)
-                   for name in ("shard.json", "results.jsonl")]
-    refuse_overwriting_inputs([("--store", store_path)], shard_files, folders=[("--out", outdir)])
     run = merge_shards(list(shard_dirs), outdir, store=store_path, replace=replace)
     for r in run.failed:
         click.echo(f"her2var: error: {r.error}", err=True)

@@ -48,13 +48,13 @@ def write_table(columns: Sequence[str], rows: Iterable[dict[str, object]], *, te
                 short: Sequence[str] = ()) -> None:
     """Rows as TSV (formula-safe cells) or, for a terminal, as aligned columns where the ``short``
     columns (checksums) keep 12 characters and long cells are cut."""
-    from ..files import neutralise
+    from ..files import tsv_text
 
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     if not text:
         click.echo("\t".join(columns))
         for row in cells:
-            click.echo("\t".join(neutralise(v.replace("\t", " ").replace("\n", " ")) for v in row))
+            click.echo("\t".join(tsv_text(v) for v in row))
         return
     for row in cells:
         for i, c in enumerate(columns):

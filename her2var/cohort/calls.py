@@ -16,8 +16,8 @@ from ..errors import InputError, shown
 from ..files import read_input
 from ..models import EVENT_CLASSES
 from ..samples_sheet import read_samples_sheet as read_sheet
+from ..tables import cell_text
 from .rules import ClinicalRules, norm
-from .tables import cell_text
 
 log = logging.getLogger(__name__)
 INDEX_GENE = "ERBB2"

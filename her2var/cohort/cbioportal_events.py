@@ -19,13 +19,10 @@ from typing import Any
 
 from ..contigs import contig_key
 from ..errors import InputError, shown
+from ..models import ENTREZ
 from .calls import SampleCalls, event_name
 from .liftover import LiftError, Liftover
 
-ENTREZ = {"ERBB2": 2064, "EGFR": 1956, "KRAS": 3845, "BRAF": 673, "MET": 4233, "ALK": 238, "ROS1": 6098,
-          "RET": 5979, "NRAS": 4893, "PIK3CA": 5290, "TP53": 7157, "NTRK1": 4914, "NTRK2": 4915, "NTRK3": 4916,
-          "STK11": 6794, "EML4": 27436, "KIF5B": 3799, "CCDC6": 8030, "CD74": 972, "ETV6": 2120, "TPM3": 7170,
-          "NCOA4": 8031, "SLC34A2": 10568, "EZR": 7430, "SDC4": 6385}
 SWISSPROT = {"ERBB2": "ERBB2_HUMAN", "EGFR": "EGFR_HUMAN", "KRAS": "RASK_HUMAN", "BRAF": "BRAF_HUMAN",
              "MET": "MET_HUMAN", "ALK": "ALK_HUMAN", "ROS1": "ROS1_HUMAN", "RET": "RET_HUMAN",
              "NRAS": "RASN_HUMAN", "PIK3CA": "PK3CA_HUMAN", "TP53": "P53_HUMAN"}

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from ..errors import shown
 from ..models import NOT_TESTED
+from ..tables import Cell, RawTable, cell_text, read_table
 from .calls import SheetRow
 from .dates import DATE_FIELDS, choose_date_format, strptime
 from .problems import Errors, Problem
 from .rules import ANALYSES, ClinicalRules, ColumnRule, RegimenRules, drug_key, norm
-from .tables import Cell, RawTable, cell_text, read_table
 
 log = logging.getLogger(__name__)
 

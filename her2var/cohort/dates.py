@@ -10,7 +10,7 @@ from ..errors import shown
 from .problems import Errors
 
 if TYPE_CHECKING:
-    from .tables import RawTable
+    from ..tables import RawTable
 
 DATE_FIELDS = ("birth_date", "treatment_start", "progression_date", "death_date", "last_followup", "cutoff")
 

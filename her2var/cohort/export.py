@@ -24,13 +24,13 @@ from typing import IO, Any
 
 from ..errors import InputError, UsageError
 from ..files import (
-    FORMULA_START,
     Named,
     input_path,
     neutralise,
     refuse_overwriting_inputs,
     sync_file,
     temp_beside,
+    tsv_text,
     workbook_writing,
     write_failed,
 )
@@ -139,11 +139,7 @@ def fmt(column: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if not value:
-            return value
-        if "\t" in value or "\n" in value or "\r" in value:
-            value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-        return neutralise(value)
+        return tsv_text(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -160,10 +156,11 @@ def fmt(column: str, value: Any) -> str:
 
 
 # Values of these types are formatted once per column and then looked up: a column holds few
-# distinct dates, ages, day counts and months. Keys carry the type (True, 1 and 1.0 are equal keys
-# but print as yes, 1 and 1); a float zero is never looked up (0.0 and -0.0 are equal keys but
-# print differently); datetimes are not cached (equal instants in two time zones print differently).
-_CACHED_TYPES = (int, float, bool, dt.date)
+# distinct texts (statuses, classes, regimens), dates, ages, day counts and months. Keys carry the
+# type (True, 1 and 1.0 are equal keys but print as yes, 1 and 1); a float zero is never looked up
+# (0.0 and -0.0 are equal keys but print differently); datetimes are not cached (equal instants in
+# two time zones print differently).
+_CACHED_TYPES = (str, int, float, bool, dt.date)
 
 
 def _column_text(column: str, values: Iterable[Any]) -> list[str]:
@@ -173,9 +170,6 @@ def _column_text(column: str, values: Iterable[Any]) -> list[str]:
     for v in values:
         if v is None:
             append("")
-        elif type(v) is str:
-            append(fmt(column, v) if v and (v[0] in FORMULA_START or v[0] in '" \u00a0' or "\t" in v or "\n" in v
-                                            or "\r" in v) else v)
         elif type(v) in _CACHED_TYPES and not (type(v) is float and v == 0):
             key = (type(v), v)
             text = seen.get(key)

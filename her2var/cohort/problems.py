@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InputError, shown
-from .tables import RawTable
+from ..tables import RawTable
 
 MAX_LISTED = 60  # problems shown in one error message; the rest are counted
 DRUG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,39}( [A-Za-z][A-Za-z0-9-]{1,39}){0,2}")

@@ -218,7 +218,7 @@ def _fusion(dialect: Dialect, j: Junction, where: str, path: str, lineno: int, *
     if j.drop is not None:
         dropped[j.drop] += 1
         return None
-    _check_build(f, build, rules, where)
+    check_build(f, build, rules, where)
     for e, text in zip(ends, j.genes, strict=True):
         if e.gene is None:
             f.notes.append(f"the caller names the partner end {shown(text or '.', bare=True)} (intergenic)")
@@ -230,7 +230,7 @@ def _fusion(dialect: Dialect, j: Junction, where: str, path: str, lineno: int, *
     return f
 
 
-def _check_build(f: Fusion, build: str | None, rules: FusionRules, where: str) -> None:
+def check_build(f: Fusion, build: str | None, rules: FusionRules, where: str) -> None:
     """Breakpoints of rules genes must fit ``build``; fitting only the other build is an error."""
     if build is None:
         f.notes.append("genome build not given: breakpoints not checked against gene spans")

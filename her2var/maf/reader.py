@@ -38,6 +38,7 @@ from ..contigs import contig_key
 from ..errors import InputError, plain_int, shown
 from ..files import GZIP_MAGIC, input_path, text_lines
 from .scan import RowScan
+from .sniff import looks_like_header, split_header
 
 # Columns a MAF must have (minimal MAF of cBioPortal's docs, plus the sample).
 REQUIRED = ("chromosome", "start_position", "reference_allele", "tumor_seq_allele2", "tumor_sample_barcode")
@@ -56,7 +57,6 @@ VARIANT_CLASSIFICATIONS = frozenset(t.lower() for t in (
     "De_novo_Start_OutOfFrame", "Splice_Region"))
 VARIANT_TYPES = frozenset(("snp", "dnp", "tnp", "onp", "ins", "del", "consolidated"))
 _ALLELE = re.compile(r"[ACGTNacgtn]+|-")
-_LINE_ENDS = re.compile(r"\r\n|\r|\n")  # as the rows are read (files.text_lines)
 _CHROM = re.compile(r"(?i)(?:chr)?(?:[1-9]|1[0-9]|2[0-4]|X|Y|M|MT)")
 # Unplaced, unlocalised, alternate and decoy contigs as GRC/UCSC/GATK bundles name them.
 _CONTIG = re.compile(r"(?i)(?:chr)?(?:(?:Un|GL|KI|JH|KN|KV|KZ|ML|MU|NC_|NT_|NW_|HLA-|hs37d5|EBV)[\w.:*-]*"
@@ -160,43 +160,6 @@ class MafRow:
         return self.cells[self.header.index["tumor_sample_barcode"]]
 
 
-def _split_header(line: str) -> list[str]:
-    return [c.strip() for c in line.rstrip("\r\n").split("\t")]
-
-
-def _looks_like_header(cols: Sequence[str]) -> bool:
-    names = {c.lower() for c in cols}
-    return "start_position" in names or "hugo_symbol" in names or "tumor_sample_barcode" in names
-
-
-def is_maf(path: str | os.PathLike[str]) -> bool:
-    """Whether the file (plain or gzipped) opens with a MAF header: optional ``#`` lines, then a
-    tab-separated line naming Start_Position, Hugo_Symbol or Tumor_Sample_Barcode. Raises only for
-    an input that is no file at all (a device, a pipe nobody writes to: files.input_path); anything
-    else is left to the other readers (and their errors)."""
-    if not os.path.exists(path):
-        return False  # the reader that follows says what is missing
-    real = input_path(path, what="a VCF or MAF file")  # a pipe: read once, into a copy every reader opens
-    try:
-        with open(real, "rb") as fh:
-            raw = fh.read(1 << 18)
-    except OSError:
-        return False
-    head = raw
-    if raw[:2] == GZIP_MAGIC:  # what decompresses, even of a truncated file (its reader says it is cut)
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, 1 << 16)
-        except zlib.error:
-            return False
-    head = head[:1 << 16].removeprefix(b"\xef\xbb\xbf")
-    for text in _LINE_ENDS.split(head.decode("utf-8", "replace")):  # not splitlines: U+2028 ends no line
-        line = text.strip("\ufeff")
-        if not line.strip() or line.startswith("#"):
-            continue
-        return "\t" in line and _looks_like_header(_split_header(line))
-    return False
-
-
 def _dialect(comments: list[str], names: set[str]) -> str:
     if any(c.lower().startswith("#version gdc") for c in comments):
         return "mc3" if {"centers", "ncallers"} <= names else "gdc"
@@ -266,8 +229,8 @@ class MafReader:
                 continue
             if not line.strip():
                 continue
-            cols = _split_header(line)
-            if not _looks_like_header(cols):
+            cols = split_header(line)
+            if not looks_like_header(cols):
                 raise InputError(f"{self.path}:{lineno}: not a MAF header line: expected tab-separated column "
                                  "names such as Hugo_Symbol, Chromosome, Start_Position, Tumor_Sample_Barcode")
             return self._header(cols, lineno, comments)

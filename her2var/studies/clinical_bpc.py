@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from ..cohort.calls import SheetRow
 from ..cohort.clinical import ClinicalTable, Patient, parse_drugs
 from ..cohort.rules import ClinicalRules, RegimenRules, norm
-from ..cohort.tables import RawTable, read_table
 from ..errors import InputError, shown
+from ..tables import RawTable, read_table
 from .clinical_common import Bound, Collector
 
 FILES = {"patient": "patient_level_dataset.csv", "cancer": "cancer_level_dataset_index.csv",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError, shown
 from ..files import read_input
+from .text import read_meta
 
 DATATYPES = ("STRING", "NUMBER", "BOOLEAN")
 PATIENT_FILE = "data_clinical_patient.txt"
@@ -148,19 +149,6 @@ def unique_ids(table: StudyTable, attribute: str) -> None:
         first[value] = line
 
 
-def read_meta(path: str) -> dict[str, str]:
-    """A cBioPortal meta file: ``key: value`` lines."""
-    out: dict[str, str] = {}
-    for lineno, line in enumerate(read_input(path, what="a cBioPortal meta file").lines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            raise InputError(f"{path}:{lineno}: expected 'key: value'")
-        out[key.strip()] = value.strip()
-    return out
-
-
 def clinical_files(folder: str) -> tuple[str | None, str | None]:
     """(patient table, sample table) of a study folder: as its meta_clinical_*.txt files name them,
     else the usual file names; None for a table the folder does not have."""
@@ -171,11 +159,11 @@ def clinical_files(folder: str) -> tuple[str | None, str | None]:
     for name in sorted(os.listdir(folder)):
         if not (name.startswith("meta_") and name.endswith(".txt")):
             continue
-        meta = read_meta(os.path.join(folder, name))
-        kind = META_DATATYPES.get(meta.get("datatype", "").upper())
-        if kind is None or meta.get("genetic_alteration_type", "CLINICAL").upper() != "CLINICAL":
+        meta = read_meta(os.path.join(folder, name), "cBioPortal meta file")
+        kind = META_DATATYPES.get((meta.get("datatype") or "").upper())
+        if kind is None or (meta.get("genetic_alteration_type") or "CLINICAL").upper() != "CLINICAL":
             continue
-        data = meta.get("data_filename", "")
+        data = meta.get("data_filename") or ""
         if not data or os.path.basename(data) != data:
             raise InputError(f"{os.path.join(folder, name)}: data_filename {shown(data)}: expected the name of a "
                              "file in the study folder")

@@ -27,12 +27,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import InputError, plain_int, shown
+from ..models import ENTREZ
 from .folder import CNA, FUSIONS, LINEAR, LOG2, MUTATIONS, SV, StudyFolder
 from .text import Table, is_missing, name_of, read_meta
 
-# Entrez Gene ids of the genes her2var reads (NCBI Gene), for files that write ids, not symbols.
-ENTREZ_IDS = {2064: "ERBB2", 1956: "EGFR", 3845: "KRAS", 673: "BRAF", 4233: "MET", 238: "ALK", 6098: "ROS1",
-              5979: "RET", 4914: "NTRK1", 4915: "NTRK2", 4916: "NTRK3"}
+# Entrez Gene ids of the genes her2var knows (the ids its own cBioPortal export writes), for files
+# that write ids, not symbols.
+ENTREZ_IDS = {gene_id: symbol for symbol, gene_id in ENTREZ.items()}
 ALTERATION_TYPES = {
     "snv": "snv", "small_indels": "small_indels", "gene_level_cna": "cna", "intragenic_cna": "cna", "cnv": "cna",
     "cna": "cna", "structural_variants": "sv",

@@ -32,7 +32,7 @@ from ..genome.builds import build_named
 from ..genome.transcript import TranscriptModel
 from ..maf.events import build_name
 from ..maf.reader import MafReader
-from ..models import CopyNumber
+from ..models import ENTREZ, CopyNumber
 from ..rules.load import Rules, load_rules
 from .assess import assess_erbb2, copy_number_profiled, tested_genes
 from .copynumber import GeneValues, level_reason, level_record, log2_record, read_gene_row
@@ -54,8 +54,6 @@ from .svs import SvCalls, read_fusions
 from .text import Table
 
 log = logging.getLogger(__name__)
-
-ENTREZ_ERBB2 = 2064
 
 
 @dataclass
@@ -95,7 +93,7 @@ def read_study(path: str, rules: Rules, *, build: str | None = None) -> Study:
     chosen, evidence = _study_build(folder, maf, rules, build)
     clinical = read_clinical_samples(files[CLINICAL_SAMPLE].path) if CLINICAL_SAMPLE in files else Samples()
     gene = rules.index_gene.symbol
-    matrices = {k: read_gene_row(files[k], gene, ENTREZ_ERBB2) for k in (CNA, LOG2) if k in files}
+    matrices = {k: read_gene_row(files[k], gene, ENTREZ[gene]) for k in (CNA, LOG2) if k in files}
     profiles = Profiles(folder, clinical, {k: frozenset(m.samples) for k, m in matrices.items()})
     sv = files.get(SV) or files.get(FUSIONS)
     fusions = read_fusions(sv, rules, chosen, f"{folder.flavour}_sv") if sv is not None else SvCalls()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ..errors import InputError, plain_int, shown
 from ..fusions.model import FIVE, THREE, End, Fusion, assemble, support_note
 from ..fusions.table_rows import split_pair, table_gene
-from ..fusions.tables import _check_build
+from ..fusions.tables import check_build
 from ..genome.builds import build_named
 from ..rules.fusions import FusionRules
 from ..rules.load import Rules
@@ -147,7 +147,7 @@ def _add(out: SvCalls, path: str, lineno: int, sample: str, ends: list[End], fru
         out.left_out(sample, "fusion_not_kinase")
         return
     if f.kinase_breakpoint[1]:
-        _check_build(f, build, frules, f"{path}:{lineno}")
+        check_build(f, build, frules, f"{path}:{lineno}")
     f.notes += [*notes, f"{os.path.basename(path)} line {lineno}"]
     if note := support_note(support):
         f.notes.append(note)

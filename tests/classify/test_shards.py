@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import random
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,11 @@ def test_a_shard_replaces_an_earlier_shard_but_no_other_folder(single, tmp_path)
     (["--samples", "{sheet}"], "give --out DIR"),
     (["--samples", "{sheet}", "--out", "{tmp}/s", "--store", "{tmp}/st.sqlite"], "never writes a store"),
     (["--samples", "{sheet}", "--out", "{tmp}/s", "--fail-fast"], "--fail-fast would leave a shard incomplete"),
+    # options a shard job cannot honour are refused, never silently ignored
+    (["--samples", "{sheet}", "--out", "{tmp}/s", "--annotate-vcf", "{tmp}/a.vcf"], "--annotate-vcf cannot go with"),
+    (["--samples", "{sheet}", "--out", "{tmp}/s", "--merge-same-sample"], "--merge-same-sample cannot go with"),
+    (["--samples", "{sheet}", "--out", "{tmp}/s", "--replace"], "--replace cannot go with --shard"),
+    (["--samples", "{sheet}", "--out", "{tmp}/s", "--format", "json"], "--format cannot go with --shard"),
 ])
 def test_shard_usage_errors(single, tmp_path, args, message):
     args = [a.format(sheet=single / "sheet.tsv", tmp=tmp_path) for a in args]
@@ -218,13 +225,28 @@ def test_a_manifest_claiming_other_rows_is_refused(single, tmp_path):
 
 
 def test_a_shard_removes_what_its_killed_run_left_and_only_that(single, tmp_path):
-    left = tmp_path / ".tmp-abcd1234-s1"  # what atomic_folder leaves when a shard is killed while writing
+    """The shared rule for temporaries (files.is_stale_temporary): a folder whose owner process is
+    gone is removed; one of a live process (a requeued twin job still writing), or of another host,
+    or without an owner, is left alone."""
+    from her2var.files import _host_tag
+
+    dead = _dead_pid()
+    left = tmp_path / f".tmp-{dead}.{_host_tag()}-abcd1234-s1"  # a shard killed while writing
     left.mkdir()
     (left / RESULTS).write_text('{"row": 0}\n', encoding="utf-8")
-    other = tmp_path / ".tmp-efgh5678-s2"  # shard 2's, perhaps being written right now
-    other.mkdir()
+    live = tmp_path / f".tmp-{os.getpid()}.{_host_tag()}-efgh5678-s1"  # a live job's
+    live.mkdir()
+    untagged = tmp_path / ".tmp-ijkl9012-s2"  # no owner named: never removed outside a locked folder
+    untagged.mkdir()
     make_shards(single / "sheet.tsv", tmp_path, 1)
-    assert not left.exists() and other.is_dir()
+    assert not left.exists() and live.is_dir() and untagged.is_dir()
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
 
 
 def test_a_sample_stored_from_another_file_refuses_the_merge_as_it_refuses_a_run(single, tmp_path):
@@ -256,7 +278,10 @@ def test_the_shard_folders_are_inputs_never_outputs(single, tmp_path):
                  ["--out", str(tmp_path / "m"), "--store", f"{shards[1]}/results.jsonl"]):
         proc = run_cli("merge", *shards, *args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
-        assert "shard folder" in proc.stderr and "never writes over its inputs" in proc.stderr \
-            or "lies inside this output folder" in proc.stderr, proc.stderr
+        assert any(why in proc.stderr for why in (
+            "never writes over its inputs",  # --store on a shard's file
+            "lies inside this output folder",  # --out around the shard folders
+            "holds no earlier classify output",  # --out on a shard folder: not a folder merge wrote
+        )), proc.stderr
     assert {p: p.read_bytes() for p in files} == before
     assert not (tmp_path / "m").exists()

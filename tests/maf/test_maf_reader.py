@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURES
 
 from her2var.errors import InputError
-from her2var.maf.reader import MafReader, is_maf
+from her2var.maf.reader import MafReader
+from her2var.maf.sniff import is_maf
 
 MAF = FIXTURES / "maf"
 COLS = ["Hugo_Symbol", "NCBI_Build", "Chromosome", "Start_Position", "End_Position", "Variant_Classification",
