@@ -21,9 +21,9 @@ import socket
 import stat
 import tempfile
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from . import limits
 from .errors import InputError, UsageError, shown
@@ -64,6 +64,19 @@ def tsv_text(text: str) -> str:
     """One text cell of a tab-separated output: tabs and line ends become spaces (they would
     split the row), then the formula rule (neutralise)."""
     return neutralise(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+
+
+# A line whose first character after leading quotes and spaces is one of FORMULA_START.
+_FORMULA_LINE = re.compile("^[\" \u00a0]*[" + re.escape("".join(FORMULA_START)) + "]", re.MULTILINE)
+
+
+def tsv_texts_unchanged(texts: Collection[str]) -> bool:
+    """Whether tsv_text leaves every one of ``texts`` as it is (no tab or line end, nothing a
+    spreadsheet would run), checked on all of them at once: a column of 100,000 ids is then
+    written without a call per cell. False means: use tsv_text on each."""
+    joined = "\n".join(texts)
+    return (joined.count("\n") == max(len(texts) - 1, 0) and "\t" not in joined and "\r" not in joined
+            and _FORMULA_LINE.search(joined) is None)
 
 
 # -- atomic writing ------------------------------------------------------------------------------
@@ -137,18 +150,34 @@ def remove_stale_temporaries(folder: str, *, untagged: bool = False) -> list[str
     return removed
 
 
+@functools.cache
+def _umask() -> int:
+    """The process's umask (read once: reading it means setting it for a moment)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def temp_beside(path: str, *, folder: bool = False) -> str:
     """A new empty temporary file (or folder) beside ``path``, named ``.tmp-<pid>.<host>-XXXX-<name>``.
-    Temporaries that killed runs left in that folder are removed first."""
+    Temporaries that killed runs left in that folder are removed first. Its permissions are those
+    of a file (folder) the user creates, under their umask, not the owner-only ones a temporary is
+    made with: what is renamed into place is the output, and every output gets the same (a folder
+    of outputs and a single output file alike)."""
     parent = os.path.dirname(os.path.abspath(path))
     suffix = "-" + os.path.basename(os.path.abspath(path))
     try:
         os.makedirs(parent, exist_ok=True)
         remove_stale_temporaries(parent)
         if folder:
-            return tempfile.mkdtemp(prefix=_temp_prefix(), suffix=suffix, dir=parent)
+            tmp = tempfile.mkdtemp(prefix=_temp_prefix(), suffix=suffix, dir=parent)
+            os.chmod(tmp, 0o777 & ~_umask())
+            return tmp
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(), suffix=suffix, dir=parent)
-        os.close(fd)
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
         return tmp
     except OSError as exc:
         raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
@@ -646,6 +675,10 @@ def _spool(path: str, st: os.stat_result, what: str, error: type[InputError]) ->
 # limits.max_line_bytes, and the bytes read counted and hashed (what a result's checksum is of).
 STREAM_CHUNK_BYTES = 1 << 20
 PIECE_BYTES = 4 << 20  # inflated at most at once: a small compressed chunk may inflate a thousandfold
+# The lines are handed on in pieces of about a megabyte: the VCF scan's array work on a piece and
+# its temporaries then stay in a core's cache.
+LINE_PIECE_BYTES = 1 << 20
+MIN_PIECE_BYTES = 1 << 20  # inflated outputs smaller than this are joined into one piece
 
 
 class Seen:
@@ -661,6 +694,23 @@ class Seen:
     def update(self, raw: bytes) -> None:
         self.sha256.update(raw)
         self.raw_bytes += len(raw)
+
+
+def check_unchanged(name: str, real: str, before: os.stat_result, read: int | None = None) -> None:
+    """An InputError when the file at ``real`` is not what it was when reading began (``before``:
+    its size, time of change and inode), or when a whole pass over it read ``read`` bytes that are
+    not its size: a file cut, rewritten or still being written while it was read would give a
+    result of bytes that no longer exist."""
+    try:
+        now = os.stat(real)
+    except OSError as exc:
+        raise InputError(f"{name}: the file went away while it was read ({exc.strerror or exc})") from exc
+    size = before.st_size if read is None else read
+    if size != before.st_size or (now.st_size, now.st_mtime_ns, now.st_ino) != (
+            before.st_size, before.st_mtime_ns, before.st_ino):
+        raise InputError(f"{name}: the file changed while it was read ({before.st_size:,} bytes when "
+                         f"reading began, {size:,} read, {now.st_size:,} now); read it again once it is "
+                         "complete and no longer being written")
 
 
 class _Newlines:
@@ -689,39 +739,61 @@ class _Newlines:
 
 
 def _inflated(fh, compressed: bool, seen: Seen | None) -> Iterator[bytes]:
-    """The file's content in pieces of at most PIECE_BYTES. Raises EOFError when a gzip/BGZF
-    stream ends before its end-of-stream marker."""
+    """The file's content in pieces of at most MIN_PIECE_BYTES + PIECE_BYTES. Raises EOFError when
+    a gzip/BGZF stream ends before its end-of-stream marker.
+
+    The small outputs of many members (BGZF has one every 64 KB) are joined into pieces of at least
+    MIN_PIECE_BYTES (all but the first, handed on alone): a reader's work per piece is then spread
+    over a megabyte, not 64 KB. What was
+    inflated before an error is handed on before the error is raised, so the reader has read the
+    same lines when it meets the error as when every output was a piece."""
     d = None  # the member being inflated (BGZF and concatenated gzip have many)
-    while True:
-        chunk = fh.read(STREAM_CHUNK_BYTES)
-        if not chunk:
-            break
-        if seen is not None:
-            seen.update(chunk)
-        if not compressed:
-            yield chunk
-            continue
-        data = chunk
+    parts: list[bytes] = []  # inflated, not yet handed on
+    held = 0
+    first = True
+    try:
         while True:
-            if d is None:
-                if not data:
-                    break
-                d = zlib.decompressobj(31)
-            out = d.decompress(data, PIECE_BYTES)
-            if out:
-                yield out
-            if d.eof:
-                data, d = d.unused_data, None
-                continue
-            data = d.unconsumed_tail
-            if not data and len(out) < PIECE_BYTES:
+            chunk = fh.read(STREAM_CHUNK_BYTES)
+            if not chunk:
                 break
+            if seen is not None:
+                seen.update(chunk)
+            if not compressed:
+                yield chunk
+                continue
+            data = chunk
+            while True:
+                if d is None:
+                    if not data:
+                        break
+                    d = zlib.decompressobj(31)
+                out = d.decompress(data, PIECE_BYTES)
+                if out:
+                    parts.append(out)
+                    held += len(out)
+                    # the first output goes on at once: a reader of the header alone (an indexed
+                    # file's) stops within it, without inflating the next megabyte
+                    if held >= MIN_PIECE_BYTES or first:
+                        yield b"".join(parts)  # no copy when it is one output
+                        parts, held, first = [], 0, False
+                if d.eof:
+                    data, d = d.unused_data, None
+                    continue
+                data = d.unconsumed_tail
+                if not data and len(out) < PIECE_BYTES:
+                    break
+    except Exception:
+        if parts:
+            yield b"".join(parts)
+        raise
+    if parts:
+        yield b"".join(parts)
     if d is not None:
         raise EOFError("compressed data ended before the end-of-stream marker")
 
 
-def line_chunks(path: str, *, compressed: bool, name: str, what: str,
-                seen: Seen | None = None) -> Iterator[bytes]:
+def line_chunks(path: str, *, compressed: bool, name: str, what: str, seen: Seen | None = None,
+                ahead: int = 0) -> ReadAhead[bytes] | Generator[bytes, None, None]:
     """A streamed text input (VCF, MAF) in pieces that each end at a line end (the last gets one if
     it lacks it), read in bounded memory.
 
@@ -730,36 +802,146 @@ def line_chunks(path: str, *, compressed: bool, name: str, what: str,
     it, ``what`` what it should be; ``seen`` records what was read. Raises EOFError when a gzip/BGZF
     stream ends before its end-of-stream marker, and an InputError at a line longer than
     limits.max_line_bytes.
+
+    ``ahead``: when above 0, the file is read and decompressed in a background thread, at most this
+    many pieces ahead of the caller (ReadAhead), who gets the same pieces and errors; the caller
+    must close() what this returns when it stops early (the thread is stopped and joined).
     """
+    if ahead <= 0:
+        return _line_chunks(path, compressed, name, what, seen)
+    return ReadAhead(_line_chunks(path, compressed, name, what, seen, _count_line_ends_numpy), ahead)
+
+
+def _count_line_ends(piece: bytes) -> int:
+    return piece.count(b"\n")
+
+
+def _count_line_ends_numpy(piece: bytes) -> int:
+    """The same count, about twice as fast, without holding the interpreter lock (for a reader that
+    has numpy loaded anyway)."""
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == 10))
+
+
+def _line_chunks(path: str, compressed: bool, name: str, what: str, seen: Seen | None,
+                 count_lines: Callable[[bytes], int] = _count_line_ends) -> Generator[bytes, None, None]:
     max_line = limits.current().max_line_bytes
     newlines = _Newlines(seen)
     lineno = 0  # lines yielded so far
     with open(path, "rb") as fh:
-        tail = b""
+        tail = b""  # the unfinished last line so far: never holds a line end
         first = True
         for data in _inflated(fh, compressed, seen):
             data = newlines(data)
-            buf = tail + data
-            if first and buf:
-                if len(buf) < 3 and b"\xef\xbb\xbf".startswith(buf):
-                    tail = buf
+            if first and (tail or data):
+                data, tail = tail + data, b""
+                if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
+                    tail = data
                     continue
-                buf = buf.removeprefix(b"\xef\xbb\xbf")
+                data = data.removeprefix(b"\xef\xbb\xbf")
                 first = False
-            cut = buf.rfind(b"\n") + 1
-            tail = buf[cut:]
-            long_line = _first_long_line(buf, cut, max_line) if len(buf) > max_line else None
-            if long_line is not None:
-                raise InputError(f"{name}:{lineno + 1 + long_line}: a line longer than {max_line:,} bytes; expected "
-                                 f"{what} {limits.exceeded('max_line_bytes')}")
-            if cut:
-                lineno += buf.count(b"\n", 0, cut)
-                yield buf[:cut]
+            end = data.rfind(b"\n") + 1  # the complete lines are the tail and data up to here
+            if len(tail) + len(data) > max_line:
+                long_line = _first_long_line(tail + data, len(tail) + end if end else 0, max_line)
+                if long_line is not None:
+                    raise InputError(f"{name}:{lineno + 1 + long_line}: a line longer than {max_line:,} bytes; "
+                                     f"expected {what} {limits.exceeded('max_line_bytes')}")
+            if not end:
+                tail += data
+                continue
+            at = 0  # the complete lines go on in pieces of about LINE_PIECE_BYTES, each copied once at most
+            while at < end:
+                stop = end
+                if end - at > LINE_PIECE_BYTES:
+                    stop = data.rfind(b"\n", at, at + LINE_PIECE_BYTES) + 1 or end
+                piece = b"".join((tail, memoryview(data)[at:stop])) if tail or at or stop < len(data) else data
+                tail = b""
+                lineno += count_lines(piece)
+                yield piece
+                at = stop
+            tail = data[end:]
         tail += newlines(b"", last=True)
         if first:
             tail = tail.removeprefix(b"\xef\xbb\xbf")
         if tail:
             yield tail if tail.endswith(b"\n") else tail + b"\n"
+
+
+_Item = TypeVar("_Item")
+
+
+class ReadAhead(Generic[_Item]):
+    """The items of a generator, produced in a background thread at most ``depth`` ahead.
+
+    zlib and hashlib release the interpreter lock while they work, so decompressing the next pieces
+    (and the checksum of the bytes read) runs on another core while the caller looks at this one.
+    The caller gets exactly the pieces and the error the generator gives, in its order: an error
+    is handed over after the pieces before it and raised at the same point of the reading. The
+    thread never outlives the reading: it ends with the generator, and close() (called at the end,
+    at an error, or when the caller stops early, also on Ctrl-C or a signal's exception) stops it
+    between two pieces, closes the generator (and so its file) and waits for it."""
+
+    def __init__(self, items: Iterator[_Item], depth: int) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue[tuple[_Item | None, BaseException | None]] = queue.Queue(depth)
+        self._empty = queue.Empty
+        self._stop = threading.Event()
+        self._closed = False
+        # the thread holds the generator and the queue, not this object: dropped without close(),
+        # this object is collected, and __del__ stops the thread
+        self._thread = threading.Thread(target=self._produce, args=(items, self._queue, self._stop),
+                                        name="her2var-read-ahead", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _produce(items: Iterator[_Item], handoff: Any, stop: Any) -> None:
+        try:
+            for item in items:
+                handoff.put((item, None))
+                if stop.is_set():
+                    return
+            handoff.put((None, None))
+        except BaseException as exc:  # handed to the caller, raised there
+            handoff.put((None, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> ReadAhead[_Item]:
+        return self
+
+    def __next__(self) -> _Item:
+        if self._closed:
+            raise StopIteration
+        item, exc = self._queue.get()
+        if item is None:
+            self.close()
+            if exc is not None:
+                raise exc
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the thread (it may be waiting to hand over a piece, or making one) and wait for it."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(self._empty):
+                while True:
+                    self._queue.get_nowait()
+            self._thread.join(0.05)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # at interpreter exit the modules close() needs may be gone
+            pass
 
 
 def _first_long_line(buf: bytes, cut: int, most: int) -> int | None:

@@ -14,6 +14,8 @@
 - A failed sample is recorded in ``failures``; it never replaces a good result.
 - The schema has a version and is migrated forward, one step at a time, inside a transaction;
   a database from a newer her2var, or that is not a her2var store, is refused, never rebuilt.
+  Writers migrate; a cohort only reads, and reads a store of schema 2 as it is (the co-driver
+  genes tested then come out of each document, which is slower) until the next writer migrates it.
 
 WAL needs a local file system (not NFS/SMB shares).
 """
@@ -81,8 +83,17 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE results ADD COLUMN input TEXT NOT NULL DEFAULT ''",
         "UPDATE results SET input = COALESCE(json_extract(doc, '$.provenance.input'), '')",
     ],
+    [  # 2 -> 3: the co-driver genes looked at (the document's 'tested', as JSON), in a column of its
+        # own, so that a cohort does not extract it from every stored document. A document SQLite cannot
+        # read (damaged) leaves it NULL: readers then take it from the document, and fail as before.
+        "ALTER TABLE results ADD COLUMN tested TEXT",
+        "UPDATE results SET tested = json_extract(doc, '$.tested') WHERE json_valid(doc)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# A store of this version or later is read as it is when the reader asks not to migrate it
+# (``open_store(..., migrate=False)``): what a later version adds is then taken from the documents.
+READABLE_FROM = 2
 STDIN_NAME = "<stdin>"  # how classify names standard input
 
 
@@ -176,6 +187,7 @@ class Store:
             raise ValueError(f"sample {shown(sample)}: a result without input_sha256 cannot be stored")
         doc = json.dumps(full, default=str, separators=(",", ":"))
         calls = json.dumps(full["calls"], default=str, separators=(",", ":"))
+        tested = None if full.get("tested") is None else json.dumps(full["tested"], default=str, separators=(",", ":"))
         given = str(prov.get("input") or "")
         source = source_of(given)
         row = (sample, patient, input_sha256, rules_checksum, full["her2_status"], ";".join(full["her2_classes"]),
@@ -199,7 +211,8 @@ class Store:
             conn.execute(
                 "INSERT INTO results (sample, patient, input_sha256, rules_checksum, is_current, her2_status, "
                 "her2_classes, assessed, cn_assessed, copy_number, n_events, her2var_version, recorded_at, calls, "
-                "doc, doc_sha256, input) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "doc, doc_sha256, input, tested) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, tested))
 
     def conflict_error(self, sample: str, stored: str, given: str) -> StoreConflict:
         """The refusal of a result for ``sample`` from ``given`` when the store's came from ``stored``."""
@@ -261,19 +274,33 @@ class Store:
         """What a cohort needs of every current result (and of samples that only failed), as
         tuples in COHORT_FIELDS order, without decoding whole documents."""
         with self._snapshot() as conn:
+            # From the documents when the store has no such column yet (read with migrate=False), or
+            # the row has no value there (recorded before testing was, or by another program).
+            tested = "json_extract(doc, '$.tested')"
+            if _version(conn, self.path) >= 3:
+                tested = f"COALESCE(tested, {tested})"  # the document is read only where needed
             rows = conn.execute(
                 "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls, "
-                "rules_checksum, json_extract(doc, '$.tested') FROM results WHERE is_current = 1 "
-                "ORDER BY sample").fetchall()
+                f"rules_checksum, {tested} FROM results WHERE is_current = 1 ORDER BY sample").fetchall()
             failed = conn.execute(
                 "SELECT f.sample, f.patient, f.error, f.rules_checksum FROM failures f "
                 "WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.sample = f.sample AND r.is_current = 1) "
                 "AND f.id = (SELECT MAX(id) FROM failures g "
                 "WHERE g.sample = f.sample) ORDER BY f.sample").fetchall()
         loads = self._json
-        # tested (the co-driver genes looked at, by kind): None for results stored before it was recorded
+        # tested (the co-driver genes looked at, by kind): None for results stored before it was
+        # recorded. Samples share a few texts (one per panel): each is decoded once, and the rows
+        # that hold it share the decoded value (callers only read it).
+        seen: dict[Any, Any] = {None: None}
+
+        def tested_of(text: Any) -> Any:
+            if text in seen:
+                return seen[text]
+            found = seen[text] = loads(text)
+            return found
+
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
-                rc, loads(t) if t is not None else None) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
+                rc, tested_of(t)) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
         out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
         return out
 
@@ -423,12 +450,12 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _expected_schema() -> dict[str, set[str]]:
+def _expected_schema(version: int | None = None) -> dict[str, set[str]]:
     """Every table and index the migrations create, with each table's columns: what a store of the
-    current version holds (built by running the migrations on an empty database)."""
+    current version (or of ``version``) holds (built by running the migrations on an empty database)."""
     mem = sqlite3.connect(":memory:")
     try:
-        for step in MIGRATIONS:
+        for step in MIGRATIONS[:version]:
             for statement in step:
                 mem.execute(statement)
         return _schema(mem)
@@ -447,13 +474,14 @@ def _schema(conn: sqlite3.Connection) -> dict[str, set[str]]:
     return out
 
 
-def _check_schema(conn: sqlite3.Connection, path: str) -> None:
-    """A store of the current version must hold exactly what the migrations made (schema_version
-    aside): a missing column, or a trigger or view another program added (one that aborts inserts,
-    or rewrites rows), would fail or change results later, far from the cause."""
+def _check_schema(conn: sqlite3.Connection, path: str, version: int | None = None) -> None:
+    """A store of the current version (or of ``version``, read as it is) must hold exactly what the
+    migrations made (schema_version aside): a missing column, or a trigger or view another program
+    added (one that aborts inserts, or rewrites rows), would fail or change results later, far from
+    the cause."""
     found = _schema(conn)
     found.pop("schema_version", None)
-    expected = _expected_schema()
+    expected = _expected_schema(version)
     problems = []
     for name, columns in expected.items():
         if name not in found:
@@ -477,8 +505,10 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
                          f"{shown(', '.join(sorted(tables)), bare=True) or 'none'}); give another path")
 
 
-def _migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Bring the schema to SCHEMA_VERSION, one step per transaction; refuse anything unknown."""
+def _migrate(conn: sqlite3.Connection, path: str, migrate: bool = True) -> None:
+    """Bring the schema to SCHEMA_VERSION, one step per transaction; refuse anything unknown.
+    Without ``migrate`` a store of READABLE_FROM or later is left at its version (checked as such):
+    a reader does not rewrite every row of a large store, nor need to write to it at all."""
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -492,8 +522,8 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
             if version > SCHEMA_VERSION:
                 raise InputError(f"{path}: store schema version {version} was written by a newer her2var "
                                  f"(this one knows up to {SCHEMA_VERSION}); upgrade her2var")
-            if version == SCHEMA_VERSION:
-                _check_schema(conn, path)
+            if version == SCHEMA_VERSION or (not migrate and version >= READABLE_FROM):
+                _check_schema(conn, path, version)
                 conn.execute("COMMIT")
                 return
             for statement in MIGRATIONS[version]:
@@ -507,8 +537,11 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
             raise
 
 
-def open_store(path: str, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
-    """Open (or create) the store at ``path``, migrating its schema forward if needed.
+def open_store(path: str, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+               migrate: bool = True) -> Store:
+    """Open (or create) the store at ``path``, migrating its schema forward if needed. With
+    ``migrate=False`` (a reader) a store of READABLE_FROM or later is read at its own version and
+    not changed; only a store older than that is migrated first.
 
     A new store is made whole under a temporary name and put in place only then (never replacing
     one another run made meanwhile): a failure (a full disk) leaves no empty or partial database.
@@ -528,10 +561,10 @@ def open_store(path: str, *, create: bool = True, busy_timeout_ms: int = BUSY_TI
         raise InputError(f"{path}: folder {folder} does not exist")
     if not os.path.exists(path):
         _create(path, busy_timeout_ms)
-    return Store(path, _connect(path, path, busy_timeout_ms))
+    return Store(path, _connect(path, path, busy_timeout_ms, migrate))
 
 
-def _connect(where: str, path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+def _connect(where: str, path: str, busy_timeout_ms: int, migrate: bool = True) -> sqlite3.Connection:
     """An open, checked and migrated connection to the database at ``where`` (messages name ``path``)."""
     try:
         conn = sqlite3.connect(where, timeout=busy_timeout_ms / 1000, isolation_level=None)
@@ -548,7 +581,7 @@ def _connect(where: str, path: str, busy_timeout_ms: int) -> sqlite3.Connection:
         # power cut can drop the last few, which a re-run records again.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        _migrate(conn, path)
+        _migrate(conn, path, migrate)
     except sqlite3.DatabaseError as exc:
         conn.close()
         if where != path:  # creating it: the database is fine, the disk is not (full, read-only)

@@ -375,3 +375,28 @@ def test_a_killed_worker_fails_its_samples_by_name_and_keeps_the_results_before(
     kept = stored()
     assert kept > 0 and kept + len(failed) == len(names)
     assert len(list((out / "samples").glob("*.json"))) == kept
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_outputs_get_the_permissions_of_the_users_umask_single_files_and_folders_alike(tmp_path, mask):
+    """Outputs are written as temporaries and renamed into place; a temporary is owner-only, so a
+    single output file came out 0600 while the files of an output folder came out 0644. Both now
+    follow the umask, as any file the user creates."""
+    import her2var.files as files
+
+    clinical = write(tmp_path, "records.csv", CLINICAL)
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    write(calls, "samples.tsv", "sample\tpatient\tstatus\nS1\tP001\tok\n")
+    old = os.umask(mask)
+    files._umask.cache_clear()
+    try:
+        assert run_cli("classify", *vcfs(tmp_path, ["S1"]), "--out", tmp_path / "out").returncode == 0
+        assert run_cli("cohort", "--clinical", clinical, "--calls", calls, "-o", tmp_path / "c.tsv").returncode == 0
+    finally:
+        os.umask(old)
+        files._umask.cache_clear()
+    modes = {p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777
+             for p in [tmp_path / "c.tsv", tmp_path / "out", *(tmp_path / "out").rglob("*")]}
+    assert modes["c.tsv"] == modes["out/calls.tsv"] == modes["out/samples/S1.json"] == 0o666 & ~mask
+    assert modes["out"] == modes["out/samples"] == 0o777 & ~mask

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,30 +68,34 @@ def read_cohort(path: str) -> CohortTable:
             raise InputError(f"{path}:{header_at + 1}: column {shown(h)} appears twice (columns {seen[h] + 1} "
                              f"and {i + 1})")
         seen[h] = i
-    rows: list[list[str]] = []
+    # Each row is stripped as it is read (its cells are fresh in memory) and kept as a tuple of str
+    # or None (the collector stops tracking such tuples, so a large cohort does not make each of its
+    # passes longer); the columns are then cut out of one array of all the cells. Walking the rows
+    # column by column instead touches every cell object out of order, which at 100,000 patients
+    # costs more per cell than at 10,000.
+    rows: list[tuple[str | None, ...]] = []
     numbers: list[int] = []
     reader = csv.reader(lines[header_at + 1:], delimiter=delimiter,
                         quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     for k, cells in enumerate(reader):
         lineno = header_at + 2 + k
-        if not any(c.strip() for c in cells):
+        row = tuple([c.strip() or None for c in cells])
+        if not any(row):
             continue
-        if len(cells) != len(header):
-            raise InputError(f"{path}:{lineno}: {len(cells)} fields but the header has {len(header)}")
-        rows.append(cells)
+        if len(row) != len(header):
+            raise InputError(f"{path}:{lineno}: {len(row)} fields but the header has {len(header)}")
+        rows.append(row)
         numbers.append(lineno)
         if len(rows) > limits.current().max_table_rows:
             raise InputError(f"{path}:{lineno}: more than {limits.current().max_table_rows:,} rows "
                              f"{limits.exceeded('max_table_rows')}")
     if not rows:
         raise InputError(f"{path}: a header but no patients; expected one row per patient")
-    cols: dict[str, np.ndarray] = {}
-    for j, h in enumerate(header):
-        arr = np.empty(len(rows), dtype=object)
-        for i, r in enumerate(rows):
-            v = r[j].strip()
-            arr[i] = v if v else None
-        cols[h] = arr
+    flat = np.empty(len(rows) * len(header), dtype=object)
+    flat[:] = list(itertools.chain.from_iterable(rows))
+    del rows
+    grid = flat.reshape(-1, len(header))
+    cols = {h: grid[:, j].copy() for j, h in enumerate(header)}
     return CohortTable(path, digest, header, cols, np.asarray(numbers))
 
 

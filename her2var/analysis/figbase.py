@@ -10,11 +10,13 @@ functions, so no global backend or pyplot state is touched. Colours are the Okab
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 from .figstyle import FigureStyle
+from .fontsubset import subset_cache
 
 if TYPE_CHECKING:  # matplotlib itself is imported where a figure is drawn
     from matplotlib.figure import Figure
@@ -129,7 +131,9 @@ def save(fig: Figure, folder: str, stem: str, style: FigureStyle, meta: dict[str
                 "svg": {"Date": None, "Creator": None, "Title": title, "Description": desc},
                 "pdf": {"CreationDate": None, "Creator": None, "Producer": None, "Title": title, "Subject": desc},
             }[ext]
-            fig.savefig(path, format=ext, dpi=style.dpi, metadata=md)
+            # the PDF's font subsets: made once per glyph set in this process (same bytes)
+            with subset_cache() if ext == "pdf" else contextlib.nullcontext():
+                fig.savefig(path, format=ext, dpi=style.dpi, metadata=md)
         out[ext] = name
     return out
 

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 # than they save.
 MIN_PARALLEL = 4
 # What a figure worker needs, imported once by the fork server the workers are forked from, so that
-# each worker starts ready to draw (the process that starts them never imports matplotlib).
+# each worker starts ready to draw (the process that starts them never imports matplotlib); the
+# last one freezes what the others built, for the workers' collector (see figserver).
 WORKER_MODULES = ("her2var.analysis.draw", "matplotlib.figure", "matplotlib.backends.backend_agg",
-                  "matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin")
+                  "matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin",
+                  "her2var.analysis.figserver")
 
 
 def usable_cpus() -> int:

@@ -4,9 +4,11 @@ file never stopping the others."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from ..errors import Her2varError, InputError, UsageError, shown
@@ -18,9 +20,9 @@ from ..samples_sheet import read_samples_sheet as read_sheet
 from ..tables import norm
 from ..vcf.reader import VcfReader
 from .merge import classify_vcfs, describe_group, file_key, repeated_file
-from .output import sample_json, write_outdir
+from .output import FolderWriter, sample_json
 from .pipeline import choose_samples, classify_bam, classify_vcf, provenance, sha256_file
-from .result import ClassifyOptions, SampleResult
+from .result import ClassifyOptions, SampleResult, Tally
 from .stdin import relabel
 
 log = logging.getLogger(__name__)
@@ -136,14 +138,23 @@ def _failed(job: Job, error: str) -> SampleResult:
                         error=error, sample_type=job.options.sample_type or "")
 
 
+# Jobs handed to the worker processes ahead of the one whose results are awaited, per worker: enough
+# that no worker waits while one slow input holds up the order, few enough that a batch of any size
+# holds only these jobs' futures and results at a time.
+AHEAD_PER_WORKER = 256
+
+
 def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
               fail_fast: bool = False, progress: Callable[[int, int], None] | None = None,
               rules: Rules | None = None,
-              on_result: Callable[[list[SampleResult]], None] | None = None) -> list[SampleResult]:
+              on_result: Callable[[list[SampleResult]], None] | None = None,
+              keep: bool = True) -> list[SampleResult]:
     """Classify every job; results come back in job order.
 
     ``on_result`` is called in this process with each job's results as soon as they exist (the
     store records them there, so a run killed midway keeps everything finished before).
+    ``keep=False``: the results are only handed to ``on_result`` and not returned (a batch's memory
+    then does not grow with its number of inputs).
     """
     results: list[SampleResult] = []
     total = len(jobs)
@@ -151,7 +162,8 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
     def collect(outputs: Iterable[list[SampleResult]]) -> bool:
         """Take each job's results in job order; False when fail_fast stops the run early."""
         for i, out in enumerate(outputs, 1):
-            results.extend(out)
+            if keep:
+                results.extend(out)
             if on_result:
                 on_result(out)
             if progress:
@@ -168,15 +180,39 @@ def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(rule_files, pipe_copies())) as pool:
-        futures = [pool.submit(_run_job, job) for job in jobs]
+        queued: deque = deque()  # (future, job) in job order; None for a job the broken pool refused
+
+        def outcomes() -> Iterator[list[SampleResult]]:
+            todo = iter(jobs)
+            for job in itertools.islice(todo, AHEAD_PER_WORKER * workers):
+                queued.append((_submit(pool, job), job))
+            while queued:
+                future, job = queued.popleft()
+                out = _outcome(future, job, workers)
+                for more in itertools.islice(todo, 1):
+                    queued.append((_submit(pool, more), more))
+                yield out
+
         try:
-            if not collect(_outcome(f, job, workers) for f, job in zip(futures, jobs, strict=True)):
-                for f in futures:
-                    f.cancel()  # the ones not started yet; finished ones are unaffected
+            if not collect(outcomes()):
+                for f, _ in queued:
+                    if f is not None:
+                        f.cancel()  # the ones not started yet; finished ones are unaffected
         except BaseException:  # interrupted or stopped: do not wait for the queued inputs
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return results
+
+
+def _submit(pool, job: Job):
+    """The job's future, or None when a worker process died before it was handed over (the pool
+    takes nothing more; _outcome reports the job as not classified)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(_run_job, job)
+    except BrokenProcessPool:
+        return None
 
 
 def _outcome(future, job: Job, workers: int) -> list[SampleResult]:
@@ -185,6 +221,8 @@ def _outcome(future, job: Job, workers: int) -> list[SampleResult]:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
+        if future is None:
+            raise BrokenProcessPool("the pool took no more jobs")
         return future.result()
     except BrokenProcessPool:
         where = ";".join(job.vcfs) or job.options.bam or job.label
@@ -213,9 +251,12 @@ class ClassifyRun:
     provenance: dict[str, object]
     rules: Rules
     n_inputs: int
+    tally: Tally | None = None  # counted as the results came; the only account of them when not kept
 
     @property
     def failed(self) -> list[SampleResult]:
+        if self.tally is not None:
+            return self.tally.failed
         return [r for r in self.results if r.status == "error"]
 
 
@@ -443,7 +484,9 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
                     fail_fast: bool = False, outdir: str | None = None, annotate_vcf: str | None = None,
                     store: str | None = None, merge_same_sample: bool = False,
                     progress: Callable[[int, int], None] | None = None,
-                    input_names: Mapping[str, str] | None = None, replace: bool = False) -> ClassifyRun:
+                    input_names: Mapping[str, str] | None = None, replace: bool = False,
+                    keep_results: bool = True,
+                    each: Callable[[SampleResult, dict[str, object]], None] | None = None) -> ClassifyRun:
     """``her2var classify``: classify the inputs (files and/or a samples sheet), record each result
     in the store as soon as it exists, then write the output folder and the annotated VCF.
 
@@ -454,6 +497,12 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     show (standard input's temporary copy: '-'). The output folder is locked from the start, so a
     second run into it is refused at once. ``replace``: a sample the store holds from another
     input is replaced (else that is refused: Store.record).
+
+    The output folder is written as the results come, in input order (output.FolderWriter), and
+    ``each`` is called with each result and the run's provenance in that order too, after the store
+    and the folder took it.
+    ``keep_results=False``: the results are not kept for the returned ClassifyRun (its ``tally``
+    counts them), so that a batch's memory does not grow with its number of inputs.
     """
     from .output import classify_folder
 
@@ -485,6 +534,9 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
             if not replace:
                 check_store_conflicts(opened, jobs, input_names or {})
 
+        writer = stack.enter_context(FolderWriter(folder, prov)) if folder is not None else None
+        tally = Tally()
+
         def on_result(out: list[SampleResult]) -> None:
             for r in out:
                 relabel(r, input_names or {})
@@ -493,14 +545,17 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
                         opened.record(sample_json(r, prov), rules.checksum, replace=replace)
                     except StoreConflict as exc:  # a MAF's or BAM's sample: known only now
                         r.status, r.error = "error", str(exc)
+                tally.add(r)
+                if writer is not None:
+                    writer.add(r)
+                if each is not None:
+                    each(r, prov)
 
         results = run_batch(jobs, tuple(rule_files), workers=workers, fail_fast=fail_fast, progress=progress,
-                            rules=rules, on_result=on_result)
-        if folder is not None:
-            write_outdir(folder, results, prov)
-    if annotate_vcf and all(r.status == "ok" for r in results):
+                            rules=rules, on_result=on_result, keep=keep_results or bool(annotate_vcf))
+    if annotate_vcf and tally.ok == tally.samples:
         from .annotate import annotate_vcf as annotate
 
         n = annotate(inputs[0], results, annotate_vcf)
         log.info("%s: %d record(s) tagged", annotate_vcf, n)
-    return ClassifyRun(results=results, provenance=prov, rules=rules, n_inputs=len(jobs))
+    return ClassifyRun(results=results, provenance=prov, rules=rules, n_inputs=len(jobs), tally=tally)

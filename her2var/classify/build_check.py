@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import InputError, shown
-from ..genome.transcript import ChainSequence, PieceSequence, TranscriptModel, WindowSequence
+from ..genome.transcript import ChainSequence, PieceSequence, TranscriptModel, WindowSequence, transcript_model
 from ..models import Record, Region
 from ..rules.load import GeneRules
 
@@ -60,7 +60,7 @@ class OtherBuildCheck:
         for other in gene.builds:
             if other == build:
                 continue
-            m = TranscriptModel(gene, other)
+            m = transcript_model(gene, other)
             lo, hi = m.span
             regions = [Region(c, lo - pad, hi + pad, gene.symbol) for c in names(m.chrom)]
             seq = ChainSequence(WindowSequence(m.windows, m.chrom), PieceSequence(m))

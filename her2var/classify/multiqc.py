@@ -10,6 +10,7 @@ sequencing QC, with nothing to install or configure.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import IO, Any
 
 import yaml
@@ -105,6 +106,11 @@ def write_multiqc_table(fh: IO[str], results: list[SampleResult], provenance: di
     for line in header.splitlines():
         fh.write(f"# {line}\n")
     fh.write("\t".join(["Sample", *COLUMNS]) + "\n")
+    write_multiqc_rows(fh, results)
+
+
+def write_multiqc_rows(fh: IO[str], results: Iterable[SampleResult]) -> None:
+    """The table's rows (after write_multiqc_table's header), one per sample."""
     for r in results:
         row = multiqc_row(r)
         fh.write("\t".join([_cell(r.sample), *(_cell(row[c]) for c in COLUMNS)]) + "\n")

@@ -7,9 +7,12 @@ output as it was.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
+import sys
+import tempfile
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -18,7 +21,7 @@ from ..files import Named, safe_filename, tsv_text
 from ..models import CALL_COLUMNS, SAMPLE_COLUMNS, Call
 from ..outfolder import OutputFolder
 from .multiqc import FILE_NAME as MULTIQC_FILE
-from .multiqc import write_multiqc_table
+from .multiqc import write_multiqc_rows, write_multiqc_table
 from .result import SampleResult
 from .tested import tested_text
 
@@ -149,31 +152,81 @@ def write_outdir(outdir: str | OutputFolder, results: list[SampleResult], proven
 
 
 def _write_folder(folder: OutputFolder, results: list[SampleResult], provenance: dict[str, Any]) -> None:
-    def text(rel: str) -> IO[str]:
-        return open(folder.file(rel), "w", encoding="utf-8", newline="")
-
-    try:
-        with text("calls.tsv") as fh:
-            write_tsv(fh, CALL_COLUMNS, (call_row(c) for r in results for c in r.calls))
-        with text("samples.tsv") as fh:
-            write_tsv(fh, SAMPLE_COLUMNS, (sample_row(r) for r in results))
-        used: set[str] = set()
+    with FolderWriter(folder, provenance) as writer:
         for r in results:
-            if r.status != "ok":
-                continue  # the error is in samples.tsv; no JSON pretends to be a result
-            base = safe_filename(r.sample)
-            name, k = base, 2
-            while name in used:
-                name, k = f"{base}_{k}", k + 1
-            used.add(name)
-            with text(f"samples/{name}.json") as fh:
-                json.dump(sample_json(r, provenance), fh, indent=2, default=str)
-                fh.write("\n")
-        with text(MULTIQC_FILE) as fh:  # the batch as a MultiQC section
-            write_multiqc_table(fh, results, provenance)
-    except OSError as exc:
-        raise folder.failed(exc) from exc
-    folder.commit()
+            writer.add(r)
+
+
+class FolderWriter:
+    """A classify --out folder written one result at a time, in input order, into the folder's
+    staging area: a batch of any size is written without holding its results (write_outdir's
+    files, byte for byte). Leaving the block commits the folder when at least one sample was
+    classified; when every input failed nothing is committed (the staging folder goes with the
+    OutputFolder), and after an error nothing is."""
+
+    def __init__(self, folder: OutputFolder, provenance: dict[str, Any]) -> None:
+        self.folder = folder
+        self.provenance = provenance
+        self.used: set[str] = set()  # JSON file names given so far
+        self.any_ok = False
+        self._files: list[IO[str]] = []
+
+    def _open(self, rel: str) -> IO[str]:
+        return open(self.folder.file(rel), "w", encoding="utf-8", newline="")
+
+    def __enter__(self) -> FolderWriter:
+        try:
+            for rel in ("calls.tsv", "samples.tsv", MULTIQC_FILE):
+                self._files.append(self._open(rel))
+            self.calls, self.samples, self.multiqc = self._files
+            self.calls.write("\t".join(CALL_COLUMNS) + "\n")
+            self.samples.write("\t".join(SAMPLE_COLUMNS) + "\n")
+            write_multiqc_table(self.multiqc, [], self.provenance)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                self._close()
+            raise self.folder.failed(exc) from exc
+        return self
+
+    def add(self, r: SampleResult) -> None:
+        try:
+            for c in r.calls:
+                self.calls.write("\t".join(call_row(c)) + "\n")
+            self.samples.write("\t".join(sample_row(r)) + "\n")
+            if r.status == "ok":  # the error is in samples.tsv; no JSON pretends to be a result
+                self.any_ok = True
+                base = safe_filename(r.sample)
+                name, k = base, 2
+                while name in self.used:
+                    name, k = f"{base}_{k}", k + 1
+                self.used.add(name)
+                with self._open(f"samples/{name}.json") as fh:
+                    json.dump(sample_json(r, self.provenance), fh, indent=2, default=str)
+                    fh.write("\n")
+            write_multiqc_rows(self.multiqc, [r])
+        except OSError as exc:
+            raise self.folder.failed(exc) from exc
+
+    def _close(self) -> None:
+        """Close every file (a full disk may fail the flush of each); the first error is raised."""
+        files, self._files = self._files, []
+        first: OSError | None = None
+        for fh in files:
+            try:
+                fh.close()
+            except OSError as exc:
+                first = first or exc
+        if first is not None:
+            raise first
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            self._close()
+        except OSError as error:
+            if exc is None:
+                raise self.folder.failed(error) from error
+        if exc is None and self.any_ok:
+            self.folder.commit()
 
 
 def summary_text(results: list[SampleResult]) -> str:
@@ -213,3 +266,60 @@ def summary_text(results: list[SampleResult]) -> str:
         if r.dropped:
             out.write("    not reported: " + ", ".join(f"{k} {v}" for k, v in sorted(r.dropped.items())) + "\n")
     return out.getvalue()
+
+
+class StdoutText:
+    """What classify writes to standard output (``fmt``: text, tsv, json; none: nothing), put
+    together one result at a time in a temporary file and written out by ``write_out`` once the
+    run is over: the same text as from all the results at the end, without holding them. A run
+    that stops with an error writes nothing there."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.n = 0
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> StdoutText:
+        if self.fmt in ("text", "tsv", "json"):
+            # surrogatepass: any text a result holds comes back exactly as it went in
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")
+            if self.fmt == "tsv":
+                self._file.write("\t".join(CALL_COLUMNS) + "\n")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def add(self, r: SampleResult, provenance: dict[str, Any]) -> None:
+        fh = self._file
+        if fh is None:
+            return
+        if self.fmt == "text":
+            fh.write(summary_text([r]))
+        elif self.fmt == "tsv":
+            for c in r.calls:
+                fh.write("\t".join(call_row(c)) + "\n")
+        else:  # one item of json.dump(results, indent=2): each line indented one level more
+            item = json.dumps(sample_json(r, provenance), indent=2, default=str)
+            fh.write(("[\n" if self.n == 0 else ",\n") + "\n".join("  " + line for line in item.split("\n")))
+        self.n += 1
+
+    def write_out(self) -> None:
+        fh = self._file
+        if fh is None:
+            return
+        import click  # the command line's; this module is also read by the store and the demo
+
+        if self.fmt == "json":
+            fh.write("\n]\n" if self.n else "[]\n")
+        fh.seek(0)
+        while True:  # in pieces that end at a line end (click.echo treats each piece as whole lines)
+            piece = fh.read(1 << 20)
+            if not piece:
+                break
+            piece += fh.readline()
+            if self.fmt == "text":
+                click.echo(piece, nl=False)
+            else:
+                sys.stdout.write(piece)

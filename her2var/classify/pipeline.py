@@ -13,6 +13,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from .. import __version__
 from ..copynumber.read import copy_number_from_vcf, is_cnv_record, read_copy_number_file
@@ -31,6 +32,7 @@ from ..genome.transcript import (
     SequenceSource,
     TranscriptModel,
     WindowSequence,
+    transcript_model,
 )
 from ..models import Call, CopyNumber, Record, Region, Support, VcfHeader
 from ..rules.fusions import fusion_regions
@@ -181,14 +183,14 @@ def read_vcf(path: str, rules: Rules, opts: ClassifyOptions) -> list[VcfSample]:
     header = reader.header
     build, evidence = detect_build(header, rules, opts.build)
     gene = rules.index_gene
-    model = TranscriptModel(gene, build)
+    model = transcript_model(gene, build)
     fasta = FastaSequence(opts.reference) if opts.reference else None
     if fasta is not None:
         check_reference_build(fasta, model, rules)
     seq = sequence_source(model, fasta)
     names = contig_names(header, model.chrom)
     regions = [gene_region(model, c) for c in names]
-    codrivers = [(TranscriptModel(g, build), g) for g in rules.genes.values()
+    codrivers = [(transcript_model(g, build), g) for g in rules.genes.values()
                  if g.role == "codriver" and build in g.builds]
     cd_seq = {m.gene.symbol: sequence_source(m, fasta) for m, _ in codrivers}
     cd_regions = [(m, r) for m, _ in codrivers for c in contig_names(header, m.chrom) for r in exon_regions(m, c)]
@@ -385,6 +387,11 @@ def _unnamed_events(rec: Record, header: VcfHeader, idx: int, gt: list[int | Non
                               source=rec.source, depth=sup.depth if sup else None,
                               alt_reads=sup.alt_reads if sup else None, vaf=sup.vaf if sup else None,
                               filter=";".join(rec.filters) or ".")
+        covering = _covering_event(res, rec) if allele == "*" else None
+        if covering:
+            res.skip(event, "spanning_deletion_of_a_listed_event",
+                     f"{kind} at {span}: the sample's overlapping event is its own record ({covering})")
+            continue
         if not hit:
             event["location"] = "intronic"
             res.skip(event, "unnamed_allele_outside_exons",
@@ -402,6 +409,20 @@ def _unnamed_events(rec: Record, header: VcfHeader, idx: int, gt: list[int | Non
         call.notes.append(f"{UNNAMED_ALLELE}: {kind} at {span} over {where} cannot be named or classed; "
                           "review the record")
         res.calls.append(call)
+
+
+def _covering_event(res: SampleResult, rec: Record) -> str | None:
+    """The sample's event, reported or skipped, from an earlier record whose REF spans ``rec``'s
+    position (``pos:REF>ALT``), or None. A '*' allele says the sample carries such an overlapping
+    deletion: when that deletion's record was read, it speaks for the sample there and the '*' adds
+    no event of its own; only a '*' whose deletion is not in the file is reported, unclassified."""
+    events: list[tuple[Any, Any, Any, Any]] = [(c.chrom, c.pos, c.ref, c.alt) for c in res.calls]
+    events += [(e.get("chrom"), e.get("pos"), e.get("ref"), e.get("alt")) for e in res.skipped_events]
+    for chrom, pos, ref, alt in events:
+        if (chrom == rec.chrom and isinstance(pos, int) and isinstance(ref, str)
+                and pos < rec.pos <= pos + len(ref) - 1):
+            return f"{pos}:{shown(ref, 20, bare=True)}>{shown(str(alt), 20, bare=True)}"
+    return None
 
 
 def _codriver_call(rec: Record, annotation: AnnotationOf, allele: str, sup, gt: list[int | None],

@@ -109,3 +109,33 @@ class SampleResult:
     @property
     def her2_status(self) -> str:
         return ";".join(self.classes) or "none"
+
+
+@dataclass
+class Tally:
+    """What a run's summary says of its results, counted as they come (a batch's results need not
+    be held to the end for it): samples, those classified, the failed ones (their messages are
+    shown), and the HER2 altered and status values of the classified ones in order of arrival."""
+
+    samples: int = 0
+    ok: int = 0
+    failed: list[SampleResult] = field(default_factory=list)
+    altered: Counter[str] = field(default_factory=Counter)
+    status: Counter[str] = field(default_factory=Counter)
+
+    def add(self, r: SampleResult) -> None:
+        self.samples += 1
+        if r.status == "error":
+            self.failed.append(r)
+        if r.status != "ok":
+            return
+        self.ok += 1
+        self.altered[r.her2_altered or "unknown"] += 1
+        self.status[r.her2_status] += 1
+
+    @classmethod
+    def of(cls, results: list[SampleResult]) -> Tally:
+        tally = cls()
+        for r in results:
+            tally.add(r)
+        return tally

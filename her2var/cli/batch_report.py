@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from typing import IO
 
-from ..classify.result import SampleResult
+from ..classify.result import SampleResult, Tally
 from ..errors import shown
 
 
@@ -34,18 +34,21 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _counts(values: list[str]) -> str:
-    return ", ".join(f"{k} {n}" for k, n in Counter(values).most_common())
+def _counts(counts: Counter[str]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in counts.most_common())
 
 
-def batch_summary(results: list[SampleResult], n_inputs: int, *, outdir: str | None, store: str | None) -> str:
-    """A few lines: samples and how many failed, HER2 altered and status counts, where the outputs are."""
-    ok = [r for r in results if r.status == "ok"]
-    failed = len(results) - len(ok)
-    lines = [f"classify: {len(results)} sample(s) from {n_inputs} input(s): {len(ok)} classified, {failed} failed"]
+def batch_summary(results: list[SampleResult] | Tally, n_inputs: int, *, outdir: str | None,
+                  store: str | None) -> str:
+    """A few lines: samples and how many failed, HER2 altered and status counts, where the outputs are.
+    ``results``: the results, or their Tally (a run that did not keep them)."""
+    tally = results if isinstance(results, Tally) else Tally.of(results)
+    ok = tally.ok
+    failed = tally.samples - ok
+    lines = [f"classify: {tally.samples} sample(s) from {n_inputs} input(s): {ok} classified, {failed} failed"]
     if ok:
-        lines.append(f"classify: HER2 altered: {_counts([r.her2_altered or 'unknown' for r in ok])}")
-        lines.append(f"classify: HER2 status: {_counts([r.her2_status for r in ok])}")
+        lines.append(f"classify: HER2 altered: {_counts(tally.altered)}")
+        lines.append(f"classify: HER2 status: {_counts(tally.status)}")
     where = []
     if outdir and ok:
         folder = shown(outdir.rstrip("/" + os.sep) + "/", 200, bare=True)

@@ -13,7 +13,6 @@ console script ``her2var`` and ``python -m her2var.cli`` exit with it.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -134,11 +133,10 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
     run on stderr (-q silences it) and a progress bar shows on a terminal.
     """
     from ..classify.batch import ClassifyRun, classify_inputs
-    from ..classify.output import call_row, sample_json, summary_text, write_tsv
+    from ..classify.output import StdoutText
     from ..classify.result import ClassifyOptions
     from ..classify.stdin import STDIN_NAME, stdin_copy
     from ..errors import Her2varError, UsageError
-    from ..models import CALL_COLUMNS
     from .batch_report import ProgressBar, batch_summary
 
     if sheet == STDIN:
@@ -172,7 +170,12 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
                   other=tuple(name for name, value in given if value))
         return
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
+    if fmt is None:
+        fmt = "none" if outdir else "text" if sys.stdout.isatty() else "tsv"
     with contextlib.ExitStack() as stack:
+        # standard output's text is put together in a temporary file as the results come (a batch's
+        # results are not held to its end) and written out once the run is over, as before
+        stdout = stack.enter_context(StdoutText(fmt))
         names: dict[str, str] = {}
         paths = list(inputs)
         if STDIN in paths:  # the readers open a file several times: standard input is copied first
@@ -184,28 +187,22 @@ def classify(inputs, sheet, fmt, outdir, build, sample, reference, cnv, cnv_scal
 
                 run: ClassifyRun = classify_study(study, options=opts, rule_files=tuple(rule_files), outdir=outdir,
                                                   store=store_path, replace=replace)
+                for r in run.results:
+                    stdout.add(r, run.provenance)
             else:
                 run = classify_inputs(paths, sheet=sheet, options=opts, rule_files=tuple(rule_files),
                                       workers=workers, fail_fast=fail_fast, outdir=outdir, annotate_vcf=annotate_out,
                                       store=store_path, merge_same_sample=merge_same_sample, progress=bar,
-                                      input_names=names, replace=replace)
+                                      input_names=names, replace=replace, keep_results=False, each=stdout.add)
         except Her2varError as exc:
             if not names:
                 raise
             raise type(exc)(str(exc).replace(*next(iter(names.items())))) from exc
-    if fmt is None:
-        fmt = "none" if outdir else "text" if sys.stdout.isatty() else "tsv"
-    if fmt == "text":
-        click.echo(summary_text(run.results), nl=False)
-    elif fmt == "tsv":
-        write_tsv(sys.stdout, CALL_COLUMNS, (call_row(c) for r in run.results for c in r.calls))
-    elif fmt == "json":
-        json.dump([sample_json(r, run.provenance) for r in run.results], sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        stdout.write_out()
     for r in run.failed:
         click.echo(terminal_text(f"her2var: error: {r.error}"), err=True)
     if outdir or store_path:
-        say(batch_summary(run.results, run.n_inputs, outdir=outdir, store=store_path))
+        say(batch_summary(run.tally or run.results, run.n_inputs, outdir=outdir, store=store_path))
     if run.failed:
         click.echo(f"her2var: {len(run.failed)} of {run.n_inputs} input(s) failed", err=True)
         click.get_current_context().exit(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
 from collections import Counter
@@ -76,6 +77,12 @@ def paused_gc():
     Building allocates millions of small objects that all live to the end and form no reference
     cycles; the collector would scan them again and again (a third of the run time at 100,000
     patients). Reference counting still frees everything; the collector is restored after.
+
+    On the way out the objects made meanwhile are moved to the oldest generation (``freeze`` then
+    ``unfreeze``) without being scanned: left in the youngest, the first allocation after the
+    collector is back would scan all of them at once (1-2 s at 100,000 patients). Cycles among
+    them are still found by the next full collection. Not done when the program has frozen
+    objects of its own (unfreezing would release them too).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -83,6 +90,9 @@ def paused_gc():
         yield
     finally:
         if was_enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -177,6 +187,8 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     chosen: dict[str, SampleCalls] = {}
     conflicts: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
+    codriver_memo: dict[Any, Any] = {}  # co-driver cells per testing record (tested.codriver_cells)
+    her2_memo: dict[Any, Any] = {}  # HER2 and driver cells per kind of sample (_her2_cells)
     for pid, p in first.items():
         ss = by_patient.get(pid, [])
         pick, how = (None, "")
@@ -197,7 +209,8 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
                                     p.row, table.columns["patient_id"], patient=pid, analyses=("her2",),
                                     file=table.path if clinical is not None else ""))
             p.exclude(("her2",), "no sample")
-        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, table.study_columns))
+        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, table.study_columns,
+                         codriver_memo, her2_memo))
 
     if strict and problems:
         lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
@@ -216,7 +229,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     summary = {
         "patients": len(rows), "clinical_rows": table.n_rows, "samples": len(samples),
         "patients_with_samples": len(chosen), "problems": dict(sorted(kinds.items())),
-        "included": {a: sum(1 for r in rows if r[f"in_{a}"] == "yes") for a in ANALYSES},
+        "included": {a: [r[f"in_{a}"] for r in rows].count("yes") for a in ANALYSES},
         "conflicting_patients": len({c["patient_id"] for c in conflicts}),
         "date_format": table.date_format,
         "rules_checksums": checksums,
@@ -297,7 +310,8 @@ def _columns(crules: ClinicalRules, codrivers: Iterable[str], study: tuple[str, 
 
 def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, conflict: bool,
          codrivers: dict[str, tuple[str, ...]], crules: ClinicalRules, rrules: RegimenRules,
-         rules: Rules, study: tuple[str, ...] = ()) -> dict[str, Any]:
+         rules: Rules, study: tuple[str, ...] = (), codriver_memo: dict[Any, Any] | None = None,
+         her2_memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     reg, group = regimen(p, rrules)
     notes = []
     surv: dict[str, Any] = {}
@@ -325,34 +339,28 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
         p.exclude(("response",), "no best response")
     if not reg and "regimen" not in p.excluded:
         p.exclude(("regimen",), "no first-line drugs")
-    status = her2_status(pick)
-    tiers = policy(rules)
-    altered, tier = her2_verdict(pick, tiers.altered_tiers)
+    status, altered, tier, why, her2_classes, erbb2_events, cod, driver_group = _her2_cells(pick, rules, her2_memo)
     if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in p.excluded:
-        p.exclude(("her2",), not_assessed_reason(pick, tier))
-    cod = pick.codriver_events() if pick else {}
-    drivers = [(c.get("gene"), c.get("class")) for c in pick.calls
-               if c.get("oncogenicity") in tiers.driver_tiers] if pick else []
+        p.exclude(("her2",), why)
     row: dict[str, Any] = {
         "patient_id": p.patient_id, "sex": p.sex, "age": p.age, "smoking": p.smoking, "ecog": p.ecog,
         "stage": p.stage, "histology": p.histology,
-        **{f"mets_{s}": p.mets.get(s) for s in crules.metastasis_sites},
+        **{k: p.mets.get(s) for k, s in _prefixed("mets_", crules.metastasis_sites)},
         **{c: p.extra.get(c) for c in crules.extra_columns},
         "drugs": ";".join((*p.drugs, *p.unknown_drugs)), "regimen": reg, "regimen_group": group,
         "best_response": p.best_response,
         **{c: getattr(p, c) for c in DATE_COLUMNS},
         **surv, "survival_notes": "; ".join(notes),
-        "sample": pick.sample if pick else "", "n_samples": len(ss), "samples": ";".join(s.sample for s in ss),
+        "sample": pick.sample if pick else "", "n_samples": len(ss), "samples": ";".join([s.sample for s in ss]),
         "sample_choice": how, "her2_status": status, "her2_altered": altered, "her2_tier": tier,
-        "her2_classes": ";".join(altered_classes(pick, tiers.altered_tiers)),
-        "erbb2_events": ";".join(pick.erbb2_events) if pick else "",
+        "her2_classes": her2_classes, "erbb2_events": erbb2_events,
         "assessed": pick.assessed if pick else "", "cn_assessed": pick.cn_assessed if pick else "",
         "copy_number": pick.copy_number if pick else None,
         "rules_checksum": pick.rules_checksum if pick else "",
-        **codriver_cells(pick, cod, codrivers),
-        "driver_group": driver_group_of(drivers, rules.driver_groups) if pick and pick.status == "ok" else "",
+        **codriver_cells(pick, cod, codrivers, codriver_memo),
+        "driver_group": driver_group,
         "sample_conflict": "yes" if conflict else "no",
-        **{f"in_{a}": "no" if a in p.excluded else "yes" for a in ANALYSES},
+        **{k: "no" if a in p.excluded else "yes" for k, a in _prefixed("in_", ANALYSES)},
         "exclusions": exclusions_text(p.excluded),
     }
     for c in study:
@@ -361,6 +369,46 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
     if "survival_origin" in study:
         row["survival_origin"] = survival_origin(p)
     return row
+
+
+_TEXT_TYPES = {str, type(None)}
+
+
+@functools.cache
+def _prefixed(prefix: str, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """((prefix + name, name), ...): a row's column names of a kind, made once, not per patient."""
+    return tuple((prefix + n, n) for n in names)
+
+
+def _her2_cells(pick: SampleCalls | None, rules: Rules, memo: dict[Any, Any] | None = None) -> tuple[Any, ...]:
+    """The chosen sample's HER2 cells: (her2_status, her2_altered, her2_tier, why HER2 is not
+    assessed, her2_classes, erbb2_events, co-driver events, driver_group).
+
+    They depend only on the sample's status, classes, assessed flags and its calls' gene, class,
+    tier and HGVS, which most samples share with many others: with ``memo`` (one per ``rules``)
+    they are worked out once per such combination of texts and shared (the co-driver events are
+    only read). Anything else than texts there (a damaged store) is worked out on its own."""
+    key = None
+    if memo is not None and pick is not None:
+        parts: list[Any] = [pick.status, pick.assessed, pick.cn_assessed, *pick.classes]
+        for c in pick.calls:
+            parts += (c.get("gene"), c.get("class"), c.get("oncogenicity"), c.get("hgvs_p"), c.get("hgvs_c"))
+        if set(map(type, parts)) <= _TEXT_TYPES:
+            key = (len(pick.classes), *parts)
+            hit = memo.get(key)
+            if hit is not None:
+                return hit
+    tiers = policy(rules)
+    altered, tier = her2_verdict(pick, tiers.altered_tiers)
+    if pick is None:
+        return "no_sample", altered, tier, not_assessed_reason(pick, tier), "", "", {}, ""
+    drivers = [(c.get("gene"), c.get("class")) for c in pick.calls if c.get("oncogenicity") in tiers.driver_tiers]
+    out = (her2_status(pick), altered, tier, not_assessed_reason(pick, tier),
+           ";".join(altered_classes(pick, tiers.altered_tiers)), ";".join(pick.erbb2_events),
+           pick.codriver_events(), driver_group_of(drivers, rules.driver_groups) if pick.status == "ok" else "")
+    if key is not None and memo is not None:
+        memo[key] = out
+    return out
 
 
 def survival_origin(p: Patient) -> str:

@@ -172,11 +172,22 @@ def from_store(path: str) -> list[SampleCalls]:
 
     if not os.path.exists(path):
         raise InputError(f"{path}: no such store (--store); 'her2var classify --store {path}' makes one")
-    with open_store(path, create=False) as store:
+    # Read only: a store of an earlier schema is not migrated (classify --store does that).
+    with open_store(path, create=False, migrate=False) as store:
         rows = store.cohort_rows()
+    # Samples share their 'tested' value (store.cohort_rows decodes each text once): checked and
+    # converted once per value, the first sample that holds a bad one named as before.
+    tested: dict[int, dict[str, tuple[str, ...]] | None] = {}
+
+    def tested_of(t: Any, s: str) -> dict[str, tuple[str, ...]] | None:
+        key = id(t)
+        if key not in tested:
+            tested[key] = _tested_doc(t, f"{path} (sample {shown(s, bare=True)})")
+        return tested[key]
+
     return [SampleCalls(sample=s, patient=p or "", status=st, error=e, classes=classes, assessed=a or "unknown",
                         cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path, rules_checksum=rc or "",
-                        tested=_tested_doc(t, f"{path} (sample {shown(s, bare=True)})"))
+                        tested=tested_of(t, s))
             for s, p, st, e, classes, a, cna, cn, calls, rc, t in rows]
 
 

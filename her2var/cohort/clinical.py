@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from ..errors import shown
 from ..models import NOT_TESTED
@@ -203,7 +204,12 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
     patients: list[Patient] = []
     site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
-    for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
+    ready = _clean_rows(table, cols, site_cols, rules, regimens, missing, fmt, category_cache, date_cache,
+                        drug_cache)
+    for rowno, cells, quick in zip(table.row_numbers, table.rows, ready, strict=True):
+        if quick is not None:  # a row without a problem, read column by column (_clean_rows)
+            patients.append(quick)
+            continue
         # The helpers below run only within this iteration; the defaults bind this row's values.
         def raw(f: str, cells: list[Cell] = cells) -> Cell:
             return cells[cols[f]] if f in cols else None
@@ -348,6 +354,113 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     _duplicates(patients, problems, header[cols["patient_id"]])
     return ClinicalTable(path=path, columns={f: header[i] for f, i in cols.items()}, patients=patients,
                          problems=problems, ignored_columns=ignored, date_format=fmt, n_rows=len(table.rows))
+
+
+CATEGORY_FIELDS = ("sex", "smoking", "ecog", "stage", "histology", "best_response")
+_BAD = object()  # a cell the row-by-row reading reports: that row is read there
+
+
+def _clean_rows(table: RawTable, cols: dict[str, int], site_cols: dict[str, int], rules: ClinicalRules,
+                regimens: RegimenRules, missing: _Missing, fmt: str | None,
+                category_cache: dict[tuple[str, str], str | None], date_cache: dict[str, dt.date],
+                drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]]) -> list[Patient | None]:
+    """The records of the rows that have nothing to report, read column by column: each distinct
+    text of a column is typed once (as read_clinical's row-by-row code types it) and the rows
+    looked up. None for every other row (a problem, an unreadable cell, a metastasis list or a
+    regimen column to reconcile), and for all rows of a table this does not cover (cells other
+    than text, such as a workbook's; the rules' own columns): read_clinical reads those rows one
+    by one, so that every message is made, in order, by the same code as ever."""
+    rows = table.rows
+    out: list[Patient | None] = [None] * len(rows)
+    if not rows or any(f in cols for f in rules.extra_columns):
+        return out
+    used = {*cols.values(), *site_cols.values()}
+    if any(not {type(cells[i]) for cells in rows} <= {str, type(None)} for i in used):
+        return out
+
+    def texts(i: int) -> list[str]:
+        return cast(list[str], ["" if cells[i] is None else cells[i] for cells in rows])  # text cells only
+
+    def typed(i: int, kind: Callable[[str], Any]) -> list[Any]:
+        column = texts(i)
+        found = {v: kind(v) for v in set(column)}
+        return list(map(found.__getitem__, column))
+
+    ok = [not missing(pid) for pid in texts(cols["patient_id"])]
+    values: dict[str, list[Any]] = {"patient_id": texts(cols["patient_id"]), "row": table.row_numbers}
+    for f in CATEGORY_FIELDS:
+        if f in cols:
+            vs = rules.columns[f].values or f
+
+            def category(value: str, vs: str = vs) -> Any:
+                hit = category_cache.get((vs, value), "?")
+                if hit == "?":
+                    key = norm(value)
+                    hit = "" if key in rules.missing else rules.values[vs].get(key)
+                    category_cache[(vs, value)] = hit
+                return _BAD if hit is None else hit or None
+            values[f] = typed(cols[f], category)
+
+    def age(value: str) -> Any:
+        if missing(value):
+            return None
+        try:
+            x = float(value.replace(",", "."))
+        except ValueError:
+            return _BAD
+        return x if 0 <= x <= 120 else _BAD
+
+    def date(value: str) -> Any:
+        if missing(value):
+            return None
+        d = date_cache.get(value)
+        if d is None:
+            d = strptime(value, fmt) if fmt else None
+            if d is None:
+                return _BAD
+            date_cache[value] = d
+        return d
+
+    def drugs(value: str) -> Any:
+        if missing(value):
+            return ((), frozenset(), ())
+        parsed = drug_cache.get(value)
+        if parsed is None:
+            parsed = drug_cache[value] = parse_drugs(value, regimens)
+        return _BAD if parsed[2] else parsed
+
+    def yes_no(value: str) -> Any:
+        if missing(value):
+            return None
+        yn = rules.values["yesno"].get(norm(value))
+        return _BAD if yn is None else yn
+
+    if "age" in cols:
+        values["age"] = typed(cols["age"], age)
+    for f in DATE_FIELDS:
+        if f in cols:
+            values[f] = typed(cols[f], date)
+    drug_lists = typed(cols["drugs"], drugs) if "drugs" in cols else None
+    sites = [typed(site_cols[site], yes_no) if site in site_cols else [None] * len(rows)
+             for site in rules.metastasis_sites]
+    checked = [*values.values(), *sites, *([drug_lists] if drug_lists is not None else [])]
+    for f in ("metastasis_sites", "regimen"):  # reconciled with the other columns row by row
+        if f in cols:
+            checked.append([None if missing(v) else _BAD for v in texts(cols[f])])
+    for column in checked:
+        if _BAD in column:  # no other value equals it
+            for k, v in enumerate(column):
+                if v is _BAD:
+                    ok[k] = False
+    names = list(values)
+    site_names = rules.metastasis_sites
+    for k, row in enumerate(zip(*values.values(), strict=True)):
+        if ok[k]:
+            p = out[k] = Patient(**dict(zip(names, row, strict=True)))
+            p.mets = {site: column[k] for site, column in zip(site_names, sites, strict=True)}
+            if drug_lists is not None:
+                p.drugs, p.drug_classes, p.unknown_drugs = drug_lists[k]
+    return out
 
 
 def read_extra(rules: ClinicalRules, rule: ColumnRule, c: Cell, missing: _Missing,

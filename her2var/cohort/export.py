@@ -31,6 +31,7 @@ from ..files import (
     sync_file,
     temp_beside,
     tsv_text,
+    tsv_texts_unchanged,
     workbook_writing,
     write_failed,
 )
@@ -164,6 +165,20 @@ _CACHED_TYPES = (str, int, float, bool, dt.date)
 
 
 def _column_text(column: str, values: Iterable[Any]) -> list[str]:
+    values = values if isinstance(values, (list, tuple)) else list(values)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) == 1 and next(iter(kinds)) in _CACHED_TYPES:
+        # One type (and None): the values themselves are the keys, so the whole column is looked
+        # up in one pass; a float column holding a zero takes the way below.
+        distinct = set(values)
+        distinct.discard(None)
+        if str in kinds and tsv_texts_unchanged(distinct):  # ids, plain words: written as they are
+            return [v if v is not None else "" for v in values]
+        if not (float in kinds and 0.0 in distinct):
+            texts = {v: fmt(column, v) for v in distinct}
+            texts[None] = ""
+            return list(map(texts.__getitem__, values))
     out: list[str] = []
     append = out.append
     seen: dict[tuple[type, Any], str] = {}

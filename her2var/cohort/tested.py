@@ -10,6 +10,7 @@ classified before testing was recorded, a failed sample and a patient without a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..classify.tested import FUSION, SMALL_VARIANTS
 from ..models import NOT_TESTED
@@ -57,13 +58,23 @@ def codriver_cell(s: SampleCalls | None, gene: str, events: list[str], kinds: tu
 
 
 def codriver_cells(s: SampleCalls | None, events: Mapping[str, list[str]],
-                   genes: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+                   genes: Mapping[str, tuple[str, ...]], memo: dict[Any, Any] | None = None) -> dict[str, str]:
     """``codriver_<gene>`` -> :func:`codriver_cell` for every gene (``genes``: gene -> kinds), the
-    sample's status and testing record looked at once: a cohort row has ten or more of them."""
+    sample's status and testing record looked at once: a cohort row has ten or more of them.
+
+    ``memo`` (one per ``genes``): the cells of a sample without co-driver events depend only on
+    its testing record, which samples share (one per panel; the store gives them one object), so
+    they are made once per record and the same dict is returned again: do not change it."""
     if s is None:
         return {f"codriver_{g}": NOT_TESTED for g in genes}
     ok = s.status == "ok"
     tested = s.tested if ok else None
+    key = None
+    if memo is not None and not (ok and events):
+        key = id(tested)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit[1]
     out: dict[str, str] = {}
     for g, kinds in genes.items():
         found = events.get(g) if ok else None
@@ -74,6 +85,8 @@ def codriver_cells(s: SampleCalls | None, events: Mapping[str, list[str]],
             out[f"codriver_{g}"] = NONE_FOUND
         else:
             out[f"codriver_{g}"] = NOT_TESTED
+    if memo is not None and key is not None:
+        memo[key] = (tested, out)  # the record is kept with its cells: its id is not reused meanwhile
     return out
 
 

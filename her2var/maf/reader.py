@@ -36,7 +36,7 @@ from typing import NoReturn
 from .. import limits
 from ..contigs import contig_key
 from ..errors import InputError, plain_int, shown
-from ..files import GZIP_MAGIC, input_path, text_lines
+from ..files import GZIP_MAGIC, Seen, check_unchanged, input_path, text_lines
 from .scan import RowScan
 from .sniff import looks_like_header, split_header
 
@@ -185,6 +185,7 @@ class MafReader:
             raise InputError(f"{self.path}: is a folder, expected a MAF file")
         self.real = input_path(self.path, what="a MAF file")  # a pipe: its copy
         try:
+            self.opened = os.stat(self.real)  # the file as it was when reading began
             with open(self.real, "rb") as fh:
                 self.compressed = fh.read(2) == GZIP_MAGIC
         except OSError as exc:
@@ -195,9 +196,9 @@ class MafReader:
         self.header = self._read_header()
 
     # -- the file ---------------------------------------------------------------------------
-    def _raw_lines(self) -> Generator[bytes, None, None]:
+    def _raw_lines(self, seen: Seen | None = None) -> Generator[bytes, None, None]:
         """Every line as bytes, without its end (files.text_lines: bounded, any line end)."""
-        return text_lines(self.real, compressed=self.compressed, name=self.path, what="a MAF file")
+        return text_lines(self.real, compressed=self.compressed, name=self.path, what="a MAF file", seen=seen)
 
     def _lines(self) -> Generator[tuple[int, str], None, None]:
         """(line number, text without its end) of every line; decoding and decompression errors
@@ -283,14 +284,17 @@ class MafReader:
         (maf/scan.py reads the lines as bytes, for speed)."""
         scan = RowScan(self, spans, genes)
         lineno = self.header.line
+        seen = Seen()
         try:
-            with contextlib.closing(self._raw_lines()) as raw_lines:
+            with contextlib.closing(self._raw_lines(seen)) as raw_lines:
                 rest = itertools.islice(raw_lines, self.header.line, None)
                 for lineno, line, key in scan.kept(rest, self.header.line + 1):
                     yield self.row(lineno, line, key)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}: the compressed data is truncated or corrupt (after line {lineno}; "
                              f"{shown(exc, 120, bare=True)})") from exc
+        # the rows and the result's checksum (taken before them) are of the file as it was opened
+        check_unchanged(self.path, self.real, self.opened, seen.raw_bytes)
         for sample, first in scan.samples.items():
             self.samples.setdefault(self.text(first, sample), first)
 

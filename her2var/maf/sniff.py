@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..files import GZIP_MAGIC, input_path
 
@@ -20,6 +20,16 @@ def split_header(line: str) -> list[str]:
 def looks_like_header(cols: Sequence[str]) -> bool:
     names = {c.lower() for c in cols}
     return "start_position" in names or "hugo_symbol" in names or "tumor_sample_barcode" in names
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The pieces ``LINE_ENDS.split(text)`` gives (not splitlines: U+2028 ends no line), one at a
+    time: a VCF is told apart at its first record line, so the rest of the 64 KB is never split."""
+    pos = 0
+    while (end := LINE_ENDS.search(text, pos)) is not None:
+        yield text[pos:end.start()]
+        pos = end.end()
+    yield text[pos:]
 
 
 def is_maf(path: str | os.PathLike[str]) -> bool:
@@ -42,7 +52,7 @@ def is_maf(path: str | os.PathLike[str]) -> bool:
         except zlib.error:
             return False
     head = head[:1 << 16].removeprefix(b"\xef\xbb\xbf")
-    for text in LINE_ENDS.split(head.decode("utf-8", "replace")):  # not splitlines: U+2028 ends no line
+    for text in _lines(head.decode("utf-8", "replace")):
         line = text.strip("\ufeff")
         if not line.strip() or line.startswith("#"):
             continue

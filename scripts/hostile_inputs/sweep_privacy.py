@@ -57,6 +57,14 @@ def sweep_privacy_cases(rng: np.random.Generator) -> list[Case]:
             "G[13:32900000[")
     unnamed("sv_spanning_deletion_star", _sv("37880990", "G", "*", ".", "0/1:80,40:120"),
             "a '*' allele carried in exon 20 (its deletion's own record missing)", "spanning deletion")
+    cases.append(Case("sv_spanning_deletion_star_beside_its_deletion", "vcf",
+                      {"t.vcf": vcf(_sv("37880989", "TGAT", "T", ".") + "\n" + _sv("37880991", "A", "*", "."),
+                                    header=SV_HEADER), "t.bed": PANEL_BED},
+                      ["classify", "t.vcf", "--targets", "t.bed", "--out", "out", "--format", "tsv"], 0,
+                      ["HER2 status: inframe_deletion 1"], "a '*' allele whose deletion is the record before it: "
+                      "the deletion speaks for the sample, the '*' adds no unclassified event", outputs=["out"],
+                      expect_files={"out/calls.tsv": ["p.M774del"],
+                                    "out/samples/TUMOR.json": ["spanning_deletion_of_a_listed_event"]}))
     cases.append(Case("sv_gvcf_reference_block_stays_none",
                       "vcf", {"t.vcf": vcf(_sv("37880990", "G", "<NON_REF>", "END=37881000", "0/0:100", "GT:DP"),
                                            header=SV_HEADER), "t.bed": PANEL_BED},

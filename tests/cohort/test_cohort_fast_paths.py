@@ -35,6 +35,23 @@ def test_column_text_is_fmt_of_every_value(column: str) -> None:
     assert _column_text("pfs_months", [0.0, -0.0]) == ["0.0000", "-0.0000"]
 
 
+@pytest.mark.parametrize("column", ["age", "pfs_months", "copy_number", "her2_status"])
+def test_a_column_of_one_type_is_fmt_of_every_value(column: str) -> None:
+    """Columns of one type (and None) are looked up by value alone: the same texts as fmt."""
+    rng = random.Random(11)
+    nan = float("nan")
+    kinds = [["", "text", "=1+1", "-5", "@x", "a\tb", "a\nb", " =x", '"=x', "'=x"], [0, 1, -1, 7, 10**20],
+             [True, False], [1.0, -1.0, 2.5, 1e-7, 123456789.0, 7.0, 3.14159265, nan, float("inf")],
+             [0.0, -0.0, 1.0, 2.5], [dt.date(2021, 3, 4), dt.date(1999, 12, 31)],
+             [dt.datetime(2021, 3, 4, 12, tzinfo=dt.UTC),
+              dt.datetime(2021, 3, 4, 13, tzinfo=dt.timezone(dt.timedelta(hours=1)))]]
+    for kind in kinds:
+        values = [rng.choice([None, *kind]) for _ in range(3000)]
+        assert _column_text(column, values) == [fmt(column, v) for v in values]
+        assert _column_text(column, tuple(values)) == [fmt(column, v) for v in values]
+    assert _column_text("pfs_months", [None, 0.0, -0.0]) == ["", "0.0000", "-0.0000"]
+
+
 def test_columns_of_reads_missing_keys_as_empty_and_one_column_alone() -> None:
     rows = [{"a": 1, "b": "x"}, {"a": 2}]
     assert _columns_of(["a", "b"], rows) == [(1, 2), ("x", None)]
@@ -76,6 +93,25 @@ def test_codriver_cells_are_codriver_cell_for_each_gene() -> None:
         assert codriver_cells(s, events, KINDS) == want
 
 
+def test_codriver_cells_made_once_per_testing_record_are_the_same() -> None:
+    """With a memo, samples without co-driver events that share a testing record (one object, as
+    the store gives them) get that record's cells; the others are made as without it."""
+    rng = random.Random(5)
+    records = [None, {}, {"small_variants": ("EGFR", "KRAS")}, {"small_variants": ("EGFR", "MET"), "fusion": ("ALK",
+               "MET")}]
+    memo: dict = {}
+    for _ in range(3000):
+        s = _sample(rng)
+        if s is not None:
+            s.tested = rng.choice(records)
+            if rng.random() < 0.6:
+                s.calls = [c for c in s.calls if c["gene"] == "ERBB2"]
+        events = s.codriver_events() if s else {}
+        want = {f"codriver_{g}": codriver_cell(s, g, events.get(g, []), k) for g, k in KINDS.items()}
+        assert codriver_cells(s, events, KINDS, memo) == want
+    assert 0 < len(memo) <= len(records)
+
+
 def test_one_tier_per_event_gives_the_tiers_of_each_call() -> None:
     """Calls of the same event with other VAFs (the germline-like cap is per call) and notes."""
     rules = load_rules()
@@ -99,3 +135,140 @@ def test_one_tier_per_event_gives_the_tiers_of_each_call() -> None:
     assert plain == memoised
     assert 1 < len(memo) < len(calls)
     assert len({c["oncogenicity"] for c in plain}) > 1  # the calls are not all of one tier
+
+
+def test_her2_cells_made_once_per_kind_of_sample_are_the_same() -> None:
+    """The HER2 cells of a sample, shared by samples of the same status, flags and events, are what
+    the per-sample derivations give; calls with other than texts (a damaged store) are not shared."""
+    from her2var.classify.codrivers import driver_group_of
+    from her2var.classify.tiers import policy
+    from her2var.cohort.build import _her2_cells
+    from her2var.cohort.derive import altered_classes, her2_status, her2_verdict, not_assessed_reason
+
+    rules = load_rules()
+    tiers = policy(rules)
+    rng = random.Random(17)
+    memo: dict = {}
+
+    def call() -> dict:
+        return {"gene": rng.choice(["ERBB2", "EGFR", "KRAS", None, 1]),
+                "class": rng.choice(["exon20_insertion", "amplification", "point_mutation", ""]),
+                "oncogenicity": rng.choice(["oncogenic", "likely_oncogenic", "uncertain", "", None, True]),
+                "hgvs_p": rng.choice(["p.Y772_A775dup", "p.G12C", "", None, 1.0]), "hgvs_c": rng.choice(["", "c.1A>G"])}
+
+    for _ in range(4000):
+        s = None if rng.random() < 0.05 else SampleCalls(
+            sample="S", patient="P", status=rng.choice(["ok", "ok", "error"]),
+            classes=tuple(rng.sample(["exon20_insertion", "amplification"], rng.randint(0, 2))),
+            assessed=rng.choice(["yes", "no", "unknown"]), cn_assessed=rng.choice(["yes", "no"]),
+            calls=[call() for _ in range(rng.randint(0, 3))])
+        altered, tier = her2_verdict(s, tiers.altered_tiers)
+        drivers = [(c.get("gene"), c.get("class")) for c in s.calls if c.get("oncogenicity") in tiers.driver_tiers] \
+            if s else []
+        want = (her2_status(s), altered, tier, not_assessed_reason(s, tier),
+                ";".join(altered_classes(s, tiers.altered_tiers)), ";".join(s.erbb2_events) if s else "",
+                s.codriver_events() if s else {},
+                driver_group_of(drivers, rules.driver_groups) if s and s.status == "ok" else "")
+        assert _her2_cells(s, rules, memo) == want
+        assert _her2_cells(s, rules) == want
+    assert 0 < len(memo) < 4000
+
+
+def test_texts_left_as_they_are_are_exactly_those_tsv_text_leaves() -> None:
+    """The all-at-once check says 'unchanged' only when tsv_text changes none of the texts."""
+    from her2var.files import tsv_text, tsv_texts_unchanged
+
+    rng = random.Random(23)
+    alphabet = ["a", "P0", "1", ".", " ", '"', "\u00a0", "=", "+", "-", "@", "\t", "\r", "\n", "'", "é", "\u2028"]
+    seen = {True: 0, False: 0}
+    for _ in range(20_000):
+        texts = {"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 3))}
+        unchanged = tsv_texts_unchanged(texts)
+        seen[unchanged] += 1
+        if unchanged:
+            assert all(tsv_text(t) == t for t in texts)
+        elif not any(t.lstrip('" \u00a0')[:1] in ("+", "-") for t in texts):  # '-5' is left as it is
+            assert any(tsv_text(t) != t for t in texts)
+    assert seen[True] > 1000 and seen[False] > 1000
+    ids = [f"P{i:06d}" for i in range(1000)]
+    assert tsv_texts_unchanged(ids) and not tsv_texts_unchanged([*ids, "=cmd"])
+    assert _column_text("patient_id", [*ids, None]) == [*ids, ""]
+    assert _column_text("patient_id", [*ids, "-5", "=1+1", None]) == [*ids, "-5", "'=1+1", ""]
+
+
+def _read_both(path, monkeypatch):
+    """read_clinical as it is, and with every row read one by one (no column-by-column rows)."""
+    from her2var.cohort import clinical
+    from her2var.cohort.rules import load_clinical_rules, load_regimen_rules
+    from her2var.errors import InputError
+
+    crules, rrules = load_clinical_rules(), load_regimen_rules()
+    out = []
+    for fast in (True, False):
+        with monkeypatch.context() as m:
+            if not fast:
+                m.setattr(clinical, "_clean_rows", lambda table, *a: [None] * len(table.rows))
+            try:
+                t = clinical.read_clinical(str(path), crules, rrules)
+                out.append((t.patients, t.problems, t.date_format))
+            except InputError as exc:
+                out.append(str(exc))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_clean_rows_read_by_column_are_the_rows_read_one_by_one(tmp_path, monkeypatch, seed: int) -> None:
+    """Tables mixing clean rows and rows with every kind of trouble (unknown words, ages out of range,
+    unreadable dates, unknown drugs, metastasis lists, regimen columns, repeated ids): the same
+    records, problems (in order) and errors as reading every row one by one."""
+    rng = random.Random(seed)
+    pools = {
+        "patient_id": ["P1", "P2", "P3", "", "NA", "=P4", *[f"Q{i}" for i in range(40)]],
+        "sex": ["M", "F", "male", "", "unknown", "x"], "age": ["63", "63,5", "", "NA", "150", "-1", "nan", "1e400"],
+        "smoking": ["never", "former", "current", "", "sometimes"], "ecog": ["0", "1", "2", "", "9"],
+        "stage": ["IV", "IVB", "IIIB", "", "V"], "histology": ["adenocarcinoma", "squamous", "", "mystery"],
+        "brain_mets": ["yes", "no", "", "maybe", "NA"], "metastasis_sites": ["", "brain", "liver, bone", "moon"],
+        "drugs": ["carboplatin + pemetrexed", "osimertinib", "", "unobtainium", "pyrotinib; docetaxel", "NA"],
+        "regimen": ["", "C+I", "T", "Z"], "best_response": ["PR", "CR", "", "stable", "great"],
+        "treatment_start": ["2021-01-05", "", "NA", "2020-12-01"],
+        "progression_date": ["2021-06-01", "", "2022-01-01"], "death_date": ["", "2023-01-01", "2019-01-01"],
+        "last_followup": ["2023-05-05", "", "2024-01-01"],
+    }
+    if seed % 3 == 2:  # an age that is not a number: an error listing the cells, after every row was read
+        pools["age"].append("old")
+    columns = [c for c in pools if c == "patient_id" or rng.random() < 0.8]
+    clean = rng.random() < 0.5  # mostly clean rows, or trouble everywhere
+    lines = [",".join(columns)]
+    for _ in range(300):
+        cells = [rng.choice(pools[c][:3] if clean and rng.random() < 0.97 else pools[c]) for c in columns]
+        lines.append(",".join(f'"{v}"' for v in cells))
+    path = tmp_path / "clinical.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, slow = _read_both(path, monkeypatch)
+    assert fast == slow
+    assert isinstance(fast, str) == (seed % 3 == 2 and "age" in columns)
+
+
+def test_paused_gc_hands_back_the_collector_with_the_new_objects_already_old() -> None:
+    """After the pause the collector runs again, the objects made meanwhile wait for a full
+    collection (not the next young one), and objects the program froze stay frozen."""
+    import gc
+
+    from her2var.cohort.build import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        kept = [[i] for i in range(50_000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.get_count()[0] < 1000  # not 50,000 young objects to scan at the next allocation
+    frozen = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with paused_gc():
+            kept += [[i] for i in range(1000)]
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+    assert len(kept) == 51_000 and frozen

@@ -189,3 +189,35 @@ def test_comment_lines_between_rows_and_many_samples(tmp_path):
     r, kept = read_all(p)
     assert len(kept) == 50 and kept[21].line == 24  # the comment (line 23) is skipped, its line counted
     assert list(r.samples) == [f"S{i}" for i in range(7)]
+
+
+# -- a file that changes while it is read ---------------------------------------------------------
+def test_maf_cut_while_its_rows_are_read_is_an_error(tmp_path):
+    """The rows and the result's checksum must be of one file: a MAF cut (or still being written)
+    while its rows were read gave a result of fewer rows under the checksum of the whole."""
+    p = maf(tmp_path, *[row(Start_Position=str(37881000 + i), End_Position=str(37881000 + i)) for i in range(3000)])
+    reader = MafReader(p)
+    rows = reader.rows(ERBB2_37)
+    next(rows)
+    size = p.stat().st_size
+    with open(p, "r+b") as fh:
+        fh.truncate(size // 2)
+    with pytest.raises(InputError, match=r"t\.maf: the file changed while it was read"):
+        list(rows)
+
+
+def test_maf_rewritten_with_the_same_size_while_read_is_an_error(tmp_path):
+    p = maf(tmp_path, row(), row(Tumor_Sample_Barcode="S2"))
+    reader = MafReader(p)
+    rows = reader.rows(ERBB2_37)
+    next(rows)
+    p.write_bytes(p.read_bytes().replace(b"S2", b"S3"))
+    import os
+    os.utime(p, ns=(1, 1))
+    with pytest.raises(InputError, match="the file changed while it was read"):
+        list(rows)
+
+
+def test_maf_read_whole_and_unchanged_passes_the_check(tmp_path):
+    _, rows = read_all(maf(tmp_path, row(), row(Tumor_Sample_Barcode="S2")))
+    assert [r.sample for r in rows] == ["S1", "S2"]

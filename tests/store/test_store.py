@@ -3,6 +3,7 @@ at once or killed midway."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -229,3 +230,122 @@ def test_killed_run_then_rerun_completes(tmp_path):
     _, err = rerun.communicate(timeout=240)
     assert rerun.returncode == 0, err
     _check_complete(path, {f"K{i:04d}" for i in range(300)})
+
+
+def _downgrade_to_2(path: str) -> None:
+    """The store as schema 2 left it: the co-driver genes tested only inside each document."""
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE results DROP COLUMN tested")
+    conn.execute("UPDATE schema_version SET version = 2")
+    conn.commit()
+    conn.close()
+
+
+def _tested_store(path: str) -> None:
+    with open_store(path) as s:
+        panel = {"small_variants": ["EGFR", "KRAS"], "fusion": ["ALK"]}
+        for name, tested in (("S1", panel), ("S2", panel), ("S3", {}), ("S4", None)):
+            full = sample_json(result(name), PROV)
+            if tested is None:
+                full.pop("tested", None)  # classified before testing was recorded
+            else:
+                full["tested"] = tested
+            s.record(full, "r1")
+        s.record(sample_json(result("S5", status="error"), PROV), "r1")
+
+
+def test_the_tested_column_is_what_the_document_says(tmp_path):
+    path = str(tmp_path / "h.db")
+    _tested_store(path)
+    conn = sqlite3.connect(path)
+    pairs = conn.execute("SELECT tested, json_extract(doc, '$.tested') FROM results").fetchall()
+    conn.close()
+    assert len(pairs) == 4 and all(a == b for a, b in pairs)
+    assert sorted(a is None for a, _ in pairs) == [False, False, False, True]
+
+
+def test_a_schema_2_store_is_read_as_it_is_by_a_reader_and_migrated_by_a_writer(tmp_path):
+    path = str(tmp_path / "h.db")
+    _tested_store(path)
+    with open_store(path) as s:
+        want = s.cohort_rows()
+    assert [r[-1] for r in want] == [{"small_variants": ["EGFR", "KRAS"], "fusion": ["ALK"]}] * 2 + [{}, None, {}]
+    _downgrade_to_2(path)
+    with open(path, "rb") as fh:
+        before = fh.read()
+    with open_store(path, create=False, migrate=False) as s:  # a cohort: reads, never changes it
+        assert s.schema_version == 2
+        assert s.cohort_rows() == want
+    with open(path, "rb") as fh:
+        assert fh.read() == before
+    with open_store(path) as s:  # a writer migrates it, and fills the column from the documents
+        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.cohort_rows() == want
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM results WHERE tested IS NOT json_extract(doc, '$.tested')"
+                        ).fetchone() == (0,)
+    conn.close()
+
+
+def test_a_reader_still_refuses_a_schema_2_store_changed_by_another_program(tmp_path):
+    path = str(tmp_path / "h.db")
+    _tested_store(path)
+    _downgrade_to_2(path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIEW extra AS SELECT 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="not made by her2var"):
+        open_store(path, create=False, migrate=False)
+
+
+def test_a_cohort_reads_the_same_samples_from_a_schema_2_and_a_schema_3_store(tmp_path):
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _tested_store(path)
+    new = from_store(path)
+    _downgrade_to_2(path)
+    old = from_store(path)
+    assert old == new
+    assert [s.tested for s in new] == [{"small_variants": ("EGFR", "KRAS"), "fusion": ("ALK",)}] * 2 + [{}, None, {}]
+    with open_store(path, create=False, migrate=False) as s:
+        assert s.schema_version == 2  # the cohort did not migrate it
+
+
+def test_a_tested_value_that_is_not_a_mapping_names_the_first_sample_holding_it(tmp_path):
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    with open_store(path) as s:
+        for name in ("S1", "S2", "S3"):
+            full = sample_json(result(name), PROV)
+            full["tested"] = {"small_variants": ["EGFR"]} if name == "S1" else ["EGFR"]
+            s.record(full, "r1")
+    with pytest.raises(InputError, match=r"\(sample S2\): 'tested' is not a mapping"):
+        from_store(path)
+
+
+def test_a_damaged_document_does_not_stop_the_migration_and_is_still_refused(tmp_path):
+    """Migrating to the tested column skips a document SQLite cannot read; the readers of the
+    document, and the cohort (which then reads it from the document), refuse it as before."""
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _tested_store(path)
+    _downgrade_to_2(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE results SET doc = 'not json', doc_sha256 = ? WHERE sample = 'S2'",
+                 (hashlib.sha256(b"not json").hexdigest(),))
+    conn.commit()
+    conn.close()
+    with open_store(path) as s:
+        assert s.schema_version == 3
+        with pytest.raises(InputError, match="a stored result is not valid JSON"):
+            s.sample_results("S2")
+    with pytest.raises(InputError, match=r"the store cannot be read \(malformed JSON\)"):
+        from_store(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT sample, tested IS NULL FROM results ORDER BY sample").fetchall() == \
+        [("S1", 0), ("S2", 1), ("S3", 0), ("S4", 1)]
+    conn.close()

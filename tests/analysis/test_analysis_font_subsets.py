@@ -1,0 +1,145 @@
+"""The PDF figures' font subsets, kept per process (fontsubset): the PDFs are byte for byte those
+matplotlib writes on its own, a kept subset is used again, and matplotlib's functions are left alone
+when they are not the ones expected."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from her2var.analysis import fontsubset
+from her2var.analysis.figbase import rc
+from her2var.analysis.figstyle import FigureStyle
+from her2var.analysis.figures import her2_plot, response_plot
+
+RECORDS = [{"group": "exon 20 insertion", "n": 40, "orr": 0.3, "orr_ci_low": 0.17, "orr_ci_high": 0.46,
+            "dcr": 0.6, "dcr_ci_low": 0.43, "dcr_ci_high": 0.75},
+           {"group": "point mutation", "n": 12, "orr": 0.25, "orr_ci_low": 0.05, "orr_ci_high": 0.57,
+            "dcr": 0.5, "dcr_ci_low": 0.21, "dcr_ci_high": 0.79}]
+META = {"CreationDate": None, "Creator": None, "Producer": None, "Title": "t", "Subject": "d"}
+STYLE = FigureStyle()
+
+
+def _figures():
+    """Two figures with the same text (the same glyph sets) and one with other text."""
+    return [response_plot(RECORDS, style=STYLE, title="Response by HER2 class \u2013 first line", denominator="all"),
+            response_plot(RECORDS, style=STYLE, title="Response by HER2 class \u2013 first line", denominator="all"),
+            her2_plot({"exon20_insertion": 7, "amplification": 2}, {"KRAS": 1}, 9, style=STYLE,
+                      title="HER2 alteration classes", population="Everyone")]
+
+
+def _pdf(fig, cached: bool) -> bytes:
+    buf = io.BytesIO()
+    if cached:
+        with fontsubset.subset_cache():
+            fig.savefig(buf, format="pdf", dpi=STYLE.dpi, metadata=META)
+    else:
+        fig.savefig(buf, format="pdf", dpi=STYLE.dpi, metadata=META)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[int]:
+    """Counts the subsets matplotlib's own function makes (a wrapper of the same shape)."""
+    from matplotlib.backends import _backend_pdf_ps as m
+
+    real = m.get_glyphs_subset
+    calls: list[int] = []
+
+    def get_glyphs_subset(fontfile, glyphs):
+        calls.append(1)
+        return real(fontfile, glyphs)
+
+    monkeypatch.setattr(m, "get_glyphs_subset", get_glyphs_subset)
+    fontsubset.clear()
+    yield calls
+    fontsubset.clear()
+
+
+def test_pdfs_with_kept_subsets_are_the_pdfs_matplotlib_writes(made: list[int]) -> None:
+    with rc(STYLE):
+        plain = [_pdf(fig, cached=False) for fig in _figures()]
+        n_plain = len(made)
+        cached = [_pdf(fig, cached=True) for fig in _figures()]
+        n_cached = len(made) - n_plain
+        again = [_pdf(fig, cached=True) for fig in _figures()]
+    assert cached == plain
+    assert again == plain
+    assert all(b.startswith(b"%PDF") and b"/FontFile2" in b for b in plain)
+    # the second figure's subsets are those of the first, kept; the second round makes none
+    assert 0 < n_cached < n_plain
+    assert len(made) == n_plain + n_cached
+
+
+def test_the_cache_is_bounded(made: list[int], monkeypatch) -> None:
+    monkeypatch.setattr(fontsubset, "MAX_SUBSETS", 1)
+    with rc(STYLE):
+        figs = _figures()
+        first = [_pdf(fig, cached=True) for fig in figs]
+        assert len(fontsubset._cache) == 1
+        assert [_pdf(fig, cached=False) for fig in figs] == first
+
+
+def test_matplotlibs_functions_are_put_back(made: list[int]) -> None:
+    from matplotlib.backends import _backend_pdf_ps as m
+
+    before = (m.get_glyphs_subset, m.font_as_file)
+    with pytest.raises(RuntimeError), fontsubset.subset_cache():
+        assert m.get_glyphs_subset is not before[0]
+        raise RuntimeError("while saving")
+    assert (m.get_glyphs_subset, m.font_as_file) == before
+
+
+def test_nested_and_concurrent_uses_put_matplotlibs_functions_back_once(made: list[int]) -> None:
+    import threading
+
+    from matplotlib.backends import _backend_pdf_ps as m
+
+    before = (m.get_glyphs_subset, m.font_as_file)
+    with fontsubset.subset_cache():
+        inside = m.get_glyphs_subset
+        with fontsubset.subset_cache():
+            assert m.get_glyphs_subset is inside
+        assert m.get_glyphs_subset is inside  # still in use by the outer context
+    assert (m.get_glyphs_subset, m.font_as_file) == before
+
+    entered, leave = threading.Barrier(2), threading.Event()
+
+    def user() -> None:
+        with fontsubset.subset_cache():
+            entered.wait()
+            leave.wait()
+
+    t = threading.Thread(target=user)
+    t.start()
+    with fontsubset.subset_cache():
+        entered.wait()
+    assert m.get_glyphs_subset is not before[0]  # the thread's context is still open
+    leave.set()
+    t.join()
+    assert (m.get_glyphs_subset, m.font_as_file) == before
+
+
+def test_other_internals_are_left_to_matplotlib(monkeypatch) -> None:
+    """A matplotlib whose subsetting function has another shape subsets as it always does."""
+    from matplotlib.backends import _backend_pdf_ps as m
+
+    real = m.get_glyphs_subset
+    calls: list[int] = []
+
+    def get_glyphs_subset(fontfile, glyphs, options=None):
+        calls.append(1)
+        return real(fontfile, glyphs)
+
+    monkeypatch.setattr(m, "get_glyphs_subset", get_glyphs_subset)
+    fontsubset.clear()
+    with rc(STYLE):
+        fig = _figures()[0]
+        with fontsubset.subset_cache():
+            assert m.get_glyphs_subset is get_glyphs_subset
+        plain = _pdf(fig, cached=False)
+        n = len(calls)
+        assert _pdf(fig, cached=True) == plain
+        assert len(calls) == 2 * n  # made again: nothing was kept
+    assert not fontsubset._cache
