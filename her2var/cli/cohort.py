@@ -119,7 +119,9 @@ def _classify_study(study: str, store: str | None, rule_files: tuple[str, ...],
               help="Key file: replace patient and sample ids by keyed pseudonyms (HMAC-SHA256) in every "
                    "output, and leave dates out.")
 @click.option("--strict", is_flag=True, help="Fail on any validation problem (default: leave the patient out "
-                                             "of the affected analyses and list the reason).")
+                                             "of the affected analyses and list the reason). Facts of a public "
+                                             "source (a redacted age, samples of other cancer types, several index "
+                                             "cancers) are listed, not counted.")
 @click.option("--cutoff", help="Data cut-off date (YYYY-MM-DD) for patients whose records give none.")
 @click.option("--date-format", help="strptime format of the text dates, when the file's dates fit two formats.")
 @click.option("--clinical-rules", type=InputPath(), help="A clinical.yaml merged over the built-in one.")

@@ -212,10 +212,11 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, table.study_columns,
                          codriver_memo, her2_memo))
 
-    if strict and problems:
-        lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in problems]
+    faults = [pr for pr in problems if not pr.is_note]
+    if strict and faults:
+        lines = [pr.describe(clinical_path if pr.row is not None else "") for pr in faults]
         tail = f"\n  ... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
-        raise InputError(f"--strict: {len(problems)} validation problem(s); nothing was written:\n  "
+        raise InputError(f"--strict: {len(faults)} validation problem(s); nothing was written:\n  "
                          + "\n  ".join(lines[:MAX_LISTED]) + tail)
     problems += derived_tiers + untested_problem(chosen.values())
     checksums = sorted({s.rules_checksum for s in chosen.values() if s.rules_checksum})

@@ -14,6 +14,13 @@ DRUG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,39}( [A-Za-z][A-Za-z0-9-]{1,39}
 DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}|\d{5,}")  # digits in a date's shape, or long numbers
 
 
+# Facts of a public source, not faults of the records: an age the source publishes only as a
+# bound (GENIE's ">89"), samples of other cancer types left out of a pan-cancer study, a patient
+# with several index cancers of whom the first is used. They are listed with the problems, but
+# --strict does not fail on them: a public release as published would never pass otherwise.
+NOTE_KINDS = frozenset({"redacted", "outside_cohort", "several_cancers"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One readable-but-wrong value, or a mismatch between records and samples."""
@@ -27,6 +34,11 @@ class Problem:
     sample: str = ""
     analyses: tuple[str, ...] = ()  # analyses the patient is left out of; () = flagged only
     file: str = ""  # the file ``row`` is in, when the records come from several (a public cohort)
+
+    @property
+    def is_note(self) -> bool:
+        """A fact of the source (NOTE_KINDS), which --strict does not count."""
+        return self.kind in NOTE_KINDS
 
     def value_is_safe(self) -> bool:
         """Whether a message may quote the value: never a clinical value (a date, an age, free

@@ -289,3 +289,25 @@ def test_a_malformed_study_fails_cleanly_and_writes_nothing(tmp_path: Path) -> N
     assert "24,34" not in proc.stderr  # a survival time is patient data
     assert "nothing was written" in proc.stderr
     assert not out.exists() or os.listdir(out) == []
+
+
+@pytest.mark.parametrize("bpc, notes", [((), {"redacted", "outside_cohort"}),
+                                        (("--bpc", BPC), {"several_cancers", "outside_cohort"})])
+def test_strict_counts_faults_not_facts_of_the_source(tmp_path: Path, bpc: tuple, notes: set[str]) -> None:
+    """--strict fails on faults of the records (a sample of an unknown patient, a patient without a
+    sample, an unknown drug), never on what a public release publishes as it is (a redacted age,
+    samples of other cancer types, several index cancers): those stay listed in the problems table."""
+    calls = calls_folder(tmp_path / "calls", sample_ids(GENIE / "data_clinical_sample.txt"))
+    lenient = run_cli("cohort", "--study", GENIE, *bpc, "--calls", calls, "-o", tmp_path / "all" / "cohort.tsv")
+    assert lenient.returncode == 0, lenient.stderr
+    kinds = [p["kind"] for p in read_tsv(tmp_path / "all" / "cohort.problems.tsv")]
+    assert notes <= set(kinds)
+    faults = [k for k in kinds if k not in ("redacted", "outside_cohort", "several_cancers")]
+    assert faults
+    strict = run_cli("cohort", "--study", GENIE, *bpc, "--calls", calls, "-o", tmp_path / "strict" / "cohort.tsv",
+                     "--strict")
+    assert strict.returncode != 0 and "Traceback" not in strict.stderr
+    assert f"--strict: {len(faults)} validation problem(s); nothing was written" in strict.stderr
+    for said in ("redacted", "other cancer types", "index cancers"):
+        assert said not in strict.stderr
+    assert not (tmp_path / "strict").exists() or not any((tmp_path / "strict").iterdir())
