@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _BASES = re.compile(r"[ACGTN]+")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# How far before a region a record is looked for that reaches into it by its SVLEN alone (see
+# VcfReader._reaching_in): larger than the deletions and duplications that SV callers report over a gene.
+SVLEN_REACH = 10_000_000
 _ALT = re.compile(r"[ACGTN]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTN]+|[ACGTN]+\.")  # bases, *, <ID>, breakends
 
 
@@ -494,16 +497,15 @@ class VcfReader:
         if self.kind == "bcf":
             vcf = _open_bcf(self.path, self.real)
             try:
-                for r in regions:
-                    if r.chrom not in vcf.header.contigs:
-                        continue
+                def bcf_fetch(chrom: str, start: int, end: int) -> Iterator[str]:
                     try:
-                        found = vcf.fetch(r.chrom, r.start - 1, r.end)
+                        found = vcf.fetch(chrom, start, end)
                     except (OSError, ValueError) as exc:
-                        raise InputError(f"{self.path}: the index cannot be used for {shown(r.chrom, bare=True)} "
+                        raise InputError(f"{self.path}: the index cannot be used for {shown(chrom, bare=True)} "
                                          f"({shown(exc, 200, bare=True)}); re-index it (bcftools index)") from exc
-                    for text in _bcf_iter(self.path, found):
-                        yield parse_record(text, self.path, None, n_samples)
+                    yield from _bcf_iter(self.path, found)
+
+                yield from self._fetched(regions, set(vcf.header.contigs), bcf_fetch, n_samples)
             finally:
                 _close_bcf(vcf)
             return
@@ -517,19 +519,78 @@ class VcfReader:
         try:
             contigs = set(tbx.contigs)
             self._check_index(tbx, contigs)
-            for r in regions:
-                if r.chrom not in contigs:
-                    continue
+
+            def tabix_fetch(chrom: str, start: int, end: int) -> Iterator[str]:
                 try:
-                    for line in tbx.fetch(r.chrom, r.start - 1, r.end):
-                        yield parse_record(line.rstrip("\r"), self.path, None, n_samples)
+                    for line in tbx.fetch(chrom, start, end):
+                        yield line.rstrip("\r")
                 except (OSError, ValueError) as exc:
                     raise InputError(
-                        f"{self.path}: reading {r.chrom}:{r.start}-{r.end} through the index "
+                        f"{self.path}: reading {chrom}:{start + 1}-{end} through the index "
                         f"failed ({shown(exc, 200, bare=True)}); the file or its index is corrupt"
                     ) from exc
+
+            yield from self._fetched(regions, contigs, tabix_fetch, n_samples)
         finally:
             tbx.close()
+
+    def _fetched(self, regions: list[Region], contigs: set[str], fetch: Any, n_samples: int) -> Iterator[Record]:
+        """Each region's records through the index (``fetch(chrom, start0, end)`` gives record texts),
+        in file order, with the records that only an SVLEN makes reach into it (_reaching_in). A
+        record over two regions is given once, for the first of them, as a reading of the whole
+        file gives it once."""
+        reaching = self._reaching_in(regions, contigs, fetch, n_samples)
+        given: set[str] = set()  # records reaching out of the regions they were given for
+        for i, r in enumerate(regions):
+            if r.chrom not in contigs:
+                continue
+            shared = any(o.chrom == r.chrom and o.start <= r.end and o.end >= r.start
+                         for j, o in enumerate(regions) if j != i)  # regions overlapping each other
+            texts = list(fetch(r.chrom, r.start - 1, r.end))
+            found = [(text, parse_record(text, self.path, None, n_samples)) for text in texts]
+            known = set(texts)  # an indexer that reads SVLEN returned them already
+            before = [(text, rec) for text, rec in reaching.get(r.chrom, ())
+                      if rec.pos < r.start <= rec.end and text not in known]
+            if before:
+                found = sorted(before + found, key=lambda tr: tr[1].pos)
+            now = []
+            for text, rec in found:
+                if text in given:
+                    continue  # given for an earlier region (a record over both)
+                if shared or rec.pos < r.start or rec.end > r.end:
+                    now.append(text)
+                yield rec
+            given.update(now)
+
+    def _reaching_in(self, regions: list[Region], contigs: set[str], fetch: Any,
+                     n_samples: int) -> dict[str, list[tuple[str, Record]]]:
+        """Records that start up to SVLEN_REACH before a region and reach into it by their SVLEN
+        alone (no END), per contig. An index records where each record ends as its indexer read
+        it: htslib before 1.18 (and tools built on it: Debian's tabix and bcftools, for one) reads
+        END only, so such a record is not returned for a region it reaches into. Looked for only
+        when the header declares SVLEN; each stretch before the regions is read once."""
+        if "SVLEN" not in self.header.info:
+            return {}
+        spans: dict[str, list[list[int]]] = {}
+        for r in sorted(regions, key=lambda r: (r.chrom, r.start)):
+            if r.chrom not in contigs:
+                continue
+            lo, hi = max(r.start - 1 - SVLEN_REACH, 0), r.start - 1
+            merged = spans.setdefault(r.chrom, [])
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        out: dict[str, list[tuple[str, Record]]] = {}
+        for chrom, stretches in spans.items():
+            for lo, hi in stretches:
+                for text in fetch(chrom, lo, hi):
+                    if "SVLEN=" not in text:
+                        continue
+                    rec = parse_record(text, self.path, None, n_samples)
+                    if "END" not in rec.info and rec.end > rec.pos:
+                        out.setdefault(chrom, []).append((text, rec))
+        return out
 
     def _check_index(self, tbx, contigs: set[str]) -> None:
         """An index made for another file (or before the file was rewritten) would silently
