@@ -85,8 +85,13 @@ def make_data(folder: Path, n_patients: int, n_samples: int) -> None:
 
 
 def _results(folder: Path):
+    """Classify results as classify makes them: calls tiered by the built-in rules."""
     from her2var.classify.result import SampleResult
+    from her2var.classify.tiers import apply_tiers
     from her2var.models import Call
+    from her2var.rules.load import load_rules
+
+    rules = load_rules()
 
     with open(folder / "results.jsonl", encoding="utf-8") as fh:
         for line in fh:
@@ -102,10 +107,12 @@ def _results(folder: Path):
             amplified = r["cn"] > 6
             if amplified:
                 calls.append(Call(sample=r["sample"], gene="ERBB2", klass="amplification", copy_number=r["cn"]))
-            yield SampleResult(sample=r["sample"], patient=r["patient"], calls=calls, assessed=r["assessed"],
+            res = SampleResult(sample=r["sample"], patient=r["patient"], calls=calls, assessed=r["assessed"],
                                cn_assessed="yes", copy_number=r["cn"],
                                input_sha256=hashlib.sha256(r["sample"].encode()).hexdigest(),
                                rules_checksum="bench", build="GRCh38")
+            apply_tiers(res, rules)
+            yield res
 
 
 def phase_ingest(folder: Path) -> int:
@@ -190,7 +197,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "her2var")], check=True,
                        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
         made = folder / "made.json"  # the size and seed of the data and store kept in --dir
-        what = {"patients": n_p, "samples": n_s, "seed": SEED}
+        what = {"patients": n_p, "samples": n_s, "seed": SEED, "calls": "tiered"}
         results: dict[str, dict] = {}
         if args.dir and not args.fresh and made.exists() and json.loads(made.read_text()) == what:
             print(f"data: {n_p:,} patients, {n_s:,} samples (seed {SEED}) and the store kept in {folder}")
