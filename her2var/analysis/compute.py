@@ -39,6 +39,7 @@ from ..stats import (
 from ..stats.cox import ESTIMATORS
 from ..stats.smd import smd
 from .data import Prepared, categories, numbers
+from .figdata import KMSet  # defined there: the figure workers unpickle it
 from .flow import patient_flow
 from .plan import Grouping, Plan
 
@@ -47,22 +48,6 @@ log = logging.getLogger(__name__)
 RECORD_LISTS = ("km", "landmarks", "rmst", "rmst_diff", "logrank", "logrank_pairwise", "follow_up", "response",
                 "response_tests", "table1", "table1_rows", "cox", "cox_models", "flow", "overlaps")
 ALL = "all"
-
-
-@dataclass
-class KMSet:
-    """One KM figure's worth: curves per level of a grouping, for one endpoint and subgroup."""
-
-    endpoint: str
-    endpoint_label: str
-    group_by: str
-    group_label: str
-    subgroup: str | None
-    levels: list[str]
-    curves: dict[str, Any]
-    medians: dict[str, Any]
-    logrank_p: float | None
-    logrank_note: str
 
 
 @dataclass

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..models import NOT_TESTED
-from . import figures as F
+from . import figdata
 from .compute import ALL, Computed
 from .data import Prepared, categories, numbers
+from .figures import draw_one
 from .plan import Plan
 from .wording import SYNTHETIC, listing, lower_first, synthetic_title
 from .workers import MIN_PARALLEL, FigureWorkers
@@ -51,12 +52,29 @@ def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, job
 
 
 def start_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, synthetic: bool = False,
-                  workers: FigureWorkers | None = None) -> Callable[[], list[dict[str, Any]]]:
+                  workers: FigureWorkers | None = None,
+                  early: Callable[[], list[dict[str, Any]]] | None = None) -> Callable[[], list[dict[str, Any]]]:
     """Hand every figure of the plan to ``workers`` (costliest first) and return the function that
     waits for them and gives the figure list, in report order; this process can do other work in
     between. Without workers, or with fewer than MIN_PARALLEL figures, that function draws them
-    here, one after the other."""
-    return _started(_todo(plan, prep, comp, folder, synthetic), workers)
+    here, one after the other. ``early``: what :func:`start_cohort_figures` returned for the same
+    plan, cohort and folder; those figures are not handed over again."""
+    if early is None:
+        return _started(_todo(plan, prep, comp, folder, synthetic), workers)
+    todo = _stats_jobs(plan, prep, comp, folder, _Names())
+    rest = _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
+    return lambda: rest() + early()
+
+
+def start_cohort_figures(plan: Plan, prep: Prepared, folder: str, *, synthetic: bool = False,
+                         workers: FigureWorkers | None = None) -> Callable[[], list[dict[str, Any]]] | None:
+    """Hand the figures that need no statistics (swimmer, HER2 classes) to ``workers`` now, so that
+    they are drawn while this process computes the statistics; pass what this returns to
+    :func:`start_figures` as ``early``. None (nothing handed over) without workers."""
+    if workers is None:
+        return None
+    todo = _cohort_jobs(plan, prep, folder, _Names())
+    return _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
 
 
 def _todo(plan: Plan, prep: Prepared, comp: Computed, folder: str,
@@ -65,20 +83,19 @@ def _todo(plan: Plan, prep: Prepared, comp: Computed, folder: str,
     return [_label_synthetic(job) for job in todo] if synthetic else todo
 
 
-def _started(todo: list[tuple[str, tuple, dict, dict]],
-             workers: FigureWorkers | None) -> Callable[[], list[dict[str, Any]]]:
+def _started(todo: list[tuple[str, tuple, dict, dict]], workers: FigureWorkers | None, *,
+             serial_below: int = MIN_PARALLEL) -> Callable[[], list[dict[str, Any]]]:
     metas = [meta for _, _, _, meta in todo]
     calls = [(fn, args, kw) for fn, args, kw, _ in todo]
-    if workers is None or len(calls) < MIN_PARALLEL:
-        return lambda: [{**meta, **_draw_one(call)} for meta, call in zip(metas, calls, strict=True)]
+    if workers is None or len(calls) < serial_below:
+        return lambda: [{**meta, **draw_one(call)} for meta, call in zip(metas, calls, strict=True)]
     order = sorted(range(len(calls)), key=lambda i: -_COST.get(calls[i][0], 1))
-    futures = {i: workers.submit(_draw_one, calls[i]) for i in order}
+    futures = {i: workers.submit(draw_one, calls[i]) for i in order}
     return lambda: [{**meta, **futures[i].result()} for i, meta in enumerate(metas)]
 
 
-def _draw_one(job: tuple[str, tuple, dict]) -> dict[str, str]:
-    fn, args, kw = job
-    return getattr(F, fn)(*args, **kw)
+# A job as a figure worker runs it (kept under this name for callers of this module).
+_draw_one = draw_one
 
 
 def _label_synthetic(job: tuple[str, tuple, dict, dict]) -> tuple[str, tuple, dict, dict]:
@@ -133,6 +150,12 @@ def cox_level_counts(plan: Plan, prep: Prepared, endpoint: str, model: Any) -> d
 def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list[tuple[str, tuple, dict, dict]]:
     """(figures function, args, kwargs, metadata) for every figure, in report order."""
     names = _Names()
+    return _stats_jobs(plan, prep, comp, folder, names) + _cohort_jobs(plan, prep, folder, names)
+
+
+def _stats_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str,
+                names: _Names) -> list[tuple[str, tuple, dict, dict]]:
+    """The figures of the statistics (Kaplan-Meier, forest, response), in report order."""
     out: list[tuple[str, tuple, dict, dict]] = []
     style = plan.figures.style
     unit = plan.km.time_unit
@@ -149,7 +172,8 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
             title = f"{ks.endpoint_label} by {lower_first(labels.get(ks.group_by, ks.group_by))}{where}"
             caption = (f"Kaplan-Meier estimate of {lower_first(ks.endpoint_label)}; tick marks are censored patients; "
                        f"dotted lines mark the medians{bands}{risk}; log-rank test across the groups with patients.")
-            out.append(_job("km_figure", (ks, folder, names("km", ks.endpoint, ks.group_by, ks.subgroup or "")),
+            out.append(_job("km_figure", (figdata.km_set(ks), folder,
+                                          names("km", ks.endpoint, ks.group_by, ks.subgroup or "")),
                             {"time_unit": unit, "method": plan.km.median_ci, "title": title},
                             {"kind": "km", "title": title, "endpoint": ks.endpoint, "group_by": ks.group_by,
                              "subgroup": ks.subgroup, "caption": caption}, plan))
@@ -167,7 +191,8 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
                 n_text = (f"N = {ms[0].n}, events = {ms[0].events}" if kind == "multivariable"
                           else "each covariate in its own model on its complete cases")
                 counts = [cox_level_counts(plan, prep, ep, m) for m in ms]
-                out.append(_job("forest_figure", (ms, plan.cox.covariates, folder, names("forest", ep, kind)),
+                out.append(_job("forest_figure", (figdata.models(ms), figdata.covariates(plan.cox.covariates), folder,
+                                                  names("forest", ep, kind)),
                                 {"title": title, "counts": counts},
                                 {"kind": "forest", "title": title, "endpoint": ep, "model": kind,
                                  "caption": f"Hazard ratios with 95% Wald CIs ({plan.cox.ties.capitalize()} ties); "
@@ -182,6 +207,15 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
                             {"kind": "response", "title": title, "group_by": g.name,
                              "caption": "Objective response rate (CR+PR) and disease control rate (CR+PR+SD) with "
                                         "Clopper-Pearson 95% CIs."}, plan))
+    return out
+
+
+def _cohort_jobs(plan: Plan, prep: Prepared, folder: str, names: _Names) -> list[tuple[str, tuple, dict, dict]]:
+    """The figures drawn from the cohort alone, no statistics (swimmer, HER2 classes), in report
+    order; they come after the others. Their file stems cannot clash with the others' (each kind
+    of figure has its own first word)."""
+    out: list[tuple[str, tuple, dict, dict]] = []
+    unit = plan.km.time_unit
     sw = plan.figures.swimmer
     if sw is not None:
         keep = prep.in_endpoint[sw.endpoint]
@@ -243,4 +277,4 @@ def _her2_job(plan: Plan, prep: Prepared, folder: str, stem: str) -> tuple[str, 
                 plan)
 
 
-__all__ = ["ALL", "draw_figures", "start_figures"]
+__all__ = ["ALL", "draw_figures", "start_cohort_figures", "start_figures"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .figbase import LINESTYLES, PALETTE, fmt_p, label, line_height, new_figure, rc, save, set_title, short, wrapped
+from .figdata import at_risk
 from .figstyle import FigureStyle, clinical_breaks, group_colours
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ def km_plot(km_set: Any, *, style: FigureStyle, time_unit: str, method: str, tit
     """The figure (not saved); call inside ``rc(style)``."""
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator
-
-    from her2var.stats import survival_at
 
     levels = list(km_set.levels)
     n_rows = len(levels)
@@ -120,7 +119,7 @@ def km_plot(km_set: Any, *, style: FigureStyle, time_unit: str, method: str, tit
         for i, lv in enumerate(levels):
             yrow = n_rows - 1 - i
             c = km_set.curves.get(lv)
-            counts = [lm.n_risk for lm in survival_at(c, inside)] if c is not None else [0] * len(inside)
+            counts = at_risk(c, inside) if c is not None else [0] * len(inside)
             for t, k in zip(inside, counts, strict=True):
                 risk.text(t, yrow, str(k), ha="center", va="center", fontsize=max(style.font_size - 1, 5))
         risk.set_yticks(range(n_rows))

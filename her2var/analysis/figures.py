@@ -122,6 +122,17 @@ def her2_figure(classes: dict[str, int], codrivers: dict[str, int], total: int, 
                     stem, style, meta)
 
 
-__all__ = ["CLASS_NAMES", "RESPONSE_MARKERS", "forest_figure", "forest_plot", "forest_rows", "her2_figure",
-           "her2_plot", "km_figure", "km_plot", "response_figure", "response_plot", "swimmer_figure",
+_DRAW = {f.__name__: f for f in (km_figure, forest_figure, response_figure, swimmer_figure, her2_figure)}
+
+
+def draw_one(job: tuple[str, tuple, dict]) -> dict[str, str]:
+    """Draw and write one figure job of :func:`her2var.analysis.draw.figure_jobs`, ``(function
+    name, args, kwargs)``; returns {format: file name}. What a figure worker runs: it is here, not
+    in :mod:`.draw`, so that the workers import the figure modules only."""
+    fn, args, kw = job
+    return _DRAW[fn](*args, **kw)
+
+
+__all__ = ["CLASS_NAMES", "RESPONSE_MARKERS", "draw_one", "forest_figure", "forest_plot", "forest_rows",
+           "her2_figure", "her2_plot", "km_figure", "km_plot", "response_figure", "response_plot", "swimmer_figure",
            "swimmer_plot"]

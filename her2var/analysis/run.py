@@ -218,7 +218,7 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
 def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: bool, workers: FigureWorkers | None,
              argv: list[str] | None, synthetic: bool, pdf: bool | None) -> AnalysisResult:
     from . import report as report_mod
-    from .draw import start_figures
+    from .draw import start_cohort_figures, start_figures
     from .pdf import write_report_pdf
     from .tables import build_tables, write_tsv, write_xlsx
 
@@ -230,25 +230,28 @@ def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: b
         raise InputError(f"{cohort_path}: no patient is in the plan's population "
                          f"({'; '.join(shown(c.label, 200, bare=True) for c in plan.population)}); nothing to analyse")
     timings["read"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    comp = compute(plan, prep)
-    coalteration = attach(plan, prep, derived, comp.records)
-    timings["statistics"] = time.perf_counter() - t1
-    results = build_results(plan, prep, comp, argv, synthetic=synthetic)
-    if coalteration is not None:
-        results["coalteration"] = coalteration
 
     files: list[str] = []
     with analysis_folder(outdir, analysis_inputs(cohort_path, plan)) as out:  # replaced only on success
         tmp = out.staging
-        t2 = time.perf_counter()
         fig_dir = os.path.join(tmp, "figures")
         os.makedirs(fig_dir)
-        # With workers the figures are drawn while the tables are written.
-        figure_list = (start_figures(plan, prep, comp, fig_dir, synthetic=synthetic, workers=workers)
-                       if figures else lambda: [])
-        t3 = time.perf_counter()
         try:
+            # With workers, the figures that need no statistics are drawn while they are computed
+            # (the CPU the workers' start leaves free), the others while the tables are written.
+            early = start_cohort_figures(plan, prep, fig_dir, synthetic=synthetic, workers=workers) \
+                if figures else None
+            t1 = time.perf_counter()
+            comp = compute(plan, prep)
+            coalteration = attach(plan, prep, derived, comp.records)
+            timings["statistics"] = time.perf_counter() - t1
+            results = build_results(plan, prep, comp, argv, synthetic=synthetic)
+            if coalteration is not None:
+                results["coalteration"] = coalteration
+            t2 = time.perf_counter()
+            figure_list = (start_figures(plan, prep, comp, fig_dir, synthetic=synthetic, workers=workers,
+                                         early=early) if figures else lambda: [])
+            t3 = time.perf_counter()
             tab_dir = os.path.join(tmp, "tables")
             os.makedirs(tab_dir)
             tables = build_tables(comp.records, prep.exclusions, list(plan.groupings[0].levels),

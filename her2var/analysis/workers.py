@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 MIN_PARALLEL = 4
 # What a figure worker needs, imported once by the fork server the workers are forked from, so that
 # each worker starts ready to draw (the process that starts them never imports matplotlib); the
-# last one freezes what the others built, for the workers' collector (see figserver).
-WORKER_MODULES = ("her2var.analysis.draw", "matplotlib.figure", "matplotlib.backends.backend_agg",
+# last one freezes what the others built, for the workers' collector (see figserver). The figure
+# modules only: what the workers are handed is made of figdata's records, numpy arrays and the
+# standard library's types, so that neither the server nor a worker imports the statistics (scipy,
+# pandas) or the plan's parser.
+WORKER_MODULES = ("her2var.analysis.figures", "matplotlib.figure", "matplotlib.backends.backend_agg",
                   "matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin",
                   "her2var.analysis.figserver")
 

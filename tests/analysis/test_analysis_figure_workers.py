@@ -32,9 +32,28 @@ def _figure(style: FigureStyle):
     return response_plot(RECORDS, style=style, title="Response by HER2 class", denominator="all")
 
 
+def png_parts(path: Path) -> tuple[str, tuple[int, int], bytes, list[tuple[bytes, bytes]]]:
+    """A PNG's mode, size, decoded pixels and every chunk but the compressed pixel data (IDAT)."""
+    import struct
+
+    from PIL import Image
+
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, i = [], 8
+    while i < len(data):
+        (n,) = struct.unpack(">I", data[i:i + 4])
+        chunks.append((data[i + 4:i + 8], data[i + 8:i + 8 + n]))
+        i += 12 + n
+    with Image.open(path) as im:
+        return im.mode, im.size, im.tobytes(), [c for c in chunks if c[0] != b"IDAT"]
+
+
 def test_save_draws_each_file_once_and_writes_what_matplotlib_writes(tmp_path: Path, monkeypatch) -> None:
-    """save() lays the figure out once and then draws each format once; the files are byte for byte
-    those of matplotlib's own way (constrained layout run on the PNG's save, then kept fixed)."""
+    """save() lays the figure out once and then draws each format once; the SVG and PDF are byte for
+    byte those of matplotlib's own way (constrained layout run on the PNG's save, then kept fixed),
+    the PNG has the same pixels and the same chunks but for its compressed pixel data (rows left
+    unfiltered, see figbase._write_png)."""
     from matplotlib.figure import Figure
 
     style = FigureStyle(formats=("png", "svg", "pdf"))
@@ -64,8 +83,68 @@ def test_save_draws_each_file_once_and_writes_what_matplotlib_writes(tmp_path: P
                           "Subject": "d"}}[ext]
             fig.savefig(theirs / f"fig.{ext}", format=ext, dpi=style.dpi, metadata=md)
             fig.set_layout_engine("none")
-    for ext in ("png", "svg", "pdf"):
+    for ext in ("svg", "pdf"):
         assert (ours / f"fig.{ext}").read_bytes() == (theirs / f"fig.{ext}").read_bytes(), ext
+    assert png_parts(ours / "fig.png") == png_parts(theirs / "fig.png")
+    assert (ours / "fig.png").read_bytes() != (theirs / "fig.png").read_bytes()  # ours, not matplotlib's writer
+
+
+@pytest.mark.parametrize("title", ["", "HER2 \u2013 exon 20 (\u03b2 \u2264 2)", "caf\u00e9 $x$"])
+def test_png_text_and_pixels_are_matplotlibs(tmp_path: Path, title: str) -> None:
+    """Titles outside Latin-1 (an iTXt chunk), in Latin-1 (tEXt) and empty: the same chunks,
+    in the same order, and the same pixels as matplotlib's PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(1.5, 1.0), dpi=150)
+    FigureCanvasAgg(fig)
+    fig.add_subplot(1, 1, 1).plot([0, 1, 2], [1, 0.5, 0.2], color="#D55E00")
+    figbase._write_png(fig, str(tmp_path / "ours.png"), 150, {"Title": title, "Description": "d\u00e9j\u00e0"})
+    fig.savefig(tmp_path / "theirs.png", format="png", dpi=150,
+                metadata={"Software": None, "Title": title, "Description": "d\u00e9j\u00e0"})
+    assert png_parts(tmp_path / "ours.png") == png_parts(tmp_path / "theirs.png")
+    kinds = [cid for cid, _ in png_parts(tmp_path / "ours.png")[3]]
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and (b"iTXt" in kinds) == ("\u2013" in title)
+
+
+def test_what_the_workers_are_handed_needs_no_statistics_module(tmp_path: Path) -> None:
+    """Every figure job, pickled as the pool sends it, refers only to the figure modules, numpy
+    and the standard library (unpickling it in a worker imports no scipy, pandas or plan parser),
+    and the fork server's modules import none of them either."""
+    import io
+    import pickle
+
+    from her2var.analysis.coalteration import derive
+    from her2var.analysis.compute import compute
+    from her2var.analysis.data import prepare, read_cohort
+    from her2var.analysis.draw import figure_jobs
+    from her2var.analysis.figures import draw_one
+
+    plan = load_plan("first-line-regimens")
+    table, plan, _ = derive(read_cohort(str(COHORT)), plan)
+    prep = prepare(table, plan)
+    jobs = figure_jobs(plan, prep, compute(plan, prep), str(tmp_path))
+    assert {fn for fn, *_ in jobs} >= {"km_figure", "forest_figure", "swimmer_figure"}
+    modules: set[str] = set()
+
+    class Recording(pickle.Unpickler):  # the modules an unpickling process imports
+        def find_class(self, module: str, name: str):
+            modules.add(module)
+            return super().find_class(module, name)
+
+    for fn, args, kw, _ in jobs:
+        Recording(io.BytesIO(pickle.dumps((draw_one, ((fn, args, kw),))))).load()
+    her2var = {m for m in modules if m.startswith("her2var")}
+    assert her2var <= {"her2var.analysis.figures", "her2var.analysis.figdata", "her2var.analysis.figstyle"}, modules
+    assert {m.split(".")[0] for m in modules} <= {"her2var", "numpy", "builtins", "copyreg", "collections"}, modules
+    code = ("import sys, importlib\n"
+            "from her2var.analysis.workers import WORKER_MODULES\n"
+            "for m in WORKER_MODULES: importlib.import_module(m)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'pandas', 'yaml'}),"
+            " sorted(m for m in sys.modules if m.startswith('her2var.stats') or m == 'her2var.analysis.plan'))")
+    proc = run_python(code, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["[]", "[]"]
 
 
 def test_only_the_formats_asked_for_are_written(tmp_path: Path) -> None:
@@ -158,3 +237,65 @@ def test_analysis_with_workers_never_imports_matplotlib_here(tmp_path: Path) -> 
         assert got["matplotlib"] == [], way
         assert run_mod.MARKER in {p.name for p in out.iterdir()}
         assert len(list((out / "figures").glob("*.png"))) == got["figures"]
+
+
+def test_numbers_at_risk_are_survival_ats() -> None:
+    """The Kaplan-Meier figure counts the patients at risk without the statistics modules: the
+    same numbers as survival_at, before the first time, on and between times, after the last, and
+    with delayed entry."""
+    import numpy as np
+
+    from her2var.analysis import figdata
+    from her2var.stats import kaplan_meier, survival_at
+
+    rng = np.random.default_rng(7)
+    t = np.round(rng.exponential(10, 300), 1)
+    e = rng.integers(0, 2, 300)
+    times = [0, 0.05, 1, float(t.min()), float(np.median(t)), 12, float(t.max()), float(t.max()) + 1, 500]
+    for curve in (kaplan_meier(t, e), kaplan_meier(t + 5, e, entry=rng.uniform(0, 5, 300))):
+        light = figdata.km_set(figdata.KMSet("os", "OS", "g", "G", None, ["a"], {"a": curve}, {"a": None}, None, ""))
+        expected = [lm.n_risk for lm in survival_at(curve, times)]
+        assert figdata.at_risk(curve, times) == expected
+        assert figdata.at_risk(light.curves["a"], times) == expected
+        assert len(set(expected)) > 3
+
+
+def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, monkeypatch) -> None:
+    """The swimmer and HER2-class figures are handed over before the statistics: when these fail,
+    the workers are stopped before the staging folder is removed, and nothing is left."""
+    import her2var.outfolder as outfolder
+    from her2var.errors import InputError
+
+    made: list[workers.FigureWorkers] = []
+    real = workers.FigureWorkers
+    submitted: list[str] = []
+    alive_at_abort: list[list[bool]] = []
+    real_abort = outfolder.OutputFolder.abort
+
+    def recording(n):
+        made.append(real(n))
+        real_submit = made[-1].submit
+
+        def submit(fn, job):
+            submitted.append(job[0])
+            return real_submit(fn, job)
+
+        made[-1].submit = submit  # type: ignore[method-assign]
+        return made[-1]
+
+    def abort(self):
+        alive_at_abort.append([p.is_alive() for p in (made[0].pool._processes or {}).values()])
+        return real_abort(self)
+
+    def broken(plan, prep):
+        raise InputError("statistics failed")
+
+    monkeypatch.setattr(workers, "FigureWorkers", recording)
+    monkeypatch.setattr(run_mod, "compute", broken)
+    monkeypatch.setattr(outfolder.OutputFolder, "abort", abort)
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="statistics failed"):
+        analyze(str(COHORT), "first-line-regimens", str(out), jobs=2)
+    assert sorted(submitted) == ["her2_figure", "swimmer_figure"]
+    assert alive_at_abort == [[]]
+    assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.rglob("*"))
