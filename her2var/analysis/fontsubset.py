@@ -8,6 +8,10 @@ per figure, most of the PDF's cost. Figures of one analysis use the same few gly
 Kaplan-Meier figure the same digits and words), so :func:`subset_cache` keeps each subset's bytes,
 keyed by font file and glyph set, and hands them back the next time.
 
+The figure workers of one run share what they make: each subset is also written into a folder
+the workers are given (:func:`share_in`, a private temporary folder of :class:`.workers.FigureWorkers`),
+where the other worker finds it instead of making it again.
+
 The bytes kept are those matplotlib's own subsetting wrote (made by its function, saved by its
 function), so a PDF is the same file with or without the cache. The cache is used only around
 her2var's own ``savefig`` of a PDF, and only when matplotlib's internal functions have the shape
@@ -17,9 +21,12 @@ it expects; otherwise matplotlib subsets as usual.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import io
+import json
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -33,6 +40,53 @@ _cache: OrderedDict[tuple, tuple[bytes, dict[int, int]]] = OrderedDict()
 _lock = threading.RLock()
 _users = 0
 _restore: Callable[[], None] | None = None
+_shared: str | None = None  # the folder this process's subsets are shared through (share_in)
+
+
+def share_in(folder: str | None) -> None:
+    """Share this process's subsets through ``folder`` (None: keep them to this process): a
+    worker's initializer, the folder a private one of the run."""
+    global _shared
+    _shared = folder
+
+
+def _shared_file(key: tuple) -> str | None:
+    if _shared is None:
+        return None
+    name = hashlib.sha256(repr((key[:-1], sorted(key[-1]))).encode()).hexdigest()
+    return os.path.join(_shared, name + ".subset")
+
+
+def _read_shared(key: tuple) -> tuple[bytes, dict[int, int]] | None:
+    """A subset another worker made (None: none yet, or a file that cannot be read as one)."""
+    path = _shared_file(key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        size = int.from_bytes(raw[:4], "big")
+        index_map = {int(k): int(v) for k, v in json.loads(raw[4:4 + size])}
+        return raw[4 + size:], index_map
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_shared(key: tuple, hit: tuple[bytes, dict[int, int]]) -> None:
+    """Put a subset where the other workers look (whole or not at all: renamed into place)."""
+    path = _shared_file(key)
+    if path is None:
+        return
+    data, index_map = hit
+    header = json.dumps(sorted(index_map.items())).encode()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(len(header).to_bytes(4, "big") + header + data)
+        os.replace(tmp, path)
+    except OSError:  # sharing is an optimisation: a full disk costs only the time
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
 
 
 def _module() -> Any | None:
@@ -103,8 +157,11 @@ def _install() -> Callable[[], None] | None:
             if hit is not None:
                 _cache.move_to_end(key)
         if hit is None:
-            with get_subset(fontfile, glyphs) as made:
-                hit = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
+            hit = _read_shared(key)
+            if hit is None:
+                with get_subset(fontfile, glyphs) as made:
+                    hit = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
+                _write_shared(key, hit)
             with _lock:
                 _cache[key] = hit
                 while len(_cache) > MAX_SUBSETS:
@@ -131,4 +188,4 @@ def clear() -> None:
         _cache.clear()
 
 
-__all__ = ["MAX_SUBSETS", "clear", "subset_cache"]
+__all__ = ["MAX_SUBSETS", "clear", "share_in", "subset_cache"]

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+from .fontsubset import share_in
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -77,14 +81,20 @@ class FigureWorkers:
             # are handed over. A run that fails before then has nothing to wait for.
             forkserver.ensure_running()
         self.n = n
-        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+        # The PDF font subsets one worker makes, the others take (fontsubset.share_in).
+        self.shared = tempfile.mkdtemp(prefix="her2var-font-subsets-")
+        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=share_in,
+                                        initargs=(self.shared,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` in a worker: a concurrent.futures Future."""
         return self.pool.submit(fn, *args)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(self.shared, ignore_errors=True)
 
     def __enter__(self) -> FigureWorkers:
         return self

@@ -72,6 +72,28 @@ def test_pdfs_with_kept_subsets_are_the_pdfs_matplotlib_writes(made: list[int]) 
     assert len(made) == n_plain + n_cached
 
 
+def test_a_subset_made_by_one_worker_is_taken_by_another(made: list[int], tmp_path, monkeypatch) -> None:
+    """Through the shared folder (share_in): a process without the subset in memory reads the
+    one another wrote, makes none itself, and writes the same PDF; a damaged file is made again."""
+    with rc(STYLE):
+        plain = [_pdf(fig, cached=False) for fig in _figures()]
+        n_plain = len(made)
+        monkeypatch.setattr(fontsubset, "_shared", str(tmp_path))
+        first = [_pdf(fig, cached=True) for fig in _figures()]
+        n_first = len(made) - n_plain
+        files = sorted(tmp_path.glob("*.subset"))
+        assert n_first > 0 and len(files) == n_first
+        fontsubset.clear()  # another worker: nothing in memory, the folder shared
+        second = [_pdf(fig, cached=True) for fig in _figures()]
+        assert len(made) == n_plain + n_first
+        files[0].write_bytes(b"\x00\x00\x00\x05[[1,")  # cut short
+        fontsubset.clear()
+        third = [_pdf(fig, cached=True) for fig in _figures()]
+        assert len(made) == n_plain + n_first + 1
+    assert first == plain and second == plain and third == plain
+    assert not list(tmp_path.glob("*.part"))
+
+
 def test_the_cache_is_bounded(made: list[int], monkeypatch) -> None:
     monkeypatch.setattr(fontsubset, "MAX_SUBSETS", 1)
     with rc(STYLE):
@@ -143,3 +165,15 @@ def test_other_internals_are_left_to_matplotlib(monkeypatch) -> None:
         assert _pdf(fig, cached=True) == plain
         assert len(calls) == 2 * n  # made again: nothing was kept
     assert not fontsubset._cache
+
+
+def test_the_workers_shared_folder_is_private_and_removed() -> None:
+    import os
+    import stat
+
+    from her2var.analysis.workers import FigureWorkers
+
+    with FigureWorkers(2) as workers:
+        folder = workers.shared
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert not os.path.exists(folder)
