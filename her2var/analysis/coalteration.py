@@ -32,7 +32,6 @@ import numpy as np
 
 from ..errors import InputError, shown
 from ..models import NOT_TESTED
-from ..stats import cmh_test, compare_table
 from .coalteration_plan import CoalterationPlan
 from .data import CohortTable, Prepared
 from .plan import Plan
@@ -309,6 +308,8 @@ def _unstratified(table: np.ndarray, rows: str, name: str) -> dict[str, Any]:
     if table.sum() == 0:
         out["note"] = "no test: no patient tested for both ERBB2 and the group's genes"
         return out
+    from ..stats import cmh_test, compare_table  # scipy: imported once the cohort's figures are drawing
+
     res = compare_table(table)
     out.update(test=res["test"], statistic=_f(res["statistic"]), df=res["df"], p=_f(res["p"]),
                expected_min=_f(res["expected_min"]), note=res["note"])
@@ -367,6 +368,8 @@ def _stratified(cp: CoalterationPlan, shape: tuple[int, ...], inside: np.ndarray
         nothing = f"no test: a {table.shape[0]}x{table.shape[1]} table has nothing to compare"
         out["cmh_note"] = "; ".join([*notes, nothing])
         return out
+    from ..stats import cmh_test
+
     try:
         res = cmh_test(table, correct=cp.correct)
     except InputError as exc:

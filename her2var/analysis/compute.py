@@ -38,7 +38,7 @@ from ..stats import (
 )
 from ..stats.cox import ESTIMATORS
 from ..stats.smd import smd
-from .data import Prepared, categories, numbers
+from .data import ALL, Prepared, categories, numbers
 from .figdata import KMSet  # defined there: the figure workers unpickle it
 from .flow import patient_flow
 from .plan import Grouping, Plan
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 
 RECORD_LISTS = ("km", "landmarks", "rmst", "rmst_diff", "logrank", "logrank_pairwise", "follow_up", "response",
                 "response_tests", "table1", "table1_rows", "cox", "cox_models", "flow", "overlaps")
-ALL = "all"
 
 
 @dataclass

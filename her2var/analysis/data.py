@@ -25,6 +25,8 @@ from ..files import read_input
 from ..models import NOT_TESTED
 from .plan import Categories, Plan
 
+ALL = "all"  # the level that stands for every patient of the population (a curve, a response block)
+
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 MAX_LISTED = 12
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..models import NOT_TESTED
 from . import figdata
-from .compute import ALL, Computed
-from .data import Prepared, categories, numbers
+from .data import ALL, Prepared, categories, numbers
 from .figures import draw_one
 from .plan import Plan
 from .wording import SYNTHETIC, listing, lower_first, synthetic_title
 from .workers import MIN_PARALLEL, FigureWorkers
+
+if TYPE_CHECKING:
+    from .compute import Computed
 
 
 class _Names:

@@ -12,7 +12,7 @@ import hashlib
 import os
 from typing import Any
 
-from .compute import ALL
+from .data import ALL
 from .report_coalteration import coalteration_view
 from .wording import SYNTHETIC, SYNTHETIC_NOTE, lower_first
 

@@ -17,7 +17,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,12 +25,17 @@ from ..errors import InputError, shown
 from ..files import Named
 from ..outfolder import OutputFolder
 from .coalteration import attach, derive
-from .compute import ALL, Computed, compute
-from .data import Prepared, exclusion_summary, prepare, read_cohort
+from .data import ALL, Prepared, exclusion_summary, prepare, read_cohort
 from .methods import methods_text
 from .plan import Plan, load_plan, plan_checksum
 from .wording import SYNTHETIC_NOTE
 from .workers import FigureWorkers, figure_workers
+
+if TYPE_CHECKING:
+    from .compute import Computed
+
+# The statistics (.compute, and with it scipy and pandas) are imported by _analyze once the figures
+# that need none are drawing: about half a second of import that the other CPU spends drawing.
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +246,8 @@ def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: b
             # (the CPU the workers' start leaves free), the others while the tables are written.
             early = start_cohort_figures(plan, prep, fig_dir, synthetic=synthetic, workers=workers) \
                 if figures else None
+            from .compute import compute
+
             t1 = time.perf_counter()
             comp = compute(plan, prep)
             coalteration = attach(plan, prep, derived, comp.records)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..files import neutralise, tsv_text, workbook_writing
-from .compute import ALL
+from .data import ALL
 from .dictionary import describe
 from .wording import synthetic_title
 

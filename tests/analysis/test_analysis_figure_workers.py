@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import run_python
 
+from her2var.analysis import compute as compute_mod
 from her2var.analysis import figbase, workers
 from her2var.analysis import run as run_mod
 from her2var.analysis.figstyle import FigureStyle
@@ -291,7 +292,7 @@ def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, mon
         raise InputError("statistics failed")
 
     monkeypatch.setattr(workers, "FigureWorkers", recording)
-    monkeypatch.setattr(run_mod, "compute", broken)
+    monkeypatch.setattr(compute_mod, "compute", broken)  # run imports it when the statistics start
     monkeypatch.setattr(outfolder.OutputFolder, "abort", abort)
     out = tmp_path / "out"
     with pytest.raises(InputError, match="statistics failed"):
