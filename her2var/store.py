@@ -386,7 +386,7 @@ class Store:
         with self._snapshot() as conn:
             rows = conn.execute(
                 "SELECT rules_checksum, COUNT(*), SUM(is_current), MIN(recorded_at), MAX(recorded_at) FROM results "
-                "GROUP BY rules_checksum ORDER BY MIN(recorded_at), rules_checksum").fetchall()
+                "GROUP BY rules_checksum ORDER BY MIN(recorded_at), MIN(id)").fetchall()
         return [{"rules_checksum": rc, "results": n, "current": int(cur or 0), "first_recorded": first,
                  "last_recorded": last} for rc, n, cur, first, last in rows]
 
