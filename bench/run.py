@@ -243,6 +243,7 @@ def batch_scaling(h: list[str], batch: list[str], sizes: list[int], loop_max: in
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{'files':>8} {'wall':>9} {'CPU':>9} {'peak RSS':>9} {'CPU/file':>9} {'loop':>9} {'loop CPU':>9} "
               f"{'ratio':>7}")
+        peaks = []
         for n in sizes:
             sheet = os.path.join(scratch, f"sheet{n}.tsv")
             with open(sheet, "w") as fh:
@@ -254,9 +255,14 @@ def batch_scaling(h: list[str], batch: list[str], sizes: list[int], loop_max: in
                 loop = run_once(script)
                 os.remove(script[1])
             ratio = f"{wall / loop[0]:.2f}x" if loop else "-"
+            peaks.append((n, rss))
             print(f"{n:>8,} {wall:>8.2f}s {cpu:>8.2f}s {rss:>7.0f}MB {1000 * cpu / n:>7.2f}ms "
                   f"{(f'{loop[0]:.2f}s' if loop else '-'):>9} {(f'{loop[1]:.2f}s' if loop else '-'):>9} {ratio:>7}",
                   flush=True)
+        if len(peaks) > 1:  # flat memory: what each file beyond the smaller sizes adds to the peak
+            (n0, r0), (n1, r1) = peaks[-2], peaks[-1]
+            print(f"peak RSS growth per file from {n0:,} to {n1:,} files: {1024 * (r1 - r0) / (n1 - n0):.2f} KB "
+                  f"({r1 - r0:+.0f} MB)")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if own:

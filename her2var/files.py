@@ -292,6 +292,27 @@ def atomic_folder(path: str) -> Iterator[str]:
         raise
 
 
+def scratch_folder(prefix: str) -> str:
+    """A new folder in the system's temporary folder that only this user can open (mode 0700), for
+    files the processes of one run share; the caller removes it."""
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def write_scratch(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` in a scratch folder so that a reader sees the whole file or none (a
+    temporary beside it, renamed into place; not synced to disk: nothing outlives the run). OSError
+    when it cannot be written, the temporary removed."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 # -- outputs never over inputs -------------------------------------------------------------------
 # The one rule, for every command: no file a run writes, replaces or removes may be one of its
 # inputs, however it is spelled (another relative path, a symbolic link, a hard link), and no input
@@ -304,6 +325,28 @@ def _real(path: str) -> str | None:
         return os.path.realpath(path)
     except (OSError, ValueError):
         return None
+
+
+class RealPaths:
+    """``os.path.realpath`` of many paths in few folders (a batch's inputs): each folder is resolved
+    once, then only a path's last part is looked at (a symbolic link there: resolved in full). The
+    same answers as realpath, or None where it fails; the folders are remembered for one check."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str | None:
+        try:
+            head, tail = os.path.split(path)
+            if not head or tail in ("", ".", "..") or "//" in path or "\x00" in path:  # realpath's own way
+                return os.path.realpath(path)
+            folder = self._folders.get(head)
+            if folder is None:
+                folder = self._folders[head] = os.path.realpath(head)
+            full = os.path.join(folder, tail)
+            return os.path.realpath(path) if os.path.islink(full) else full
+        except (OSError, ValueError):
+            return None
 
 
 def same_file(a: str, b: str) -> bool:
@@ -334,24 +377,74 @@ def refuse_overwriting_inputs(outputs: Iterable[Named], inputs: Iterable[Named],
     ``outputs``: every file the run writes, replaces or removes; ``folders``: folders whose whole
     content the run may write or remove (an input anywhere inside is refused); ``inputs``: every
     file it reads. Entries whose path is None or '' (an option not given) and '-' (standard
-    input) are skipped."""
-    given = [(name, path) for name, path in inputs if path and path != "-"]
-    for out_name, out in outputs:
-        if not out or out == "-":
+    input) are skipped. The inputs are gone through once (a batch lists 100,000 files as it makes
+    them, see Listing) and each is resolved once; the refusal names the first output (then folder)
+    found, in the order given, with the first input that is it (lies in it), as same_file and
+    lies_inside would find comparing every pair."""
+    outs = [(name, out) for name, out in outputs if out and out != "-"]
+    dirs = [(name, folder) for name, folder in folders if folder]
+    if not outs and not dirs:
+        return
+    by_real: dict[str, list[int]] = {}  # an output's real path -> its indexes in outs
+    by_id: dict[tuple[int, int], list[int]] = {}  # an existing output's (device, inode) -> its indexes
+    for k, (_, out) in enumerate(outs):
+        real = _real(out)
+        if real is not None:
+            by_real.setdefault(real, []).append(k)
+        try:
+            st = os.stat(out)
+        except (OSError, ValueError):
             continue
-        for in_name, path in given:
-            if same_file(out, path):
-                raise UsageError(f"{out_name} {shown(out, 200, bare=True)}: the same file as the input {in_name} "
-                                 f"{shown(path, 200, bare=True)}; her2var never writes over its inputs: give "
-                                 "another output path")
-    for out_name, folder in folders:
-        if not folder:
+        by_id.setdefault((st.st_dev, st.st_ino), []).append(k)
+    prefixes = [(k, real.rstrip(os.sep) + os.sep) for k, (_, folder) in enumerate(dirs)
+                if (real := _real(folder)) is not None]
+    same: dict[int, Named] = {}  # output index -> the first input that is the same file
+    inside: dict[int, Named] = {}  # folder index -> the first input inside it
+    real_path = RealPaths()
+    for in_name, path in inputs:
+        if not path or path == "-":
             continue
-        for in_name, path in given:
-            if lies_inside(path, folder):
-                raise UsageError(f"{out_name} {shown(folder, 200, bare=True)}: the input {in_name} "
-                                 f"{shown(path, 200, bare=True)} lies inside this output folder, where her2var "
-                                 "writes and replaces files; give another output folder or move the input")
+        real = real_path(path)
+        hits = by_real.get(real, []) if real is not None else []
+        if by_id:
+            try:
+                st = os.stat(path)
+            except (OSError, ValueError):
+                pass
+            else:
+                hits = hits + by_id.get((st.st_dev, st.st_ino), [])
+        for k in hits:
+            same.setdefault(k, (in_name, path))
+        if real is not None:
+            for k, prefix in prefixes:
+                if real.startswith(prefix):
+                    inside.setdefault(k, (in_name, path))
+    if same:
+        k = min(same)
+        (out_name, out), (in_name, path) = outs[k], same[k]
+        raise UsageError(f"{out_name} {shown(out, 200, bare=True)}: the same file as the input {in_name} "
+                         f"{shown(path, 200, bare=True)}; her2var never writes over its inputs: give "
+                         "another output path")
+    if inside:
+        k = min(inside)
+        (out_name, folder), (in_name, path) = dirs[k], inside[k]
+        raise UsageError(f"{out_name} {shown(folder, 200, bare=True)}: the input {in_name} "
+                         f"{shown(path, 200, bare=True)} lies inside this output folder, where her2var "
+                         "writes and replaces files; give another output folder or move the input")
+
+
+_Listed = TypeVar("_Listed")
+
+
+class Listing(Generic[_Listed]):
+    """An iterable made again each time it is gone through: a batch's input files, listed from its
+    samples sheet for each check instead of held (100,000 of them would be ~100 MB of objects)."""
+
+    def __init__(self, make: Callable[[], Iterator[_Listed]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[_Listed]:
+        return self._make()
 
 
 # -- reading inputs ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from typing import Any
 from .errors import Her2varError, InputError, UsageError, shown
 from .files import (
     Named,
+    RealPaths,
     atomic_write,
     refuse_overwriting_inputs,
     remove_stale_temporaries,
@@ -88,7 +89,7 @@ class OutputFolder:
         self.option = option
         self.patterns = tuple(patterns)
         self.subfolders = tuple(subfolders)
-        self.inputs = list(inputs)
+        self.inputs = list(inputs) if isinstance(inputs, Iterator) else inputs  # a files.Listing: gone through anew
         self.not_ours = not_ours or f"holds no earlier output of her2var {kind}"
         self.staged = staged
         self.legacy = legacy
@@ -190,14 +191,14 @@ class OutputFolder:
         outputs += [(self.option, os.path.join(self.path, n)) for n in names if self._owned(n)]
         outputs += [(self.option, os.path.join(self.path, rel.rstrip("/"))) for rel in old]
         real = os.path.realpath(self.path)
+        real_path = RealPaths()
         for _, inp in self.inputs:  # an input here under a name the command writes (meta_*.txt)
             if not inp or inp == "-":
                 continue
-            try:
-                here = os.path.dirname(os.path.realpath(inp)) == real
-            except (OSError, ValueError):
+            resolved = real_path(inp)
+            if resolved is None:
                 continue
-            if here and self._owned(os.path.basename(inp)):
+            if os.path.dirname(resolved) == real and self._owned(os.path.basename(inp)):
                 outputs.append((self.option, os.path.join(self.path, os.path.basename(inp))))
         refuse_overwriting_inputs(outputs, self.inputs,
                                   folders=[(self.option, os.path.join(self.path, s)) for s in self.subfolders])

@@ -16,8 +16,8 @@ sample id.
 from __future__ import annotations
 
 import csv
-import io
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -25,7 +25,6 @@ from . import limits
 from .errors import InputError, shown
 from .files import read_input
 from .tables import (
-    _LINE_END,
     EXCEL_EXTENSIONS,
     Cell,
     RawTable,
@@ -47,26 +46,51 @@ class SamplesSheet:
 
     ``columns`` maps a column name (``sample``, ``patient``, ``collection_date`` through the
     rules' spellings; any other header lower-cased with runs of other characters as '_') to its
-    index in ``table.header``.
+    index in ``head.header``. ``head`` holds the path, header and worksheet, and a workbook's rows;
+    a text sheet's rows are not held but parsed again from its text each time :meth:`cells` goes
+    through them (a batch of 100,000 rows keeps the sheet's few MB of text, not a list per row).
     """
 
-    table: RawTable
+    head: RawTable
     columns: dict[str, int]
     header_line: int = 1
+    stream: _TextRows | None = None
+
+    @property
+    def table(self) -> RawTable:
+        """The whole table with its rows (for a text sheet, made now)."""
+        if self.stream is None:
+            return self.head
+        numbers: list[int] = []
+        rows: list[list[Cell]] = []
+        for line, cells in self.stream:
+            numbers.append(line)
+            rows.append(cells)
+        return RawTable(self.head.path, self.head.header, rows, numbers, self.head.sheet)
+
+    @property
+    def n_rows(self) -> int:
+        return self.stream.count if self.stream is not None else len(self.head.rows)
 
     @property
     def place(self) -> str:
-        return self.table.path + (f" [sheet {shown(self.table.sheet, bare=True)}]" if self.table.sheet else "")
+        return self.head.path + (f" [sheet {shown(self.head.sheet, bare=True)}]" if self.head.sheet else "")
 
     def where(self, line: int) -> str:
         return f"{self.place}:{line}"
 
     def header_of(self, column: str) -> str:
-        return self.table.header[self.columns[column]]
+        return self.head.header[self.columns[column]]
+
+    def cells(self) -> Iterator[tuple[int, list[Cell]]]:
+        """(line, cells) for every sample row, in file order."""
+        if self.stream is not None:
+            return iter(self.stream)
+        return zip(self.head.row_numbers, self.head.rows, strict=True)
 
     def rows(self) -> Iterator[tuple[int, dict[str, Cell]]]:
         """(line, column name -> cell) for every sample row, in file order."""
-        for line, cells in zip(self.table.row_numbers, self.table.rows, strict=True):
+        for line, cells in self.cells():
             yield line, {name: cells[i] for name, i in self.columns.items()}
 
     def text(self, cells: Mapping[str, Cell], column: str) -> str:
@@ -93,15 +117,14 @@ def read_samples_sheet(path: str, aliases: Mapping[str, str]) -> SamplesSheet:
         raise InputError(f"{path}: old binary Excel (.xls) is not read; save the samples sheet as .xlsx, "
                          "CSV or TSV")
     if ext in EXCEL_EXTENSIONS:
-        table, header_line = read_table(path, None, what=WHAT), 1  # the reader skips blank rows above it
+        sheet = SamplesSheet(read_table(path, None, what=WHAT), {}, 1)  # the reader skips blank rows above it
     else:
-        table, header_line = _read_text(path)
-    sheet = SamplesSheet(table, {}, header_line)
+        stream = _read_text(path)
+        sheet = SamplesSheet(RawTable(path, stream.header, [], []), {}, stream.header_line, stream)
     named: dict[str, list[str]] = {}
-    for i, header in enumerate(table.header):
+    for i, header in enumerate(sheet.head.header):
         if not header:
-            filled = next((line for line, cells in zip(table.row_numbers, table.rows, strict=True)
-                           if cell_text(cells[i]).strip()), None)
+            filled = next((line for line, cells in sheet.cells() if cell_text(cells[i]).strip()), None)
             if filled is not None:
                 raise InputError(f"{sheet.where(filled)}: a value in column {i + 1}, which has no header; "
                                  "name the column or empty it")
@@ -114,9 +137,9 @@ def read_samples_sheet(path: str, aliases: Mapping[str, str]) -> SamplesSheet:
         listed = "; ".join(name if all(h.strip().lower() == name for h in headers)
                            else f"{name} (as {', '.join(shown(h) for h in headers)})"
                            for name, headers in twice.items())
-        raise InputError(f"{sheet.where(header_line)}: column(s) "
+        raise InputError(f"{sheet.where(sheet.header_line)}: column(s) "
                          f"{shown(listed, 300, bare=True)} given twice; keep one")
-    if not table.rows:
+    if not sheet.n_rows:
         raise InputError(f"{sheet.place}: no samples: the sheet has its header and no sample rows; expected "
                          "one row per sample")
     _refuse_repeated_samples(sheet)
@@ -128,10 +151,11 @@ def _refuse_repeated_samples(sheet: SamplesSheet) -> None:
     every repeat is listed in one message."""
     if "sample" not in sheet.columns:
         return
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # sample id -> line: all a sheet of any size keeps per row here
     problems = []
-    for line, cells in sheet.rows():
-        sample = sheet.text(cells, "sample")
+    column = sheet.columns["sample"]
+    for line, cells in sheet.cells():
+        sample = cell_text(cells[column]).strip()
         if not sample:
             continue
         if sample in first:
@@ -161,47 +185,80 @@ def _sniff(path: str, first: str) -> str:
     return "\t"
 
 
-def _read_text(path: str) -> tuple[RawTable, int]:
-    """A CSV or TSV sheet. Lines end at \\n, \\r\\n or \\r (not at U+2028 or U+0085 inside a cell);
-    a quoted cell may hold line ends; each row is numbered by the line it starts on."""
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, as ``io.StringIO(text, newline="")`` gives them (ends at \\n,
+    \\r\\n or \\r only), one at a time: a StringIO holds a copy of the text at 4 bytes a character."""
+    return (m.group() for m in _LINE.finditer(text))
+
+
+def _read_text(path: str) -> _TextRows:
+    """A CSV or TSV sheet, gone through once here to check every row (see _TextRows)."""
     text = read_input(path, what="a samples sheet", source=WHAT, advice="save the samples sheet as UTF-8").text
     if not text.strip():
         raise InputError(f"{path}: the samples sheet is empty")
     if "\x00" in text:
         raise InputError(f"{path}: contains NUL bytes: a binary file, not a samples sheet")
-    first = next(ln for ln in _LINE_END.split(text) if ln.strip())
-    delimiter = _sniff(path, first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    most = limits.current().max_table_rows
-    header: list[str] | None = None
-    header_line = 1
-    rows: list[list[Cell]] = []
-    numbers: list[int] = []
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header, header_line = [c.strip() for c in cells], line
-                while header and not header[-1]:  # trailing delimiters after the last header
-                    header.pop()
-                continue
-            if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
-                cells = cells[:len(header)]  # trailing empty fields: a spreadsheet's export
-            if len(cells) != len(header):
-                raise InputError(f"{path}:{line}: {len(cells)} columns, expected {len(header)} (the header on line "
-                                 f"{header_line}); is a {delimiter_name(delimiter)} missing, or a value missing "
-                                 "quotes?")
-            rows.append([c.strip() for c in cells])
-            numbers.append(line)
-            if len(rows) > most:
-                raise InputError(f"{path}:{line}: more than {most:,} rows in the samples sheet "
-                                 f"{limits.exceeded('max_table_rows')}")
-    except csv.Error as exc:
-        raise InputError(f"{path}:{start}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
-    assert header is not None
-    if rows and any("\n" in c or "\r" in c for c in rows[-1] if isinstance(c, str)):
-        _check_closed_quotes(path, text, delimiter, numbers[-1])
-    return RawTable(path, header, rows, numbers), header_line
+    first = next(ln for ln in _lines(text) if ln.strip())
+    stream = _TextRows(path, text, _sniff(path, first))
+    stream.check()
+    return stream
+
+
+class _TextRows:
+    """A CSV or TSV sheet's sample rows, parsed from its text each time they are gone through. Lines
+    end at \\n, \\r\\n or \\r (not at U+2028 or U+0085 inside a cell); a quoted cell may hold line
+    ends; each row is numbered by the line it starts on. Every pass meets the same rows and the same
+    problems (the text is held, never read again from the file); :meth:`check` is the first."""
+
+    def __init__(self, path: str, text: str, delimiter: str) -> None:
+        self.path, self.text, self.delimiter = path, text, delimiter
+        self.header: list[str] = []
+        self.header_line = 1
+        self.count = 0  # sample rows, known after check()
+
+    def check(self) -> None:
+        """Go through every row once: a row of the wrong width, too many rows, bad quoting."""
+        last: tuple[int, list[Cell]] | None = None
+        count = 0
+        for row in self:
+            count, last = count + 1, row
+        self.count = count
+        if last is not None and any("\n" in c or "\r" in c for c in last[1] if isinstance(c, str)):
+            _check_closed_quotes(self.path, self.text, self.delimiter, last[0])
+
+    def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
+        path, delimiter = self.path, self.delimiter
+        reader = csv.reader(_lines(self.text), delimiter=delimiter)
+        most = limits.current().max_table_rows
+        header: list[str] | None = None
+        header_line = 1
+        count = 0
+        start = 1
+        try:
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not any(c.strip() for c in cells):
+                    continue
+                if header is None:
+                    header, header_line = [c.strip() for c in cells], line
+                    while header and not header[-1]:  # trailing delimiters after the last header
+                        header.pop()
+                    self.header, self.header_line = header, header_line
+                    continue
+                if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
+                    cells = cells[:len(header)]  # trailing empty fields: a spreadsheet's export
+                if len(cells) != len(header):
+                    raise InputError(f"{path}:{line}: {len(cells)} columns, expected {len(header)} (the header on "
+                                     f"line {header_line}); is a {delimiter_name(delimiter)} missing, or a value "
+                                     "missing quotes?")
+                count += 1
+                if count > most:
+                    raise InputError(f"{path}:{line}: more than {most:,} rows in the samples sheet "
+                                     f"{limits.exceeded('max_table_rows')}")
+                yield line, [c.strip() for c in cells]
+        except csv.Error as exc:
+            raise InputError(f"{path}:{start}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
+        assert header is not None

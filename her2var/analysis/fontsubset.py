@@ -26,7 +26,6 @@ import inspect
 import io
 import json
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -77,16 +76,12 @@ def _write_shared(key: tuple, hit: tuple[bytes, dict[int, int]]) -> None:
     path = _shared_file(key)
     if path is None:
         return
+    from ..files import write_scratch
+
     data, index_map = hit
     header = json.dumps(sorted(index_map.items())).encode()
-    try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(len(header).to_bytes(4, "big") + header + data)
-        os.replace(tmp, path)
-    except OSError:  # sharing is an optimisation: a full disk costs only the time
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError):  # sharing is an optimisation: a full disk costs only the time
+        write_scratch(path, len(header).to_bytes(4, "big") + header + data)
 
 
 def _module() -> Any | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +81,9 @@ class FigureWorkers:
             forkserver.ensure_running()
         self.n = n
         # The PDF font subsets one worker makes, the others take (fontsubset.share_in).
-        self.shared = tempfile.mkdtemp(prefix="her2var-font-subsets-")
+        from ..files import scratch_folder
+
+        self.shared = scratch_folder("her2var-font-subsets-")
         self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=share_in,
                                         initargs=(self.shared,))
 

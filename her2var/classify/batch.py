@@ -10,9 +10,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from ..errors import Her2varError, InputError, UsageError, shown
-from ..files import Named, adopt_pipe_copies, pipe_copies, refuse_overwriting_inputs
+from ..files import Listing, Named, adopt_pipe_copies, pipe_copies, refuse_overwriting_inputs
 from ..maf.sniff import is_maf
 from ..rules.load import Rules, load_rules
 from ..rules.schema import builtin_rules_dir, read_builtin_yaml
@@ -54,49 +55,130 @@ def read_samples_sheet(path: str) -> list[Job]:
     paths relative to its folder. A row's ``vcf`` may list one tumour's VCFs separated by ';'
     (Strelka2's SNVs and indels): they are classified as one sample. The file is read and checked by
     samples_sheet.py, as the cohort stage reads it; only the columns are classify's own."""
-    folder = os.path.dirname(os.path.abspath(path))
-    sheet = read_sheet(path, sheet_aliases())
-    path = sheet.place  # messages below name the worksheet too, for a workbook
-    unknown = [sheet.table.header[i] for name, i in sheet.columns.items()
-               if name not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
-    if unknown:
-        raise InputError(
-            f"{sheet.where(sheet.header_line)}: unknown column(s) {shown(', '.join(unknown), bare=True)}; expected "
-            f"{', '.join(SHEET_COLUMNS)} (and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
-        )
-    if "vcf" not in sheet.columns and "bam" not in sheet.columns:
-        raise InputError(f"{sheet.where(sheet.header_line)}: a samples sheet needs a 'vcf' (or 'bam') column")
-    jobs = []
-    for lineno, cells in sheet.rows():
-        rec = {name: sheet.text(cells, name) for name in cells}
+    return list(SheetJobs(path))  # never empty: the sheet reader refuses a sheet without sample rows
+
+
+class SheetJobs:
+    """A samples sheet's jobs (read_samples_sheet), made row by row each time they are gone through
+    rather than held: the sheet's text is kept, and a batch of 100,000 rows does not hold 100,000
+    jobs. Every pass makes the same jobs and meets the same problems, in row order; the first pass
+    (plan_run) is the check. ``options``: the run's own, whose run-wide ones (build, reference,
+    targets, panel of normals, indexing, copy-number scale; purity and sample type as each row's
+    default) every row takes."""
+
+    def __init__(self, path: str, options: ClassifyOptions | None = None) -> None:
+        self.folder = os.path.dirname(os.path.abspath(path))
+        self.options = options
+        self.checked = False  # every row gone through once: the files on disk are not compared again
+        self.sheet = sheet = read_sheet(path, sheet_aliases())
+        unknown = [sheet.head.header[i] for name, i in sheet.columns.items()
+                   if name not in SHEET_COLUMNS + SHARED_SHEET_COLUMNS]
+        if unknown:
+            raise InputError(
+                f"{sheet.where(sheet.header_line)}: unknown column(s) {shown(', '.join(unknown), bare=True)}; "
+                f"expected {', '.join(SHEET_COLUMNS)} (and optionally {', '.join(SHARED_SHEET_COLUMNS)})"
+            )
+        if "vcf" not in sheet.columns and "bam" not in sheet.columns:
+            raise InputError(f"{sheet.where(sheet.header_line)}: a samples sheet needs a 'vcf' (or 'bam') column")
+
+    def __len__(self) -> int:
+        return self.sheet.n_rows
+
+    def __iter__(self) -> Iterator[Job]:
+        return (job for _, job in self.numbered())
+
+    def label(self, line: int) -> str:
+        return self.sheet.where(line)  # the worksheet too, for a workbook
+
+    def at_line(self, line: int) -> Job:
+        """The job of the row on ``line`` (made again: for a message)."""
+        return next(job for lineno, job in self.numbered() if lineno == line)
+
+    def numbered(self) -> Iterator[tuple[int, Job]]:
+        """(line, job) for every row, in row order."""
+        sheet, folder, run = self.sheet, self.folder, self.options
+        path = sheet.place  # messages below name the worksheet too, for a workbook
 
         def rel(p: str) -> str | None:
             return None if not p else (p if os.path.isabs(p) else os.path.join(folder, p))
 
-        purity = None
-        if rec.get("purity"):
-            try:
-                purity = float(rec["purity"])
-            except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: column 'purity' is not a number; expected a fraction "
-                                 "in (0, 1], e.g. 0.4") from exc
-            if not 0 < purity <= 1:  # a sample's value: the message names the cell, never quotes it
-                raise InputError(f"{path}:{lineno}: column 'purity' is outside (0, 1]; expected a fraction, "
-                                 "e.g. 0.4 (not a percentage)")
-        vcfs = tuple(p for p in (rel(v.strip()) for v in rec.get("vcf", "").split(";")) if p)
-        bam = rel(rec.get("bam", ""))
-        if not vcfs and bam is None:
-            raise InputError(f"{path}:{lineno}: give a 'vcf' or a 'bam' for each sample")
-        repeated = repeated_file(vcfs)
-        if repeated:
-            raise InputError(f"{path}:{lineno}: {shown(repeated[1], 200, bare=True)} is listed twice in the vcf "
-                             f"column (as {shown(repeated[0], 200, bare=True)} too); list each of the sample's "
-                             "VCFs once")
-        opts = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
-                               fusions=rel(rec.get("fusions", "")), purity=purity, patient=rec.get("patient", ""),
-                               bam=bam, sample_type=rec.get("sample_type") or None)
-        jobs.append(Job(vcfs=vcfs, options=opts, label=f"{path}:{lineno}", sheet_row=True))
-    return jobs  # never empty: the sheet reader refuses a sheet without sample rows
+        for lineno, cells in sheet.rows():
+            rec = {name: sheet.text(cells, name) for name in cells}
+            purity = None
+            if rec.get("purity"):
+                try:
+                    purity = float(rec["purity"])
+                except ValueError as exc:
+                    raise InputError(f"{path}:{lineno}: column 'purity' is not a number; expected a fraction "
+                                     "in (0, 1], e.g. 0.4") from exc
+                if not 0 < purity <= 1:  # a sample's value: the message names the cell, never quotes it
+                    raise InputError(f"{path}:{lineno}: column 'purity' is outside (0, 1]; expected a fraction, "
+                                     "e.g. 0.4 (not a percentage)")
+            vcfs = tuple(p for p in (rel(v.strip()) for v in rec.get("vcf", "").split(";")) if p)
+            bam = rel(rec.get("bam", ""))
+            if not vcfs and bam is None:
+                raise InputError(f"{path}:{lineno}: give a 'vcf' or a 'bam' for each sample")
+            repeated = None if self.checked else repeated_file(vcfs)
+            if repeated:
+                raise InputError(f"{path}:{lineno}: {shown(repeated[1], 200, bare=True)} is listed twice in the "
+                                 f"vcf column (as {shown(repeated[0], 200, bare=True)} too); list each of the "
+                                 "sample's VCFs once")
+            o = ClassifyOptions(sample_id=rec.get("sample") or None, cnv=rel(rec.get("cnv", "")),
+                                fusions=rel(rec.get("fusions", "")), purity=purity, patient=rec.get("patient", ""),
+                                bam=bam, sample_type=rec.get("sample_type") or None)
+            if run is not None:
+                o.build, o.reference, o.targets = run.build, run.reference, run.targets
+                o.pon, o.build_index = run.pon, run.build_index
+                o.cnv_scale = run.cnv_scale
+                if o.purity is None:
+                    o.purity = run.purity
+                if o.sample_type is None:
+                    o.sample_type = run.sample_type
+            yield lineno, Job(vcfs=vcfs, options=o, label=f"{path}:{lineno}", sheet_row=True)
+
+
+class Jobs(Protocol):
+    """Jobs that can be counted and gone through in order: a list, or a run's JobPlan."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Job]: ...
+
+
+class JobPlan:
+    """The jobs of a run (plan_run): the command line's, held, then the samples sheet's, made as
+    they are gone through (SheetJobs)."""
+
+    def __init__(self, head: list[Job], rows: SheetJobs | None) -> None:
+        self.head = head
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.head) + (len(self.rows) if self.rows is not None else 0)
+
+    def __iter__(self) -> Iterator[Job]:
+        yield from self.head
+        if self.rows is not None:
+            yield from self.rows
+
+    def keyed(self) -> Iterator[tuple[int, Job]]:
+        """(key, job) in job order; a key is a command-line job's index, or minus a sheet row's line."""
+        yield from enumerate(self.head)
+        if self.rows is not None:
+            for line, job in self.rows.numbered():
+                yield -line, job
+
+    def label(self, key: int) -> str:
+        if key >= 0:
+            return self.head[key].label
+        assert self.rows is not None
+        return self.rows.label(-key)
+
+    def job(self, key: int) -> Job:
+        if key >= 0:
+            return self.head[key]
+        assert self.rows is not None
+        return self.rows.at_line(-key)
 
 
 # Worker processes load the rules once each.
@@ -144,7 +226,7 @@ def _failed(job: Job, error: str) -> SampleResult:
 AHEAD_PER_WORKER = 256
 
 
-def run_batch(jobs: list[Job], rule_files: tuple[str, ...], *, workers: int = 1,
+def run_batch(jobs: Jobs, rule_files: tuple[str, ...], *, workers: int = 1,
               fail_fast: bool = False, progress: Callable[[int, int], None] | None = None,
               rules: Rules | None = None,
               on_result: Callable[[list[SampleResult]], None] | None = None,
@@ -262,28 +344,31 @@ class ClassifyRun:
 
 def plan_jobs(inputs: list[str], sheet: str | None, options: ClassifyOptions, *,
               merge_same_sample: bool = False) -> list[Job]:
+    """The jobs of a run as a list (plan_run)."""
+    return list(plan_run(inputs, sheet, options, merge_same_sample=merge_same_sample))
+
+
+def plan_run(inputs: list[str], sheet: str | None, options: ClassifyOptions, *,
+             merge_same_sample: bool = False) -> JobPlan:
     """The jobs of a run: each input file, then each samples-sheet row. Run-wide options (build,
     reference, targets, panel of normals, indexing) apply to every row; a run-wide purity and
     sample type are each row's default; options naming one sample's file are refused with a sheet
-    (never ignored). One sample is one result: see check_samples."""
+    (never ignored). One sample is one result: see check_samples. Every row is checked here,
+    before anything is classified; the sheet's jobs are then made again as they are run."""
     if sheet:
         given = [flag for name, flag in PER_SAMPLE_OPTIONS.items() if getattr(options, name)]
         if given:
             raise UsageError(f"{', '.join(given)} name(s) one sample's input and cannot go with --samples: "
                              "give them as the sheet's columns (vcf, bam, cnv, fusions, sample)")
-    jobs = jobs_from_paths(inputs, options)
-    if sheet:
-        for job in read_samples_sheet(sheet):
-            o = job.options
-            o.build, o.reference, o.targets = options.build, options.reference, options.targets
-            o.pon, o.build_index = options.pon, options.build_index
-            o.cnv_scale = options.cnv_scale
-            if o.purity is None:
-                o.purity = options.purity
-            if o.sample_type is None:
-                o.sample_type = options.sample_type
-            jobs.append(job)
-    return check_samples(jobs, merge_same_sample=merge_same_sample)
+    head = jobs_from_paths(inputs, options)
+    rows = SheetJobs(sheet, options) if sheet else None
+    if rows is not None:
+        for _ in rows:  # every row's own problem first, in row order
+            pass
+        rows.checked = True
+    plan = JobPlan(head, rows)
+    check_samples(plan, merge_same_sample=merge_same_sample)
+    return plan
 
 
 # -- one sample, one result ------------------------------------------------------------------------
@@ -343,42 +428,58 @@ def _group_same_sample(jobs: list[Job], names: list[list[str] | None]) -> tuple[
     return out_jobs, out_names
 
 
-def check_samples(jobs: list[Job], *, merge_same_sample: bool = False) -> list[Job]:
+def check_samples(plan: JobPlan, *, merge_same_sample: bool = False) -> None:
     """One sample is one result, read once. Two inputs reporting the same sample id (Strelka2 names
     every tumour TUMOR) are an error naming both, unless the user said they belong together: one
     sheet row listing the VCFs, or ``merge_same_sample`` for command-line files (grouped here into
-    one job). The same VCF given twice for a sample is an error too. A multi-sample VCF may serve
-    several sheet rows, each choosing its tumour with ``sample``. Errors are UsageError when only
-    the command line is involved, else InputError naming the sheet's lines."""
-    names = [reported_samples(job) for job in jobs]
+    one job of ``plan.head``). The same VCF given twice for a sample is an error too. A multi-sample
+    VCF may serve several sheet rows, each choosing its tumour with ``sample``. Errors are UsageError
+    when only the command line is involved, else InputError naming the sheet's lines.
+
+    The sheet's jobs are gone through once, keeping per job only its files' identities and its
+    sample ids (with the job's key: JobPlan.keyed); the job named in a message is made again."""
+    head = plan.head
+    names = [reported_samples(job) for job in head]
     if merge_same_sample:
-        jobs, names = _group_same_sample(jobs, names)
-    for job in jobs:
+        head, names = _group_same_sample(head, names)
+        plan.head = head
+    for job in head:
         twice = None if job.sheet_row else repeated_file(job.vcfs)  # a sheet row was checked when read
         if twice:
             raise UsageError(f"{shown(twice[1], 200, bare=True)} is given twice on the command line; list each "
                              "VCF once")
-    by_file: dict[object, tuple[Job, list[str] | None]] = {}
-    by_name: dict[str, Job] = {}
-    for job, ns in zip(jobs, names, strict=True):
+    # file identity -> the first job naming it: its one sample id (by_name then gives its key: the
+    # usual sheet row, nothing more held per file), else (its key, its sample ids or None)
+    by_file: dict[int | str, str | tuple[int, list[str] | None]] = {}
+    by_name: dict[str, int] = {}  # sample id -> the key of the first job reporting it
+    for key, job in plan.keyed():
+        ns = names[key] if key >= 0 else reported_samples(job)
         for path in job.vcfs:
-            other = by_file.get(file_key(path))
-            if other is not None and other[0] is not job and (ns is None or other[1] is None
-                                                              or set(ns) & set(other[1])):
-                _refuse(other[0], job, f"{shown(path, 200, bare=True)} is given twice ({_where(other[0])}; "
-                                       f"{_where(job)}); each VCF belongs to one sample: list it once")
-            elif other is not None and other[0] is not job:
-                _warn_shared_single_tumour(other[0], job, path)
-            by_file.setdefault(file_key(path), (job, ns))
+            ident = _compact(file_key(path))
+            other = by_file.get(ident)
+            if other is not None:
+                other_key, theirs = (by_name[other], [other]) if isinstance(other, str) else other
+                if other_key != key:
+                    if ns is None or theirs is None or set(ns) & set(theirs):
+                        first = plan.job(other_key)
+                        _refuse(first, job, f"{shown(path, 200, bare=True)} is given twice ({_where(first)}; "
+                                            f"{_where(job)}); each VCF belongs to one sample: list it once")
+                    _warn_shared_single_tumour(plan.label(other_key), job, path)
+            by_file.setdefault(ident, ns[0] if ns is not None and len(ns) == 1 else (key, ns))
         for n in ns or []:
-            first = by_name.setdefault(n, job)
-            if first is not job:
+            first_key = by_name.setdefault(n, key)
+            if first_key != key:
+                first = plan.job(first_key)
                 advice = ("if they are one tumour's files (Strelka2 writes its SNVs and indels apart), give "
                           "--merge-same-sample or list them in one samples-sheet row (vcf 'a.vcf;b.vcf'); if "
                           "they are different tumours, give each its own id (a samples sheet's 'sample' column)")
                 _refuse(first, job, f"sample {shown(n)} is reported by {_where(first)} and by {_where(job)}: "
                                     f"{advice}")
-    return jobs
+
+
+def _compact(key: tuple[int, int] | str) -> int | str:
+    """A file's (device, inode) as one number (a third of the pair's memory), else its path."""
+    return key if isinstance(key, str) else key[0] << 64 | key[1]
 
 
 def _refuse(a: Job, b: Job, message: str) -> None:
@@ -387,16 +488,16 @@ def _refuse(a: Job, b: Job, message: str) -> None:
     raise UsageError(message)
 
 
-def _warn_shared_single_tumour(a: Job, b: Job, path: str) -> None:
+def _warn_shared_single_tumour(first: str, b: Job, path: str) -> None:
     """Two sheet rows naming one VCF under two ids are fine for a multi-sample VCF; for a file with
-    one tumour both rows get the same calls, which is worth a word."""
+    one tumour both rows get the same calls, which is worth a word. ``first``: the first row's label."""
     try:
         n = len(choose_samples(VcfReader(path).header, None, path))
     except Exception:  # each job reports the file's problem itself
         return
     if n == 1:
         log.warning("%s: %s holds one tumour and is also the VCF of %s: both rows get the same calls",
-                    b.label, shown(path, 200, bare=True), a.label)
+                    b.label, shown(path, 200, bare=True), first)
 
 
 def check_request(inputs: list[str], sheet: str | None, options: ClassifyOptions, *, workers: int,
@@ -421,7 +522,7 @@ def check_request(inputs: list[str], sheet: str | None, options: ClassifyOptions
                          "list one tumour's VCFs in its row's vcf column, separated by ';'")
 
 
-def check_sample_types(jobs: list[Job], options: ClassifyOptions, rules: Rules) -> None:
+def check_sample_types(jobs: Iterable[Job], options: ClassifyOptions, rules: Rules) -> None:
     """Every sample type given must be one the rules know (--sample-type: UsageError; a sheet's
     sample_type column: InputError naming the row); a typo never falls back to the default thresholds."""
     if rules.threshold_set_for(options.sample_type) is None:
@@ -433,28 +534,35 @@ def check_sample_types(jobs: list[Job], options: ClassifyOptions, rules: Rules) 
                              f"rules; expected {rules.sample_type_choices()}")
 
 
-def run_inputs(inputs: list[str], sheet: str | None, options: ClassifyOptions, jobs: list[Job],
-               rule_files: tuple[str, ...]) -> list[Named]:
-    """Every file a classify run reads, named as the command line or the sheet gives it, with the
-    index files beside them (no output may be one of these)."""
-    named: list[Named] = [("INPUTS", p) for p in inputs] + [("--samples", sheet)]
-    named += [("--rules", r) for r in rule_files]
-    for flag in ("reference", "targets", "pon", "cnv", "fusions", "bam"):
-        named.append((f"--{flag}", getattr(options, flag)))
-    named.append(("--reference (its index)", options.reference and options.reference + ".fai"))
-    for job in jobs:
-        o = job.options
-        where = f"{job.label} (samples sheet)" if job.sheet_row else "INPUTS"
-        named += [(where, p) for p in job.vcfs] + [(where, p) for p in (o.bam, o.cnv, o.fusions)]
-    for name, path in list(named):
-        if path and path.endswith((".gz", ".bgz", ".bcf")):
-            named += [(f"{name} (its index)", path + ext) for ext in (".tbi", ".csi")]
-        elif path and path.endswith((".bam", ".cram")):
-            named += [(f"{name} (its index)", path + ext) for ext in (".bai", ".csi", ".crai")]
-    return named
+def run_inputs(inputs: list[str], sheet: str | None, options: ClassifyOptions, jobs: Iterable[Job],
+               rule_files: tuple[str, ...]) -> Listing[Named]:
+    """Every file a classify run reads, named as the command line or the sheet gives it, then the
+    index files beside them (no output may be one of these). Listed anew each time it is gone
+    through, from ``jobs`` (a run's JobPlan makes its sheet's jobs again), so a batch's list of files
+    is never held."""
+    def given() -> Iterator[Named]:
+        yield from [("INPUTS", p) for p in inputs] + [("--samples", sheet)]
+        yield from [("--rules", r) for r in rule_files]
+        for flag in ("reference", "targets", "pon", "cnv", "fusions", "bam"):
+            yield f"--{flag}", getattr(options, flag)
+        yield "--reference (its index)", options.reference and options.reference + ".fai"
+        for job in jobs:
+            o = job.options
+            where = f"{job.label} (samples sheet)" if job.sheet_row else "INPUTS"
+            yield from [(where, p) for p in job.vcfs] + [(where, p) for p in (o.bam, o.cnv, o.fusions)]
+
+    def every() -> Iterator[Named]:
+        yield from given()
+        for name, path in given():
+            if path and path.endswith((".gz", ".bgz", ".bcf")):
+                yield from [(f"{name} (its index)", path + ext) for ext in (".tbi", ".csi")]
+            elif path and path.endswith((".bam", ".cram")):
+                yield from [(f"{name} (its index)", path + ext) for ext in (".bai", ".csi", ".crai")]
+
+    return Listing(every)
 
 
-def check_store_conflicts(opened, jobs: list[Job], input_names: Mapping[str, str]) -> None:
+def check_store_conflicts(opened, jobs: Iterable[Job], input_names: Mapping[str, str]) -> None:
     """Refuse the run before anything is classified when an input reports a sample the store holds
     from another file with other content (Store.record's rule, checked early where the sample ids
     can be read from the headers; a MAF's or a BAM's ids are checked as each result is recorded)."""
@@ -511,9 +619,12 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
                   merge_same_sample=merge_same_sample)
     rules = rules or load_rules(list(rule_files))  # fail early on a bad rules file
     check_sample_types([], options, rules)  # --sample-type, before any file is read
-    jobs = plan_jobs(inputs, sheet, options, merge_same_sample=merge_same_sample)
+    # the jobs are checked here and made again as they are run: a batch's memory does not grow with its
+    # number of inputs (JobPlan); the lists of files below are made anew for each check too
+    jobs = plan_run(inputs, sheet, options, merge_same_sample=merge_same_sample)
     check_sample_types(jobs, options, rules)  # and each sheet row's
-    read = [(n, p) for n, p in run_inputs(inputs, sheet, options, jobs, rule_files) if p not in (input_names or {})]
+    listed = run_inputs(inputs, sheet, options, jobs, rule_files)
+    read = Listing(lambda: ((n, p) for n, p in listed if p not in (input_names or {})))
     written: list[Named] = [("--annotate-vcf", annotate_vcf)]
     written += [("--annotate-vcf (its index)", annotate_vcf and annotate_vcf + ext) for ext in (".tbi", ".csi")]
     written += [("--store", store and store + ext) for ext in ("", "-wal", "-shm")]
@@ -524,8 +635,8 @@ def classify_inputs(inputs: list[str], *, sheet: str | None = None, options: Cla
     with contextlib.ExitStack() as stack:
         folder = None
         if outdir:
-            folder = stack.enter_context(classify_folder(outdir, [*read, ("--store", store),
-                                                                  ("--annotate-vcf", annotate_vcf)]))
+            outputs = (("--store", store), ("--annotate-vcf", annotate_vcf))
+            folder = stack.enter_context(classify_folder(outdir, Listing(lambda: itertools.chain(read, outputs))))
         opened = None
         if store:
             from ..store import StoreConflict, open_store
