@@ -16,9 +16,10 @@ sample id.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from . import limits
@@ -105,10 +106,12 @@ def column_name(header: str, aliases: Mapping[str, str]) -> str:
     return aliases.get(key) or key.replace(" ", "_")
 
 
-def read_samples_sheet(path: str, aliases: Mapping[str, str]) -> SamplesSheet:
+def read_samples_sheet(path: str, aliases: Mapping[str, str], *, keep_rows: bool = False) -> SamplesSheet:
     """Read and check the sheet's structure; the stages then interpret their own columns.
 
     ``aliases``: normalised header spelling -> column name (the clinical rules' ``sheet_index``).
+    ``keep_rows``: hold every row (the cohort, which keeps the whole table anyway: the text is parsed
+    once); otherwise a text sheet's rows are parsed again on each pass (a batch, see SamplesSheet).
     """
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, expected a file ({WHAT})")
@@ -119,8 +122,12 @@ def read_samples_sheet(path: str, aliases: Mapping[str, str]) -> SamplesSheet:
     if ext in EXCEL_EXTENSIONS:
         sheet = SamplesSheet(read_table(path, None, what=WHAT), {}, 1)  # the reader skips blank rows above it
     else:
-        stream = _read_text(path)
-        sheet = SamplesSheet(RawTable(path, stream.header, [], []), {}, stream.header_line, stream)
+        stream = _read_text(path, keep_rows)
+        if stream.kept is not None:
+            numbers, rows = stream.kept
+            sheet = SamplesSheet(RawTable(path, stream.header, rows, numbers), {}, stream.header_line)
+        else:
+            sheet = SamplesSheet(RawTable(path, stream.header, [], []), {}, stream.header_line, stream)
     named: dict[str, list[str]] = {}
     for i, header in enumerate(sheet.head.header):
         if not header:
@@ -194,8 +201,9 @@ def _lines(text: str) -> Iterator[str]:
     return (m.group() for m in _LINE.finditer(text))
 
 
-def _read_text(path: str) -> _TextRows:
-    """A CSV or TSV sheet, gone through once here to check every row (see _TextRows)."""
+def _read_text(path: str, keep_rows: bool = False) -> _TextRows:
+    """A CSV or TSV sheet, gone through once here to check every row (see _TextRows); with
+    ``keep_rows`` the rows that pass gives are kept (_TextRows.kept)."""
     text = read_input(path, what="a samples sheet", source=WHAT, advice="save the samples sheet as UTF-8").text
     if not text.strip():
         raise InputError(f"{path}: the samples sheet is empty")
@@ -203,7 +211,7 @@ def _read_text(path: str) -> _TextRows:
         raise InputError(f"{path}: contains NUL bytes: a binary file, not a samples sheet")
     first = next(ln for ln in _lines(text) if ln.strip())
     stream = _TextRows(path, text, _sniff(path, first))
-    stream.check()
+    stream.check(keep_rows)
     return stream
 
 
@@ -218,20 +226,32 @@ class _TextRows:
         self.header: list[str] = []
         self.header_line = 1
         self.count = 0  # sample rows, known after check()
+        self.kept: tuple[list[int], list[list[Cell]]] | None = None  # (lines, rows) when check() kept them
 
-    def check(self) -> None:
-        """Go through every row once: a row of the wrong width, too many rows, bad quoting."""
+    def check(self, keep: bool = False) -> None:
+        """Go through every row once: a row of the wrong width, too many rows, bad quoting. ``keep``:
+        keep the rows too (self.kept), read at C speed (a StringIO of the text)."""
         last: tuple[int, list[Cell]] | None = None
         count = 0
-        for row in self:
+        numbers: list[int] = []
+        rows: list[list[Cell]] = []
+        for row in self._rows(io.StringIO(self.text, newline="") if keep else _lines(self.text)):
             count, last = count + 1, row
+            if keep:
+                numbers.append(row[0])
+                rows.append(row[1])
         self.count = count
+        if keep:
+            self.kept = (numbers, rows)
         if last is not None and any("\n" in c or "\r" in c for c in last[1] if isinstance(c, str)):
             _check_closed_quotes(self.path, self.text, self.delimiter, last[0])
 
     def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
+        return self._rows(_lines(self.text))
+
+    def _rows(self, lines: Iterable[str]) -> Iterator[tuple[int, list[Cell]]]:
         path, delimiter = self.path, self.delimiter
-        reader = csv.reader(_lines(self.text), delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter)
         most = limits.current().max_table_rows
         header: list[str] | None = None
         header_line = 1

@@ -165,3 +165,24 @@ def test_old_excel_is_refused_alike(tmp_path, crules):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
     a, b = errors_of(path, crules)
     assert a == b == f"{path}: old binary Excel (.xls) is not read; save the samples sheet as .xlsx, CSV or TSV"
+
+
+@pytest.mark.parametrize("text", [
+    "sample\tpatient\nS1\tP1\nS2\tP2\n",
+    "sample,patient\r\nS1,P1\r\n\r\nS2,P2\r\n",
+    "sample,patient\rS1,P1\r,\rS2,P2",
+    'sample,patient,note\nS1,P1,"two\nlines"\nS2,P2,"a\r\nb"\n',
+    "\n\nsample\tpatient\t\nS1\tP1\t\t\nS2\tP2\n",
+])
+def test_kept_rows_are_the_rows_each_pass_gives(tmp_path, text):
+    """The cohort's single pass (rows kept) and a batch's passes (rows parsed again) read alike."""
+    from her2var.samples_sheet import read_samples_sheet
+
+    path = tmp_path / ("s.tsv" if "\t" in text else "s.csv")
+    path.write_bytes(text.encode())
+    kept = read_samples_sheet(str(path), {}, keep_rows=True)
+    streamed = read_samples_sheet(str(path), {})
+    assert kept.stream is None and streamed.stream is not None
+    assert (kept.table.header, kept.table.rows, kept.table.row_numbers) == \
+        (streamed.table.header, streamed.table.rows, streamed.table.row_numbers)
+    assert list(kept.cells()) == list(streamed.cells()) and kept.header_line == streamed.header_line

@@ -203,7 +203,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
     """sample -> (patient, collection date). Other columns (vcf, bam, ...) are ignored. The file is
     read and checked by samples_sheet.py, as classify reads it (formats, blank rows, repeated
     samples, header spellings)."""
-    sheet = read_sheet(path, rules.sheet_index)
+    sheet = read_sheet(path, rules.sheet_index, keep_rows=True)
     table, cols = sheet.table, sheet.columns
     if "sample" not in cols:
         raise InputError(f"{sheet.where(sheet.header_line)}: no sample column; headers tried: "
