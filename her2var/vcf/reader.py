@@ -546,12 +546,13 @@ class VcfReader:
                 continue
             shared = any(o.chrom == r.chrom and o.start <= r.end and o.end >= r.start
                          for j, o in enumerate(regions) if j != i)  # regions overlapping each other
-            texts = list(fetch(r.chrom, r.start - 1, r.end))
-            found = [(text, parse_record(text, self.path, None, n_samples)) for text in texts]
-            known = set(texts)  # an indexer that reads SVLEN returned them already
-            before = [(text, rec) for text, rec in reaching.get(r.chrom, ())
-                      if rec.pos < r.start <= rec.end and text not in known]
-            if before:
+            found: Iterable[tuple[str, Record]] = ((text, parse_record(text, self.path, None, n_samples))
+                                                   for text in fetch(r.chrom, r.start - 1, r.end))
+            before = [(text, rec) for text, rec in reaching.get(r.chrom, ()) if rec.pos < r.start <= rec.end]
+            if before:  # (rare) merged in file order, less those an indexer reading SVLEN gave already
+                found = list(found)
+                known = {text for text, _ in found}
+                before = [(text, rec) for text, rec in before if text not in known]
                 found = sorted(before + found, key=lambda tr: tr[1].pos)
             now = []
             for text, rec in found:
