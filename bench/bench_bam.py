@@ -176,7 +176,7 @@ def her2var_cmd(py: str, bam: str, pon: str, threads: int) -> list[str]:
     if "--bam" in help_text and "--pon" in help_text:
         return [py, "-m", "her2var.cli", "classify", "--bam", bam, "--pon", pon, "--purity", "0.5",
                 "--format", "tsv"]
-    code = ("import sys; from her2var.rules import load_rules; from her2var.bam.evidence import bam_evidence; "
+    code = ("import sys; from her2var.rules.load import load_rules; from her2var.bam.evidence import bam_evidence; "
             f"ev = bam_evidence({bam!r}, rules=load_rules(), build=None, pon_path={pon!r}, targets_path=None, "
             f"purity=0.5, reference=None, sample='tumour', threads={threads}); "
             "print(ev.copy_number.cn, ev.copy_number.cn_ci_low, ev.copy_number.cn_ci_high)")
@@ -243,7 +243,7 @@ def main() -> None:
 
 def index_check_seconds(py: str, bam: str, env: dict[str, str]) -> float:
     """Best in-process time of reading the .bai and checking it against the BAM."""
-    code = ("import time, pysam; from her2var.rules import load_rules; "
+    code = ("import time, pysam; from her2var.rules.load import load_rules; "
             "from her2var.bam.index_check import check_bam_index, read_binning_index; "
             "r = load_rules(); g = r.index_gene.builds['GRCh37']; "
             "span = (min(s for s, _ in g.exons) - 1, max(e for _, e in g.exons)); "
