@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +29,10 @@ MIN_PARALLEL = 4
 # modules only: what the workers are handed is made of figdata's records, numpy arrays and the
 # standard library's types, so that neither the server nor a worker imports the statistics (scipy,
 # pandas) or the plan's parser.
-WORKER_MODULES = ("her2var.analysis.figures", "matplotlib.figure", "matplotlib.backends.backend_agg",
-                  "matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin",
-                  "her2var.analysis.figserver")
+# The first ignores Ctrl-C in the server while it imports the others (see serverprep).
+WORKER_MODULES = ("her2var.analysis.serverprep", "her2var.analysis.figures", "matplotlib.figure",
+                  "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+                  "matplotlib.backends.backend_pdf", "PIL.PngImagePlugin", "her2var.analysis.figserver")
 
 
 def usable_cpus() -> int:
@@ -57,6 +59,14 @@ def fewest_figures(plan: Plan) -> int:
             + (f.swimmer is not None) + (f.her2_classes is not None))
 
 
+def worker_start(shared: str | None) -> None:
+    """A worker's start: the font subsets shared through ``shared`` (fontsubset.share_in). Like the
+    fork server it is forked from (see serverprep), a worker ignores Ctrl-C: interrupted while it
+    waited for a figure, it printed a traceback. The command, interrupted, cancels the figures not
+    started and waits for those being drawn (a second at most) before it removes their folder."""
+    share_in(shared)
+
+
 class FigureWorkers:
     """Worker processes drawing figures (matplotlib's text layout and the PNG, PDF and SVG writers
     are CPU-bound and hold the GIL, so threads would not help).
@@ -77,14 +87,28 @@ class FigureWorkers:
             ctx.set_forkserver_preload(list(WORKER_MODULES))
             # Started now, without waiting for it: the server imports WORKER_MODULES while this
             # process goes on; the workers are forked from it, ready to draw, when the first figures
-            # are handed over. A run that fails before then has nothing to wait for.
-            forkserver.ensure_running()
+            # are handed over. A run that fails before then has nothing to wait for. It starts with
+            # SIGINT blocked, until its first module ignores it (serverprep); here a Ctrl-C meanwhile
+            # waits until the server is started.
+            blocked = hasattr(signal, "pthread_sigmask")
+            if blocked:
+                from multiprocessing import resource_tracker
+
+                # first: starting it unblocks SIGINT in this thread when done (it blocks it around its
+                # own start); once running, the server's start leaves the mask alone
+                resource_tracker.ensure_running()
+                before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                forkserver.ensure_running()
+            finally:
+                if blocked:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, before)
         self.n = n
         # The PDF font subsets one worker makes, the others take (fontsubset.share_in).
         from ..files import scratch_folder
 
         self.shared = scratch_folder("her2var-font-subsets-")
-        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=share_in,
+        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker_start,
                                         initargs=(self.shared,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:

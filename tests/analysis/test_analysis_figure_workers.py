@@ -300,3 +300,37 @@ def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, mon
     assert sorted(submitted) == ["her2_figure", "swimmer_figure"]
     assert alive_at_abort == [[]]
     assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.rglob("*"))
+
+
+SERVER_UNDER_CTRL_C = textwrap.dedent("""
+    import os, signal, sys, time
+    from multiprocessing import forkserver
+    from her2var.analysis.workers import FigureWorkers
+
+    def main():
+        workers = FigureWorkers(2)
+        server = forkserver._forkserver._forkserver_pid
+        for _ in range(40):  # Ctrl-C, again and again, while the server imports matplotlib
+            os.kill(server, signal.SIGINT)
+            time.sleep(0.01)
+        pids = {workers.submit(os.getpid).result(timeout=60) for _ in range(4)}
+        for pid in pids:  # and at the workers, idle between figures
+            os.kill(pid, signal.SIGINT)
+        time.sleep(0.3)
+        print(len({workers.submit(os.getpid).result(timeout=60) for _ in range(4)}))
+        workers.close()
+
+    if __name__ == "__main__":
+        main()
+""")
+
+
+def test_ctrl_c_at_the_fork_server_and_idle_workers_prints_no_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the terminal's group: the fork server importing the figure
+    modules and the workers waiting for a figure ignore it (the command stops them itself)."""
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(SERVER_UNDER_CTRL_C)
+    proc = run_python(f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')", timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() in ("1", "2")
