@@ -8,7 +8,7 @@ are reported with n = 0 and a note; tests run over the levels that have patients
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -579,10 +579,13 @@ def _presence(cell: str | None) -> str:
     return "no" if cell is None or cell == "no" else "yes"
 
 
-def compute(plan: Plan, prep: Prepared) -> Computed:
-    """All statistics of the plan on the prepared cohort."""
+def compute(plan: Plan, prep: Prepared, on_survival: Callable[[list[KMSet]], None] | None = None) -> Computed:
+    """All statistics of the plan on the prepared cohort. ``on_survival``: given the Kaplan-Meier
+    sets as soon as the survival statistics are done, before the others (their figures can start)."""
     run = _Run(plan, prep)
     run.survival()
+    if on_survival is not None:
+        on_survival(list(run.km_sets))
     run.response()
     run.table1()
     run.cox()

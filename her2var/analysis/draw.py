@@ -18,6 +18,10 @@ from .workers import MIN_PARALLEL, FigureWorkers
 
 if TYPE_CHECKING:
     from .compute import Computed
+    from .figdata import KMSet
+
+    # the Kaplan-Meier figures handed over (their waiting function) and the names they took
+    KMStarted = tuple[Callable[[], list[dict[str, Any]]], "_Names"]
 
 
 class _Names:
@@ -55,17 +59,37 @@ def draw_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, job
 
 def start_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, synthetic: bool = False,
                   workers: FigureWorkers | None = None,
-                  early: Callable[[], list[dict[str, Any]]] | None = None) -> Callable[[], list[dict[str, Any]]]:
+                  early: Callable[[], list[dict[str, Any]]] | None = None,
+                  km: KMStarted | None = None) -> Callable[[], list[dict[str, Any]]]:
     """Hand every figure of the plan to ``workers`` (costliest first) and return the function that
     waits for them and gives the figure list, in report order; this process can do other work in
     between. Without workers, or with fewer than MIN_PARALLEL figures, that function draws them
     here, one after the other. ``early``: what :func:`start_cohort_figures` returned for the same
-    plan, cohort and folder; those figures are not handed over again."""
+    plan, cohort and folder; those figures are not handed over again. ``km``: what
+    :func:`start_km_figures` returned (given only with ``early``); the Kaplan-Meier figures are not
+    handed over again either."""
     if early is None:
         return _started(_todo(plan, prep, comp, folder, synthetic), workers)
+    if km is not None:
+        km_done, names = km
+        todo = _model_jobs(plan, prep, comp, folder, names)
+        rest = _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
+        return lambda: km_done() + rest() + early()
     todo = _stats_jobs(plan, prep, comp, folder, _Names())
     rest = _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
     return lambda: rest() + early()
+
+
+def start_km_figures(plan: Plan, km_sets: list[KMSet], folder: str, *, synthetic: bool = False,
+                     workers: FigureWorkers | None = None) -> KMStarted | None:
+    """Hand the Kaplan-Meier figures to ``workers`` as soon as their curves are computed (compute's
+    ``on_survival``), while the other statistics are; pass what this returns to :func:`start_figures`
+    as ``km`` (with the ``early`` figures). None (nothing handed over) without workers."""
+    if workers is None:
+        return None
+    names = _Names()  # the other statistics' figures go on with the same names
+    todo = _km_jobs(plan, km_sets, folder, names)
+    return _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0), names
 
 
 def start_cohort_figures(plan: Plan, prep: Prepared, folder: str, *, synthetic: bool = False,
@@ -158,6 +182,11 @@ def figure_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str) -> list
 def _stats_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str,
                 names: _Names) -> list[tuple[str, tuple, dict, dict]]:
     """The figures of the statistics (Kaplan-Meier, forest, response), in report order."""
+    return _km_jobs(plan, comp.km_sets, folder, names) + _model_jobs(plan, prep, comp, folder, names)
+
+
+def _km_jobs(plan: Plan, km_sets: list[KMSet], folder: str, names: _Names) -> list[tuple[str, tuple, dict, dict]]:
+    """The Kaplan-Meier figures, in report order (the first of the statistics' figures)."""
     out: list[tuple[str, tuple, dict, dict]] = []
     style = plan.figures.style
     unit = plan.km.time_unit
@@ -166,7 +195,7 @@ def _stats_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str,
     if plan.figures.km:
         bands = ("; shaded: pointwise 95% confidence bands" if style.km_ci_bands else "")
         risk = ("; numbers at risk under the time axis" if style.km_risk_table else "")
-        for ks in comp.km_sets:
+        for ks in km_sets:
             where = ""
             if ks.subgroup:
                 sname, lv = ks.subgroup.split("=", 1)
@@ -179,6 +208,13 @@ def _stats_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str,
                             {"time_unit": unit, "method": plan.km.median_ci, "title": title},
                             {"kind": "km", "title": title, "endpoint": ks.endpoint, "group_by": ks.group_by,
                              "subgroup": ks.subgroup, "caption": caption}, plan))
+    return out
+
+
+def _model_jobs(plan: Plan, prep: Prepared, comp: Computed, folder: str,
+                names: _Names) -> list[tuple[str, tuple, dict, dict]]:
+    """The forest and response figures, in report order (after the Kaplan-Meier ones)."""
+    out: list[tuple[str, tuple, dict, dict]] = []
     if plan.figures.forest and plan.cox is not None:
         for ep in plan.cox.endpoints:
             models = [m for e, m in comp.cox_models if e == ep]

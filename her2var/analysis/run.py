@@ -223,7 +223,7 @@ def analyze(cohort_path: str, plan: Plan | str, outdir: str, *, figures: bool = 
 def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: bool, workers: FigureWorkers | None,
              argv: list[str] | None, synthetic: bool, pdf: bool | None) -> AnalysisResult:
     from . import report as report_mod
-    from .draw import start_cohort_figures, start_figures
+    from .draw import start_cohort_figures, start_figures, start_km_figures
     from .pdf import write_report_pdf
     from .tables import build_tables, write_tsv, write_xlsx
 
@@ -248,8 +248,15 @@ def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: b
                 if figures else None
             from .compute import compute
 
+            # the Kaplan-Meier figures are handed over as soon as their curves are, while the other
+            # statistics are computed
+            km: list[Any] = []
+
+            def survival_done(sets: list[Any]) -> None:
+                km.append(start_km_figures(plan, sets, fig_dir, synthetic=synthetic, workers=workers))
+
             t1 = time.perf_counter()
-            comp = compute(plan, prep)
+            comp = compute(plan, prep, on_survival=survival_done if early is not None else None)
             coalteration = attach(plan, prep, derived, comp.records)
             timings["statistics"] = time.perf_counter() - t1
             results = build_results(plan, prep, comp, argv, synthetic=synthetic)
@@ -257,7 +264,7 @@ def _analyze(cohort_path: str, plan: Plan, outdir: str, t0: float, *, figures: b
                 results["coalteration"] = coalteration
             t2 = time.perf_counter()
             figure_list = (start_figures(plan, prep, comp, fig_dir, synthetic=synthetic, workers=workers,
-                                         early=early) if figures else lambda: [])
+                                         early=early, km=km[0] if km else None) if figures else lambda: [])
             t3 = time.perf_counter()
             tab_dir = os.path.join(tmp, "tables")
             os.makedirs(tab_dir)

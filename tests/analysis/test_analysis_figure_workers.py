@@ -261,8 +261,10 @@ def test_numbers_at_risk_are_survival_ats() -> None:
         assert len(set(expected)) > 3
 
 
-def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, monkeypatch) -> None:
-    """The swimmer and HER2-class figures are handed over before the statistics: when these fail,
+@pytest.mark.parametrize("fails", ["before", "after survival"])
+def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, monkeypatch, fails: str) -> None:
+    """The swimmer and HER2-class figures are handed over before the statistics, the Kaplan-Meier
+    ones once the survival statistics are done: when the statistics fail (before or after those),
     the workers are stopped before the staging folder is removed, and nothing is left."""
     import her2var.outfolder as outfolder
     from her2var.errors import InputError
@@ -288,16 +290,21 @@ def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, mon
         alive_at_abort.append([p.is_alive() for p in (made[0].pool._processes or {}).values()])
         return real_abort(self)
 
-    def broken(plan, prep):
+    def broken(*args, **kwargs):
         raise InputError("statistics failed")
 
     monkeypatch.setattr(workers, "FigureWorkers", recording)
-    monkeypatch.setattr(compute_mod, "compute", broken)  # run imports it when the statistics start
+    if fails == "before":
+        monkeypatch.setattr(compute_mod, "compute", broken)  # run imports it when the statistics start
+    else:
+        monkeypatch.setattr(compute_mod._Run, "response", broken)  # the first part after survival
     monkeypatch.setattr(outfolder.OutputFolder, "abort", abort)
     out = tmp_path / "out"
     with pytest.raises(InputError, match="statistics failed"):
         analyze(str(COHORT), "first-line-regimens", str(out), jobs=2)
-    assert sorted(submitted) == ["her2_figure", "swimmer_figure"]
+    km = [] if fails == "before" else ["km_figure"] * submitted.count("km_figure")
+    assert sorted(submitted) == ["her2_figure", *km, "swimmer_figure"]
+    assert fails == "before" or len(km) > 1
     assert alive_at_abort == [[]]
     assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.rglob("*"))
 
@@ -334,3 +341,39 @@ def test_ctrl_c_at_the_fork_server_and_idle_workers_prints_no_traceback(tmp_path
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
     assert proc.stdout.strip() in ("1", "2")
+
+
+def test_figures_are_handed_over_as_their_statistics_are_done(tmp_path: Path, monkeypatch) -> None:
+    """The cohort's figures first, the Kaplan-Meier ones once the survival statistics are done (before
+    the Cox models are fitted), then the others; the figure list keeps the report's order."""
+    made: list[workers.FigureWorkers] = []
+    real = workers.FigureWorkers
+    events: list[str] = []
+    real_cox = compute_mod._Run.cox
+
+    def recording(n):
+        made.append(real(n))
+        real_submit = made[-1].submit
+
+        def submit(fn, job):
+            events.append(job[0])
+            return real_submit(fn, job)
+
+        made[-1].submit = submit  # type: ignore[method-assign]
+        return made[-1]
+
+    def cox(self):
+        events.append("cox fitted")
+        return real_cox(self)
+
+    monkeypatch.setattr(workers, "FigureWorkers", recording)
+    monkeypatch.setattr(compute_mod._Run, "cox", cox)
+    result = analyze(str(COHORT), "first-line-regimens", str(tmp_path / "out"), jobs=2)
+    kinds = [e for e in events if e != "cox fitted"]
+    assert sorted(kinds[:2]) == ["her2_figure", "swimmer_figure"]
+    n_km = kinds.count("km_figure")
+    assert n_km > 1 and kinds[2:2 + n_km] == ["km_figure"] * n_km
+    assert events.index("cox fitted") > events.index("km_figure")
+    assert {"forest_figure", "response_figure"} <= set(kinds[2 + n_km:])
+    order = [f["kind"] for f in result.results["figures"]]
+    assert order[:n_km] == ["km"] * n_km and order[-2:] == ["swimmer", "her2_classes"]
