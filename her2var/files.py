@@ -127,6 +127,22 @@ def is_stale_temporary(name: str, *, untagged: bool = False) -> bool:
     return owner.group(2) == _host_tag() and not process_alive(int(owner.group(1)))
 
 
+def remove_own_temporaries(folder: str, suffix: str, *, keep: Collection[str] = ()) -> None:
+    """Remove this process's temporaries in ``folder`` whose names end with ``suffix``, but those in
+    ``keep`` (what was there before): one a signal stopped the run between its creation and its
+    maker learning its name. Never raises."""
+    prefix = _temp_prefix()
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            if name.startswith(prefix) and name.endswith(suffix) and name not in keep:
+                path = os.path.join(folder, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+
+
 def remove_stale_temporaries(folder: str, *, untagged: bool = False) -> list[str]:
     """Remove the temporaries of killed runs in ``folder`` (see is_stale_temporary); returns their
     names. Never raises: a temporary that cannot be removed is left for a later run."""
@@ -171,13 +187,21 @@ def temp_beside(path: str, *, folder: bool = False) -> str:
         remove_stale_temporaries(parent)
         if folder:
             tmp = tempfile.mkdtemp(prefix=_temp_prefix(), suffix=suffix, dir=parent)
-            os.chmod(tmp, 0o777 & ~_umask())
+            try:
+                os.chmod(tmp, 0o777 & ~_umask())
+            except BaseException:  # a signal stopping the run here: the caller never gets its name
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
             return tmp
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(), suffix=suffix, dir=parent)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
-        finally:
+        except BaseException:
             os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        os.close(fd)
         return tmp
     except OSError as exc:
         raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from exc

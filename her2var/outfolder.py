@@ -39,6 +39,7 @@ from .files import (
     RealPaths,
     atomic_write,
     refuse_overwriting_inputs,
+    remove_own_temporaries,
     remove_stale_temporaries,
     sync_file,
     temp_beside,
@@ -214,6 +215,7 @@ class OutputFolder:
                 pass  # another run made it just now: the lock decides
             except OSError as exc:
                 raise InputError(f"{self._label()}: cannot be created ({exc.strerror or exc})") from exc
+        known: set[str] | None = None  # what the folder held before the staging folder was made
         try:
             self._lock()
             self.check()  # again, now that no other run can change it
@@ -221,8 +223,11 @@ class OutputFolder:
             for sub in self.subfolders:
                 remove_stale_temporaries(os.path.join(self.path, sub), untagged=True)
             if self.staged:
+                known = set(os.listdir(self.path))
                 self.staging = temp_beside(os.path.join(self.path, "staging"), folder=True)
         except BaseException:
+            if known is not None:  # stopped (a signal) while the staging folder was being made
+                remove_own_temporaries(self.path, "-staging", keep=known)
             self._release()
             raise
         return self

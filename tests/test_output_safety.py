@@ -400,3 +400,35 @@ def test_outputs_get_the_permissions_of_the_users_umask_single_files_and_folders
              for p in [tmp_path / "c.tsv", tmp_path / "out", *(tmp_path / "out").rglob("*")]}
     assert modes["c.tsv"] == modes["out/calls.tsv"] == modes["out/samples/S1.json"] == 0o666 & ~mask
     assert modes["out"] == modes["out/samples"] == 0o777 & ~mask
+
+
+@pytest.mark.parametrize("where", ["inside mkdtemp", "after mkdtemp"])
+def test_a_signal_while_the_staging_folder_is_made_leaves_nothing(tmp_path, monkeypatch, where):
+    """A stop (Ctrl-C, SIGTERM, SIGHUP) that lands while the staging folder is being made, after the
+    folder exists but before the run knows its name, removes it too; the lock is released."""
+    import tempfile
+
+    import her2var.files as files_mod
+
+    real = tempfile.mkdtemp
+
+    def interrupted(*args, **kwargs):
+        made = real(*args, **kwargs)
+        if where == "inside mkdtemp":
+            raise KeyboardInterrupt
+        return made
+
+    def chmod_interrupted(path, mode):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(files_mod.tempfile, "mkdtemp", interrupted)
+    if where == "after mkdtemp":
+        monkeypatch.setattr(files_mod.os, "chmod", chmod_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with classify_folder(str(out)):
+            pass
+    monkeypatch.undo()
+    assert [p.name for p in out.iterdir()] == []
+    with classify_folder(str(out)):  # the lock was released
+        pass
