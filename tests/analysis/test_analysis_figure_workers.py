@@ -261,19 +261,11 @@ def test_numbers_at_risk_are_survival_ats() -> None:
         assert len(set(expected)) > 3
 
 
-@pytest.mark.parametrize("fails", ["before", "after survival"])
-def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, monkeypatch, fails: str) -> None:
-    """The swimmer and HER2-class figures are handed over before the statistics, the Kaplan-Meier
-    ones once the survival statistics are done: when the statistics fail (before or after those),
-    the workers are stopped before the staging folder is removed, and nothing is left."""
-    import her2var.outfolder as outfolder
-    from her2var.errors import InputError
-
+def recorded_workers(monkeypatch) -> tuple[list[workers.FigureWorkers], list[str]]:
+    """The figure workers analyze starts, and the name of each figure job handed to them, in order."""
     made: list[workers.FigureWorkers] = []
-    real = workers.FigureWorkers
     submitted: list[str] = []
-    alive_at_abort: list[list[bool]] = []
-    real_abort = outfolder.OutputFolder.abort
+    real = workers.FigureWorkers
 
     def recording(n):
         made.append(real(n))
@@ -286,6 +278,22 @@ def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, mon
         made[-1].submit = submit  # type: ignore[method-assign]
         return made[-1]
 
+    monkeypatch.setattr(workers, "FigureWorkers", recording)
+    return made, submitted
+
+
+@pytest.mark.parametrize("fails", ["before", "after survival"])
+def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, monkeypatch, fails: str) -> None:
+    """The swimmer and HER2-class figures are handed over before the statistics, the Kaplan-Meier
+    ones once the survival statistics are done: when the statistics fail (before or after those),
+    the workers are stopped before the staging folder is removed, and nothing is left."""
+    import her2var.outfolder as outfolder
+    from her2var.errors import InputError
+
+    made, submitted = recorded_workers(monkeypatch)
+    alive_at_abort: list[list[bool]] = []
+    real_abort = outfolder.OutputFolder.abort
+
     def abort(self):
         alive_at_abort.append([p.is_alive() for p in (made[0].pool._processes or {}).values()])
         return real_abort(self)
@@ -293,7 +301,6 @@ def test_a_failure_in_the_statistics_stops_the_early_figures(tmp_path: Path, mon
     def broken(*args, **kwargs):
         raise InputError("statistics failed")
 
-    monkeypatch.setattr(workers, "FigureWorkers", recording)
     if fails == "before":
         monkeypatch.setattr(compute_mod, "compute", broken)  # run imports it when the statistics start
     else:
@@ -346,27 +353,13 @@ def test_ctrl_c_at_the_fork_server_and_idle_workers_prints_no_traceback(tmp_path
 def test_figures_are_handed_over_as_their_statistics_are_done(tmp_path: Path, monkeypatch) -> None:
     """The cohort's figures first, the Kaplan-Meier ones once the survival statistics are done (before
     the Cox models are fitted), then the others; the figure list keeps the report's order."""
-    made: list[workers.FigureWorkers] = []
-    real = workers.FigureWorkers
-    events: list[str] = []
+    _, events = recorded_workers(monkeypatch)
     real_cox = compute_mod._Run.cox
-
-    def recording(n):
-        made.append(real(n))
-        real_submit = made[-1].submit
-
-        def submit(fn, job):
-            events.append(job[0])
-            return real_submit(fn, job)
-
-        made[-1].submit = submit  # type: ignore[method-assign]
-        return made[-1]
 
     def cox(self):
         events.append("cox fitted")
         return real_cox(self)
 
-    monkeypatch.setattr(workers, "FigureWorkers", recording)
     monkeypatch.setattr(compute_mod._Run, "cox", cox)
     result = analyze(str(COHORT), "first-line-regimens", str(tmp_path / "out"), jobs=2)
     kinds = [e for e in events if e != "cox fitted"]
