@@ -70,14 +70,10 @@ def start_figures(plan: Plan, prep: Prepared, comp: Computed, folder: str, *, sy
     handed over again either."""
     if early is None:
         return _started(_todo(plan, prep, comp, folder, synthetic), workers)
-    if km is not None:
-        km_done, names = km
-        todo = _model_jobs(plan, prep, comp, folder, names)
-        rest = _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
-        return lambda: km_done() + rest() + early()
-    todo = _stats_jobs(plan, prep, comp, folder, _Names())
+    km_done, names = km if km is not None else (lambda: [], _Names())
+    todo = (_model_jobs if km is not None else _stats_jobs)(plan, prep, comp, folder, names)
     rest = _started([_label_synthetic(job) for job in todo] if synthetic else todo, workers, serial_below=0)
-    return lambda: rest() + early()
+    return lambda: km_done() + rest() + early()
 
 
 def start_km_figures(plan: Plan, km_sets: list[KMSet], folder: str, *, synthetic: bool = False,

@@ -59,14 +59,6 @@ def fewest_figures(plan: Plan) -> int:
             + (f.swimmer is not None) + (f.her2_classes is not None))
 
 
-def worker_start(shared: str | None) -> None:
-    """A worker's start: the font subsets shared through ``shared`` (fontsubset.share_in). Like the
-    fork server it is forked from (see serverprep), a worker ignores Ctrl-C: interrupted while it
-    waited for a figure, it printed a traceback. The command, interrupted, cancels the figures not
-    started and waits for those being drawn (a second at most) before it removes their folder."""
-    share_in(shared)
-
-
 class FigureWorkers:
     """Worker processes drawing figures (matplotlib's text layout and the PNG, PDF and SVG writers
     are CPU-bound and hold the GIL, so threads would not help).
@@ -108,7 +100,10 @@ class FigureWorkers:
         from ..files import scratch_folder
 
         self.shared = scratch_folder("her2var-font-subsets-")
-        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker_start,
+        # Like the fork server they are forked from (see serverprep), the workers ignore Ctrl-C (one
+        # interrupted while it waited for a figure printed a traceback): the command, interrupted,
+        # cancels the figures not started and waits for those being drawn before it removes their folder.
+        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=share_in,
                                         initargs=(self.shared,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
