@@ -443,7 +443,8 @@ class _Run:
         cp = self.plan.cox
         if cp is None:
             return
-        import pandas as pd
+        from ..stats._checks import is_missing
+        from ..stats.cox import Columns
 
         pop = self.prep.in_population
         columns: dict[str, np.ndarray] = {}
@@ -480,14 +481,15 @@ class _Run:
         names = [cv.name for cv in cp.covariates]
         for ep_name in cp.endpoints:
             keep = self.prep.in_endpoint[ep_name]
-            frame = pd.DataFrame({name: col[keep] for name, col in columns.items()})
-            for name in categorical:
-                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-            frame["_t_"] = self.prep.times[ep_name][keep]
-            frame["_e_"] = self.prep.events[ep_name][keep]
+            table = {name: col[keep] for name, col in columns.items()}
+            for name in categorical:  # a level or None
+                table[name] = np.array([None if is_missing(v) else v for v in table[name]], dtype=object)
+            table["_t_"] = self.prep.times[ep_name][keep]
+            table["_e_"] = self.prep.events[ep_name][keep]
             entry = self._entry(self.plan.endpoint(ep_name), keep)
             if entry is not None:
-                frame["_entry_"] = entry
+                table["_entry_"] = entry
+            frame = Columns(table)
             models = []
             if cp.univariable:
                 for name in names:

@@ -40,6 +40,7 @@ from her2var.errors import InputError, shown
 from her2var.stats._checks import (
     check_entry,
     check_time_event,
+    is_missing,
     level_texts,
     merge_near_ties,
     merge_near_ties_entry,
@@ -314,13 +315,80 @@ def _tests(fit: CoxphFit) -> tuple[tuple[float, int, float], tuple[float, int, f
             (float(fit.score_test), df, float(chi2.sf(fit.score_test, df))))
 
 
+class Columns:
+    """Named columns of one length (numpy arrays): a table for ``cox_fit`` without pandas.
+
+    A missing value is NaN in a float column and None or NaN in an object column, as pandas reads
+    them; a column is numeric when its dtype is boolean, integer, float or complex (pandas'
+    ``is_numeric_dtype``). The analysis hands its models these, so that it never imports pandas.
+    """
+
+    def __init__(self, columns: Mapping[str, np.ndarray]) -> None:
+        self._cols = {name: np.asarray(col) for name, col in columns.items()}
+        lengths = {len(col) for col in self._cols.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+        self._n = lengths.pop() if lengths else 0
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._cols)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._cols[name]
+
+    def is_numeric(self, name: str) -> bool:
+        return self._cols[name].dtype.kind in "biufc"
+
+    def missing(self, name: str) -> np.ndarray:
+        col = self._cols[name]
+        if col.dtype.kind in "fc":
+            return np.isnan(col)
+        if col.dtype.kind == "O":
+            return np.fromiter((is_missing(v) for v in col), dtype=bool, count=len(col))
+        return np.zeros(len(col), dtype=bool)
+
+    def rows(self, names: Sequence[str], keep: np.ndarray) -> Columns:
+        """The named columns, the rows where ``keep`` is true."""
+        return Columns({name: self._cols[name][keep] for name in names})
+
+
+def _values(column: Any) -> np.ndarray:
+    """A column (a numpy array, or a pandas Series) as a numpy array."""
+    return column if isinstance(column, np.ndarray) else column.to_numpy()
+
+
+def _complete_rows(data: Any, names: list[str]) -> tuple[Any, np.ndarray]:
+    """The named columns of the rows without a missing value in any of them, and which rows those
+    are. ``data``: Columns, or a pandas DataFrame."""
+    if isinstance(data, Columns):
+        missing = np.zeros(len(data), dtype=bool)
+        for name in names:
+            missing |= data.missing(name)
+        return data.rows(names, ~missing), ~missing
+    sub = data[names]
+    complete = ~sub.isna().any(axis=1).to_numpy()
+    return sub[complete], complete
+
+
+def _is_numeric(data: Any, name: str) -> bool:
+    if isinstance(data, Columns):
+        return data.is_numeric(name)
+    from pandas.api.types import is_numeric_dtype
+
+    return bool(is_numeric_dtype(data[name]))
+
+
 def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
             categorical: Mapping[str, str | None] | None = None, conf_level: float = 0.95,
             kind: str = "multivariable", entry: str | None = None, ties: str = "efron",
             firth: str = "never") -> CoxModel:
     """One Cox model of ``time``/``event`` on ``covariates`` (R: ``coxph(..., ties=ties)``).
 
-    ``data`` is a pandas DataFrame holding the named columns; ``entry`` names a column of
+    ``data`` is a pandas DataFrame (or Columns) holding the named columns; ``entry`` names a column of
     delayed-entry times (R: ``Surv(entry, time, event)``); ``ties`` is "efron" (R's default) or
     "breslow"; ``firth`` (one of FIRTH) says when Firth's penalised likelihood is used.
 
@@ -344,21 +412,17 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
     unknown = sorted(set(categorical) - set(covariates))
     if unknown:
         raise InputError(f"categorical covariate(s) {shown(unknown)} are not among the covariates {shown(covariates)}")
-    from pandas.api.types import is_numeric_dtype
-
     for var in covariates:
-        if var not in categorical and not is_numeric_dtype(data[var]):
+        if var not in categorical and not _is_numeric(data, var):
             raise InputError(f"covariate {shown(var)} is not numeric; list it in categorical= with its reference level")
     refs_all = _reference_levels(data, dict(categorical))
-    sub = data[[*timing, *covariates]]
-    complete = ~sub.isna().any(axis=1).to_numpy()
-    sub = sub[complete]
+    sub, complete = _complete_rows(data, [*timing, *covariates])
     n_dropped = int((~complete).sum())
     model = partial(CoxModel, covariates=tuple(covariates), n_dropped=n_dropped, conf_level=conf_level, kind=kind,
                     ties=ties, entry=entry)
     if len(sub) == 0:
         return model(status="not estimable", n=0, events=0, reason="no complete rows")
-    t, e = check_time_event(sub[time].to_numpy(), sub[event].to_numpy())
+    t, e = check_time_event(_values(sub[time]), _values(sub[event]))
     n, events = len(t), int(e.sum())
     if events == 0:
         return model(status="not estimable", n=n, events=0, reason="no events")
@@ -368,7 +432,7 @@ def cox_fit(data: Any, time: str, event: str, covariates: Sequence[str], *,
     if entry is None:
         rows = _Data(merge_near_ties(t), e, None, ties)
     else:
-        en, t = merge_near_ties_entry(check_entry(sub[entry].to_numpy(), t), t)
+        en, t = merge_near_ties_entry(check_entry(_values(sub[entry]), t), t)
         rows = _Data(t, e, en, ties)
     terms, texts, reason, fit = _fit(design, rows, conf_level)
     if reason:

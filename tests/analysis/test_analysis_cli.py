@@ -272,3 +272,21 @@ def test_help_does_not_import_heavy_libraries() -> None:
     """)
     proc = run_python(code, timeout=60)  # a fresh interpreter: this one has imported them already
     assert proc.returncode == 0 and proc.stdout.strip() == "", proc.stdout + proc.stderr
+
+
+def test_the_statistics_do_not_import_pandas() -> None:
+    """The Cox models are fitted from numpy columns: the process that computes never pays for
+    pandas' import."""
+    code = textwrap.dedent(f"""
+        import sys
+        from her2var.analysis.coalteration import derive
+        from her2var.analysis.compute import compute
+        from her2var.analysis.data import prepare, read_cohort
+        from her2var.analysis.plan import load_plan
+        table, plan, _ = derive(read_cohort({str(COHORT)!r}), load_plan("first-line-regimens"))
+        out = compute(plan, prepare(table, plan))
+        assert any(m.status == "ok" for _, m in out.cox_models), out.cox_models
+        print("pandas" in sys.modules)
+    """)
+    proc = run_python(code, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "False", proc.stdout + proc.stderr
