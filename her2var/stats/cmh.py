@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from her2var.errors import InputError, shown
+from her2var.stats._dist import chi2_sf, norm_cdf, norm_ppf, norm_sf
 
 ALTERNATIVES = ("two.sided", "less", "greater")
 REL_ERR = 1.0 + 1e-7  # R: tables as likely as the observed one, up to rounding, count in the exact p
@@ -127,10 +127,10 @@ def _mantel_haenszel(x: np.ndarray, correct: bool, alternative: str, conf_level:
     yates = 0.5 if correct and abs(delta) >= 0.5 else 0.0
     statistic = (abs(delta) - yates) ** 2 / variance
     if alternative == "two.sided":
-        p = float(stats.chi2.sf(statistic, 1))
+        p = chi2_sf(statistic, 1)
     else:
         z = math.copysign(1.0, delta) * math.sqrt(statistic) if delta != 0 else 0.0
-        p = float(stats.norm.cdf(z) if alternative == "less" else stats.norm.sf(z))
+        p = norm_cdf(z) if alternative == "less" else norm_sf(z)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # IEEE arithmetic as R's: an odds ratio of 0 or Inf (NaN when both sums are 0) when a sum is
         # 0, and then a CI of 0, Inf or NaN.
@@ -141,12 +141,12 @@ def _mantel_haenszel(x: np.ndarray, correct: bool, alternative: str, conf_level:
                      + np.sum(((a + d) * b * c + (b + c) * a * d) / n ** 2) / (2 * s_diag * s_offd)
                      + np.sum((b + c) * b * c / n ** 2) / (2 * s_offd ** 2))
         if alternative == "two.sided":
-            z = stats.norm.ppf((1 - conf_level) / 2)
+            z = norm_ppf((1 - conf_level) / 2)
             lo, hi = estimate * np.exp(z * sd), estimate * np.exp(-z * sd)
         elif alternative == "less":
-            lo, hi = np.float64(0.0), estimate * np.exp(stats.norm.ppf(conf_level) * sd)
+            lo, hi = np.float64(0.0), estimate * np.exp(norm_ppf(conf_level) * sd)
         else:
-            lo, hi = estimate * np.exp(-stats.norm.ppf(conf_level) * sd), np.float64(np.inf)
+            lo, hi = estimate * np.exp(-norm_ppf(conf_level) * sd), np.float64(np.inf)
     method = f"Mantel-Haenszel chi-squared test {'with' if yates else 'without'} continuity correction"
     return {"method": method, "statistic_name": "Mantel-Haenszel X-squared", "statistic": float(statistic), "df": 1,
             "p": p, "estimate": float(estimate), "ci_low": float(lo), "ci_high": float(hi),
@@ -180,7 +180,7 @@ def _generalized(x: np.ndarray) -> dict[str, Any]:
                          "levels")
     statistic = float(diff @ np.linalg.solve(cov, diff))
     return {"method": "Cochran-Mantel-Haenszel test", "statistic_name": "Cochran-Mantel-Haenszel M^2",
-            "statistic": statistic, "df": df, "p": float(stats.chi2.sf(statistic, df)), "estimate": None,
+            "statistic": statistic, "df": df, "p": chi2_sf(statistic, df), "estimate": None,
             "ci_low": None, "ci_high": None, "conf_level": None, "correct": False}
 
 
@@ -217,10 +217,12 @@ class _Conditional:
 
     def _convolve(self, m: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The null distribution: the strata's hypergeometric distributions convolved, normalised."""
+        from scipy.stats import hypergeom  # the exact test only: scipy.stats is slow to import
+
         dist = np.ones(1)
         for mk, nk, tk in zip(m, n, t, strict=True):
             low, high = max(0, tk - nk), min(mk, tk)
-            pmf = stats.hypergeom.pmf(np.arange(low, high + 1), mk + nk, mk, tk)
+            pmf = hypergeom.pmf(np.arange(low, high + 1), mk + nk, mk, tk)
             dist = np.convolve(dist, pmf)
         return dist / dist.sum()
 

@@ -34,7 +34,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2, norm
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
@@ -46,6 +45,7 @@ from her2var.stats._checks import (
     merge_near_ties_entry,
 )
 from her2var.stats._coxph import ITER_MAX, TIES, TOLER_CHOL, CoxLikelihood, CoxphFit, coxph_fit
+from her2var.stats._dist import chi2_sf, norm_ppf, norm_sf
 from her2var.stats.firth import firth_fit
 
 # Beyond R's own test: a coefficient per SD of its covariate this large, or an SE per SD this
@@ -201,7 +201,7 @@ def _lr_drop(x: np.ndarray, i: int, d: _Data, fit: CoxphFit) -> float | None:
     df = df_full - df_reduced
     if not np.isfinite(stat) or df < 1:
         return None
-    return float(chi2.sf(stat, df))
+    return chi2_sf(stat, df)
 
 
 def _fit(design: dict[str, np.ndarray], d: _Data, conf_level: float) -> tuple[list[CoxTerm], list[str], str, Any]:
@@ -212,7 +212,7 @@ def _fit(design: dict[str, np.ndarray], d: _Data, conf_level: float) -> tuple[li
     texts: list[str] = []
     if not fit.converged:
         texts.append(f"did not converge in {ITER_MAX} iterations (R: Ran out of iterations and did not converge)")
-    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    z = norm_ppf(1.0 - (1.0 - conf_level) / 2.0)
     sd = x.std(axis=0)
     terms = []
     for i, name in enumerate(names):
@@ -226,7 +226,7 @@ def _fit(design: dict[str, np.ndarray], d: _Data, conf_level: float) -> tuple[li
         if not np.isfinite(coef):
             return [], texts, f"fit gave a non-finite estimate for {shown(name)} (coef {coef}, se {se})", fit
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            p = float(2.0 * norm.sf(abs(coef / se)))
+            p = 2.0 * norm_sf(abs(coef / se))
             hr, lo, hi = (float(np.exp(v)) for v in (coef, coef - z * se, coef + z * se))
         if (fit.may_be_infinite[i] or fit.singular[i] or abs(coef) * sd[i] > DIVERGED_COEF_SD
                 or se * sd[i] > DIVERGED_SE_SD or not np.isfinite(hi) or lo == 0.0):
@@ -274,11 +274,11 @@ def _ph_test(design: dict[str, np.ndarray], covariates: Sequence[str], d: _Data,
                 continue
             kk = [*range(p), *(p + j for j in cols)]
             stat = float(u[kk] @ np.linalg.solve(info[np.ix_(kk, kk)], u[kk]))
-            out.append((var, stat, len(cols), float(chi2.sf(stat, len(cols)))))
+            out.append((var, stat, len(cols), chi2_sf(stat, len(cols))))
         stat = float(u @ np.linalg.solve(info, u))
     except np.linalg.LinAlgError:
         return ()
-    out.append(("GLOBAL", stat, p, float(chi2.sf(stat, p))))
+    out.append(("GLOBAL", stat, p, chi2_sf(stat, p)))
     return tuple(out)
 
 
@@ -311,8 +311,8 @@ def _tests(fit: CoxphFit) -> tuple[tuple[float, int, float], tuple[float, int, f
     """Likelihood-ratio and score tests of the whole model (R: summary(fit)$logtest, $sctest)."""
     df = int((~fit.aliased).sum())
     lr = 2.0 * (fit.loglik[1] - fit.loglik[0])
-    return ((float(lr), df, float(chi2.sf(lr, df))),
-            (float(fit.score_test), df, float(chi2.sf(fit.score_test, df))))
+    return ((float(lr), df, chi2_sf(lr, df)),
+            (float(fit.score_test), df, chi2_sf(fit.score_test, df)))
 
 
 class Columns:

@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import chi2
 
 from her2var.stats._coxph import CoxLikelihood, scaled_likelihood
 
@@ -163,6 +161,8 @@ def _profile_bound(pl: PenalisedLikelihood, best: np.ndarray, j: int, target: fl
     while dist <= BOUND_LIMIT:
         outer = float(best[j]) + direction * dist
         if gap(outer) < 0:
+            from scipy.optimize import brentq  # only here: scipy.optimize is slow to import
+
             warm["beta"] = best.copy()
             return float(brentq(gap, inner, outer, xtol=1e-12, rtol=1e-12, maxiter=200))
         inner, dist = outer, dist * 2.0
@@ -173,6 +173,8 @@ def firth_fit(x: np.ndarray, time: np.ndarray, event: np.ndarray, *, entry: np.n
               ties: str = "efron", conf_level: float = 0.95) -> FirthFit:
     """Firth-penalised Cox model of ``time``/``event`` on the columns of ``x`` (n by p, no
     intercept), with Efron or Breslow ties and optional delayed entry, as coxph's likelihood."""
+    from scipy.stats import chi2  # only when a model is fitted this way: scipy.stats is slow to import
+
     lik, scale = scaled_likelihood(x, time, event, entry=entry, ties=ties)
     pl = PenalisedLikelihood(lik)
     p = x.shape[1]

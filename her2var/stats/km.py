@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
@@ -31,6 +30,7 @@ from her2var.stats._checks import (
     merge_near_ties_entry,
     ordered_levels,
 )
+from her2var.stats._dist import norm_ppf
 
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
 
@@ -105,7 +105,7 @@ def confidence_band(surv: np.ndarray, std_err_log: np.ndarray, conf_type: str,
     ``plain``: S ± z·se·S, clipped to [0, 1] (NaN where se is infinite and S = 0, as in R).
     """
     check_conf(conf_type, conf_level)
-    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    z = norm_ppf(1.0 - (1.0 - conf_level) / 2.0)
     s = np.asarray(surv, dtype=float)
     se = np.asarray(std_err_log, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

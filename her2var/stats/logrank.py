@@ -14,7 +14,6 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
@@ -25,6 +24,7 @@ from her2var.stats._checks import (
     merge_near_ties_entry,
     ordered_levels,
 )
+from her2var.stats._dist import chi2_sf
 
 ADJUST_METHODS: tuple[str, ...] = ("holm", "BH", "bonferroni", "none")
 
@@ -107,7 +107,7 @@ def _survdiff(t: np.ndarray, e: np.ndarray, idx: np.ndarray, levels: list[str],
         return LogRankResult(tuple(levels), n_by, tuple(observed), tuple(expected), float("nan"), df,
                              None, note="variance matrix is singular; no test")
     return LogRankResult(tuple(levels), n_by, tuple(observed), tuple(expected), stat, df,
-                         float(chi2.sf(stat, df)))
+                         chi2_sf(stat, df))
 
 
 def _merged(t: np.ndarray, entry: Any) -> tuple[np.ndarray, np.ndarray | None]:

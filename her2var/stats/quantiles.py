@@ -27,10 +27,10 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import check_time_event
+from her2var.stats._dist import norm_ppf, norm_sf
 from her2var.stats.km import (
     CONF_TYPES,
     KMCurve,
@@ -285,7 +285,7 @@ def restricted_mean(curve: KMCurve, tau: float, *, conf_level: float = 0.95) -> 
     rect = np.diff(np.concatenate(([0.0], times))) * np.concatenate(([1.0], surv[:-1]))
     var = float(np.sum(np.cumsum(rect[1:][::-1]) ** 2 * hh[::-1][1:]))
     rmst, se = float(rect.sum()), float(np.sqrt(var))
-    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    z = norm_ppf(1.0 - (1.0 - conf_level) / 2.0)
     note = f"horizon {tau:g} is beyond the last time ({curve.time[-1]:g}): the curve is carried flat" \
         if tau > curve.time[-1] else ""
     return RestrictedMean(curve.label, float(tau), rmst, se, rmst - z * se, rmst + z * se, conf_level, note)
@@ -297,7 +297,7 @@ def rmst_difference(first: RestrictedMean, second: RestrictedMean) -> dict[str, 
         raise InputError("RMST difference: both groups need the same horizon and confidence level")
     diff = second.rmst - first.rmst
     se = float(np.hypot(first.se, second.se))
-    z = float(norm.ppf(1.0 - (1.0 - first.conf_level) / 2.0))
-    p = float(2.0 * norm.sf(abs(diff / se))) if se > 0 else None
+    z = norm_ppf(1.0 - (1.0 - first.conf_level) / 2.0)
+    p = 2.0 * norm_sf(abs(diff / se)) if se > 0 else None
     return {"group1": first.label, "group2": second.label, "tau": first.tau, "diff": diff, "se": se,
             "lower": diff - z * se, "upper": diff + z * se, "p": p, "conf_level": first.conf_level}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from her2var.errors import InputError, shown
 from her2var.stats._checks import (
@@ -22,6 +21,7 @@ from her2var.stats._checks import (
     level_texts,
     ordered_levels,
 )
+from her2var.stats._dist import beta_ppf, chi2_sf, kruskal_wallis, mann_whitney_exact, mann_whitney_normal
 from her2var.stats.fisher import FisherTooLarge, check_table, fisher_exact_rxc
 
 RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NE")
@@ -51,8 +51,8 @@ def clopper_pearson(x: int, n: int, conf_level: float = 0.95) -> Proportion:
     if not 0.0 < conf_level < 1.0:
         raise InputError(f"conf_level {shown(conf_level)}: expected a number strictly between 0 and 1")
     alpha = 1.0 - conf_level
-    lower = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x, n - x + 1))
-    upper = 1.0 if x == n else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 1, n - x))
+    lower = 0.0 if x == 0 else beta_ppf(alpha / 2.0, x, n - x + 1)
+    upper = 1.0 if x == n else beta_ppf(1.0 - alpha / 2.0, x + 1, n - x)
     return Proportion(x, n, x / n, lower, upper, conf_level)
 
 
@@ -143,7 +143,7 @@ def compare_table(table: Any) -> dict[str, Any]:
     if expected.min() >= 5:
         stat = float(((t - expected) ** 2 / expected).sum())
         df = (t.shape[0] - 1) * (t.shape[1] - 1)
-        out.update(test="chi-square", statistic=stat, df=df, p=float(stats.chi2.sf(stat, df)))
+        out.update(test="chi-square", statistic=stat, df=df, p=chi2_sf(stat, df))
     else:
         out["test"] = "fisher"
         try:
@@ -191,15 +191,14 @@ def compare_continuous(values: Any, group: Any, *, exact: bool | None = None,
         if use_exact and ties:
             raise InputError("exact Mann-Whitney p-value requested but the values have ties; "
                              "use exact=False (R falls back to the normal approximation too)")
-        method = "exact" if use_exact else "asymptotic"
-        res = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=True, method=method)
+        u, p = mann_whitney_exact(a, b) if use_exact else mann_whitney_normal(a, b)
         name = "Mann-Whitney U (exact)" if use_exact else \
             "Mann-Whitney U (normal approximation, continuity correction)"
-        return {"test": name, "statistic": float(res.statistic), "df": None, "p": float(res.pvalue),
+        return {"test": name, "statistic": u, "df": None, "p": p,
                 "groups": lv, "n": [len(a), len(b)], "n_missing": n_missing}
-    res = stats.kruskal(*samples)
-    return {"test": "Kruskal-Wallis", "statistic": float(res.statistic), "df": len(samples) - 1,
-            "p": float(res.pvalue), "groups": lv, "n": [len(s) for s in samples], "n_missing": n_missing}
+    h, p = kruskal_wallis(samples)
+    return {"test": "Kruskal-Wallis", "statistic": h, "df": len(samples) - 1,
+            "p": p, "groups": lv, "n": [len(s) for s in samples], "n_missing": n_missing}
 
 
 def n_percent(count: int, total: int, digits: int = 1) -> str:
