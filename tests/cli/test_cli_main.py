@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import textwrap
 
 import pytest
-from conftest import FIXTURES, installed_command, process_env, run_cli, write
+from conftest import FIXTURES, installed_command, process_env, run_cli, run_python, write
 
 from her2var.cli.main import main
 
@@ -104,3 +105,26 @@ def test_the_installed_program_exits_with_the_code(tmp_path, command):
     bad = run("rules", "check", "missing.yaml")
     assert bad.returncode == 1 and bad.stderr.startswith("her2var: error: ") and "missing.yaml" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("entry", ["from her2var.cli.start import main; sys.exit(main())",
+                                   "import runpy; runpy.run_module('her2var', run_name='__main__')"])
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line_and_130(entry: str) -> None:
+    """The console script and ``python -m her2var``: a Ctrl-C landing while click and the commands
+    are imported ends as one later does (no traceback of the import)."""
+    code = textwrap.dedent(f"""
+        import sys
+
+        class CtrlC:  # Ctrl-C arrives as click is imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "click":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+        sys.argv = ["her2var", "--version"]
+        {entry}
+    """)
+    proc = run_python(code, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "her2var: interrupted\n" and proc.stdout == ""
