@@ -509,6 +509,32 @@ def _corrupt(path: str, exc: BaseException, error: type[InputError]) -> InputErr
     return error(f"{path}: cannot be read: the compressed data is truncated or corrupt ({exc})")
 
 
+READ_CHUNK = 1 << 24
+
+
+def read_at_most(fh: Any, size: int) -> bytes:
+    """Up to ``size`` bytes of a binary stream (a file, a pipe, a decompressor), in memory that
+    grows with what is read: ``fh.read(size)`` would first reserve ``size`` bytes (the text limit,
+    512 MiB by default) for every file, however small, and fail where address space is limited
+    (``ulimit -v``, a cluster's virtual-memory limit). A regular file is read in one call when it
+    fits."""
+    try:
+        known = os.fstat(fh.fileno()).st_size + 1 if hasattr(fh, "fileno") else 0
+    except (OSError, ValueError, io.UnsupportedOperation):
+        known = 0
+    first = fh.read(min(size, known or READ_CHUNK))
+    if len(first) >= size or not first:
+        return first
+    parts, got = [first], len(first)
+    while got < size:  # a pipe, a decompressor, or a file that grew since
+        part = fh.read(min(size - got, READ_CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return first if len(parts) == 1 else b"".join(parts)
+
+
 def read_input(path: str | os.PathLike[str], *, what: str, source: str = "", errors: str = "strict",
                advice: str = "", error: type[InputError] = InputError) -> InputText:
     """Read a text input whole: plain, gzip or BGZF; UTF-8 with or without a byte-order mark.
@@ -526,7 +552,7 @@ def read_input(path: str | os.PathLike[str], *, what: str, source: str = "", err
     most = limits.current().max_text_bytes
     try:
         with open(real, "rb") as fh:
-            raw = fh.read(most + 1)
+            raw = read_at_most(fh, most + 1)
     except OSError as exc:
         raise _missing(path, source, what, exc, error) from exc
 
@@ -539,7 +565,7 @@ def read_input(path: str | os.PathLike[str], *, what: str, source: str = "", err
     if raw[:2] == GZIP_MAGIC:
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:  # every member (BGZF), bounded
-                data = gz.read(most + 1)
+                data = read_at_most(gz, most + 1)
         except _COMPRESSED_ERRORS as exc:
             raise _corrupt(path, exc, error) from exc
     if data[:4] in (b"BAM\x01", b"CRAM"):

@@ -11,13 +11,14 @@ import hashlib
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import zlib
 from pathlib import Path
 
 import pytest
-from conftest import VCF_HEADER_37, installed_command, process_env, run_cli, write
+from conftest import VCF_HEADER_37, installed_command, process_env, run_cli, run_python, write
 
 import her2var.files
 from her2var import limits
@@ -346,3 +347,27 @@ def test_every_limit_is_documented_in_the_builtin_file():
     text = limits.builtin_file().read_text(encoding="utf-8")
     for f in dataclasses.fields(limits.Limits):
         assert f"  {f.name}: " in text, f.name
+
+
+def test_small_inputs_are_read_within_a_tight_address_space_limit(tmp_path):
+    """A small text input (plain or gzip) is read in memory that grows with the file, not with the
+    text limit (512 MiB): under a cluster's virtual-memory limit (ulimit -v) every read would
+    otherwise reserve the whole limit first and fail."""
+    plain = tmp_path / "small.tsv"
+    plain.write_text("sample\tgene\nS1\tERBB2\n" * 1000)
+    packed = tmp_path / "small.tsv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    code = textwrap.dedent(f"""
+        import resource
+        from her2var.files import read_input
+        from her2var import limits
+        with open("/proc/self/statm") as fh:
+            used = int(fh.read().split()[0]) * resource.getpagesize()
+        assert limits.current().max_text_bytes >= 256 << 20
+        resource.setrlimit(resource.RLIMIT_AS, (used + (160 << 20), resource.RLIM_INFINITY))
+        for path in ({str(plain)!r}, {str(packed)!r}):
+            assert read_input(path, what="a table").text.count("ERBB2") == 1000
+        print("ok")
+    """)
+    proc = run_python(code, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr

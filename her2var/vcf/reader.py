@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import InputError, plain_int, shown
-from ..files import Seen, check_unchanged, input_path
+from ..files import Seen, check_unchanged, input_path, read_at_most
 from ..models import FieldDef, Record, Region, VcfHeader
 from . import scan as vcf_scan
 from .header import parse_header_lines
@@ -163,7 +163,7 @@ def _sniff(path: str, real: str | None = None) -> str:
             if declared > most:
                 try:  # how much there is (at most the limit): a cut or garbage file holds far less
                     with gzip.open(real, "rb") as gz:
-                        held = len(gz.read(most + 9)) - 9
+                        held = len(read_at_most(gz, most + 9)) - 9
                 except (OSError, EOFError, zlib.error):
                     held = -1
                 if held < most:
