@@ -316,6 +316,13 @@ def atomic_folder(path: str) -> Iterator[str]:
         raise
 
 
+def user_cache_dir() -> str:
+    """her2var's folder in the user's cache (``$XDG_CACHE_HOME/her2var``, else ``~/.cache/her2var``;
+    not made here): what is kept from one run to the next to save time, never results."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "her2var")
+
+
 def scratch_folder(prefix: str) -> str:
     """A new folder in the system's temporary folder that only this user can open (mode 0700), for
     files the processes of one run share; the caller removes it."""

@@ -8,9 +8,14 @@ per figure, most of the PDF's cost. Figures of one analysis use the same few gly
 Kaplan-Meier figure the same digits and words), so :func:`subset_cache` keeps each subset's bytes,
 keyed by font file and glyph set, and hands them back the next time.
 
-The figure workers of one run share what they make: each subset is also written into a folder
-the workers are given (:func:`share_in`, a private temporary folder of :class:`.workers.FigureWorkers`),
-where the other worker finds it instead of making it again.
+What is made is also written to a folder where the next process finds it instead of making it
+again: the user's cache (``$XDG_CACHE_HOME/her2var/font-subsets``, else ``~/.cache/...``), so that
+the figure workers of a run share their subsets and the next analysis (a plan edited and run
+again) makes none; or, where there is no cache folder to write to, a private temporary folder of
+the run (:func:`share_in`, :class:`.workers.FigureWorkers`). A file is keyed by the font file (path,
+size, time), the glyph set and the matplotlib and fontTools versions that made it, and holds the
+SHA-256 of its subset: a file that does not match is made again. The folder keeps the most recent
+``MAX_FILES`` subsets. A subset holds glyphs of the figures' characters, no text of them.
 
 The bytes kept are those matplotlib's own subsetting wrote (made by its function, saved by its
 function), so a PDF is the same file with or without the cache. The cache is used only around
@@ -31,8 +36,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-# Subsets kept per process (each a few tens of kB).
+# Subsets kept per process (each a few tens of kB), and files kept in the user's cache folder.
 MAX_SUBSETS = 128
+MAX_FILES = 512
+FILE_MAGIC = b"her2var font subset 1\n"
 
 _cache: OrderedDict[tuple, tuple[bytes, dict[int, int]]] = OrderedDict()
 # Contexts using the cache now, and what puts matplotlib's functions back when the last one ends.
@@ -40,48 +47,96 @@ _lock = threading.RLock()
 _users = 0
 _restore: Callable[[], None] | None = None
 _shared: str | None = None  # the folder this process's subsets are shared through (share_in)
+_user_folder: list[str | None] = []  # the user's cache folder, once looked for (user_folder)
 
 
 def share_in(folder: str | None) -> None:
-    """Share this process's subsets through ``folder`` (None: keep them to this process): a
-    worker's initializer, the folder a private one of the run."""
+    """Share this process's subsets through ``folder`` (None: the user's cache folder, if there is
+    one): a worker's initializer."""
     global _shared
     _shared = folder
 
 
+def user_folder() -> str | None:
+    """The user's cache folder for subsets, made if need be (mode 0700); None when it cannot be
+    made or written (a read-only home)."""
+    if not _user_folder:
+        from ..files import user_cache_dir
+
+        found = None
+        folder = os.path.join(user_cache_dir(), "font-subsets")
+        with contextlib.suppress(OSError):
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            if os.access(folder, os.W_OK | os.X_OK):
+                found = folder
+        _user_folder.append(found)
+    return _user_folder[0]
+
+
 def _shared_file(key: tuple) -> str | None:
-    if _shared is None:
+    folder = _shared or user_folder()
+    if folder is None:
         return None
-    name = hashlib.sha256(repr((key[:-1], sorted(key[-1]))).encode()).hexdigest()
-    return os.path.join(_shared, name + ".subset")
+    import matplotlib
+    from fontTools import version as fonttools_version  # type: ignore[import-untyped]
+
+    made_by = (matplotlib.__version__, fonttools_version)
+    name = hashlib.sha256(repr((FILE_MAGIC, made_by, key[:-1], sorted(key[-1]))).encode()).hexdigest()
+    return os.path.join(folder, name + ".subset")
 
 
 def _read_shared(key: tuple) -> tuple[bytes, dict[int, int]] | None:
-    """A subset another worker made (None: none yet, or a file that cannot be read as one)."""
+    """A subset another process made (None: none yet, or a file that is not a whole one)."""
     path = _shared_file(key)
     if path is None:
         return None
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
+        if not raw.startswith(FILE_MAGIC):
+            return None
+        raw = raw[len(FILE_MAGIC):]
         size = int.from_bytes(raw[:4], "big")
-        index_map = {int(k): int(v) for k, v in json.loads(raw[4:4 + size])}
-        return raw[4 + size:], index_map
-    except (OSError, ValueError, TypeError):
+        header = json.loads(raw[4:4 + size])
+        data = raw[4 + size:]
+        if header["sha256"] != hashlib.sha256(data).hexdigest():
+            return None
+        index_map = {int(k): int(v) for k, v in header["glyph_index_map"]}
+    except (OSError, ValueError, TypeError, KeyError):
         return None
+    with contextlib.suppress(OSError):  # the files used last are the ones kept
+        os.utime(path)
+    return data, index_map
 
 
 def _write_shared(key: tuple, hit: tuple[bytes, dict[int, int]]) -> None:
-    """Put a subset where the other workers look (whole or not at all: renamed into place)."""
+    """Put a subset where the other processes look (whole or not at all: renamed into place)."""
     path = _shared_file(key)
     if path is None:
         return
     from ..files import write_scratch
 
     data, index_map = hit
-    header = json.dumps(sorted(index_map.items())).encode()
+    header = json.dumps({"glyph_index_map": sorted(index_map.items()),
+                         "sha256": hashlib.sha256(data).hexdigest()}).encode()
     with contextlib.suppress(OSError):  # sharing is an optimisation: a full disk costs only the time
-        write_scratch(path, len(header).to_bytes(4, "big") + header + data)
+        write_scratch(path, FILE_MAGIC + len(header).to_bytes(4, "big") + header + data)
+        _prune(os.path.dirname(path))
+
+
+def _prune(folder: str) -> None:
+    """Keep the ``MAX_FILES`` subsets used last (a quarter fewer once there are more)."""
+    names = [n for n in os.listdir(folder) if n.endswith(".subset")]
+    if len(names) <= MAX_FILES:
+        return
+    aged = []
+    for n in names:
+        with contextlib.suppress(OSError):
+            aged.append((os.stat(os.path.join(folder, n)).st_mtime_ns, n))
+    aged.sort()
+    for _, n in aged[:len(aged) - MAX_FILES * 3 // 4]:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, n))
 
 
 def _module() -> Any | None:
@@ -178,9 +233,10 @@ def _install() -> Callable[[], None] | None:
 
 
 def clear() -> None:
-    """Forget the kept subsets."""
+    """Forget the subsets kept in memory, and where the user's cache folder is (looked for again)."""
     with _lock:
         _cache.clear()
+        _user_folder.clear()
 
 
-__all__ = ["MAX_SUBSETS", "clear", "share_in", "subset_cache"]
+__all__ = ["MAX_FILES", "MAX_SUBSETS", "clear", "share_in", "subset_cache", "user_folder"]

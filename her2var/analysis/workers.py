@@ -15,7 +15,7 @@ import signal
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .fontsubset import share_in
+from .fontsubset import share_in, user_folder
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -96,10 +96,11 @@ class FigureWorkers:
                 if blocked:
                     signal.pthread_sigmask(signal.SIG_SETMASK, before)
         self.n = n
-        # The PDF font subsets one worker makes, the others take (fontsubset.share_in).
+        # The PDF font subsets one worker makes, the others take (fontsubset.share_in): through the
+        # user's cache folder (kept for the next run), else a private folder of this run.
         from ..files import scratch_folder
 
-        self.shared = scratch_folder("her2var-font-subsets-")
+        self.shared = None if user_folder() else scratch_folder("her2var-font-subsets-")
         # Like the fork server they are forked from (see serverprep), the workers ignore Ctrl-C (one
         # interrupted while it waited for a figure printed a traceback): the command, interrupted,
         # cancels the figures not started and waits for those being drawn before it removes their folder.
@@ -114,7 +115,8 @@ class FigureWorkers:
         try:
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            shutil.rmtree(self.shared, ignore_errors=True)
+            if self.shared is not None:
+                shutil.rmtree(self.shared, ignore_errors=True)
 
     def __enter__(self) -> FigureWorkers:
         return self

@@ -19,7 +19,7 @@ import yaml
 
 from .. import limits
 from ..errors import InputError, RulesError, shown
-from ..files import atomic_write, read_input
+from ..files import atomic_write, read_input, user_cache_dir
 
 # A spec is a type, ("list", spec), ("map", spec) or a dict of fields (a key ending in "?" is optional).
 Spec = Any
@@ -42,8 +42,7 @@ def builtin_rules_dir() -> Path:
 # Reading YAML safely
 # ---------------------------------------------------------------------------------------------
 def _cache_dir() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "her2var" if base else None
+    return Path(user_cache_dir())
 
 
 def read_builtin_yaml(path: Path) -> Any:

@@ -39,6 +39,15 @@ def _pdf(fig, cached: bool) -> bytes:
     return buf.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """A user cache folder of the test's own (none of the subsets kept by earlier runs)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fontsubset.clear()
+    yield tmp_path / "cache" / "her2var" / "font-subsets"
+    fontsubset.clear()
+
+
 @pytest.fixture
 def made(monkeypatch) -> list[int]:
     """Counts the subsets matplotlib's own function makes (a wrapper of the same shape)."""
@@ -86,10 +95,13 @@ def test_a_subset_made_by_one_worker_is_taken_by_another(made: list[int], tmp_pa
         fontsubset.clear()  # another worker: nothing in memory, the folder shared
         second = [_pdf(fig, cached=True) for fig in _figures()]
         assert len(made) == n_plain + n_first
-        files[0].write_bytes(b"\x00\x00\x00\x05[[1,")  # cut short
+        files[0].write_bytes(files[0].read_bytes()[:100])  # cut short
+        whole = files[1].read_bytes()
+        files[1].write_bytes(whole[:-10] + bytes(10))  # the subset's last bytes damaged
         fontsubset.clear()
         third = [_pdf(fig, cached=True) for fig in _figures()]
-        assert len(made) == n_plain + n_first + 1
+        assert len(made) == n_plain + n_first + 2
+        assert files[1].read_bytes() == whole  # made again
     assert first == plain and second == plain and third == plain
     assert not list(tmp_path.glob("*.part"))
 
@@ -167,13 +179,45 @@ def test_other_internals_are_left_to_matplotlib(monkeypatch) -> None:
     assert not fontsubset._cache
 
 
-def test_the_workers_shared_folder_is_private_and_removed() -> None:
+def test_subsets_are_kept_in_the_users_cache_for_the_next_run(made: list[int], own_cache) -> None:
+    """A plan edited and run again: the next process makes no subset, and writes the same PDFs."""
+    import os
+    import stat
+
+    with rc(STYLE):
+        plain = [_pdf(fig, cached=False) for fig in _figures()]
+        n_plain = len(made)
+        first = [_pdf(fig, cached=True) for fig in _figures()]
+        n_first = len(made) - n_plain
+        assert n_first > 0 and len(list(own_cache.glob("*.subset"))) == n_first
+        assert stat.S_IMODE(os.stat(own_cache).st_mode) == 0o700
+        fontsubset.clear()  # the next run: nothing in memory
+        again = [_pdf(fig, cached=True) for fig in _figures()]
+    assert len(made) == n_plain + n_first
+    assert first == plain and again == plain
+
+
+def test_the_users_cache_keeps_the_subsets_used_last(made: list[int], own_cache, monkeypatch) -> None:
+    monkeypatch.setattr(fontsubset, "MAX_FILES", 1)
+    with rc(STYLE):
+        for fig in _figures():
+            _pdf(fig, cached=True)
+    assert len(list(own_cache.glob("*.subset"))) <= 1
+    assert len(made) >= 2
+
+
+def test_without_a_cache_folder_the_workers_share_a_private_one_removed_after(tmp_path, monkeypatch) -> None:
     import os
     import stat
 
     from her2var.analysis.workers import FigureWorkers
 
     with FigureWorkers(2) as workers:
+        assert workers.shared is None  # the user's cache folder is shared
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # no folder can be made there
+    fontsubset.clear()
+    with FigureWorkers(2) as workers:
         folder = workers.shared
-        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+        assert folder is not None and stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert not os.path.exists(folder)
