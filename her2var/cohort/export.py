@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import importlib.util
+import itertools
 import logging
 import operator
 import os
@@ -156,29 +157,89 @@ def fmt(column: str, value: Any) -> str:
     return fmt(column, str(value))
 
 
-# Values of these types are formatted once per column and then looked up: a column holds few
-# distinct texts (statuses, classes, regimens), dates, ages, day counts and months. Keys carry the
-# type (True, 1 and 1.0 are equal keys but print as yes, 1 and 1); a float zero is never looked up
-# (0.0 and -0.0 are equal keys but print differently); datetimes are not cached (equal instants in
-# two time zones print differently).
+# A column is formatted as a whole, not value by value: a column holds few distinct texts
+# (statuses, classes, regimens), dates, ages, day counts and months, each formatted once and then
+# looked up, or distinct ids and copy numbers, checked or formatted in one pass. Values of these
+# types are looked up only in a column of one type (and None): True, 1 and 1.0 are equal keys but
+# print as yes, 1 and 1. A float zero is not looked up in a months column (0.0 and -0.0 are equal
+# keys but print 0.0000 and -0.0000 there; elsewhere both print 0); datetimes are not looked up
+# (equal instants in two time zones print differently).
 _CACHED_TYPES = (str, int, float, bool, dt.date)
+_NONE = type(None)
+_TEXT_KINDS = frozenset((str, _NONE))
+# A column whose first values are mostly distinct (ids, copy numbers) is formatted whole, without
+# a set of all its values first.
+_PROBE = 1000
+
+
+def _mostly_distinct(values: Sequence[Any]) -> bool:
+    probe = values[:_PROBE]
+    try:
+        return len(set(probe)) * 2 > len(probe)
+    except TypeError:  # an unhashable value
+        return False
+
+
+def _float_texts(column: str, values: Sequence[float]) -> list[str]:
+    """fmt of each of ``values`` (floats; in a months column no zero needs telling from -0.0 by a
+    lookup), with one str.format per value rather than a call of fmt each: a column of copy
+    numbers holds 100,000 distinct ones."""
+    if column.endswith("_months"):
+        return list(map("{:.4f}".format, values))
+    texts = list(map(("{:.4g}" if column == "copy_number" else "{:.6g}").format, values))
+    for i in itertools.compress(range(len(values)), map(float.is_integer, values)):
+        texts[i] = str(int(values[i]))  # whole: 1e16 prints as 10000000000000000, -0.0 as 0
+    return texts
 
 
 def _column_text(column: str, values: Iterable[Any]) -> list[str]:
+    """fmt of every value of one column, in order."""
     values = values if isinstance(values, (list, tuple)) else list(values)
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    if len(kinds) == 1 and next(iter(kinds)) in _CACHED_TYPES:
-        # One type (and None): the values themselves are the keys, so the whole column is looked
-        # up in one pass; a float column holding a zero takes the way below.
+    if _mostly_distinct(values):
+        with contextlib.suppress(TypeError):  # a value that is not text
+            if tsv_texts_unchanged(values):  # ids: written as they are
+                return list(values)
+    try:
         distinct = set(values)
+    except TypeError:  # an unhashable value
+        return _texts_one_by_one(column, values)
+    if _TEXT_KINDS.issuperset(map(type, distinct)):
+        # Of the types a cohort holds, only a text equals a text and only None equals None: every
+        # value equals one of the distinct ones, so the column holds texts (and None) alone.
+        has_none = None in distinct
         distinct.discard(None)
-        if str in kinds and tsv_texts_unchanged(distinct):  # ids, plain words: written as they are
-            return [v if v is not None else "" for v in values]
-        if not (float in kinds and 0.0 in distinct):
-            texts = {v: fmt(column, v) for v in distinct}
+        if tsv_texts_unchanged(distinct):  # plain words: written as they are
+            return list(values) if not has_none else [v if v is not None else "" for v in values]
+        texts = {v: tsv_text(v) for v in distinct}
+        if has_none:
             texts[None] = ""
-            return list(map(texts.__getitem__, values))
+        return list(map(texts.__getitem__, values))
+    kinds = set(map(type, values))  # all of them: equal values of two types (1, 1.0, True) are one key
+    has_none = _NONE in kinds
+    kinds.discard(_NONE)
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    if kind is float:
+        distinct.discard(None)
+        if not has_none and len(distinct) * 2 > len(values):
+            return _float_texts(column, values)  # mostly distinct (copy numbers): no lookup
+        if column.endswith("_months") and 0.0 in distinct:  # 0.0 and -0.0 apart: no lookup
+            text = "{:.4f}".format
+            return [text(v) if v is not None else "" for v in values]
+        keys = list(distinct)
+        texts = dict(zip(keys, _float_texts(column, keys), strict=True))
+    elif kind in _CACHED_TYPES:
+        # One type (and None): the values themselves are the keys.
+        distinct.discard(None)
+        texts = {v: fmt(column, v) for v in distinct}
+    else:
+        return _texts_one_by_one(column, values)
+    if has_none:
+        texts[None] = ""
+    return list(map(texts.__getitem__, values))
+
+
+def _texts_one_by_one(column: str, values: Sequence[Any]) -> list[str]:
+    """fmt of each value, for a column of several types: looked up by type and value."""
     out: list[str] = []
     append = out.append
     seen: dict[tuple[type, Any], str] = {}
@@ -202,7 +263,7 @@ def _columns_of(columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[An
         return [() for _ in columns]
     try:
         get = operator.itemgetter(*columns)
-        cells = [get(r) for r in rows]
+        cells = list(map(get, rows))
     except KeyError:
         cells = [tuple(r.get(c) for c in columns) for r in rows]
     else:
@@ -211,15 +272,18 @@ def _columns_of(columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[An
     return list(zip(*cells, strict=True))
 
 
+_LINES_PER_WRITE = 5000  # the text of a few MB at a time, not of the whole table
+
+
 def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
     """Header and rows; formatted column by column (fast for 100,000 rows)."""
     columns = list(columns)
     rows = list(rows)
     fh.write("\t".join(columns) + "\n")
     texts = [_column_text(c, values) for c, values in zip(columns, _columns_of(columns, rows), strict=True)]
-    step = 5000
-    for i in range(0, len(rows), step):
-        fh.write("\n".join("\t".join(t) for t in zip(*(col[i:i + step] for col in texts), strict=True)) + "\n")
+    lines = map("\t".join, zip(*texts, strict=True))
+    for _ in range(0, len(rows), _LINES_PER_WRITE):
+        fh.write("\n".join(itertools.chain(itertools.islice(lines, _LINES_PER_WRITE), ("",))))
 
 
 # ---------------------------------------------------------------------------------------------

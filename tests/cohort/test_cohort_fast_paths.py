@@ -9,6 +9,8 @@ import datetime as dt
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2var.classify.tiers import tier_call_dict
 from her2var.cohort.calls import SampleCalls
@@ -50,6 +52,59 @@ def test_a_column_of_one_type_is_fmt_of_every_value(column: str) -> None:
         assert _column_text(column, values) == [fmt(column, v) for v in values]
         assert _column_text(column, tuple(values)) == [fmt(column, v) for v in values]
     assert _column_text("pfs_months", [None, 0.0, -0.0]) == ["", "0.0000", "-0.0000"]
+
+
+_TEXTS = st.lists(st.sampled_from(["a", "P0", "1", ".", " ", '"', "\u00a0", "=", "+", "-", "@", "\t", "\r", "\n", "'",
+                                    "é"]), max_size=4).map("".join)
+_FLOATS = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1e16, -1e16, 5e-324, 12345.0, 1e6, 123456.5, 2.5]))
+_DATETIMES = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1),
+                          timezones=st.sampled_from([None, dt.UTC, dt.timezone(dt.timedelta(hours=1))]))
+_KINDS = [_TEXTS, st.integers(min_value=-(10**20), max_value=10**20), _FLOATS, st.booleans(),
+          st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 1, 1)), _DATETIMES]
+# A column of any mix of the types the cohort holds, or of one type (and None): each way of
+# formatting a column is taken, and the few-distinct and the mostly-distinct ones alike.
+_COLUMNS = st.one_of(st.lists(st.one_of(st.none(), *_KINDS), max_size=60),
+                     *(st.lists(st.one_of(st.none(), kind), max_size=60) for kind in _KINDS),
+                     *(st.lists(kind, max_size=60) for kind in _KINDS),
+                     st.lists(st.sampled_from([None, 0.0, -0.0, 1.5]), max_size=60))
+
+
+@settings(max_examples=1500, derandomize=True, database=None)
+@given(values=_COLUMNS, column=st.sampled_from(["age", "pfs_months", "copy_number", "her2_status"]),
+       repeat=st.integers(min_value=1, max_value=3))
+def test_column_text_is_fmt_of_every_value_whatever_the_column_holds(values, column: str, repeat: int) -> None:
+    values = values * repeat  # repeated values: looked up rather than formatted
+    want = [fmt(column, v) for v in values]
+    assert _column_text(column, values) == want
+    assert _column_text(column, tuple(values)) == want
+    assert _column_text(column, iter(values)) == want
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(rows=st.lists(st.fixed_dictionaries({}, optional={c: st.one_of(st.none(), *_KINDS) for c in
+                                                         ("patient_id", "age", "pfs_months", "copy_number")}),
+                     max_size=40))
+def test_write_tsv_writes_what_fmt_says_of_any_table(rows) -> None:
+    import io
+
+    columns = ["patient_id", "age", "pfs_months", "copy_number"]
+    out = io.StringIO()
+    write_tsv(out, columns, rows)
+    want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+    assert out.getvalue() == "\n".join(want) + "\n"
+
+
+def test_long_columns_of_distinct_values_are_fmt_of_every_value() -> None:
+    """Columns longer than the first values looked at to tell ids and copy numbers apart."""
+    rng = random.Random(5)
+    ids = [f"P{i:06d}" for i in range(5000)]
+    numbers = [rng.uniform(-50, 50) for _ in range(5000)]
+    for column, values in [("patient_id", ids), ("patient_id", [*ids, "=cmd"]), ("patient_id", [*ids, None]),
+                           ("patient_id", [*ids, 1]), ("copy_number", numbers),
+                           ("copy_number", [*numbers, 3.0, -0.0, 1e16, float("nan")]),
+                           ("copy_number", [*numbers, None]), ("copy_number", [*numbers, 2]),
+                           ("pfs_months", [*numbers, 0.0, -0.0]), ("age", [*numbers, True])]:
+        assert _column_text(column, values) == [fmt(column, v) for v in values]
 
 
 def test_columns_of_reads_missing_keys_as_empty_and_one_column_alone() -> None:
