@@ -107,6 +107,40 @@ def test_long_columns_of_distinct_values_are_fmt_of_every_value() -> None:
         assert _column_text(column, values) == [fmt(column, v) for v in values]
 
 
+def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_type() -> None:
+    """A long table is written a part at a time, each column's texts kept by type from one part to
+    the next: a later part holding 1 where an earlier held True or 1.0, or -0.0 where an earlier
+    held 0.0, still gets its own texts."""
+    import io
+
+    from her2var.cohort.export import _ROWS_PER_PART
+
+    n = _ROWS_PER_PART
+    columns = ["pfs_months", "os_months", "n_samples", "her2_status", "treatment_start", "sample"]
+    first = [{"pfs_months": 0.0, "os_months": 1.0, "n_samples": True, "her2_status": "=x", "treatment_start":
+              dt.date(2020, 1, 2), "sample": f"S{i}"} for i in range(n)]
+    later = [{"pfs_months": v, "os_months": 1, "n_samples": 1, "her2_status": "=x" if i % 2 else None,
+              "treatment_start": dt.datetime(2020, 1, 2, tzinfo=dt.UTC) if i % 2 else dt.date(2020, 1, 2),
+              "sample": f"S{i}" if i % 3 else "-S"} for i, v in enumerate([-0.0, 0.0, 1.0, None] * (n // 4))]
+    again = [{**r, "pfs_months": 0.0 if i % 2 else 2.5} for i, r in enumerate(first)]
+    rows = first + later + again
+    assert len(later) == n  # each part holds values of one type in each column
+    out = io.StringIO()
+    write_tsv(out, columns, rows)
+    want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+    assert out.getvalue() == "\n".join(want) + "\n"
+    assert "\n-0.0000\t1\t1\t\t" in out.getvalue() and "\n0.0000\t1.0000\tyes\t'=x" in out.getvalue()
+
+
+def test_negative_zero_is_found_among_floats_and_none() -> None:
+    from her2var.cohort.export import _has_negative_zero
+
+    assert not _has_negative_zero([])
+    assert not _has_negative_zero([None, 0.0, 1.5, float("nan"), -2.0, None])
+    assert _has_negative_zero([None, 0.0, 1.5, -0.0])
+    assert _has_negative_zero((-0.0,))
+
+
 def test_columns_of_reads_missing_keys_as_empty_and_one_column_alone() -> None:
     rows = [{"a": 1, "b": "x"}, {"a": 2}]
     assert _columns_of(["a", "b"], rows) == [(1, 2), ("x", None)]
