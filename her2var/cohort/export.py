@@ -10,6 +10,7 @@ leading apostrophe unless they are numbers: a patient id like ``=HYPERLINK(...)`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -182,6 +183,16 @@ def _mostly_distinct(values: Sequence[Any]) -> bool:
         return False
 
 
+@dataclasses.dataclass
+class _ColumnTexts:
+    """What writing one column has found so far, kept from one part of a long table to the next
+    (each part's values are still checked: this only saves finding the same thing again)."""
+
+    ids: bool | None = None  # whether its values are mostly distinct, judged on the first part
+    clean: set[str] = dataclasses.field(default_factory=set)  # texts tsv_text leaves as they are
+    by_type: dict[type, dict[Any, str]] = dataclasses.field(default_factory=dict)  # texts of values, by type
+
+
 def _float_texts(column: str, values: Sequence[float]) -> list[str]:
     """fmt of each of ``values`` (floats; in a months column no zero needs telling from -0.0 by a
     lookup), with one str.format per value rather than a call of fmt each: a column of copy
@@ -203,11 +214,14 @@ def _has_negative_zero(values: Sequence[float | None]) -> bool:
     return min(signs, default=1.0) < 0
 
 
-def _column_text(column: str, values: Iterable[Any], cache: dict[type, dict[Any, str]] | None = None) -> list[str]:
-    """fmt of every value of one column, in order. ``cache``: the texts of this column's values
-    made so far, by type (kept from one part of a long table to the next)."""
+def _column_text(column: str, values: Iterable[Any], found: _ColumnTexts | None = None) -> list[str]:
+    """fmt of every value of one column, in order. ``found``: what the earlier parts of the same
+    column have found."""
     values = values if isinstance(values, (list, tuple)) else list(values)
-    if _mostly_distinct(values):
+    found = found if found is not None else _ColumnTexts()
+    if found.ids is None:
+        found.ids = _mostly_distinct(values)
+    if found.ids:
         with contextlib.suppress(TypeError):  # a value that is not text
             if tsv_texts_unchanged(values):  # ids: written as they are
                 return list(values)
@@ -220,11 +234,12 @@ def _column_text(column: str, values: Iterable[Any], cache: dict[type, dict[Any,
         # value equals one of the distinct ones, so the column holds texts (and None) alone.
         has_none = None in distinct
         distinct.discard(None)
-        if tsv_texts_unchanged(distinct):  # plain words: written as they are
+        new = distinct.difference(found.clean)
+        if not new or tsv_texts_unchanged(new):  # plain words: written as they are
+            found.clean |= new
             return list(values) if not has_none else [v if v is not None else "" for v in values]
-        texts = {v: tsv_text(v) for v in distinct}
-        if has_none:
-            texts[None] = ""
+        texts = found.by_type.setdefault(str, {None: ""})
+        texts.update({v: tsv_text(v) for v in distinct.difference(texts)})
         return list(map(texts.__getitem__, values))
     kinds = set(map(type, values))  # all of them: equal values of two types (1, 1.0, True) are one key
     has_none = _NONE in kinds
@@ -241,10 +256,10 @@ def _column_text(column: str, values: Iterable[Any], cache: dict[type, dict[Any,
             if _has_negative_zero(values):  # 0.0 and -0.0 apart: no lookup
                 text = "{:.4f}".format
                 return [text(v) if v is not None else "" for v in values]
-    texts = (cache if cache is not None else {}).setdefault(kind, {None: ""})
-    new = list(distinct.difference(texts))
-    if new:
-        texts.update(zip(new, _float_texts(column, new) if kind is float else [fmt(column, v) for v in new],
+    texts = found.by_type.setdefault(kind, {None: ""})
+    unseen = list(distinct.difference(texts))
+    if unseen:
+        texts.update(zip(unseen, _float_texts(column, unseen) if kind is float else [fmt(column, v) for v in unseen],
                          strict=True))
     return list(map(texts.__getitem__, values))
 
@@ -294,10 +309,10 @@ def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]
     columns = list(columns)
     rows = rows if isinstance(rows, list) else list(rows)
     fh.write("\t".join(columns) + "\n")
-    caches: list[dict[type, dict[Any, str]]] = [{} for _ in columns]
+    found = [_ColumnTexts() for _ in columns]
     for start in range(0, len(rows), _ROWS_PER_PART):
         part = _columns_of(columns, rows[start:start + _ROWS_PER_PART])
-        texts = [_column_text(c, values, cache) for c, values, cache in zip(columns, part, caches, strict=True)]
+        texts = [_column_text(c, values, f) for c, values, f in zip(columns, part, found, strict=True)]
         fh.write("\n".join(itertools.chain(map("\t".join, zip(*texts, strict=True)), ("",))))
 
 

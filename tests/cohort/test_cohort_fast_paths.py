@@ -116,12 +116,13 @@ def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_t
     from her2var.cohort.export import _ROWS_PER_PART
 
     n = _ROWS_PER_PART
-    columns = ["pfs_months", "os_months", "n_samples", "her2_status", "treatment_start", "sample"]
+    columns = ["pfs_months", "os_months", "n_samples", "her2_status", "treatment_start", "sample", "regimen"]
     first = [{"pfs_months": 0.0, "os_months": 1.0, "n_samples": True, "her2_status": "=x", "treatment_start":
-              dt.date(2020, 1, 2), "sample": f"S{i}"} for i in range(n)]
+              dt.date(2020, 1, 2), "sample": f"S{i}", "regimen": "C"} for i in range(n)]
     later = [{"pfs_months": v, "os_months": 1, "n_samples": 1, "her2_status": "=x" if i % 2 else None,
               "treatment_start": dt.datetime(2020, 1, 2, tzinfo=dt.UTC) if i % 2 else dt.date(2020, 1, 2),
-              "sample": f"S{i}" if i % 3 else "-S"} for i, v in enumerate([-0.0, 0.0, 1.0, None] * (n // 4))]
+              "sample": f"S{i}" if i % 3 else "-S", "regimen": ("C", "=y", None, "C\tI")[i % 4]}
+             for i, v in enumerate([-0.0, 0.0, 1.0, None] * (n // 4))]
     again = [{**r, "pfs_months": 0.0 if i % 2 else 2.5} for i, r in enumerate(first)]
     rows = first + later + again
     assert len(later) == n  # each part holds values of one type in each column
@@ -130,6 +131,7 @@ def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_t
     want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
     assert out.getvalue() == "\n".join(want) + "\n"
     assert "\n-0.0000\t1\t1\t\t" in out.getvalue() and "\n0.0000\t1.0000\tyes\t'=x" in out.getvalue()
+    assert "\t'=y\n" in out.getvalue() and "\tC I\n" in out.getvalue()
 
 
 def test_negative_zero_is_found_among_floats_and_none() -> None:
