@@ -313,7 +313,26 @@ def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]
     for start in range(0, len(rows), _ROWS_PER_PART):
         part = _columns_of(columns, rows[start:start + _ROWS_PER_PART])
         texts = [_column_text(c, values, f) for c, values, f in zip(columns, part, found, strict=True)]
-        fh.write("\n".join(itertools.chain(map("\t".join, zip(*texts, strict=True)), ("",))))
+        fh.write("\n".join(itertools.chain(map("\t".join, zip(*_joined_constants(texts), strict=True)), ("",))))
+
+
+def _joined_constants(texts: list[list[str]]) -> list[list[str]]:
+    """The columns' texts with each run of neighbouring columns that hold one text all the way
+    down (empty metastasis sites, untested co-drivers, one rules checksum) made one column of
+    their texts joined: each row then joins fewer cells."""
+    out: list[list[str]] = []
+    run: list[str] = []  # the texts of the constant columns just passed
+    for col in texts:
+        if col and col[0] == col[-1] and col.count(col[0]) == len(col):
+            run.append(col[0])
+            continue
+        if run:
+            out.append(["\t".join(run)] * len(col))
+            run = []
+        out.append(col)
+    if run:
+        out.append(["\t".join(run)] * len(texts[0]))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

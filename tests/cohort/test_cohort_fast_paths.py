@@ -134,6 +134,22 @@ def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_t
     assert "\t'=y\n" in out.getvalue() and "\tC I\n" in out.getvalue()
 
 
+@pytest.mark.parametrize("n_rows", [1, 2, 7, 5001])
+def test_runs_of_columns_holding_one_text_are_written_as_each_column(n_rows: int) -> None:
+    """Neighbouring columns of one text all the way down are joined once per part: the lines are
+    those of each column's own texts, whether the runs open, close or fill the table."""
+    import io
+
+    columns = ["a", "b", "c", "d", "e", "f", "g"]
+    for pattern in ["kkvkkvk", "kkkkkkk", "vvvvvvv", "vkvkkkk", "kvvvvvk", "vkkvkkv"]:
+        rows = [{c: (f"{c}{i % 3}" if kind == "v" and i else None if c in "ab" else f"={c}")
+                 for c, kind in zip(columns, pattern, strict=True)} for i in range(n_rows)]
+        out = io.StringIO()
+        write_tsv(out, columns, rows)
+        want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+        assert out.getvalue() == "\n".join(want) + "\n"
+
+
 def test_negative_zero_is_found_among_floats_and_none() -> None:
     from her2var.cohort.export import _has_negative_zero
 
