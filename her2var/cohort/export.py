@@ -176,6 +176,7 @@ _PROBE = 1000
 
 
 def _mostly_distinct(values: Sequence[Any]) -> bool:
+    """Whether most of the first values differ (the choice of way only: either gives fmt's texts)."""
     probe = values[:_PROBE]
     try:
         return len(set(probe)) * 2 > len(probe)
@@ -305,7 +306,8 @@ _ROWS_PER_PART = 5000
 
 
 def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
-    """Header and rows; formatted column by column (fast for 100,000 rows)."""
+    """Header and rows, a part of the rows at a time, each part formatted column by column (fast
+    for 100,000 rows)."""
     columns = list(columns)
     rows = rows if isinstance(rows, list) else list(rows)
     fh.write("\t".join(columns) + "\n")
