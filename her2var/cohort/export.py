@@ -10,17 +10,21 @@ leading apostrophe unless they are numbers: a patient id like ``=HYPERLINK(...)`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import importlib.util
+import itertools
 import logging
+import math
 import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, cast
 
 from ..errors import InputError, UsageError
 from ..files import (
@@ -156,29 +160,113 @@ def fmt(column: str, value: Any) -> str:
     return fmt(column, str(value))
 
 
-# Values of these types are formatted once per column and then looked up: a column holds few
-# distinct texts (statuses, classes, regimens), dates, ages, day counts and months. Keys carry the
-# type (True, 1 and 1.0 are equal keys but print as yes, 1 and 1); a float zero is never looked up
-# (0.0 and -0.0 are equal keys but print differently); datetimes are not cached (equal instants in
-# two time zones print differently).
+# A column is formatted as a whole, not value by value: a column holds few distinct texts
+# (statuses, classes, regimens), dates, ages, day counts and months, each formatted once and then
+# looked up, or distinct ids and copy numbers, checked or formatted in one pass. Values of these
+# types are looked up only in a column of one type (and None): True, 1 and 1.0 are equal keys but
+# print as yes, 1 and 1. A float zero is not looked up in a months column (0.0 and -0.0 are equal
+# keys but print 0.0000 and -0.0000 there; elsewhere both print 0); datetimes are not looked up
+# (equal instants in two time zones print differently).
 _CACHED_TYPES = (str, int, float, bool, dt.date)
+_NONE = type(None)
+_TEXT_KINDS = frozenset((str, _NONE))
+# A column whose first values are mostly distinct (ids, copy numbers) is formatted whole, without
+# a set of all its values first.
+_PROBE = 1000
 
 
-def _column_text(column: str, values: Iterable[Any]) -> list[str]:
+def _mostly_distinct(values: Sequence[Any]) -> bool:
+    """Whether most of the first values differ (the choice of way only: either gives fmt's texts)."""
+    probe = values[:_PROBE]
+    try:
+        return len(set(probe)) * 2 > len(probe)
+    except TypeError:  # an unhashable value
+        return False
+
+
+@dataclasses.dataclass
+class _ColumnTexts:
+    """What writing one column has found so far, kept from one part of a long table to the next
+    (each part's values are still checked: this only saves finding the same thing again)."""
+
+    ids: bool | None = None  # whether its values are mostly distinct, judged on the first part
+    clean: set[str] = dataclasses.field(default_factory=set)  # texts tsv_text leaves as they are
+    by_type: dict[type, dict[Any, str]] = dataclasses.field(default_factory=dict)  # texts of values, by type
+
+
+def _float_texts(column: str, values: Sequence[float]) -> list[str]:
+    """fmt of each of ``values`` (floats; in a months column no zero needs telling from -0.0 by a
+    lookup), with one str.format per value rather than a call of fmt each: a column of copy
+    numbers holds 100,000 distinct ones."""
+    if column.endswith("_months"):
+        return list(map("{:.4f}".format, values))
+    texts = list(map(("{:.4g}" if column == "copy_number" else "{:.6g}").format, values))
+    for i in itertools.compress(range(len(values)), map(float.is_integer, values)):
+        texts[i] = str(int(values[i]))  # whole: 1e16 prints as 10000000000000000, -0.0 as 0
+    return texts
+
+
+def _has_negative_zero(values: Sequence[float | None]) -> bool:
+    """Whether -0.0 is one of ``values`` (floats and None), without a Python call per value: the
+    zeros (and None) are picked out, then the signs of the zeros looked at."""
+    zeros = map(values.__getitem__, itertools.compress(range(len(values)), map(operator.not_, values)))
+    floats = cast("Iterator[float]", filter(functools.partial(operator.is_not, None), zeros))
+    signs = map(math.copysign, itertools.repeat(1.0), floats)
+    return min(signs, default=1.0) < 0
+
+
+def _column_text(column: str, values: Iterable[Any], found: _ColumnTexts | None = None) -> list[str]:
+    """fmt of every value of one column, in order. ``found``: what the earlier parts of the same
+    column have found."""
     values = values if isinstance(values, (list, tuple)) else list(values)
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    if len(kinds) == 1 and next(iter(kinds)) in _CACHED_TYPES:
-        # One type (and None): the values themselves are the keys, so the whole column is looked
-        # up in one pass; a float column holding a zero takes the way below.
+    found = found if found is not None else _ColumnTexts()
+    if found.ids is None:
+        found.ids = _mostly_distinct(values)
+    if found.ids:
+        with contextlib.suppress(TypeError):  # a value that is not text
+            if tsv_texts_unchanged(values):  # ids: written as they are
+                return list(values)
+    try:
         distinct = set(values)
+    except TypeError:  # an unhashable value
+        return _texts_one_by_one(column, values)
+    if _TEXT_KINDS.issuperset(map(type, distinct)):
+        # Of the types a cohort holds, only a text equals a text and only None equals None: every
+        # value equals one of the distinct ones, so the column holds texts (and None) alone.
+        has_none = None in distinct
         distinct.discard(None)
-        if str in kinds and tsv_texts_unchanged(distinct):  # ids, plain words: written as they are
-            return [v if v is not None else "" for v in values]
-        if not (float in kinds and 0.0 in distinct):
-            texts = {v: fmt(column, v) for v in distinct}
-            texts[None] = ""
-            return list(map(texts.__getitem__, values))
+        new = distinct.difference(found.clean)
+        if not new or tsv_texts_unchanged(new):  # plain words: written as they are
+            found.clean |= new
+            return list(values) if not has_none else [v if v is not None else "" for v in values]
+        texts = found.by_type.setdefault(str, {None: ""})
+        texts.update({v: tsv_text(v) for v in distinct.difference(texts)})
+        return list(map(texts.__getitem__, values))
+    kinds = set(map(type, values))  # all of them: equal values of two types (1, 1.0, True) are one key
+    has_none = _NONE in kinds
+    kinds.discard(_NONE)
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    if kind is None or kind not in _CACHED_TYPES:
+        return _texts_one_by_one(column, values)
+    # One type (and None): the values themselves are the keys.
+    distinct.discard(None)
+    if kind is float:
+        if not has_none and len(distinct) * 2 > len(values):
+            return _float_texts(column, values)  # mostly distinct (copy numbers): no lookup
+        if column.endswith("_months") and 0.0 in distinct:
+            if _has_negative_zero(values):  # 0.0 and -0.0 apart: no lookup
+                text = "{:.4f}".format
+                return [text(v) if v is not None else "" for v in values]
+    texts = found.by_type.setdefault(kind, {None: ""})
+    unseen = list(distinct.difference(texts))
+    if unseen:
+        texts.update(zip(unseen, _float_texts(column, unseen) if kind is float else [fmt(column, v) for v in unseen],
+                         strict=True))
+    return list(map(texts.__getitem__, values))
+
+
+def _texts_one_by_one(column: str, values: Sequence[Any]) -> list[str]:
+    """fmt of each value, for a column of several types: looked up by type and value."""
     out: list[str] = []
     append = out.append
     seen: dict[tuple[type, Any], str] = {}
@@ -202,7 +290,7 @@ def _columns_of(columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[An
         return [() for _ in columns]
     try:
         get = operator.itemgetter(*columns)
-        cells = [get(r) for r in rows]
+        cells = list(map(get, rows))
     except KeyError:
         cells = [tuple(r.get(c) for c in columns) for r in rows]
     else:
@@ -211,15 +299,42 @@ def _columns_of(columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[An
     return list(zip(*cells, strict=True))
 
 
+# Rows are written a part at a time: taking the columns of 5,000 rows at once stays within the
+# processor's caches (a third faster than the columns of 100,000 rows), and each part's text is a
+# few MB.
+_ROWS_PER_PART = 5000
+
+
 def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
-    """Header and rows; formatted column by column (fast for 100,000 rows)."""
+    """Header and rows, a part of the rows at a time, each part formatted column by column (fast
+    for 100,000 rows)."""
     columns = list(columns)
-    rows = list(rows)
+    rows = rows if isinstance(rows, list) else list(rows)
     fh.write("\t".join(columns) + "\n")
-    texts = [_column_text(c, values) for c, values in zip(columns, _columns_of(columns, rows), strict=True)]
-    step = 5000
-    for i in range(0, len(rows), step):
-        fh.write("\n".join("\t".join(t) for t in zip(*(col[i:i + step] for col in texts), strict=True)) + "\n")
+    found = [_ColumnTexts() for _ in columns]
+    for start in range(0, len(rows), _ROWS_PER_PART):
+        part = _columns_of(columns, rows[start:start + _ROWS_PER_PART])
+        texts = [_column_text(c, values, f) for c, values, f in zip(columns, part, found, strict=True)]
+        fh.write("\n".join(itertools.chain(map("\t".join, zip(*_joined_constants(texts), strict=True)), ("",))))
+
+
+def _joined_constants(texts: list[list[str]]) -> list[list[str]]:
+    """The columns' texts with each run of neighbouring columns that hold one text all the way
+    down (empty metastasis sites, untested co-drivers, one rules checksum) made one column of
+    their texts joined: each row then joins fewer cells."""
+    out: list[list[str]] = []
+    run: list[str] = []  # the texts of the constant columns just passed
+    for col in texts:
+        if col and col[0] == col[-1] and col.count(col[0]) == len(col):
+            run.append(col[0])
+            continue
+        if run:
+            out.append(["\t".join(run)] * len(col))
+            run = []
+        out.append(col)
+    if run:
+        out.append(["\t".join(run)] * len(texts[0]))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

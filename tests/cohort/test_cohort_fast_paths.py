@@ -9,6 +9,8 @@ import datetime as dt
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2var.classify.tiers import tier_call_dict
 from her2var.cohort.calls import SampleCalls
@@ -50,6 +52,111 @@ def test_a_column_of_one_type_is_fmt_of_every_value(column: str) -> None:
         assert _column_text(column, values) == [fmt(column, v) for v in values]
         assert _column_text(column, tuple(values)) == [fmt(column, v) for v in values]
     assert _column_text("pfs_months", [None, 0.0, -0.0]) == ["", "0.0000", "-0.0000"]
+
+
+_TEXTS = st.lists(st.sampled_from(["a", "P0", "1", ".", " ", '"', "\u00a0", "=", "+", "-", "@", "\t", "\r", "\n", "'",
+                                    "é"]), max_size=4).map("".join)
+_FLOATS = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1e16, -1e16, 5e-324, 12345.0, 1e6, 123456.5, 2.5]))
+_DATETIMES = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1),
+                          timezones=st.sampled_from([None, dt.UTC, dt.timezone(dt.timedelta(hours=1))]))
+_KINDS = [_TEXTS, st.integers(min_value=-(10**20), max_value=10**20), _FLOATS, st.booleans(),
+          st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 1, 1)), _DATETIMES]
+# A column of any mix of the types the cohort holds, or of one type (and None): each way of
+# formatting a column is taken, and the few-distinct and the mostly-distinct ones alike.
+_COLUMNS = st.one_of(st.lists(st.one_of(st.none(), *_KINDS), max_size=60),
+                     *(st.lists(st.one_of(st.none(), kind), max_size=60) for kind in _KINDS),
+                     *(st.lists(kind, max_size=60) for kind in _KINDS),
+                     st.lists(st.sampled_from([None, 0.0, -0.0, 1.5]), max_size=60))
+
+
+@settings(max_examples=1500, derandomize=True, database=None)
+@given(values=_COLUMNS, column=st.sampled_from(["age", "pfs_months", "copy_number", "her2_status"]),
+       repeat=st.integers(min_value=1, max_value=3))
+def test_column_text_is_fmt_of_every_value_whatever_the_column_holds(values, column: str, repeat: int) -> None:
+    values = values * repeat  # repeated values: looked up rather than formatted
+    want = [fmt(column, v) for v in values]
+    assert _column_text(column, values) == want
+    assert _column_text(column, tuple(values)) == want
+    assert _column_text(column, iter(values)) == want
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(rows=st.lists(st.fixed_dictionaries({}, optional={c: st.one_of(st.none(), *_KINDS) for c in
+                                                         ("patient_id", "age", "pfs_months", "copy_number")}),
+                     max_size=40))
+def test_write_tsv_writes_what_fmt_says_of_any_table(rows) -> None:
+    import io
+
+    columns = ["patient_id", "age", "pfs_months", "copy_number"]
+    out = io.StringIO()
+    write_tsv(out, columns, rows)
+    want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+    assert out.getvalue() == "\n".join(want) + "\n"
+
+
+def test_long_columns_of_distinct_values_are_fmt_of_every_value() -> None:
+    """Columns longer than the first values looked at to tell ids and copy numbers apart."""
+    rng = random.Random(5)
+    ids = [f"P{i:06d}" for i in range(5000)]
+    numbers = [rng.uniform(-50, 50) for _ in range(5000)]
+    for column, values in [("patient_id", ids), ("patient_id", [*ids, "=cmd"]), ("patient_id", [*ids, None]),
+                           ("patient_id", [*ids, 1]), ("copy_number", numbers),
+                           ("copy_number", [*numbers, 3.0, -0.0, 1e16, float("nan")]),
+                           ("copy_number", [*numbers, None]), ("copy_number", [*numbers, 2]),
+                           ("pfs_months", [*numbers, 0.0, -0.0]), ("age", [*numbers, True])]:
+        assert _column_text(column, values) == [fmt(column, v) for v in values]
+
+
+def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_type() -> None:
+    """A long table is written a part at a time, each column's texts kept by type from one part to
+    the next: a later part holding 1 where an earlier held True or 1.0, or -0.0 where an earlier
+    held 0.0, still gets its own texts."""
+    import io
+
+    from her2var.cohort.export import _ROWS_PER_PART
+
+    n = _ROWS_PER_PART
+    columns = ["pfs_months", "os_months", "n_samples", "her2_status", "treatment_start", "sample", "regimen"]
+    first = [{"pfs_months": 0.0, "os_months": 1.0, "n_samples": True, "her2_status": "=x", "treatment_start":
+              dt.date(2020, 1, 2), "sample": f"S{i}", "regimen": "C"} for i in range(n)]
+    later = [{"pfs_months": v, "os_months": 1, "n_samples": 1, "her2_status": "=x" if i % 2 else None,
+              "treatment_start": dt.datetime(2020, 1, 2, tzinfo=dt.UTC) if i % 2 else dt.date(2020, 1, 2),
+              "sample": f"S{i}" if i % 3 else "-S", "regimen": ("C", "=y", None, "C\tI")[i % 4]}
+             for i, v in enumerate([-0.0, 0.0, 1.0, None] * (n // 4))]
+    again = [{**r, "pfs_months": 0.0 if i % 2 else 2.5} for i, r in enumerate(first)]
+    rows = first + later + again
+    assert len(later) == n  # each part holds values of one type in each column
+    out = io.StringIO()
+    write_tsv(out, columns, rows)
+    want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+    assert out.getvalue() == "\n".join(want) + "\n"
+    assert "\n-0.0000\t1\t1\t\t" in out.getvalue() and "\n0.0000\t1.0000\tyes\t'=x" in out.getvalue()
+    assert "\t'=y\n" in out.getvalue() and "\tC I\n" in out.getvalue()
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, 7, 5001])
+def test_runs_of_columns_holding_one_text_are_written_as_each_column(n_rows: int) -> None:
+    """Neighbouring columns of one text all the way down are joined once per part: the lines are
+    those of each column's own texts, whether the runs open, close or fill the table."""
+    import io
+
+    columns = ["a", "b", "c", "d", "e", "f", "g"]
+    for pattern in ["kkvkkvk", "kkkkkkk", "vvvvvvv", "vkvkkkk", "kvvvvvk", "vkkvkkv"]:
+        rows = [{c: (f"{c}{i % 3}" if kind == "v" and i else None if c in "ab" else f"={c}")
+                 for c, kind in zip(columns, pattern, strict=True)} for i in range(n_rows)]
+        out = io.StringIO()
+        write_tsv(out, columns, rows)
+        want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
+        assert out.getvalue() == "\n".join(want) + "\n"
+
+
+def test_negative_zero_is_found_among_floats_and_none() -> None:
+    from her2var.cohort.export import _has_negative_zero
+
+    assert not _has_negative_zero([])
+    assert not _has_negative_zero([None, 0.0, 1.5, float("nan"), -2.0, None])
+    assert _has_negative_zero([None, 0.0, 1.5, -0.0])
+    assert _has_negative_zero((-0.0,))
 
 
 def test_columns_of_reads_missing_keys_as_empty_and_one_column_alone() -> None:
