@@ -70,10 +70,20 @@ def sparse_calls(sample: str, calls: str) -> str | None:
     Never raises: a migration fills the column with it."""
     try:
         found = json.loads(calls)
-        if type(found) is not list:
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return _sparse(sample, found)
+
+
+def _sparse(sample: str, calls: Any) -> str | None:
+    """sparse_calls of the calls themselves (decoded, or as ``record`` is given them): a value left
+    in is written as ``json.dumps(..., default=str)`` writes the full calls, and a value left out
+    is exactly of its default's type, so decoding both gives the same values."""
+    try:
+        if type(calls) is not list:
             return None
         out = []
-        for call in found:
+        for call in calls:
             if type(call) is not dict or list(call) != _SPARSE_KEYS:
                 return None
             kept = {k: v for k, t, d in _SPARSE_DEFAULTS if (v := call[k]) != d or type(v) is not t}
@@ -82,7 +92,7 @@ def sparse_calls(sample: str, calls: str) -> str | None:
             out.append(kept)
         # Strict JSON (no NaN): the column holds JSON arrays SQLite itself accepts (its CHECK), so that
         # readers may decode all rows' texts joined into one array.
-        return json.dumps(out, separators=(",", ":"), allow_nan=False)
+        return json.dumps(out, default=str, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return None
 
@@ -91,15 +101,12 @@ def unsparse(sample: str, calls: list[Any]) -> list[dict[str, Any]] | None:
     """The calls that ``sparse_calls`` wrote as ``calls`` (decoded), whole again; None when they are
     not such calls (a store changed by another program): the reader then decodes the full text."""
     out = []
-    template, size = SPARSE_CALL.copy, len(SPARSE_CALL)
+    template, size = SPARSE_CALL, len(SPARSE_CALL)
     for kept in calls:
         if type(kept) is not dict:
             return None
-        call = template()  # every field, in the stored order; the lists are made anew
-        call["sample"] = sample
-        call["aliases"] = []
-        call["notes"] = []
-        call.update(kept)
+        # Every field, in the stored order (a key given again keeps its place); the lists made anew.
+        call = {**template, "sample": sample, "aliases": [], "notes": [], **kept}
         if len(call) != size:  # a field sparse_calls never writes
             return None
         out.append(call)
@@ -281,7 +288,7 @@ class Store:
         row = (sample, patient, input_sha256, rules_checksum, full["her2_status"], ";".join(full["her2_classes"]),
                full["assessed"], full["cn_assessed"], full["copy_number"], len(full["calls"]),
                str(prov.get("her2var_version", "")), now, calls, doc, hashlib.sha256(doc.encode()).hexdigest(),
-               source, tested, sparse_calls(sample, calls))
+               source, tested, _sparse(sample, full["calls"]))
         with self._write() as conn:
             cur = conn.execute("SELECT id, rules_checksum, input, input_sha256 FROM results "
                                "WHERE sample = ? AND is_current = 1", (sample,)).fetchone()

@@ -6,6 +6,7 @@ writer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -17,7 +18,7 @@ from her2var.classify.output import call_dict, sample_json
 from her2var.classify.result import SampleResult
 from her2var.errors import InputError
 from her2var.models import CALL_COLUMNS, Call
-from her2var.store import SCHEMA_VERSION, SPARSE_CALL, open_store, sparse_calls, unsparse
+from her2var.store import SCHEMA_VERSION, SPARSE_CALL, _sparse, open_store, sparse_calls, unsparse
 
 PROV = {"her2var_version": "test", "rules_checksum": "r1"}
 
@@ -74,6 +75,15 @@ def test_calls_of_another_form_are_not_kept_sparse():
         assert sparse_calls("S1", text) is None
     for number in (float("nan"), float("inf"), -float("inf")):  # not strict JSON: SQLite would refuse it
         assert sparse_calls("S1", json.dumps([{**call, "vaf": number}])) is None
+
+
+def test_a_value_equal_to_a_default_of_another_type_is_kept():
+    call = call_dict(Call(sample="S1", gene="ERBB2", klass="amplification"))
+    for value in (0, 0.0, -0.0):  # each == False, the default of hotspot
+        text = json.dumps([{**call, "hotspot": value}])
+        assert '"hotspot"' in (sparse_calls("S1", text) or "")
+        assert exact(round_trip("S1", text)) == exact(json.loads(text))
+    assert '"hotspot"' not in (sparse_calls("S1", json.dumps([call])) or "hotspot")
 
 
 def test_a_field_sparse_calls_never_writes_is_refused_on_reading():
@@ -222,3 +232,24 @@ def test_a_store_without_the_cohorts_index_is_refused(tmp_path):
     conn.close()
     with pytest.raises(InputError, match="no results_cohort"):
         open_store(path, create=False, migrate=False)
+
+
+class Text(str):
+    """A str of another type: written as text, never taken for a default."""
+
+
+python_values = json_values | st.sampled_from(
+    [(), ("a",), Text(""), Text("x"), 1.5, True, 0, dt.date(2024, 1, 2), {"k": ()}, [None, ()]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(CALL_COLUMNS), python_values), max_size=3),
+       st.sampled_from(["S1", ""]))
+def test_calls_as_record_is_given_them_come_back_as_the_stored_text_decodes(changed, sample):
+    """record makes the sparse text from the calls it is given (not from the text it stores): what
+    the cohort reads back is still exactly what decoding the stored text gives."""
+    calls = [{**SPARSE_CALL, "sample": sample, **c} for c in changed]
+    stored = json.dumps(calls, default=str, separators=(",", ":"))
+    sparse = _sparse(sample, calls)
+    assert sparse is not None
+    assert exact(unsparse(sample, json.loads(sparse))) == exact(json.loads(stored))
