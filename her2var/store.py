@@ -113,12 +113,19 @@ def unsparse(sample: str, calls: list[Any]) -> list[dict[str, Any]] | None:
     return out
 
 
-def _fill_sparse_calls(conn: sqlite3.Connection) -> None:
-    """Migration 3 -> 4: the sparse form of every stored result's calls."""
-    rows = conn.execute("SELECT id, sample, calls FROM results").fetchall()
-    conn.executemany("UPDATE results SET calls_sparse = ? WHERE id = ?",
-                     [(sparse_calls(sample, calls), i) for i, sample, calls in rows
-                      if isinstance(sample, str) and isinstance(calls, str)])
+def _fill_sparse_calls(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Migration 3 -> 4: the sparse form of every stored result's calls (a batch of rows at a time,
+    so that a store of millions of results is not held in memory at once)."""
+    last = -1
+    while True:
+        rows = conn.execute("SELECT id, sample, calls FROM results WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, batch)).fetchall()
+        if not rows:
+            return
+        conn.executemany("UPDATE results SET calls_sparse = ? WHERE id = ?",
+                         [(sparse_calls(sample, calls), i) for i, sample, calls in rows
+                          if isinstance(sample, str) and isinstance(calls, str)])
+        last = rows[-1][0]
 
 
 # A migration step: SQL statements, and Python steps that fill a new column.
@@ -412,6 +419,7 @@ class Store:
         texts = [sparse for _, _, _, _, _, _, n, sparse, _, _, _ in rows if n and sparse is not None]
         decoded = iter(loads("[" + ",".join(texts) + "]") if texts else [])
         seen: dict[Any, Any] = {None: None}  # tested: each distinct text decoded once (see cohort_rows)
+        split: dict[str, tuple[str, ...]] = {"": ()}  # her2_classes: the same few texts recur
         out = []
         for s, p, classes, a, cna, cn, n, sparse, full, rc, t in rows:
             if not n:
@@ -428,7 +436,11 @@ class Store:
                 tested = seen[t]
             else:
                 tested = seen[t] = loads(t)
-            out.append((s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, calls, rc, tested))
+            if classes in split:
+                found_classes = split[classes]
+            else:
+                found_classes = split[classes] = tuple(classes.split(";")) if classes else ()
+            out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
         if next(decoded, None) is not None:
             raise InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
                              "the file is damaged or was changed by another program")

@@ -119,7 +119,7 @@ def test_any_calls_come_back_exactly_or_are_left_whole(changed, sample):
 
 
 def result(sample: str, calls: list[Call]) -> dict:
-    r = SampleResult(sample=sample, patient="P" + sample, calls=calls, assessed="yes", cn_assessed="yes",
+    r = SampleResult(sample=sample, patient="P" + sample, calls=calls, assessed="yes", cn_assessed="unknown",
                      input_sha256=sample.encode().hex().ljust(64, "0"), status="ok", error="")
     return sample_json(r, PROV)
 
@@ -192,10 +192,13 @@ def test_damaged_sparse_calls_are_refused(tmp_path):
         open_store(path, create=False, migrate=False).cohort_rows()
 
 
-def test_a_schema_3_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
+def test_a_schema_3_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path, monkeypatch):
     from test_store import _downgrade_to_3
 
+    from her2var import store as store_mod
     from her2var.cohort.calls import from_store
+
+    monkeypatch.setattr(store_mod._fill_sparse_calls, "__defaults__", (2,))  # rows filled 2 at a time
 
     path = str(tmp_path / "h.db")
     _store(path)
@@ -253,3 +256,18 @@ def test_calls_as_record_is_given_them_come_back_as_the_stored_text_decodes(chan
     sparse = _sparse(sample, calls)
     assert sparse is not None
     assert exact(unsparse(sample, json.loads(sparse))) == exact(json.loads(stored))
+
+
+def test_the_cohort_gets_from_the_store_what_it_gets_from_the_documents(tmp_path):
+    """Each sample as from_store makes it (fields given by position) is the sample the document
+    itself gives (fields given by name)."""
+    from her2var.cohort.calls import from_sample_json, from_store
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    with open_store(path, create=False, migrate=False) as s:
+        docs = s.current_results()
+    want = [from_sample_json(json.loads(json.dumps(d)), path) for d in docs]
+    got = from_store(path)
+    assert got == want
+    assert exact([vars(x) for x in got]) == exact([vars(x) for x in want])
