@@ -19,7 +19,7 @@
   until the next writer migrates it.
 - Schema 4 keeps what a cohort reads of each current result in an index of its own, with the calls
   in a sparse form (``sparse_calls``) that decodes to exactly the stored calls, so that a cohort of
-  100,000 patients reads neither the documents nor 36 fields of every call.
+  100,000 patients reads neither the documents nor 34 fields of every call.
 
 WAL needs a local file system (not NFS/SMB shares).
 """
@@ -182,14 +182,14 @@ MIGRATIONS: list[list[Statement]] = [
     [  # 3 -> 4: what a cohort reads of each current result, in an index of its own (no scan of the
         # documents), the calls there in sparse form (sparse_calls: a third of the text, decoded three
         # times faster). The column is NULL where the calls are of another form, and is cleared when a
-        # row's calls are changed (by another program): readers then decode the calls themselves.
+        # row's calls or sample are changed (by another program): readers then decode the calls.
         ("ALTER TABLE results ADD COLUMN calls_sparse TEXT "
          "CHECK (calls_sparse IS NULL OR (json_valid(calls_sparse) AND substr(calls_sparse, 1, 1) = '['))"),
         _fill_sparse_calls,
         ("CREATE INDEX results_cohort ON results (sample, patient, her2_classes, assessed, cn_assessed, "
          "copy_number, n_events, rules_checksum, tested, calls_sparse) WHERE is_current = 1"),
-        ("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls ON results WHEN NEW.calls_sparse IS NOT NULL "
-         "BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END"),
+        ("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results "
+         "WHEN NEW.calls_sparse IS NOT NULL BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END"),
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -171,12 +171,14 @@ def test_calls_changed_by_another_program_are_read_from_the_change(tmp_path):
         "assessed, cn_assessed, copy_number, n_events, her2var_version, recorded_at, calls, doc, doc_sha256, input) "
         "SELECT 'S6', patient, 'x', rules_checksum, 1, her2_status, her2_classes, assessed, cn_assessed, copy_number, "
         "n_events, her2var_version, recorded_at, calls, doc, doc_sha256, input FROM results WHERE sample = 'S1'")
+    conn.execute("UPDATE results SET sample = 'S8' WHERE sample = 'S1'")  # its calls still name S1
     conn.commit()
     conn.close()
     with open_store(path, create=False, migrate=False) as s:
         rows = {r[0]: r for r in s.cohort_rows()}
     assert rows["S3"][8][0]["hgvs_p"] == "p.A775_G776insYVMA"
-    assert exact(rows["S6"][8]) == exact(rows["S1"][8])
+    assert [c["sample"] for c in rows["S8"][8]] == ["S1", "S1", "another"]
+    assert exact(rows["S6"][8]) == exact(rows["S8"][8])
 
 
 def test_damaged_sparse_calls_are_refused(tmp_path):
