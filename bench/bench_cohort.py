@@ -127,6 +127,22 @@ def phase_ingest(folder: Path) -> int:
     return n
 
 
+def phase_migrate(folder: Path) -> int:
+    """A kept store of an older schema brought to the current one, as the next classify --store
+    would (the build would read it as it is, slower): the schema version it had."""
+    import sqlite3
+
+    from her2var.store import open_store
+
+    conn = sqlite3.connect(folder / "her2var.db")
+    try:
+        version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    finally:
+        conn.close()
+    open_store(str(folder / "her2var.db")).close()
+    return int(version)
+
+
 def phase_samples_tsv(folder: Path) -> int:
     from her2var.classify.output import sample_row, write_tsv
     from her2var.models import SAMPLE_COLUMNS
@@ -156,7 +172,8 @@ def phase_peer(folder: Path) -> int:
     return len(merged)
 
 
-PHASES = {"ingest": phase_ingest, "samples_tsv": phase_samples_tsv, "build": phase_build, "peer": phase_peer}
+PHASES = {"ingest": phase_ingest, "migrate": phase_migrate, "samples_tsv": phase_samples_tsv, "build": phase_build,
+          "peer": phase_peer}
 
 
 def run_phase(name: str, folder: Path) -> dict:
@@ -201,6 +218,12 @@ def main() -> None:
         results: dict[str, dict] = {}
         if args.dir and not args.fresh and made.exists() and json.loads(made.read_text()) == what:
             print(f"data: {n_p:,} patients, {n_s:,} samples (seed {SEED}) and the store kept in {folder}")
+            migrated = run_phase("migrate", folder)  # nothing to do unless the store is of an older schema
+            from her2var.store import SCHEMA_VERSION
+
+            if migrated["rows"] != SCHEMA_VERSION:
+                print(f"store migrated from schema {migrated['rows']} to {SCHEMA_VERSION} in "
+                      f"{migrated['seconds']:.1f} s (CPU {migrated['cpu']:.1f} s)")
         else:
             made.unlink(missing_ok=True)
             for old in ("her2var.db", "her2var.db-wal", "her2var.db-shm"):

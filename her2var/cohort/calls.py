@@ -185,9 +185,9 @@ def from_store(path: str) -> list[SampleCalls]:
             tested[key] = _tested_doc(t, f"{path} (sample {shown(s, bare=True)})")
         return tested[key]
 
-    return [SampleCalls(sample=s, patient=p or "", status=st, error=e, classes=classes, assessed=a or "unknown",
-                        cn_assessed=cna or "no", copy_number=cn, calls=calls, source=path, rules_checksum=rc or "",
-                        tested=tested_of(t, s))
+    # Positional (in the order of SampleCalls' fields): half the cost of naming them, 150,000 times.
+    return [SampleCalls(s, p or "", st, e, classes, a or "unknown", cna or "no", cn, calls, None, path, rc or "",
+                        tested_of(t, s))
             for s, p, st, e, classes, a, cna, cn, calls, rc, t in rows]
 
 

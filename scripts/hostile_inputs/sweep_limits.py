@@ -63,7 +63,7 @@ def _gzip_stream(*parts: tuple[bytes, int]) -> bytes:
 
 def _store(*extra: str) -> bytes:
     """A current, empty her2var store (its migrations run by hand), then ``extra`` statements."""
-    statements = [s for step in MIGRATIONS for s in step]
+    statements = [s for step in MIGRATIONS for s in step if isinstance(s, str)]  # Python steps fill rows: none here
     statements += ["CREATE TABLE schema_version (version INTEGER NOT NULL)",
                    f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION})",
                    f"PRAGMA application_id = {APPLICATION_ID}", *extra]

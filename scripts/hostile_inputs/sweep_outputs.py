@@ -26,7 +26,7 @@ def _manifest(kind: str, files: list[str]) -> str:
 
 def _store(version: int, sample: str, source: str, sha: str = "0" * 64) -> bytes:
     """A results store (schema ``version``) holding one current result of ``sample`` from ``source``."""
-    statements = [s for step in MIGRATIONS[:version] for s in step]
+    statements = [s for step in MIGRATIONS[:version] for s in step if isinstance(s, str)]  # Python steps fill rows
     statements += ["CREATE TABLE schema_version (version INTEGER NOT NULL)",
                    f"INSERT INTO schema_version (version) VALUES ({version})",
                    f"PRAGMA application_id = {APPLICATION_ID}"]

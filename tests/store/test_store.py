@@ -232,8 +232,24 @@ def test_killed_run_then_rerun_completes(tmp_path):
     _check_complete(path, {f"K{i:04d}" for i in range(300)})
 
 
+def _downgrade_to_3(path: str) -> None:
+    """The store as schema 3 left it: no sparse calls, nor the cohort's index over them."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER results_calls_changed")
+    conn.execute("DROP INDEX results_cohort")
+    conn.execute("ALTER TABLE results DROP COLUMN calls_sparse")
+    conn.execute("UPDATE schema_version SET version = 3")
+    conn.commit()
+    conn.close()
+
+
 def _downgrade_to_2(path: str) -> None:
     """The store as schema 2 left it: the co-driver genes tested only inside each document."""
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    conn.close()
+    if version > 3:
+        _downgrade_to_3(path)
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE results DROP COLUMN tested")
     conn.execute("UPDATE schema_version SET version = 2")
@@ -279,7 +295,7 @@ def test_a_schema_2_store_is_read_as_it_is_by_a_reader_and_migrated_by_a_writer(
     with open(path, "rb") as fh:
         assert fh.read() == before
     with open_store(path) as s:  # a writer migrates it, and fills the column from the documents
-        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.schema_version == SCHEMA_VERSION
         assert s.cohort_rows() == want
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT COUNT(*) FROM results WHERE tested IS NOT json_extract(doc, '$.tested')"
@@ -299,12 +315,14 @@ def test_a_reader_still_refuses_a_schema_2_store_changed_by_another_program(tmp_
         open_store(path, create=False, migrate=False)
 
 
-def test_a_cohort_reads_the_same_samples_from_a_schema_2_and_a_schema_3_store(tmp_path):
+def test_a_cohort_reads_the_same_samples_from_a_schema_2_3_and_4_store(tmp_path):
     from her2var.cohort.calls import from_store
 
     path = str(tmp_path / "h.db")
     _tested_store(path)
     new = from_store(path)
+    _downgrade_to_3(path)
+    assert from_store(path) == new
     _downgrade_to_2(path)
     old = from_store(path)
     assert old == new
@@ -340,7 +358,7 @@ def test_a_damaged_document_does_not_stop_the_migration_and_is_still_refused(tmp
     conn.commit()
     conn.close()
     with open_store(path) as s:
-        assert s.schema_version == 3
+        assert s.schema_version == SCHEMA_VERSION
         with pytest.raises(InputError, match="a stored result is not valid JSON"):
             s.sample_results("S2")
     with pytest.raises(InputError, match=r"the store cannot be read \(malformed JSON\)"):
