@@ -54,40 +54,53 @@ def pfs(p: Patient) -> tuple[Survival | None, str]:
     """(survival, reason when it cannot be computed)."""
     if "pfs" in p.intervals:
         return _interval(p, "pfs"), ""
-    start, cut = p.treatment_start, p.cutoff
-    if start is None:
-        return None, "no first-line start date"
-    events = [d for d in (p.progression_date, p.death_date) if d is not None]
-    event = min(events) if events else None
-    if event is not None:
-        if cut is None or event <= cut:
-            return Survival((event - start).days, 1), ""
-        # after the cut-off: progression-free at the cut-off
-        return Survival((cut - start).days, 0, "event after the cut-off: censored at the cut-off"), ""
-    if p.last_followup is None:
-        return None, "no progression, death or last follow-up date"
-    end, note = _cap(p.last_followup, cut)
-    return Survival((end - start).days, 0, note), ""
+    got = pfs_of_dates(p.treatment_start, p.progression_date, p.death_date, p.last_followup, p.cutoff)
+    return (None, got) if isinstance(got, str) else (Survival(*got), "")
 
 
 def os_(p: Patient) -> tuple[Survival | None, str]:
     if "os" in p.intervals:
         return _interval(p, "os"), ""
-    start, cut = p.treatment_start, p.cutoff
+    got = os_of_dates(p.treatment_start, p.progression_date, p.death_date, p.last_followup, p.cutoff)
+    return (None, got) if isinstance(got, str) else (Survival(*got), "")
+
+
+def pfs_of_dates(start: dt.date | None, progression: dt.date | None, death: dt.date | None,
+                 last_followup: dt.date | None, cut: dt.date | None) -> tuple[int, int, str] | str:
+    """PFS from a patient's dates as (days, event, note), or the reason it cannot be computed.
+    Plain values rather than a ``Survival``: the cohort computes it for every patient."""
     if start is None:
-        return None, "no first-line start date"
-    death = p.death_date
+        return "no first-line start date"
+    if progression is not None or death is not None:
+        event = death if progression is None else progression if death is None else min(progression, death)
+        if cut is None or event <= cut:
+            return (event - start).days, 1, ""
+        # after the cut-off: progression-free at the cut-off
+        return (cut - start).days, 0, "event after the cut-off: censored at the cut-off"
+    if last_followup is None:
+        return "no progression, death or last follow-up date"
+    if cut is not None and last_followup > cut:
+        return (cut - start).days, 0, "censored at the cut-off"
+    return (last_followup - start).days, 0, ""
+
+
+def os_of_dates(start: dt.date | None, progression: dt.date | None, death: dt.date | None,
+                last_followup: dt.date | None, cut: dt.date | None) -> tuple[int, int, str] | str:
+    """OS from a patient's dates as (days, event, note), or the reason it cannot be computed."""
+    if start is None:
+        return "no first-line start date"
     if death is not None:
         if cut is None or death <= cut:
-            return Survival((death - start).days, 1), ""
-        return Survival((cut - start).days, 0, "death after the cut-off: censored at the cut-off"), ""
-    alive = [d for d in (p.last_followup, p.progression_date) if d is not None]
-    if not alive:
-        return None, "no death or last follow-up date"
-    end, note = _cap(max(alive), cut)
-    if p.last_followup is None or p.last_followup < end:
+            return (death - start).days, 1, ""
+        return (cut - start).days, 0, "death after the cut-off: censored at the cut-off"
+    if last_followup is None and progression is None:
+        return "no death or last follow-up date"
+    alive = progression if last_followup is None else last_followup if progression is None \
+        else max(last_followup, progression)
+    end, note = _cap(alive, cut)
+    if last_followup is None or last_followup < end:
         note = note or "censored at the progression date (after the last follow-up)"
-    return Survival((end - start).days, 0, note), ""
+    return (end - start).days, 0, note
 
 
 def sample_entry(start: dt.date | None, sampled: dt.date | None) -> int | None:
