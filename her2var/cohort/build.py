@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
-from ..classify.tiers import policy, tier_call_dict
+from ..classify.tiers import TIERS, policy, tier_call_dict
 from ..errors import InputError, RulesError, shown
 from ..rules.load import Rules, load_rules
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
@@ -199,7 +199,7 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
                 ss.append(s)
     for ss in by_patient.values():
         if len(ss) > 1:
-            ss.sort(key=lambda s: s.sample)
+            ss.sort(key=_by_sample)
 
     testing = gene_kinds(rules)  # co-driver gene -> the kinds of testing that report it
     codrivers = {g: testing.get(g, ()) for g in codriver_genes(testing, samples)}
@@ -224,13 +224,14 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
         elif ss:
             pick, how = choose_sample(ss, p.treatment_start, selection)
             chosen[pid] = pick
-            conflict = conflicting(ss)
+            events = [s.erbb2_events for s in ss]
+            conflict = conflicting(ss, events)
             if conflict:
-                for s in ss:
+                for s, found in zip(ss, events, strict=True):
                     conflicts.append({
                         "patient_id": pid, "sample": s.sample, "chosen": "yes" if s is pick else "no",
                         "collection_date": s.collection_date, "her2_status": her2_status(s),
-                        "erbb2_events": ";".join(s.erbb2_events), "assessed": s.assessed,
+                        "erbb2_events": ";".join(found), "assessed": s.assessed,
                         "cn_assessed": s.cn_assessed, "status": s.status})
         else:
             problems.append(Problem("patient_without_samples", "no classified sample for this patient",
@@ -285,7 +286,8 @@ def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
     how many samples that concerns."""
     memo: dict[tuple[str, ...], tuple[str, str]] = {}  # the same events recur across samples
-    derived = sorted({s.sample for s in samples for c in s.calls if tier_call_dict(c, rules, memo=memo)})
+    derived = sorted({s.sample for s in samples for c in s.calls
+                      if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
     if not derived:
         return []
     log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
@@ -513,7 +515,7 @@ class _RowMaker:
             pfs_days, pfs_months, pfs_event, os_days, os_months, os_event,
             pfs_entry, pfs_entry_months, os_entry, os_entry_months, "; ".join(notes),
             sample, len(ss), ";".join([s.sample for s in ss]), how, status, altered, tier,
-            her2_classes, erbb2_events, assessed, cn_assessed, copy_number, checksum), strict=True))
+            her2_classes, erbb2_events, assessed, cn_assessed, copy_number, checksum), strict=False))
         row.update(codriver_cells(pick, cod, self.codrivers, self.codriver_memo))
         row["driver_group"] = driver_group
         row.update(self._tail(conflict, excluded))
@@ -521,6 +523,7 @@ class _RowMaker:
 
 
 _TEXT_TYPES = {str, type(None)}
+_by_sample = operator.attrgetter("sample")
 
 
 @functools.cache
