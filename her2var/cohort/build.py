@@ -179,9 +179,11 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
         samples, left_out = outside_samples(samples, table.outside, table.left_out_samples)
         problems += left_out
 
-    first: dict[str, Patient] = {}
-    for p in table.patients:
-        first.setdefault(p.patient_id, p)
+    first = dict(zip(map(_patient_id, table.patients), table.patients, strict=True))
+    if len(first) < len(table.patients):  # a patient listed twice: the first record stands
+        first = {}
+        for p in table.patients:
+            first.setdefault(p.patient_id, p)
     by_patient: dict[str, list[SampleCalls]] = {}
     for s in samples:
         pid = s.patient
@@ -437,12 +439,18 @@ class _RowMaker:
                      "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered",
                      "her2_tier", "her2_classes", "erbb2_events", "assessed", "cn_assessed", "copy_number",
                      "rules_checksum")
+        # A row starts as a copy of this (all the keys in order, the dict sized for them); the
+        # values are then set in place.
+        self.template = dict.fromkeys((*self.head, *[f"codriver_{g}" for g in codrivers], "driver_group",
+                                       "sample_conflict", *[k for k, _ in _prefixed("in_", ANALYSES)],
+                                       "exclusions"))
+        self.drug_key = operator.attrgetter("drugs", "unknown_drugs", "drug_classes", "regimen_given")
         self.drug_memo: dict[Any, tuple[str, str, str]] = {}
         self.tail_memo: dict[Any, dict[str, str]] = {}
 
     def _drugs(self, p: Patient) -> tuple[str, str, str]:
         """(drugs, regimen, regimen_group): they depend only on the patient's drug fields."""
-        key = (p.drugs, p.unknown_drugs, p.drug_classes, p.regimen_given)
+        key = self.drug_key(p)
         hit = self.drug_memo.get(key)
         if hit is None:
             reg, group = regimen(p, self.rrules)
@@ -508,7 +516,8 @@ class _RowMaker:
         else:
             sample, assessed, cn_assessed, copy_number, checksum = (
                 pick.sample, pick.assessed, pick.cn_assessed, pick.copy_number, pick.rules_checksum)
-        row = dict(zip(self.head, (
+        row = self.template.copy()
+        row.update(zip(self.head, (
             p.patient_id, p.sex, p.age, p.smoking, p.ecog, p.stage, p.histology,
             *map(mets, self.sites), *map(extra, self.extras),
             drugs, reg, group, p.best_response, start, progression, death, followup, cut,
@@ -524,6 +533,7 @@ class _RowMaker:
 
 _TEXT_TYPES = {str, type(None)}
 _by_sample = operator.attrgetter("sample")
+_patient_id = operator.attrgetter("patient_id")
 
 
 @functools.cache
