@@ -193,3 +193,25 @@ def test_codriver_genes_are_the_genes_codriver_events_name() -> None:
                 c["gene"] = rng.choice(["ERBB2", "EGFR", "MET", "", None, "NRG1"])
         want = sorted(set(kinds) | {g for s in ss for g in s.codriver_events()})
         assert codriver_genes(kinds, ss) == want
+
+
+def test_a_patient_listed_twice_has_one_row_from_the_first_record(tmp_path) -> None:
+    from conftest import FIXTURES
+
+    from her2var.cohort.build import build_cohort
+
+    clin = FIXTURES / "clinical"
+    lines = (clin / "clean_cohort.csv").read_text(encoding="utf-8").splitlines()
+    header, first, second = lines[0].split(","), lines[1].split(","), lines[2].split(",")
+    age = header.index("age")
+    again = [*first]
+    again[age] = "33"  # the same patient id again, another age, after the next patient
+    assert first[age] != "33"
+    path = tmp_path / "c.csv"
+    path.write_text("\n".join([lines[0], lines[1], lines[2], ",".join(again), *lines[3:]]) + "\n", encoding="utf-8")
+    got = build_cohort(str(path), [str(clin / "clean_calls")], samples_sheet=str(clin / "clean_samples.tsv"),
+                       today=DAY0.replace(year=2026))
+    ids = [r["patient_id"] for r in got.rows]
+    assert ids[:2] == [first[0], second[0]] and ids.count(first[0]) == 1 and len(ids) == len(set(ids))
+    assert got.rows[0]["age"] == float(first[age])
+    assert [p.kind for p in got.problems].count("duplicate_patient") == 2
