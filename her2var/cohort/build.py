@@ -12,13 +12,14 @@ import datetime as dt
 import functools
 import gc
 import logging
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
-from ..classify.tiers import policy, tier_call_dict
+from ..classify.tiers import TIERS, policy, tier_call_dict
 from ..errors import InputError, RulesError, shown
 from ..rules.load import Rules, load_rules
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
@@ -33,7 +34,9 @@ from .derive import (
     her2_verdict,
     not_assessed_reason,
     os_,
+    os_of_dates,
     pfs,
+    pfs_of_dates,
     regimen,
     sample_entry,
 )
@@ -143,14 +146,24 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     rrules = regimen_rules or load_regimen_rules()
     today = today or dt.date.today()
     table = clinical or read_clinical(clinical_path, crules, rrules, sheet=sheet, date_format=date_format)
-    clinical_path = table.path
     check_dates(table, crules, today=today, default_cutoff=cutoff)
     samples, problems = load_samples(calls, store, results)
     problems = table.problems + problems
     derived_tiers = tier_old_calls(samples, rules)  # flagged only: added after the --strict check
     sheet_rows = read_samples_sheet(samples_sheet, crules, date_format) if samples_sheet else table.samples
+    named = "the samples sheet" if samples_sheet else "the clinical sample table"
+    return _assemble(table, samples, problems, derived_tiers, sheet_rows, named, strict, crules, rrules, rules,
+                     clinical is not None)
+
+
+def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[Problem],
+              derived_tiers: list[Problem], sheet_rows: dict[str, Any] | None, named: str, strict: bool,
+              crules: ClinicalRules, rrules: RegimenRules, rules: Rules, given_table: bool) -> CohortResult:
+    """The cohort from the records and results read: samples matched to patients, one sample per
+    patient, one row per patient. ``named``: what the sample map is called in messages;
+    ``given_table``: the records were read elsewhere (their file is named in the messages)."""
+    clinical_path = table.path
     if sheet_rows is not None:
-        named = "the samples sheet" if samples_sheet else "the clinical sample table"
         for s in samples:
             r = sheet_rows.get(s.sample)
             if r is None:
@@ -166,21 +179,29 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
         samples, left_out = outside_samples(samples, table.outside, table.left_out_samples)
         problems += left_out
 
-    first: dict[str, Patient] = {}
-    for p in table.patients:
-        first.setdefault(p.patient_id, p)
+    first = dict(zip(map(_patient_id, table.patients), table.patients, strict=True))
+    if len(first) < len(table.patients):  # a patient listed twice: the first record stands
+        first = {}
+        for p in table.patients:
+            first.setdefault(p.patient_id, p)
     by_patient: dict[str, list[SampleCalls]] = {}
     for s in samples:
-        if not s.patient:
+        pid = s.patient
+        if not pid:
             problems.append(Problem("sample_without_patient", "no patient id for this sample (give --samples "
                                     "with a patient column)", sample=s.sample))
-        elif s.patient not in first:
+        elif pid not in first:
             problems.append(Problem("sample_without_patient", "its patient is not in the clinical records",
-                                    patient=s.patient, sample=s.sample))
+                                    patient=pid, sample=s.sample))
         else:
-            by_patient.setdefault(s.patient, []).append(s)
+            ss = by_patient.get(pid)
+            if ss is None:
+                by_patient[pid] = [s]
+            else:
+                ss.append(s)
     for ss in by_patient.values():
-        ss.sort(key=lambda s: s.sample)
+        if len(ss) > 1:
+            ss.sort(key=_by_sample)
 
     testing = gene_kinds(rules)  # co-driver gene -> the kinds of testing that report it
     codrivers = {g: testing.get(g, ()) for g in codriver_genes(testing, samples)}
@@ -189,28 +210,41 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     rows: list[dict[str, Any]] = []
     codriver_memo: dict[Any, Any] = {}  # co-driver cells per testing record (tested.codriver_cells)
     her2_memo: dict[Any, Any] = {}  # HER2 and driver cells per kind of sample (_her2_cells)
+    study = table.study_columns
+    fast_row = _RowMaker(crules, rrules, rules, codrivers, codriver_memo, her2_memo)
+    selection = crules.selection
+    no_samples: list[SampleCalls] = []
     for pid, p in first.items():
-        ss = by_patient.get(pid, [])
-        pick, how = (None, "")
-        if ss:
-            pick, how = choose_sample(ss, p.treatment_start, crules.selection)
+        ss = by_patient.get(pid, no_samples)
+        pick: SampleCalls | None = None
+        how = ""
+        conflict = False
+        if len(ss) == 1:  # most patients: choose_sample's "only sample", nothing to compare
+            pick = ss[0]
+            how = "only sample"
             chosen[pid] = pick
-            conflict = conflicting(ss)
+        elif ss:
+            pick, how = choose_sample(ss, p.treatment_start, selection)
+            chosen[pid] = pick
+            events = [s.erbb2_events for s in ss]
+            conflict = conflicting(ss, events)
             if conflict:
-                for s in ss:
+                for s, found in zip(ss, events, strict=True):
                     conflicts.append({
                         "patient_id": pid, "sample": s.sample, "chosen": "yes" if s is pick else "no",
                         "collection_date": s.collection_date, "her2_status": her2_status(s),
-                        "erbb2_events": ";".join(s.erbb2_events), "assessed": s.assessed,
+                        "erbb2_events": ";".join(found), "assessed": s.assessed,
                         "cn_assessed": s.cn_assessed, "status": s.status})
         else:
-            conflict = False
             problems.append(Problem("patient_without_samples", "no classified sample for this patient",
                                     p.row, table.columns["patient_id"], patient=pid, analyses=("her2",),
-                                    file=table.path if clinical is not None else ""))
+                                    file=table.path if given_table else ""))
             p.exclude(("her2",), "no sample")
-        rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, table.study_columns,
-                         codriver_memo, her2_memo))
+        if study or p.intervals:
+            rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, study,
+                             codriver_memo, her2_memo))
+        else:
+            rows.append(fast_row(p, ss, pick, how, conflict))
 
     faults = [pr for pr in problems if not pr.is_note]
     if strict and faults:
@@ -230,7 +264,7 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
     summary = {
         "patients": len(rows), "clinical_rows": table.n_rows, "samples": len(samples),
         "patients_with_samples": len(chosen), "problems": dict(sorted(kinds.items())),
-        "included": {a: [r[f"in_{a}"] for r in rows].count("yes") for a in ANALYSES},
+        "included": _included(rows),
         "conflicting_patients": len({c["patient_id"] for c in conflicts}),
         "date_format": table.date_format,
         "rules_checksums": checksums,
@@ -241,12 +275,21 @@ def _build(clinical_path: str, calls: list[str] | tuple[str, ...], store: str | 
                         clinical=table, n_samples=len(samples), summary=summary)
 
 
+def _included(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Analysis -> how many rows are in it (``in_<analysis>`` is yes): the rows' distinct
+    combinations of those cells are counted, then each combination's cells."""
+    keys = [k for k, _ in _prefixed("in_", ANALYSES)]
+    combos = Counter(map(operator.itemgetter(*keys), rows))
+    return {a: sum(n for combo, n in combos.items() if combo[i] == "yes") for i, a in enumerate(ANALYSES)}
+
+
 def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     """Calls read from a calls.tsv or store written before oncogenicity tiers existed get their tier
     from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
     how many samples that concerns."""
     memo: dict[tuple[str, ...], tuple[str, str]] = {}  # the same events recur across samples
-    derived = sorted({s.sample for s in samples for c in s.calls if tier_call_dict(c, rules, memo=memo)})
+    derived = sorted({s.sample for s in samples for c in s.calls
+                      if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
     if not derived:
         return []
     log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
@@ -372,7 +415,125 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
     return row
 
 
+class _RowMaker:
+    """``_row`` for a patient whose survival comes from dates (no intervals) in a cohort without a
+    public cohort's own columns: the same dict, keys in the same order, and the same exclusions
+    recorded on the patient, made with less work per patient. What depends on few distinct values
+    is worked out once per value: the drugs' text and the regimen per drug list, the membership
+    cells and exclusions text per set of exclusions. A test holds it to ``_row``."""
+
+    def __init__(self, crules: ClinicalRules, rrules: RegimenRules, rules: Rules,
+                 codrivers: dict[str, tuple[str, ...]], codriver_memo: dict[Any, Any],
+                 her2_memo: dict[Any, Any]):
+        self.rrules, self.rules, self.codrivers = rrules, rules, codrivers
+        self.codriver_memo, self.her2_memo = codriver_memo, her2_memo
+        self.sites = tuple(crules.metastasis_sites)
+        self.extras = tuple(crules.extra_columns)
+        # The keys up to the co-driver cells, in _row's order (survival with no interval: days,
+        # months and event of PFS then OS, then the delayed entry of each).
+        self.head = ("patient_id", "sex", "age", "smoking", "ecog", "stage", "histology",
+                     *[k for k, _ in _prefixed("mets_", self.sites)], *self.extras,
+                     "drugs", "regimen", "regimen_group", "best_response", *DATE_COLUMNS,
+                     "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event",
+                     "pfs_entry_days", "pfs_entry_months", "os_entry_days", "os_entry_months", "survival_notes",
+                     "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered",
+                     "her2_tier", "her2_classes", "erbb2_events", "assessed", "cn_assessed", "copy_number",
+                     "rules_checksum")
+        # A row starts as a copy of this (all the keys in order, the dict sized for them); the
+        # values are then set in place.
+        self.template = dict.fromkeys((*self.head, *[f"codriver_{g}" for g in codrivers], "driver_group",
+                                       "sample_conflict", *[k for k, _ in _prefixed("in_", ANALYSES)],
+                                       "exclusions"))
+        self.drug_key = operator.attrgetter("drugs", "unknown_drugs", "drug_classes", "regimen_given")
+        self.drug_memo: dict[Any, tuple[str, str, str]] = {}
+        self.tail_memo: dict[Any, dict[str, str]] = {}
+
+    def _drugs(self, p: Patient) -> tuple[str, str, str]:
+        """(drugs, regimen, regimen_group): they depend only on the patient's drug fields."""
+        key = self.drug_key(p)
+        hit = self.drug_memo.get(key)
+        if hit is None:
+            reg, group = regimen(p, self.rrules)
+            hit = self.drug_memo[key] = (";".join((*p.drugs, *p.unknown_drugs)), reg, group)
+        return hit
+
+    def _tail(self, conflict: bool, excluded: dict[str, list[str]]) -> dict[str, str]:
+        """sample_conflict, in_<analysis> and exclusions; the same dict for the same exclusions
+        (it is only copied into rows)."""
+        key = (conflict, *[(a, *r) for a, r in excluded.items()])
+        hit = self.tail_memo.get(key)
+        if hit is None:
+            hit = self.tail_memo[key] = {
+                "sample_conflict": "yes" if conflict else "no",
+                **{k: "no" if a in excluded else "yes" for k, a in _prefixed("in_", ANALYSES)},
+                "exclusions": exclusions_text(excluded)}
+        return hit
+
+    def __call__(self, p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str,
+                 conflict: bool) -> dict[str, Any]:
+        drugs, reg, group = self._drugs(p)
+        excluded = p.excluded
+        start, progression, death, followup, cut = (p.treatment_start, p.progression_date, p.death_date,
+                                                    p.last_followup, p.cutoff)
+        notes = []
+        got = pfs_of_dates(start, progression, death, followup, cut)
+        if "pfs" in excluded:  # a value built on a date known to be wrong is not shown
+            pfs_days = pfs_months = pfs_event = None
+        elif isinstance(got, str):
+            p.exclude(("pfs",), got)
+            pfs_days = pfs_months = pfs_event = None
+        else:
+            pfs_days, pfs_event, note = got
+            pfs_months = pfs_days / MONTH_DAYS
+            if note:
+                notes.append(f"pfs: {note}")
+        got = os_of_dates(start, progression, death, followup, cut)
+        if "os" in excluded:
+            os_days = os_months = os_event = None
+        elif isinstance(got, str):
+            p.exclude(("os",), got)
+            os_days = os_months = os_event = None
+        else:
+            os_days, os_event, note = got
+            os_months = os_days / MONTH_DAYS
+            if note:
+                notes.append(f"os: {note}")
+        entry = sample_entry(start, pick.collection_date if pick is not None else None)
+        entry_months = None if entry is None else entry / MONTH_DAYS
+        pfs_entry, pfs_entry_months = (None, None) if pfs_days is None else (entry, entry_months)
+        os_entry, os_entry_months = (None, None) if os_days is None else (entry, entry_months)
+        if p.best_response is None and "response" not in excluded:
+            p.exclude(("response",), "no best response")
+        if not reg and "regimen" not in excluded:
+            p.exclude(("regimen",), "no first-line drugs")
+        status, altered, tier, why, her2_classes, erbb2_events, cod, driver_group = _her2_cells(
+            pick, self.rules, self.her2_memo)
+        if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in excluded:
+            p.exclude(("her2",), why)
+        mets, extra = p.mets.get, p.extra.get
+        if pick is None:
+            sample, assessed, cn_assessed, copy_number, checksum = "", "", "", None, ""
+        else:
+            sample, assessed, cn_assessed, copy_number, checksum = (
+                pick.sample, pick.assessed, pick.cn_assessed, pick.copy_number, pick.rules_checksum)
+        row = self.template.copy()
+        row.update(zip(self.head, (
+            p.patient_id, p.sex, p.age, p.smoking, p.ecog, p.stage, p.histology,
+            *map(mets, self.sites), *map(extra, self.extras),
+            drugs, reg, group, p.best_response, start, progression, death, followup, cut,
+            pfs_days, pfs_months, pfs_event, os_days, os_months, os_event,
+            pfs_entry, pfs_entry_months, os_entry, os_entry_months, "; ".join(notes),
+            sample, len(ss), ";".join([s.sample for s in ss]), how, status, altered, tier,
+            her2_classes, erbb2_events, assessed, cn_assessed, copy_number, checksum), strict=False))
+        row.update(codriver_cells(pick, cod, self.codrivers, self.codriver_memo))
+        row["driver_group"] = driver_group
+        row.update(self._tail(conflict, excluded))
+        return row
+
+
 _TEXT_TYPES = {str, type(None)}
+_by_sample = operator.attrgetter("sample")
+_patient_id = operator.attrgetter("patient_id")
 
 
 @functools.cache

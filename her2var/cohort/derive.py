@@ -54,40 +54,58 @@ def pfs(p: Patient) -> tuple[Survival | None, str]:
     """(survival, reason when it cannot be computed)."""
     if "pfs" in p.intervals:
         return _interval(p, "pfs"), ""
-    start, cut = p.treatment_start, p.cutoff
-    if start is None:
-        return None, "no first-line start date"
-    events = [d for d in (p.progression_date, p.death_date) if d is not None]
-    event = min(events) if events else None
-    if event is not None:
-        if cut is None or event <= cut:
-            return Survival((event - start).days, 1), ""
-        # after the cut-off: progression-free at the cut-off
-        return Survival((cut - start).days, 0, "event after the cut-off: censored at the cut-off"), ""
-    if p.last_followup is None:
-        return None, "no progression, death or last follow-up date"
-    end, note = _cap(p.last_followup, cut)
-    return Survival((end - start).days, 0, note), ""
+    got = pfs_of_dates(p.treatment_start, p.progression_date, p.death_date, p.last_followup, p.cutoff)
+    return (None, got) if isinstance(got, str) else (Survival(*got), "")
 
 
 def os_(p: Patient) -> tuple[Survival | None, str]:
     if "os" in p.intervals:
         return _interval(p, "os"), ""
-    start, cut = p.treatment_start, p.cutoff
+    got = os_of_dates(p.treatment_start, p.progression_date, p.death_date, p.last_followup, p.cutoff)
+    return (None, got) if isinstance(got, str) else (Survival(*got), "")
+
+
+def pfs_of_dates(start: dt.date | None, progression: dt.date | None, death: dt.date | None,
+                 last_followup: dt.date | None, cut: dt.date | None) -> tuple[int, int, str] | str:
+    """PFS from a patient's dates as (days, event, note), or the reason it cannot be computed.
+    Plain values rather than a ``Survival``: the cohort computes it for every patient."""
     if start is None:
-        return None, "no first-line start date"
-    death = p.death_date
+        return "no first-line start date"
+    if progression is not None and death is not None:
+        event: dt.date | None = min(progression, death)
+    else:
+        event = progression if death is None else death
+    if event is not None:
+        if cut is None or event <= cut:
+            return (event - start).days, 1, ""
+        # after the cut-off: progression-free at the cut-off
+        return (cut - start).days, 0, "event after the cut-off: censored at the cut-off"
+    if last_followup is None:
+        return "no progression, death or last follow-up date"
+    if cut is not None and last_followup > cut:
+        return (cut - start).days, 0, "censored at the cut-off"
+    return (last_followup - start).days, 0, ""
+
+
+def os_of_dates(start: dt.date | None, progression: dt.date | None, death: dt.date | None,
+                last_followup: dt.date | None, cut: dt.date | None) -> tuple[int, int, str] | str:
+    """OS from a patient's dates as (days, event, note), or the reason it cannot be computed."""
+    if start is None:
+        return "no first-line start date"
     if death is not None:
         if cut is None or death <= cut:
-            return Survival((death - start).days, 1), ""
-        return Survival((cut - start).days, 0, "death after the cut-off: censored at the cut-off"), ""
-    alive = [d for d in (p.last_followup, p.progression_date) if d is not None]
-    if not alive:
-        return None, "no death or last follow-up date"
-    end, note = _cap(max(alive), cut)
-    if p.last_followup is None or p.last_followup < end:
+            return (death - start).days, 1, ""
+        return (cut - start).days, 0, "death after the cut-off: censored at the cut-off"
+    if last_followup is None:
+        if progression is None:
+            return "no death or last follow-up date"
+        alive = progression
+    else:
+        alive = last_followup if progression is None else max(last_followup, progression)
+    end, note = _cap(alive, cut)
+    if last_followup is None or last_followup < end:
         note = note or "censored at the progression date (after the last follow-up)"
-    return Survival((end - start).days, 0, note), ""
+    return (end - start).days, 0, note
 
 
 def sample_entry(start: dt.date | None, sampled: dt.date | None) -> int | None:
@@ -200,28 +218,37 @@ def choose_sample(samples: list[SampleCalls], start: dt.date | None, rule: Selec
     pool = ok or list(samples)
     if len(pool) == 1:
         return pool[0], "only sample" if len(samples) == 1 else "only sample that classified"
-
-    def quality(s: SampleCalls) -> tuple:
-        return (ASSESSED_RANK.get(s.assessed, 3), 0 if s.cn_assessed == "yes" else 1, s.sample)
-
     dated = [(s.collection_date, s) for s in pool if s.collection_date is not None]
     if rule.prefer == "closest_before_start" and start is not None:
         limit = start + dt.timedelta(days=rule.window_days_after_start)
         before = [(d, s) for d, s in dated if d <= limit]
         if before:
             best = max(d for d, _ in before)
-            return min((s for d, s in before if d == best), key=quality), "closest before first-line start"
+            return _best_of([s for d, s in before if d == best]), "closest before first-line start"
     how = rule.otherwise if rule.prefer == "closest_before_start" else rule.prefer
     if dated:
         pick = min if how == "earliest" else max
         best = pick(d for d, _ in dated)
-        return min((s for d, s in dated if d == best), key=quality), f"{how} sample"
-    return min(pool, key=quality), "no collection dates: best assessed"
+        return _best_of([s for d, s in dated if d == best]), f"{how} sample"
+    return _best_of(pool), "no collection dates: best assessed"
 
 
-def conflicting(samples: list[SampleCalls]) -> bool:
-    """Two classified samples of one patient that report different ERBB2 events."""
+def _quality(s: SampleCalls) -> tuple:
+    """Ties between samples: best ``assessed``, then copy number assessed, then sample id."""
+    return (ASSESSED_RANK.get(s.assessed, 3), 0 if s.cn_assessed == "yes" else 1, s.sample)
+
+
+def _best_of(tied: list[SampleCalls]) -> SampleCalls:
+    """The best of samples tied on date (most often there is one)."""
+    return tied[0] if len(tied) == 1 else min(tied, key=_quality)
+
+
+def conflicting(samples: list[SampleCalls], events: list[list[str]] | None = None) -> bool:
+    """Two classified samples of one patient that report different ERBB2 events. ``events``: each
+    sample's ``erbb2_events``, when the caller has them already."""
     if len(samples) < 2:  # most patients: nothing to compare
         return False
-    sets = {frozenset(s.erbb2_events) for s in samples if s.status == "ok"}
+    if events is None:
+        events = [s.erbb2_events for s in samples]
+    sets = {frozenset(e) for s, e in zip(samples, events, strict=True) if s.status == "ok"}
     return len(sets) > 1

@@ -15,7 +15,7 @@ from typing import Any
 from ..classify.tested import FUSION, SMALL_VARIANTS
 from ..models import NOT_TESTED
 from ..rules.load import Rules
-from .calls import SampleCalls
+from .calls import INDEX_GENE, SampleCalls
 from .problems import Problem
 
 NONE_FOUND = "no"
@@ -36,7 +36,9 @@ def gene_kinds(rules: Rules) -> dict[str, tuple[str, ...]]:
 def codriver_genes(kinds: dict[str, tuple[str, ...]], samples: Iterable[SampleCalls]) -> list[str]:
     """Every co-driver gene of the rules, and any other gene a call names, sorted: a gene no sample
     was tested for keeps its column (all ``not tested``) rather than vanishing."""
-    found = {g for s in samples for g in s.codriver_events()}
+    found = {c.get("gene") or "" for s in samples for c in s.calls}  # the genes codriver_events names
+    found.discard("")
+    found.discard(INDEX_GENE)
     return sorted(set(kinds) | found)
 
 
