@@ -415,6 +415,21 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
     return row
 
 
+def _interval(p: Patient, name: str, got: tuple[int, int, str] | str, notes: list[str]) -> tuple[Any, Any, Any]:
+    """(days, months, event) of one endpoint from ``pfs_of_dates``/``os_of_dates``: none when the
+    patient is excluded from it already (a value built on a date known to be wrong is not shown) or
+    now (``got`` is the reason); its note added to ``notes``."""
+    if name in p.excluded:
+        return None, None, None
+    if isinstance(got, str):
+        p.exclude((name,), got)
+        return None, None, None
+    days, event, note = got
+    if note:
+        notes.append(f"{name}: {note}")
+    return days, days / MONTH_DAYS, event
+
+
 class _RowMaker:
     """``_row`` for a patient whose survival comes from dates (no intervals) in a cohort without a
     public cohort's own columns: the same dict, keys in the same order, and the same exclusions
@@ -475,29 +490,10 @@ class _RowMaker:
         excluded = p.excluded
         start, progression, death, followup, cut = (p.treatment_start, p.progression_date, p.death_date,
                                                     p.last_followup, p.cutoff)
-        notes = []
-        got = pfs_of_dates(start, progression, death, followup, cut)
-        if "pfs" in excluded:  # a value built on a date known to be wrong is not shown
-            pfs_days = pfs_months = pfs_event = None
-        elif isinstance(got, str):
-            p.exclude(("pfs",), got)
-            pfs_days = pfs_months = pfs_event = None
-        else:
-            pfs_days, pfs_event, note = got
-            pfs_months = pfs_days / MONTH_DAYS
-            if note:
-                notes.append(f"pfs: {note}")
-        got = os_of_dates(start, progression, death, followup, cut)
-        if "os" in excluded:
-            os_days = os_months = os_event = None
-        elif isinstance(got, str):
-            p.exclude(("os",), got)
-            os_days = os_months = os_event = None
-        else:
-            os_days, os_event, note = got
-            os_months = os_days / MONTH_DAYS
-            if note:
-                notes.append(f"os: {note}")
+        notes: list[str] = []
+        pfs_days, pfs_months, pfs_event = _interval(p, "pfs", pfs_of_dates(start, progression, death, followup, cut),
+                                                    notes)
+        os_days, os_months, os_event = _interval(p, "os", os_of_dates(start, progression, death, followup, cut), notes)
         entry = sample_entry(start, pick.collection_date if pick is not None else None)
         entry_months = None if entry is None else entry / MONTH_DAYS
         pfs_entry, pfs_entry_months = (None, None) if pfs_days is None else (entry, entry_months)
