@@ -164,7 +164,7 @@ def _refuse_repeated_samples(sheet: SamplesSheet) -> None:
     if sheet.stream is None:  # the rows are held: when the ids are text and none repeats, nothing to list
         ids = list(map(itemgetter(sheet.columns["sample"]), sheet.head.rows))
         if set(map(type, ids)) <= {str}:
-            named = [i for i in map(str.strip, ids) if i]
+            named = list(filter(None, map(str.strip, ids)))
             if len(set(named)) == len(named):
                 return
     first: dict[str, int] = {}  # sample id -> line: all a sheet of any size keeps per row here

@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from itertools import repeat
-from operator import attrgetter
 from typing import Any, cast
 
 from ..errors import shown
@@ -125,6 +124,13 @@ class _Missing:
         """The same test for a text seldom seen twice, such as a patient id: not cached."""
         return not text or norm(text) in self.words
 
+    def in_none(self, texts: Sequence[str]) -> bool:
+        """True when none of the texts is a "no value" word, found at once for texts of ASCII
+        letters and digits only (as patient ids usually are: their normal form is their lower
+        case); False when some text is not of that kind or some may be such a word."""
+        return all(map(str.isalnum, texts)) and all(map(str.isascii, texts)) \
+            and self.words.isdisjoint(map(str.lower, texts))
+
 
 # ---------------------------------------------------------------------------------------------
 # Columns
@@ -176,9 +182,10 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     columns: list[Sequence[Cell]] = list(zip(*table.rows, strict=True)) or [() for _ in header]
     extra_dates = tuple(f for f in rules.extra_columns if rules.columns[f].type == "date")
     formats = (date_format,) if date_format else rules.date_formats
-    fmt, date_cache = choose_date_format_of_columns(
-        [(header[cols[f]], table.row_numbers, columns[cols[f]]) for f in (*DATE_FIELDS, *extra_dates) if f in cols],
-        formats, table, missing)
+    dated = [cols[f] for f in (*DATE_FIELDS, *extra_dates) if f in cols]
+    distinct = {i: set(columns[i]) for i in dated}  # shared with _clean_rows
+    fmt, date_cache = choose_date_format_of_columns([(header[i], table.row_numbers, columns[i]) for i in dated],
+                                                    formats, table, missing, [distinct[i] for i in dated])
 
     def as_date(c: Cell, rowno: int, column: str) -> dt.date | None:
         if c is None:
@@ -204,7 +211,7 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
     patients: list[Patient] = []
     site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
-    ready = _clean_rows(table, columns, cols, site_cols, rules, regimens, missing, fmt, category_cache,
+    ready = _clean_rows(table, columns, distinct, cols, site_cols, rules, regimens, missing, fmt, category_cache,
                         date_cache, drug_cache)
     for rowno, cells, quick in zip(table.row_numbers, table.rows, ready, strict=True):
         if quick is not None:  # a row without a problem, read column by column (_clean_rows)
@@ -360,8 +367,9 @@ CATEGORY_FIELDS = ("sex", "smoking", "ecog", "stage", "histology", "best_respons
 _BAD = object()  # a cell the row-by-row reading reports: that row is read there
 
 
-def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], cols: dict[str, int], site_cols: dict[str, int],
-                rules: ClinicalRules, regimens: RegimenRules, missing: _Missing, fmt: str | None,
+def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], distinct: dict[int, set[Cell]],
+                cols: dict[str, int], site_cols: dict[str, int], rules: ClinicalRules, regimens: RegimenRules,
+                missing: _Missing, fmt: str | None,
                 category_cache: dict[tuple[str, str], str | None], date_cache: dict[str, dt.date],
                 drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]]) -> list[Patient | None]:
     """The records of the rows that have nothing to report, read column by column: each distinct
@@ -370,20 +378,23 @@ def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], cols: dict[str, 
     regimen column to reconcile), and for all rows of a table this does not cover (cells other
     than text, such as a workbook's; the rules' own columns): read_clinical reads those rows one
     by one, so that every message is made, in order, by the same code as ever. ``columns``: the
-    table's cells column by column."""
+    table's cells column by column; ``distinct``: the distinct cells of some of them (index ->
+    cells), completed here."""
     rows = table.rows
     n = len(rows)
     out: list[Patient | None] = [None] * n
     if not rows or any(f in cols for f in rules.extra_columns):
         return out
     used = {*cols.values(), *site_cols.values()}
-    types = {i: set(map(type, columns[i])) for i in used}
-    if any(not kinds <= {str, type(None)} for kinds in types.values()):
+    for i in used:
+        if i not in distinct:
+            distinct[i] = set(columns[i])
+    if any(not set(map(type, distinct[i])) <= {str, type(None)} for i in used):
         return out
 
     def texts(i: int) -> Sequence[str]:
         column = columns[i]
-        if type(None) in types[i]:
+        if None in distinct[i]:
             return ["" if c is None else cast(str, c) for c in column]
         return cast(Sequence[str], column)  # text cells only
 
@@ -391,7 +402,8 @@ def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], cols: dict[str, 
 
     def typed(i: int, kind: Callable[[str], Any]) -> list[Any]:
         column = texts(i)
-        found = {v: kind(v) for v in set(column)}
+        values = cast(set[str], distinct[i] if None not in distinct[i] else {c or "" for c in distinct[i]})
+        found = {v: kind(v) for v in values}
         if _BAD in found.values():  # no other value equals it
             for k, v in enumerate(column):
                 if found[v] is _BAD:
@@ -399,9 +411,10 @@ def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], cols: dict[str, 
         return list(map(found.__getitem__, column))
 
     ids = texts(cols["patient_id"])
-    for k, pid in enumerate(ids):
-        if missing.of_id(pid):
-            ok[k] = False
+    if not missing.in_none(ids):
+        for k, pid in enumerate(ids):
+            if missing.of_id(pid):
+                ok[k] = False
     values: dict[str, Sequence[Any]] = {"patient_id": ids, "row": table.row_numbers}
     for f in CATEGORY_FIELDS:
         if f in cols:
@@ -579,7 +592,7 @@ def _sites(value: str, rules: ClinicalRules, unknown) -> dict[str, str]:
 
 def _duplicates(patients: list[Patient], problems: list[Problem], column: str) -> None:
     """Every row of a patient id seen twice is a problem; the patient leaves every analysis."""
-    if len(set(map(attrgetter("patient_id"), patients))) == len(patients):
+    if len({p.patient_id for p in patients}) == len(patients):
         return
     rows: dict[str, list[Patient]] = {}
     for p in patients:

@@ -24,19 +24,21 @@ def check_dates(table: ClinicalTable, rules: ClinicalRules, *, today: dt.date,
     name = {f: cols.get(f, f) for f in DATE_FIELDS}
     dates_of = attrgetter(*DATE_FIELDS)
     named = attrgetter("birth_date", "treatment_start", "progression_date", "death_date", "last_followup")
+    p: Patient
+
+    def add(kind: str, f: str, message: str, analyses: tuple[str, ...]) -> None:
+        """A problem of the patient ``p`` being checked."""
+        value = getattr(p, f)
+        table.problems.append(Problem(kind, message, p.row, cols.get(f, f), value.isoformat() if value else "",
+                                      patient=p.patient_id, analyses=analyses))
+        if analyses:
+            p.exclude(analyses, message)
+
     for p in table.patients:
         if p.cutoff is None:
             p.cutoff = default_cutoff
         dates = dates_of(p)
         bad: set[str] = set()
-
-        def add(kind: str, f: str, message: str, analyses: tuple[str, ...], p: Patient = p) -> None:
-            # p bound as a default: add runs only within this iteration
-            value = getattr(p, f)
-            table.problems.append(Problem(kind, message, p.row, cols.get(f, f), value.isoformat() if value else "",
-                                          patient=p.patient_id, analyses=analyses))
-            if analyses:
-                p.exclude(analyses, message)
 
         if max(filter(None, dates), default=today) > today:  # a date is never false
             for f in DATE_FIELDS:

@@ -4,7 +4,7 @@ other, today and the data cut-off."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import shown
@@ -66,7 +66,8 @@ def choose_date_format(values: list[tuple[int, str, str]], formats: tuple[str, .
 
 def choose_date_format_of_columns(columns: Sequence[tuple[str, Sequence[int], Sequence[Cell]]],
                                   formats: tuple[str, ...], table: RawTable,
-                                  missing: Callable[[str], bool]) -> tuple[str | None, dict[str, dt.date]]:
+                                  missing: Callable[[str], bool], distinct: Sequence[Collection[Cell]] | None = None
+                                  ) -> tuple[str | None, dict[str, dt.date]]:
     """choose_date_format for whole columns, each (header, row numbers, cells): the format and the
     day each distinct text date reads as with it.
 
@@ -74,13 +75,15 @@ def choose_date_format_of_columns(columns: Sequence[tuple[str, Sequence[int], Se
     thousand distinct dates in 400,000 cells. Only when that finds no single reading (no format
     reads every text, or two read one differently) is every cell listed, in the order
     choose_date_format has always been given them (column by column, rows in file order), for it
-    to make its messages, which name rows."""
-    distinct: set[str] = set()
-    for _, _, cells in columns:
-        distinct.update(c for c in set(cells) if isinstance(c, str) and not missing(c))
-    if not distinct:
+    to make its messages, which name rows. ``distinct``: each column's distinct cells, when known.
+    """
+    texts: set[str] = set()
+    for k, (_, _, cells) in enumerate(columns):
+        cells_once = set(cells) if distinct is None else distinct[k]
+        texts.update(c for c in cells_once if isinstance(c, str) and not missing(c))
+    if not texts:
         return None, {}
-    found = _single_reading(distinct, formats)
+    found = _single_reading(texts, formats)
     if found is not None:
         return found
     values = [(rowno, header, c) for header, numbers, cells in columns

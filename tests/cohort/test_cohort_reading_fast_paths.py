@@ -260,3 +260,26 @@ def test_date_checks_are_the_checks_field_by_field() -> None:
         assert tables_[0].problems == tables_[1].problems
         kinds |= {p.kind for p in tables_[0].problems}
     assert kinds == {"future_date", "after_cutoff", "date_order"}
+
+
+def test_texts_found_at_once_to_hold_no_missing_word_hold_none() -> None:
+    """_Missing.in_none says True only when no text is a "no value" word, and does say it for
+    ordinary patient ids."""
+    from her2var.cohort.clinical import _Missing
+
+    rules = load_clinical_rules()
+    missing = _Missing(rules)
+    rng = random.Random(53)
+    words = sorted(rules.missing)
+    pieces = ["P", "0", "7", "a", "N", "A", "na", "NA", "İ", "K", " ", "-", "/", "é", "", *words,
+              *(w.upper() for w in words)]
+    said = {True: 0, False: 0}
+    for _ in range(5000):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(0, 4))]
+        none = missing.in_none(texts)
+        said[none] += 1
+        if none:
+            assert not any(missing(t) for t in texts)
+    assert said[True] > 300 and said[False] > 300
+    assert missing.in_none([f"P{i:06d}" for i in range(1000)])
+    assert not missing.in_none(["P1", "NA"]) and not missing.in_none(["P1", ""])
