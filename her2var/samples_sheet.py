@@ -21,7 +21,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import compress, repeat
 from operator import itemgetter
 from typing import cast
 
@@ -36,6 +35,7 @@ from .tables import (
     cell_text,
     delimiter_name,
     norm,
+    plain_records,
     read_table,
 )
 
@@ -309,22 +309,10 @@ def _read_plain(text: str, delimiter: str, most: int) -> tuple[list[str], int, l
     at its end, every row but blank ones as wide as it, no more rows than allowed, valid CSV/TSV.
     None for any other sheet, which _TextRows reads row by row, meeting and reporting what is not
     plain as it always has."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error:
+    plain = plain_records(text, delimiter)
+    if plain is None:
         return None
-    if reader.line_num != len(records):  # a record over several lines: numbered row by row
-        return None
-    if records and any("\n" in c or "\r" in c for c in records[-1]):  # a quote left open on the last line
-        return None
-    stripped: list[list[Cell]] = list(map(list, map(map, repeat(str.strip), records)))
-    filled = list(map(any, stripped))
-    numbers = list(range(1, len(records) + 1))
-    if not all(filled):  # blank rows are skipped, their lines still counted
-        numbers = list(compress(numbers, filled))
-        stripped = list(compress(stripped, filled))
-        records = list(compress(records, filled))
+    numbers, stripped, records = plain
     if not stripped or len(stripped) - 1 > most or not stripped[0][-1]:
         return None
     width = len(records[0])

@@ -128,8 +128,10 @@ class _Missing:
         """True when none of the texts is a "no value" word, found at once for texts of ASCII
         letters and digits only (as patient ids usually are: their normal form is their lower
         case); False when some text is not of that kind or some may be such a word."""
-        return all(map(str.isalnum, texts)) and all(map(str.isascii, texts)) \
-            and self.words.isdisjoint(map(str.lower, texts))
+        joined = "".join(texts)
+        if not (all(texts) and joined.isascii() and joined.isalnum()):  # each text such, and not empty
+            return False
+        return self.words.isdisjoint("\n".join(texts).lower().split("\n"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from her2var.errors import InputError, shown
 # Cells and separators that make a table other than plain: spaces to strip, quoted delimiters and
 # line ends, a quote never closed, blank rows, rows too short or too long.
 CELLS = ["a", "P1", " b ", "", "  ", "\u00a0c\u00a0", '"q,1"', '"t\t2"', '"x\ny"', '"r\rs"', '" "', '"unclosed',
-         "d\x0b", "é", "NA", "2021-01-05"]
+         "d\x0b", '"e\t"', '"\x1ff"', "é", "NA", "2021-01-05"]
 
 
 def _text(rng: random.Random, delimiter: str) -> str:
@@ -280,6 +280,6 @@ def test_texts_found_at_once_to_hold_no_missing_word_hold_none() -> None:
         said[none] += 1
         if none:
             assert not any(missing(t) for t in texts)
-    assert said[True] > 300 and said[False] > 300
+    assert said[True] > 200 and said[False] > 200
     assert missing.in_none([f"P{i:06d}" for i in range(1000)])
     assert not missing.in_none(["P1", "NA"]) and not missing.in_none(["P1", ""])
