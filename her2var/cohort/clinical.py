@@ -493,8 +493,12 @@ _PATIENT_FIELDS = tuple(f for f in fields(Patient) if f.init)
 
 def _patients(n: int, values: dict[str, Sequence[Any]]) -> list[Patient]:
     """``n`` records, Patient(**{name: values[name][k] for name in values}) for each k, the other
-    fields at their defaults (a new dict each where the default is one). Made with positional
-    arguments up to the last field given: a keyword dict per record costs half as much again."""
+    fields at their defaults (a new object from the field's factory for each record, as __init__
+    makes). Made with positional arguments up to the last field given: a keyword dict per record
+    costs half as much again."""
+    unknown = set(values) - {f.name for f in _PATIENT_FIELDS}
+    if unknown:
+        raise TypeError(f"not fields of Patient: {', '.join(sorted(unknown))}")
     args: list[Any] = []
     last = max(k for k, f in enumerate(_PATIENT_FIELDS) if f.name in values)
     for f in _PATIENT_FIELDS[:last + 1]:

@@ -179,6 +179,8 @@ def test_patient_records_made_positionally_are_made_as_by_keyword() -> None:
     assert made == [Patient(**{f: column[k] for f, column in values.items()}) for k in range(2)]
     assert made[0].excluded is not made[1].excluded and made[0].extra is not made[1].extra
     assert _patients(2, {"row": [2, 3], "patient_id": ["a", "b"]}) == [Patient(2, "a"), Patient(3, "b")]
+    with pytest.raises(TypeError):
+        _patients(1, {"row": [2], "patient_id": ["a"], "weight": [70.0]})
 
 
 def _check_dates_one_field_at_a_time(table: ClinicalTable, rules, *, today: dt.date,
