@@ -21,6 +21,8 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import cast
 
 from . import limits
 from .errors import InputError, shown
@@ -33,6 +35,7 @@ from .tables import (
     cell_text,
     delimiter_name,
     norm,
+    plain_records,
     read_table,
 )
 
@@ -158,6 +161,12 @@ def _refuse_repeated_samples(sheet: SamplesSheet) -> None:
     every repeat is listed in one message."""
     if "sample" not in sheet.columns:
         return
+    if sheet.stream is None:  # the rows are held: when the ids are text and none repeats, nothing to list
+        ids = list(map(itemgetter(sheet.columns["sample"]), sheet.head.rows))
+        if set(map(type, ids)) <= {str}:
+            named = list(filter(None, map(str.strip, ids)))
+            if len(set(named)) == len(named):
+                return
     first: dict[str, int] = {}  # sample id -> line: all a sheet of any size keeps per row here
     problems = []
     column = sheet.columns["sample"]
@@ -231,6 +240,12 @@ class _TextRows:
     def check(self, keep: bool = False) -> None:
         """Go through every row once: a row of the wrong width, too many rows, bad quoting. ``keep``:
         keep the rows too (self.kept), read at C speed (a StringIO of the text)."""
+        if keep:
+            plain = _read_plain(self.text, self.delimiter, limits.current().max_table_rows)
+            if plain is not None:
+                self.header, self.header_line = plain[0], plain[1]
+                self.count, self.kept = len(plain[3]), (plain[2], plain[3])
+                return
         last: tuple[int, list[Cell]] | None = None
         count = 0
         numbers: list[int] = []
@@ -255,30 +270,52 @@ class _TextRows:
         most = limits.current().max_table_rows
         header: list[str] | None = None
         header_line = 1
+        width = 0
         count = 0
         start = 1
         try:
             for cells in reader:
                 line, start = start, reader.line_num + 1
-                if not any(c.strip() for c in cells):
+                stripped: list[Cell] = list(map(str.strip, cells))
+                if not any(stripped):
                     continue
                 if header is None:
                     header, header_line = [c.strip() for c in cells], line
                     while header and not header[-1]:  # trailing delimiters after the last header
                         header.pop()
                     self.header, self.header_line = header, header_line
+                    width = len(header)
                     continue
-                if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
-                    cells = cells[:len(header)]  # trailing empty fields: a spreadsheet's export
-                if len(cells) != len(header):
-                    raise InputError(f"{path}:{line}: {len(cells)} columns, expected {len(header)} (the header on "
-                                     f"line {header_line}); is a {delimiter_name(delimiter)} missing, or a value "
-                                     "missing quotes?")
+                if len(cells) != width:
+                    if len(cells) > width and not any(stripped[width:]):
+                        stripped = stripped[:width]  # trailing empty fields: a spreadsheet's export
+                    if len(stripped) != width:
+                        raise InputError(f"{path}:{line}: {len(stripped)} columns, expected {width} (the header "
+                                         f"on line {header_line}); is a {delimiter_name(delimiter)} missing, or a "
+                                         "value missing quotes?")
                 count += 1
                 if count > most:
                     raise InputError(f"{path}:{line}: more than {most:,} rows in the samples sheet "
                                      f"{limits.exceeded('max_table_rows')}")
-                yield line, [c.strip() for c in cells]
+                yield line, stripped
         except csv.Error as exc:
             raise InputError(f"{path}:{start}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
         assert header is not None
+
+
+def _read_plain(text: str, delimiter: str, most: int) -> tuple[list[str], int, list[int], list[list[Cell]]] | None:
+    """(header, its line, row lines, rows) of a plain sheet, read without a Python step per row:
+    every record on a line of its own (no cell holds a line end), the header without empty cells
+    at its end, every row but blank ones as wide as it, no more rows than allowed, valid CSV/TSV.
+    None for any other sheet, which _TextRows reads row by row, meeting and reporting what is not
+    plain as it always has."""
+    plain = plain_records(text, delimiter)
+    if plain is None:
+        return None
+    numbers, stripped, records = plain
+    if not stripped or len(stripped) - 1 > most or not stripped[0][-1]:
+        return None
+    width = len(records[0])
+    if any(n != width for n in set(map(len, records))):
+        return None
+    return cast(list[str], stripped[0]), numbers[0], numbers[1:], stripped[1:]

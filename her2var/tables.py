@@ -20,7 +20,8 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from itertools import compress, repeat
+from typing import Any, cast
 
 from . import limits
 from .errors import InputError, shown
@@ -83,13 +84,17 @@ def _read_text(path: str, delimiter: str) -> RawTable:
     text = read_input(path, what="a CSV/TSV text table", advice="save it as UTF-8 CSV/TSV").text
     if "\x00" in text:
         raise InputError(f"{path}: contains NUL bytes: a binary file, not a CSV/TSV text table")
-    first = next((ln for ln in _LINE_END.split(text) if ln.strip()), None)
+    first = _first_line(text)
     if first is None:
         raise InputError(f"{path}: the file is empty")
     _check_delimiter(path, first, delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     most = limits.current().max_table_rows
+    plain = _read_plain(text, delimiter, most)
+    if plain is not None:
+        return RawTable(path, *plain)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
+    width = 0
     rows: list[list[Cell]] = []
     numbers: list[int] = []
     start = 1
@@ -98,19 +103,23 @@ def _read_text(path: str, delimiter: str) -> RawTable:
         for cells in reader:
             lineno = start
             start = reader.line_num + 1
-            if not any(c.strip() for c in cells):
+            stripped: list[Cell] = list(map(str.strip, cells))
+            if not any(stripped):
                 continue
             if header is None:
-                header = [c.strip() for c in cells]
+                header = cast(list[str], stripped)
                 header_line = lineno
+                width = len(header)
                 continue
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-                raise InputError(f"{path}: row {lineno}: {len(cells)} fields but the header (row "
-                                 f"{header_line}) has {len(header)}; is a value missing quotes around a "
-                                 f"'{delimiter_name(delimiter)}'?")
-            cells = cells[:len(header)] + [""] * (len(header) - len(cells))
+            if len(cells) != width:
+                if len(cells) > width and any(stripped[width:]):
+                    raise InputError(f"{path}: row {lineno}: {len(cells)} fields but the header (row "
+                                     f"{header_line}) has {width}; is a value missing quotes around a "
+                                     f"'{delimiter_name(delimiter)}'?")
+                cells = cells[:width] + [""] * (width - len(cells))
+                stripped = stripped[:width] + [""] * (width - len(stripped))
             last = cells
-            rows.append([c.strip() for c in cells])
+            rows.append(stripped)
             numbers.append(lineno)
             if len(rows) > most:
                 raise InputError(f"{path}: row {lineno}: more than {most:,} rows {limits.exceeded('max_table_rows')}")
@@ -121,6 +130,82 @@ def _read_text(path: str, delimiter: str) -> RawTable:
     if any("\n" in c or "\r" in c for c in last):  # the last row has a cell of several lines: quote closed?
         _check_closed_quotes(path, text, delimiter, numbers[-1])
     return RawTable(path, header, rows, numbers)
+
+
+def _first_line(text: str) -> str | None:
+    """The first line that is not blank (lines end as _LINE_END says), found without splitting
+    the whole text."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        line = text[start:end.start()]
+        if line.strip():
+            return line
+        start = end.end()
+    return text[start:] if text[start:].strip() else None
+
+
+def _read_plain(text: str, delimiter: str, most: int) -> tuple[list[str], list[list[Cell]], list[int]] | None:
+    """(header, rows, row numbers) of a plain table, read without a Python step per row (a third
+    of the time for 100,000 rows): every record on a line of its own (no cell holds a line end),
+    every row but blank ones as wide as the header, no more rows than allowed, valid CSV. None for
+    any other table, which _read_text then reads row by row, meeting and reporting what is not
+    plain as it always has (the same rows, cells and messages)."""
+    plain = plain_records(text, delimiter)
+    if plain is None:
+        return None
+    numbers, stripped, records = plain
+    if not stripped or len(stripped) - 1 > most:
+        return None
+    width = len(records[0])
+    if any(n != width for n in set(map(len, records))):
+        return None
+    return cast(list[str], stripped[0]), stripped[1:], numbers[1:]
+
+
+# The ASCII characters str.strip removes, other than line ends
+_ASCII_BLANKS = (" ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def plain_records(text: str, delimiter: str) -> tuple[list[int], list[list[Cell]], list[list[str]]] | None:
+    """The non-blank records of a CSV/TSV text whose every record is on a line of its own: their
+    line numbers, their cells stripped, and their cells as read. Read at C speed, with no Python
+    step per record. None when a record spans lines (a cell holds a line end: numbered row by row
+    by the callers), or the text is not valid CSV/TSV (the callers' row-by-row reading says where)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if reader.line_num != len(records):  # a record over several lines
+        return None
+    if records and any("\n" in c or "\r" in c for c in records[-1]):  # a quote left open on the last line
+        return None
+    stripped: list[list[Cell]]
+    if _nothing_to_strip(text, delimiter):
+        stripped = cast(list[list[Cell]], records)
+    else:
+        stripped = list(map(list, map(map, repeat(str.strip), records)))
+    filled = list(map(any, stripped))
+    numbers = list(range(1, len(records) + 1))
+    if not all(filled):  # blank rows are skipped, their lines still counted
+        numbers = list(compress(numbers, filled))
+        stripped = list(compress(stripped, filled))
+        records = list(compress(records, filled))
+    return numbers, stripped, records
+
+
+def _nothing_to_strip(text: str, delimiter: str) -> bool:
+    """No cell of the text (each record on one line) can begin or end with white space: the text is
+    ASCII and holds none besides line ends and, when unquoted, a white-space delimiter."""
+    if not text.isascii():
+        return False
+    for blank in _ASCII_BLANKS:
+        if blank == delimiter:
+            if '"' in text:  # a quoted cell may end with the delimiter
+                return False
+        elif blank in text:
+            return False
+    return True
 
 
 def _check_closed_quotes(path: str, text: str, delimiter: str, row: int) -> None:

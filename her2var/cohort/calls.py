@@ -9,14 +9,17 @@ import datetime as dt
 import io
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, cast
 
 from ..errors import InputError, shown
 from ..files import read_input
 from ..models import EVENT_CLASSES
 from ..samples_sheet import read_samples_sheet as read_sheet
-from ..tables import cell_text
+from ..tables import Cell, RawTable, cell_text
 from .rules import ClinicalRules, norm
 
 log = logging.getLogger(__name__)
@@ -208,7 +211,7 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
     if "sample" not in cols:
         raise InputError(f"{sheet.where(sheet.header_line)}: no sample column; headers tried: "
                          + ", ".join(shown(h) for h, f in rules.sheet_index.items() if f == "sample"))
-    from .dates import choose_date_format
+    from .dates import choose_date_format_of_columns
 
     formats = (date_format,) if date_format else rules.date_formats
     missing: dict[str, bool] = {}  # text -> one of the rules' "no value" words (the same texts recur)
@@ -219,14 +222,15 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
             hit = missing[text] = norm(text) in rules.missing
         return hit
 
-    text_dates = []
-    if "collection_date" in cols:
-        i = cols["collection_date"]
-        for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
-            c = cells[i]
-            if isinstance(c, str) and not is_missing(c):
-                text_dates.append((rowno, table.header[i], c))
-    fmt = choose_date_format(text_dates, formats, table)
+    rows = table.rows
+    named = [name for name in ("sample", "patient", "collection_date") if name in cols]
+    columns: dict[str, list[Cell]] = {name: list(map(itemgetter(cols[name]), rows)) for name in named}
+    dated = [(table.header[cols["collection_date"]], table.row_numbers, columns["collection_date"])] \
+        if "collection_date" in cols else []
+    fmt, days = choose_date_format_of_columns(dated, formats, table, is_missing)
+    plain = _plain_rows(table, columns, fmt, days, is_missing)
+    if plain is not None:
+        return plain
     out: dict[str, SheetRow] = {}
     errors = []
     seen: dict[str, dt.date] = {}
@@ -246,9 +250,34 @@ def read_samples_sheet(path: str, rules: ClinicalRules, date_format: str | None 
             elif isinstance(c, str) and not is_missing(c) and fmt:
                 date = seen.get(c)
                 if date is None:
-                    date = seen[c] = dt.datetime.strptime(c, fmt).date()
+                    date = seen[c] = _day(c, fmt)
         out[sample] = SheetRow(sample, patient, date, rowno)  # one row each: the sheet reader refused repeats
     if errors:
         raise InputError(f"{path}: {len(errors)} problem(s) in the samples sheet; nothing was written:\n  "
                          + "\n  ".join(errors[:60]))
     return out
+
+
+def _plain_rows(table: RawTable, columns: dict[str, list[Cell]], fmt: str | None, days: dict[str, dt.date],
+                is_missing: Callable[[str], bool]) -> dict[str, SheetRow] | None:
+    """read_samples_sheet's rows made column by column when the sample, patient and date cells are
+    all text (a CSV or TSV sheet): each distinct date text read once (``days``: those the format
+    was chosen on). None for other sheets (a workbook's cells), read row by row."""
+    if not all(set(map(type, column)) <= {str} for column in columns.values()):
+        return None
+    texts = cast(dict[str, list[str]], columns)
+    samples = list(map(str.strip, texts["sample"]))
+    patients: Iterable[str] = list(map(str.strip, texts["patient"])) if "patient" in texts else repeat("")
+    dates: Iterable[dt.date | None] = repeat(None)
+    if "collection_date" in texts:
+        day_of = {t: None if is_missing(t) or not fmt else days.get(t) or _day(t, fmt)
+                  for t in set(texts["collection_date"])}
+        dates = map(day_of.__getitem__, texts["collection_date"])
+    made = map(SheetRow, samples, patients, dates, table.row_numbers)
+    if all(samples):
+        return dict(zip(samples, made, strict=True))  # one row each: the sheet reader refused repeats
+    return {row.sample: row for row in made if row.sample}
+
+
+def _day(text: str, fmt: str) -> dt.date:
+    return dt.datetime.strptime(text, fmt).date()

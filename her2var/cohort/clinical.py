@@ -17,15 +17,16 @@ import datetime as dt
 import logging
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from itertools import repeat
 from typing import Any, cast
 
 from ..errors import shown
 from ..models import NOT_TESTED
 from ..tables import Cell, RawTable, cell_text, read_table
 from .calls import SheetRow
-from .dates import DATE_FIELDS, choose_date_format, strptime
+from .dates import DATE_FIELDS, choose_date_format_of_columns, strptime
 from .problems import Errors, Problem
 from .rules import ANALYSES, ClinicalRules, ColumnRule, RegimenRules, drug_key, norm
 
@@ -119,6 +120,19 @@ class _Missing:
             hit = self.cache[text] = not text or norm(text) in self.words
         return hit
 
+    def of_id(self, text: str) -> bool:
+        """The same test for a text seldom seen twice, such as a patient id: not cached."""
+        return not text or norm(text) in self.words
+
+    def in_none(self, texts: Sequence[str]) -> bool:
+        """True when none of the texts is a "no value" word, found at once for texts of ASCII
+        letters and digits only (as patient ids usually are: their normal form is their lower
+        case); False when some text is not of that kind or some may be such a word."""
+        joined = "".join(texts)
+        if not (all(texts) and joined.isascii() and joined.isalnum()):  # each text such, and not empty
+            return False
+        return self.words.isdisjoint("\n".join(texts).lower().split("\n"))
+
 
 # ---------------------------------------------------------------------------------------------
 # Columns
@@ -167,18 +181,13 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     missing = _Missing(rules)
 
     # Dates first: one format for the file.
-    text_dates: list[tuple[int, str, str]] = []
+    columns: list[Sequence[Cell]] = list(zip(*table.rows, strict=True)) or [() for _ in header]
     extra_dates = tuple(f for f in rules.extra_columns if rules.columns[f].type == "date")
-    for f in (*DATE_FIELDS, *extra_dates):
-        if f in cols:
-            i = cols[f]
-            for rowno, cells in zip(table.row_numbers, table.rows, strict=True):
-                c = cells[i]
-                if isinstance(c, str) and not missing(c):
-                    text_dates.append((rowno, header[i], c))
     formats = (date_format,) if date_format else rules.date_formats
-    fmt = choose_date_format(text_dates, formats, table)
-    date_cache: dict[str, dt.date] = {}
+    dated = [cols[f] for f in (*DATE_FIELDS, *extra_dates) if f in cols]
+    distinct = {i: set(columns[i]) for i in dated}  # shared with _clean_rows
+    fmt, date_cache = choose_date_format_of_columns([(header[i], table.row_numbers, columns[i]) for i in dated],
+                                                    formats, table, missing, [distinct[i] for i in dated])
 
     def as_date(c: Cell, rowno: int, column: str) -> dt.date | None:
         if c is None:
@@ -204,8 +213,8 @@ def read_clinical(path: str, rules: ClinicalRules, regimens: RegimenRules, *, sh
     drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
     patients: list[Patient] = []
     site_cols = {f.removeprefix("mets_"): i for f, i in cols.items() if f.startswith("mets_")}
-    ready = _clean_rows(table, cols, site_cols, rules, regimens, missing, fmt, category_cache, date_cache,
-                        drug_cache)
+    ready = _clean_rows(table, columns, distinct, cols, site_cols, rules, regimens, missing, fmt, category_cache,
+                        date_cache, drug_cache)
     for rowno, cells, quick in zip(table.row_numbers, table.rows, ready, strict=True):
         if quick is not None:  # a row without a problem, read column by column (_clean_rows)
             patients.append(quick)
@@ -360,8 +369,9 @@ CATEGORY_FIELDS = ("sex", "smoking", "ecog", "stage", "histology", "best_respons
 _BAD = object()  # a cell the row-by-row reading reports: that row is read there
 
 
-def _clean_rows(table: RawTable, cols: dict[str, int], site_cols: dict[str, int], rules: ClinicalRules,
-                regimens: RegimenRules, missing: _Missing, fmt: str | None,
+def _clean_rows(table: RawTable, columns: list[Sequence[Cell]], distinct: dict[int, set[Cell]],
+                cols: dict[str, int], site_cols: dict[str, int], rules: ClinicalRules, regimens: RegimenRules,
+                missing: _Missing, fmt: str | None,
                 category_cache: dict[tuple[str, str], str | None], date_cache: dict[str, dt.date],
                 drug_cache: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]]) -> list[Patient | None]:
     """The records of the rows that have nothing to report, read column by column: each distinct
@@ -369,25 +379,45 @@ def _clean_rows(table: RawTable, cols: dict[str, int], site_cols: dict[str, int]
     looked up. None for every other row (a problem, an unreadable cell, a metastasis list or a
     regimen column to reconcile), and for all rows of a table this does not cover (cells other
     than text, such as a workbook's; the rules' own columns): read_clinical reads those rows one
-    by one, so that every message is made, in order, by the same code as ever."""
+    by one, so that every message is made, in order, by the same code as ever. ``columns``: the
+    table's cells column by column; ``distinct``: the distinct cells of some of them (index ->
+    cells), completed here."""
     rows = table.rows
-    out: list[Patient | None] = [None] * len(rows)
+    n = len(rows)
+    out: list[Patient | None] = [None] * n
     if not rows or any(f in cols for f in rules.extra_columns):
         return out
     used = {*cols.values(), *site_cols.values()}
-    if any(not {type(cells[i]) for cells in rows} <= {str, type(None)} for i in used):
+    for i in used:
+        if i not in distinct:
+            distinct[i] = set(columns[i])
+    if any(not set(map(type, distinct[i])) <= {str, type(None)} for i in used):
         return out
 
-    def texts(i: int) -> list[str]:
-        return cast(list[str], ["" if cells[i] is None else cells[i] for cells in rows])  # text cells only
+    def texts(i: int) -> Sequence[str]:
+        column = columns[i]
+        if None in distinct[i]:
+            return ["" if c is None else cast(str, c) for c in column]
+        return cast(Sequence[str], column)  # text cells only
+
+    ok = [True] * n
 
     def typed(i: int, kind: Callable[[str], Any]) -> list[Any]:
         column = texts(i)
-        found = {v: kind(v) for v in set(column)}
+        values = cast(set[str], distinct[i] if None not in distinct[i] else {c or "" for c in distinct[i]})
+        found = {v: kind(v) for v in values}
+        if _BAD in found.values():  # no other value equals it
+            for k, v in enumerate(column):
+                if found[v] is _BAD:
+                    ok[k] = False
         return list(map(found.__getitem__, column))
 
-    ok = [not missing(pid) for pid in texts(cols["patient_id"])]
-    values: dict[str, list[Any]] = {"patient_id": texts(cols["patient_id"]), "row": table.row_numbers}
+    ids = texts(cols["patient_id"])
+    if not missing.in_none(ids):
+        for k, pid in enumerate(ids):
+            if missing.of_id(pid):
+                ok[k] = False
+    values: dict[str, Sequence[Any]] = {"patient_id": ids, "row": table.row_numbers}
     for f in CATEGORY_FIELDS:
         if f in cols:
             vs = rules.columns[f].values or f
@@ -435,32 +465,51 @@ def _clean_rows(table: RawTable, cols: dict[str, int], site_cols: dict[str, int]
         yn = rules.values["yesno"].get(norm(value))
         return _BAD if yn is None else yn
 
+    def reconciled(value: str) -> Any:  # a column read with the others row by row
+        return None if missing(value) else _BAD
+
     if "age" in cols:
         values["age"] = typed(cols["age"], age)
     for f in DATE_FIELDS:
         if f in cols:
             values[f] = typed(cols[f], date)
-    drug_lists = typed(cols["drugs"], drugs) if "drugs" in cols else None
-    sites = [typed(site_cols[site], yes_no) if site in site_cols else [None] * len(rows)
+    if "drugs" in cols:
+        drug_lists = typed(cols["drugs"], drugs)
+        if not all(ok):  # a row left to the row-by-row reading may hold no drug list: any will do
+            drug_lists = [((), frozenset(), ()) if d is _BAD else d for d in drug_lists]
+        values["drugs"], values["drug_classes"], values["unknown_drugs"] = zip(*drug_lists, strict=True)
+    sites = [typed(site_cols[site], yes_no) if site in site_cols else repeat(None, n)
              for site in rules.metastasis_sites]
-    checked = [*values.values(), *sites, *([drug_lists] if drug_lists is not None else [])]
-    for f in ("metastasis_sites", "regimen"):  # reconciled with the other columns row by row
+    values["mets"] = list(map(dict, map(zip, repeat(rules.metastasis_sites), zip(*sites, strict=True)))) if sites \
+        else [{} for _ in range(n)]
+    for f in ("metastasis_sites", "regimen"):
         if f in cols:
-            checked.append([None if missing(v) else _BAD for v in texts(cols[f])])
-    for column in checked:
-        if _BAD in column:  # no other value equals it
-            for k, v in enumerate(column):
-                if v is _BAD:
-                    ok[k] = False
-    names = list(values)
-    site_names = rules.metastasis_sites
-    for k, row in enumerate(zip(*values.values(), strict=True)):
-        if ok[k]:
-            p = out[k] = Patient(**dict(zip(names, row, strict=True)))
-            p.mets = {site: column[k] for site, column in zip(site_names, sites, strict=True)}
-            if drug_lists is not None:
-                p.drugs, p.drug_classes, p.unknown_drugs = drug_lists[k]
-    return out
+            typed(cols[f], reconciled)
+    return [p if good else None for p, good in zip(_patients(n, values), ok, strict=True)]
+
+
+_PATIENT_FIELDS = tuple(f for f in fields(Patient) if f.init)
+
+
+def _patients(n: int, values: dict[str, Sequence[Any]]) -> list[Patient]:
+    """``n`` records, Patient(**{name: values[name][k] for name in values}) for each k, the other
+    fields at their defaults (a new object from the field's factory for each record, as __init__
+    makes). Made with positional arguments up to the last field given: a keyword dict per record
+    costs half as much again."""
+    unknown = set(values) - {f.name for f in _PATIENT_FIELDS}
+    if unknown:
+        raise TypeError(f"not fields of Patient: {', '.join(sorted(unknown))}")
+    args: list[Any] = []
+    last = max(k for k, f in enumerate(_PATIENT_FIELDS) if f.name in values)
+    for f in _PATIENT_FIELDS[:last + 1]:
+        if f.name in values:
+            args.append(values[f.name])
+        elif f.default is not MISSING:
+            args.append(repeat(f.default, n))
+        else:
+            factory = cast(Callable[[], Any], f.default_factory)
+            args.append([factory() for _ in range(n)])
+    return list(map(Patient, *args))
 
 
 def read_extra(rules: ClinicalRules, rule: ColumnRule, c: Cell, missing: _Missing,
@@ -549,6 +598,8 @@ def _sites(value: str, rules: ClinicalRules, unknown) -> dict[str, str]:
 
 def _duplicates(patients: list[Patient], problems: list[Problem], column: str) -> None:
     """Every row of a patient id seen twice is a problem; the patient leaves every analysis."""
+    if len({p.patient_id for p in patients}) == len(patients):
+        return
     rows: dict[str, list[Patient]] = {}
     for p in patients:
         rows.setdefault(p.patient_id, []).append(p)
