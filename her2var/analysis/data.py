@@ -193,11 +193,19 @@ def numbers(prep: Prepared, column: str, rows: np.ndarray | None = None) -> np.n
     errors name the cell."""
     cells = prep.table.cells[column]
     out = np.full(prep.table.n, np.nan)
-    idx = np.arange(prep.table.n) if rows is None else np.flatnonzero(rows)
+    idx = range(prep.table.n) if rows is None else np.flatnonzero(rows).tolist()
+    at: list[int] = []
+    values: list[float] = []
+    seen: dict[str, float] = {}  # each distinct text read once (its first cell named if it is no number)
     for i in idx:
         raw = cells[i]
         if raw is not None and raw != NOT_TESTED:
-            out[i] = _number(prep, int(i), column, raw)
+            x = seen.get(raw)
+            if x is None:
+                x = seen[raw] = _number(prep, i, column, raw)
+            at.append(i)
+            values.append(x)
+    out[at] = values
     return out
 
 
@@ -207,10 +215,12 @@ def categories(prep: Prepared, cats: Categories) -> tuple[np.ndarray, np.ndarray
     levels = np.empty(prep.table.n, dtype=object)
     reasons = np.empty(prep.table.n, dtype=object)
     cache: dict[Any, tuple[str | None, str]] = {}
-    for i, raw in enumerate(cells):
+    for raw in cells:
         if raw not in cache:
             cache[raw] = cats.assign(raw)
-        levels[i], reasons[i] = cache[raw]
+    found = list(map(cache.__getitem__, cells))
+    levels[:] = [level for level, _ in found]
+    reasons[:] = [reason for _, reason in found]
     return levels, reasons
 
 

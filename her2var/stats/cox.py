@@ -348,7 +348,7 @@ class Columns:
         if col.dtype.kind in "fc":
             return np.isnan(col)
         if col.dtype.kind == "O":
-            return np.fromiter((is_missing(v) for v in col), dtype=bool, count=len(col))
+            return np.fromiter(map(is_missing, col), dtype=bool, count=len(col))
         return np.zeros(len(col), dtype=bool)
 
     def rows(self, names: Sequence[str], keep: np.ndarray) -> Columns:
