@@ -58,6 +58,11 @@ SPARSE_CALL: dict[str, Any] = {
     "threshold_set": "",
 }
 _SPARSE_KEYS = list(SPARSE_CALL)
+_SPARSE_FIELDS = frozenset(SPARSE_CALL)
+# The fields of a call a cohort reads (cohort_rows(whole=False) gives them beside the sparse calls),
+# with the value each holds when a sparse call leaves it out.
+KEY_FIELDS = ("gene", "class", "oncogenicity", "hgvs_p", "hgvs_c")
+_GENE, _CLASS, _TIER, _HGVS_P, _HGVS_C = (SPARSE_CALL[f] for f in KEY_FIELDS)
 _SPARSE_DEFAULTS = [(k, type(v), v) for k, v in SPARSE_CALL.items() if k != "sample"]
 
 
@@ -372,12 +377,18 @@ class Store:
     COHORT_FIELDS = ("sample", "patient", "status", "error", "her2_classes", "assessed", "cn_assessed",
                      "copy_number", "calls", "rules_checksum", "tested")
 
-    def cohort_rows(self) -> list[tuple]:
+    def cohort_rows(self, whole: bool = True) -> list[tuple]:
         """What a cohort needs of every current result (and of samples that only failed), as
-        tuples in COHORT_FIELDS order, without decoding whole documents."""
+        tuples in COHORT_FIELDS order, without decoding whole documents.
+
+        ``whole=False``: each tuple has one more value, the calls' key fields (a tuple of each
+        call's KEY_FIELDS values), or None; when it is given, the calls are the stored sparse form
+        (``unsparse`` makes them whole), checked to be such calls, so that a reader that needs only
+        the key fields does not make 34 fields of every call. A store of schema 2 or 3 gives the
+        calls whole and None."""
         with self._snapshot() as conn:
             if _version(conn, self.path) >= 4:
-                return self._cohort_rows_4(conn)
+                return self._cohort_rows_4(conn, whole)
             # From the documents when the store has no such column yet (read with migrate=False), or
             # the row has no value there (recorded before testing was, or by another program).
             tested = "json_extract(doc, '$.tested')"
@@ -402,9 +413,11 @@ class Store:
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
                 rc, tested_of(t)) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
         out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+        if not whole:
+            return [(*r, None) for r in out]
         return out
 
-    def _cohort_rows_4(self, conn: sqlite3.Connection) -> list[tuple]:
+    def _cohort_rows_4(self, conn: sqlite3.Connection, whole: bool = True) -> list[tuple]:
         """cohort_rows from a store of schema 4 or later: one scan of the index results_cohort, with
         the calls in sparse form. Rows without it (calls of another form, rows written or changed by
         another program) give their full calls text, and rows without ``tested`` their document's."""
@@ -420,18 +433,37 @@ class Store:
         decoded = iter(loads("[" + ",".join(texts) + "]") if texts else [])
         seen: dict[Any, Any] = {None: None}  # tested: each distinct text decoded once (see cohort_rows)
         split: dict[str, tuple[str, ...]] = {"": ()}  # her2_classes: the same few texts recur
-        out = []
+        out: list[tuple] = []
+        damaged = InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
+                             "the file is damaged or was changed by another program")
+        no_calls: list[Any] = []  # shared by the rows without calls: unsparse only reads it
+        fields = _SPARSE_FIELDS
         for s, p, classes, a, cna, cn, n, sparse, full, rc, t in rows:
+            keys: Any = None
             if not n:
-                calls: Any = []
+                calls: Any = [] if whole else no_calls
+                keys = None if whole else ()
             elif sparse is None:
                 calls = loads(full)
             else:
                 found = next(decoded, None)
-                calls = unsparse(s, found) if type(found) is list else None
-                if calls is None:
-                    raise InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
-                                     "the file is damaged or was changed by another program")
+                if type(found) is not list:
+                    raise damaged
+                if whole:
+                    calls = unsparse(s, found)
+                    if calls is None:
+                        raise damaged
+                else:
+                    # What unsparse checks (a dict of the sparse fields only), without making the
+                    # calls whole; a field left out holds its default.
+                    keys = []
+                    for kept in found:
+                        if type(kept) is not dict or not kept.keys() <= fields:
+                            raise damaged
+                        get = kept.get
+                        keys.append((get("gene", _GENE), get("class", _CLASS), get("oncogenicity", _TIER),
+                                     get("hgvs_p", _HGVS_P), get("hgvs_c", _HGVS_C)))
+                    calls, keys = found, tuple(keys)
             if t in seen:
                 tested = seen[t]
             else:
@@ -440,11 +472,16 @@ class Store:
                 found_classes = split[classes]
             else:
                 found_classes = split[classes] = tuple(classes.split(";")) if classes else ()
-            out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
+            if whole:
+                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
+            else:
+                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested, keys))
         if next(decoded, None) is not None:
-            raise InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
-                             "the file is damaged or was changed by another program")
-        out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+            raise damaged
+        if whole:
+            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+        else:
+            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}, None) for s, p, e, rc in failed]
         return out
 
     @staticmethod

@@ -16,6 +16,7 @@ import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
@@ -288,8 +289,9 @@ def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
     how many samples that concerns."""
     memo: dict[tuple[str, ...], tuple[str, str]] = {}  # the same events recur across samples
-    derived = sorted({s.sample for s in samples for c in s.calls
-                      if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
+    # Only the samples with such a call have their calls read whole (call_keys: each call's tier).
+    derived = sorted({s.sample for s in samples if any(k[2] not in TIERS for k in s.call_keys())
+                      for c in s.calls if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
     if not derived:
         return []
     log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
@@ -552,11 +554,10 @@ def _her2_cells(pick: SampleCalls | None, rules: Rules, memo: dict[Any, Any] | N
     only read). Anything else than texts there (a damaged store) is worked out on its own."""
     key = None
     if memo is not None and pick is not None:
-        parts: list[Any] = [pick.status, pick.assessed, pick.cn_assessed, *pick.classes]
-        for c in pick.calls:
-            parts += (c.get("gene"), c.get("class"), c.get("oncogenicity"), c.get("hgvs_p"), c.get("hgvs_c"))
-        if set(map(type, parts)) <= _TEXT_TYPES:
-            key = (len(pick.classes), *parts)
+        keys = pick.call_keys()  # (gene, class, oncogenicity, hgvs_p, hgvs_c) of each call
+        head = (pick.status, pick.assessed, pick.cn_assessed, *pick.classes)
+        if set(map(type, chain(head, *keys))) <= _TEXT_TYPES:
+            key = (*head, keys)  # the classes' number is known from the length
             hit = memo.get(key)
             if hit is not None:
                 return hit
@@ -564,7 +565,7 @@ def _her2_cells(pick: SampleCalls | None, rules: Rules, memo: dict[Any, Any] | N
     altered, tier = her2_verdict(pick, tiers.altered_tiers)
     if pick is None:
         return "no_sample", altered, tier, not_assessed_reason(pick, tier), "", "", {}, ""
-    drivers = [(c.get("gene"), c.get("class")) for c in pick.calls if c.get("oncogenicity") in tiers.driver_tiers]
+    drivers = [(k[0], k[1]) for k in pick.call_keys() if k[2] in tiers.driver_tiers]
     out = (her2_status(pick), altered, tier, not_assessed_reason(pick, tier),
            ";".join(altered_classes(pick, tiers.altered_tiers)), ";".join(pick.erbb2_events),
            pick.codriver_events(), driver_group_of(drivers, rules.driver_groups) if pick.status == "ok" else "")

@@ -6,6 +6,7 @@ writer."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -27,6 +28,11 @@ def exact(value: object) -> str:
     """A value's JSON with its fields in order: equal only when fields, order, values and types
     (int, float, bool, None) all are."""
     return json.dumps(value, allow_nan=True)
+
+
+def fields(s: object) -> list:
+    """A dataclass's fields, in order (a SampleCalls' calls made whole)."""
+    return [getattr(s, f.name) for f in dataclasses.fields(s)]  # type: ignore[arg-type]
 
 
 def round_trip(sample: str, calls: str) -> list | None:
@@ -272,4 +278,83 @@ def test_the_cohort_gets_from_the_store_what_it_gets_from_the_documents(tmp_path
     want = [from_sample_json(json.loads(json.dumps(d)), path) for d in docs]
     got = from_store(path)
     assert got == want
-    assert exact([vars(x) for x in got]) == exact([vars(x) for x in want])
+    assert exact([fields(x) for x in got]) == exact([fields(x) for x in want])
+
+
+def _set_sparse(path: str, calls_by_sample: dict[str, list[dict]]) -> None:
+    """Give rows sparse calls as another program could (the trigger leaves them: calls unchanged)."""
+    conn = sqlite3.connect(path)
+    for name, calls in calls_by_sample.items():
+        sparse = _sparse(name, calls)
+        assert sparse is not None
+        conn.execute("UPDATE results SET calls_sparse = ?, n_events = ? WHERE sample = ?", (sparse, len(calls), name))
+    conn.commit()
+    conn.close()
+
+
+def _outcome(fn, *args) -> object:
+    """What a call gives, or the error it raises (values of the wrong type make some fail, as
+    they did before)."""
+    try:
+        return fn(*args)
+    except (TypeError, ValueError, AttributeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _what_the_cohort_reads(samples: list, rules: object) -> str:
+    from her2var.cohort.build import _her2_cells
+    from her2var.cohort.tested import codriver_genes
+
+    memo: dict = {}
+    return exact([[_outcome(s.call_keys), _outcome(lambda x: x.erbb2_events, s), _outcome(s.codriver_events),
+                   _outcome(_her2_cells, s, rules, memo), _outcome(_her2_cells, s, rules)] for s in samples]
+                 + [_outcome(codriver_genes, {}, samples)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.dictionaries(st.sampled_from(CALL_COLUMNS), json_values | st.sampled_from(
+    ["ERBB2", "KRAS", "oncogenic", "uncertain", "point_mutation", "amplification", "p.G12C"])), max_size=3),
+    min_size=4, max_size=4))
+def test_the_cohort_reads_sparse_calls_as_it_reads_them_whole(changed):
+    """from_store leaves the calls in sparse form and reads each call's gene, class, tier and
+    HGVS from it: what the cohort makes of them (HER2 cells, events, co-driver genes, the tiers of
+    calls stored without one) is what it makes of the calls made whole, for values of any type."""
+    import os
+    import tempfile
+
+    from her2var.cohort.build import tier_old_calls
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+
+    rules = load_rules()
+    names = ["S1", "S2", "S3", "S5"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "h.db")
+        _store(path)
+        _set_sparse(path, {n: [{**SPARSE_CALL, "sample": n, **c} for c in calls]
+                           for n, calls in zip(names, changed, strict=True)})
+        lazy, whole = from_store(path), from_store(path)
+    for x in whole:
+        x.calls.append({})  # made whole: read from the dicts from now on
+        x.calls.pop()
+    assert [x._keys is None for x in lazy] == [False, False, False, True, False]  # S4: calls of another form
+    assert _what_the_cohort_reads(lazy, rules) == _what_the_cohort_reads(whole, rules)
+    assert [x._keys is None for x in lazy] == [False, False, False, True, False]  # read without making them whole
+    assert _outcome(tier_old_calls, lazy, rules) == _outcome(tier_old_calls, whole, rules)
+    assert _what_the_cohort_reads(lazy, rules) == _what_the_cohort_reads(whole, rules)
+    assert exact([fields(x) for x in lazy]) == exact([fields(x) for x in whole])
+    assert lazy == whole
+
+
+def test_damaged_sparse_calls_are_refused_when_read_sparse(tmp_path):
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    for damage in ('[{"gene":"ERBB2","reviewed":1}]', '[{"gene":"ERBB2"},"text"]', "[[]]"):
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE results SET calls_sparse = ? WHERE sample = 'S3'", (damage,))
+        conn.commit()
+        conn.close()
+        with pytest.raises(InputError, match="not in the store's form; the file is damaged"):
+            from_store(path)
