@@ -10,7 +10,7 @@ import io
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError, shown
 from ..files import read_input
@@ -63,23 +63,29 @@ class SampleCalls:
 
     @classmethod
     def sparse(cls, sample: str, patient: str, status: str, error: str, classes: tuple[str, ...], assessed: str,
-               cn_assessed: str, copy_number: float | None, kept: list[dict[str, Any]],
+               cn_assessed: str, copy_number: float | None, kept: list[dict[str, Any]] | str,
                keys: tuple[CallKey, ...], source: str, rules_checksum: str,
                tested: dict[str, tuple[str, ...]] | None) -> SampleCalls:
         """A sample whose calls are in the store's sparse form (``kept``, as ``store.unsparse``
-        takes them, checked to be such calls), with each call's key fields (``keys``)."""
-        s = cls(sample, patient, status, error, classes, assessed, cn_assessed, copy_number, kept, None, source,
-                rules_checksum, tested)
+        takes them, checked to be such calls; or their text, as stored, checked when the calls are
+        read), with each call's key fields (``keys``)."""
+        s = cls(sample, patient, status, error, classes, assessed, cn_assessed, copy_number, cast(Any, kept), None,
+                source, rules_checksum, tested)
         s._keys, s._of = keys, sample
         return s
 
     def _whole_calls(self) -> list[dict[str, Any]]:
         if self._keys is not None:
-            from ..store import unsparse
+            from ..store import unsparse, unsparse_text
 
-            whole = unsparse(self._of, self._calls)
-            if whole is None:  # the store checked them when it read them
-                raise AssertionError("calls in sparse form that store.unsparse does not take")
+            kept: Any = self._calls
+            if type(kept) is str:  # not decoded yet (a store of schema 5): checked now
+                whole = unsparse_text(self._of, kept, self.source)
+            else:
+                found = unsparse(self._of, kept)
+                if found is None:  # the store checked them when it read them
+                    raise AssertionError("calls in sparse form that store.unsparse does not take")
+                whole = found
             self._calls, self._keys = whole, None
         return self._calls
 
