@@ -107,6 +107,13 @@ def _sparse(sample: str, calls: Any) -> str | None:
         return None
 
 
+class TextKeys(tuple):
+    """Calls' key fields (``cohort_rows(whole=False)``) known to hold only texts or None: checked
+    once per distinct stored text, for the many samples that share it, rather than per sample."""
+
+    __slots__ = ()
+
+
 def _keys_text(kept: list[dict[str, Any]]) -> str:
     """The ``calls_keys`` text of calls in sparse form (decoded): each call's KEY_FIELDS values, a
     field left out given its default, as a JSON array of arrays. Made from the decoded sparse text,
@@ -526,12 +533,13 @@ class Store:
         damaged = InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
                              "the file is damaged or was changed by another program")
         no_calls: list[Any] = []  # shared by the rows without calls: unsparse only reads it
+        no_keys = TextKeys()
         fields = _SPARSE_FIELDS
         for s, p, classes, a, cna, cn, n, sparse, full, rc, t, keys_text in rows:
             keys: Any = None
             if not n:
                 calls: Any = [] if whole else no_calls
-                keys = None if whole else ()
+                keys = None if whole else no_keys
             elif sparse is None:
                 calls = loads(full)
             elif keys_text is not None:
@@ -540,7 +548,8 @@ class Store:
                     found = loads(keys_text)
                     if not (type(found) is list and all(type(k) is list and len(k) == 5 for k in found)):
                         raise damaged
-                    keys = shared[keys_text] = tuple(map(tuple, found))
+                    texts_only = all(type(v) is str or v is None for k in found for v in k)
+                    keys = shared[keys_text] = (TextKeys if texts_only else tuple)(map(tuple, found))
                 calls = sparse
             else:
                 found = next(decoded, None)

@@ -450,3 +450,56 @@ def test_a_schema_4_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
         assert s.schema_version == SCHEMA_VERSION
     assert exact([fields(x) for x in from_store(path)]) == want
     assert exact(_keys_text([{}])) == exact('[["","","","",""]]')
+
+
+def test_key_fields_of_texts_only_are_marked_so_once_per_stored_text(tmp_path):
+    """The cohort skips checking the key fields' types for each sample only when the store found
+    them all texts (or None); the same HER2 cells either way."""
+    from her2var.cohort.build import _her2_cells
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+    from her2var.store import TextKeys
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    conn = sqlite3.connect(path)
+    _set_both(conn, "S5", '[{"gene":1,"class":"amplification"}]', '[[1,"amplification","","",""]]')
+    conn.commit()
+    conn.close()
+    samples = from_store(path)
+    assert [type(s.call_keys()) for s in samples] == [TextKeys, TextKeys, TextKeys, tuple, tuple]
+    rules = load_rules()
+    memo: dict = {}
+    assert [_her2_cells(s, rules, memo) for s in samples] == [_her2_cells(s, rules) for s in samples]
+    assert len(memo) == 4  # S5's gene is not a text: worked out on its own
+
+
+def test_calls_without_a_tier_are_tiered_in_every_sample_sharing_their_key_fields(tmp_path):
+    from her2var.cohort.build import tier_old_calls
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+    from her2var.store import TextKeys
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    untiered = ('[{"gene":"ERBB2","class":"point_mutation","hgvs_p":"p.V777L"}]',
+                '[["ERBB2","point_mutation","","p.V777L",""]]')
+    tiered = ('[{"gene":"ERBB2","class":"amplification","oncogenicity":"oncogenic"}]',
+              '[["ERBB2","amplification","oncogenic","",""]]')
+    rules = load_rules()
+    for kinds, want in (((tiered, tiered, untiered), ["S5"]), ((untiered, tiered, untiered), ["S1", "S5"]),
+                        ((untiered, untiered, untiered), ["S1", "S3", "S5"])):
+        conn = sqlite3.connect(path)
+        for name, (sparse, keys) in zip(("S1", "S3", "S5"), kinds, strict=True):
+            _set_both(conn, name, sparse, keys)
+        conn.commit()
+        conn.close()
+        samples = {s.sample: s for s in from_store(path)}
+        assert samples["S1"].call_keys() is samples["S3"].call_keys() or kinds[0] != kinds[1]
+        assert type(samples["S5"].call_keys()) is TextKeys
+        problems = tier_old_calls(list(samples.values()), rules)
+        assert [p.message.split(" ")[0] for p in problems] == [str(len(want))]
+        assert sorted(n for n, s in samples.items() if s._keys is None and n in ("S1", "S3", "S5")) == want
+        for n in want:
+            assert samples[n].calls[0]["oncogenicity"] in ("oncogenic", "likely_oncogenic", "uncertain")
+            assert "derived on reading" in samples[n].calls[0]["oncogenicity_rule"]
