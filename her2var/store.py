@@ -14,12 +14,17 @@
 - A failed sample is recorded in ``failures``; it never replaces a good result.
 - The schema has a version and is migrated forward, one step at a time, inside a transaction;
   a database from a newer her2var, or that is not a her2var store, is refused, never rebuilt.
-  Writers migrate; a cohort only reads, and reads a store of schema 2 or 3 as it is (the co-driver
-  genes tested then come out of each document, and the calls are decoded whole, which is slower)
-  until the next writer migrates it.
+  Writers migrate; a cohort only reads, and reads a store of schema 2 to 4 as it is (what a later
+  schema adds is then taken from the documents or the calls, which is slower) until the next
+  writer migrates it.
 - Schema 4 keeps what a cohort reads of each current result in an index of its own, with the calls
   in a sparse form (``sparse_calls``) that decodes to exactly the stored calls, so that a cohort of
   100,000 patients reads neither the documents nor 34 fields of every call.
+- Schema 5 adds each call's gene, class, tier and HGVS beside the sparse calls (``calls_keys``): a
+  short text most results share, which the cohort decodes once per distinct text; the sparse calls
+  are then decoded only when something reads them whole. Triggers clear it when the calls, the
+  sample or the sparse calls alone are changed by another program, so it never stands for calls
+  it was not made from by her2var.
 
 WAL needs a local file system (not NFS/SMB shares).
 """
@@ -58,6 +63,11 @@ SPARSE_CALL: dict[str, Any] = {
     "threshold_set": "",
 }
 _SPARSE_KEYS = list(SPARSE_CALL)
+_SPARSE_FIELDS = frozenset(SPARSE_CALL)
+# The fields of a call a cohort reads (cohort_rows(whole=False) gives them beside the sparse calls),
+# with the value each holds when a sparse call leaves it out.
+KEY_FIELDS = ("gene", "class", "oncogenicity", "hgvs_p", "hgvs_c")
+_GENE, _CLASS, _TIER, _HGVS_P, _HGVS_C = (SPARSE_CALL[f] for f in KEY_FIELDS)
 _SPARSE_DEFAULTS = [(k, type(v), v) for k, v in SPARSE_CALL.items() if k != "sample"]
 
 
@@ -97,6 +107,50 @@ def _sparse(sample: str, calls: Any) -> str | None:
         return None
 
 
+class TextKeys(tuple):
+    """Calls' key fields (``cohort_rows(whole=False)``) known to hold only texts or None: checked
+    once per distinct stored text, for the many samples that share it, rather than per sample."""
+
+    __slots__ = ()
+
+
+def _keys_text(kept: list[dict[str, Any]]) -> str:
+    """The ``calls_keys`` text of calls in sparse form (decoded): each call's KEY_FIELDS values, a
+    field left out given its default, as a JSON array of arrays. Made from the decoded sparse text,
+    so that decoding it gives exactly what reading the key fields from the sparse calls gives."""
+    return json.dumps([[k.get("gene", _GENE), k.get("class", _CLASS), k.get("oncogenicity", _TIER),
+                        k.get("hgvs_p", _HGVS_P), k.get("hgvs_c", _HGVS_C)] for k in kept],
+                      separators=(",", ":"), allow_nan=False)
+
+
+def _sparse_and_keys(sample: str, calls: Any) -> tuple[str | None, str | None]:
+    """The sparse text of the calls (``_sparse``) and its ``calls_keys`` text; (None, None) when the
+    calls are kept whole only."""
+    sparse = _sparse(sample, calls)
+    if sparse is None:
+        return None, None
+    return sparse, _keys_text(json.loads(sparse))
+
+
+def unsparse_text(sample: str, sparse: str, path: str) -> list[dict[str, Any]]:
+    """The calls of a result whose sparse text ``cohort_rows(whole=False)`` gave undecoded, made
+    whole; an InputError, as reading them at once gives, when they are not in the store's form."""
+    try:
+        found = json.loads(sparse)
+    except (TypeError, ValueError, RecursionError):
+        found = None
+    calls = unsparse(sample, found) if type(found) is list else None
+    if calls is None:
+        raise InputError(f"{path}: the stored calls of a result are not in the store's form; the file is damaged "
+                         "or was changed by another program")
+    return calls
+
+
+def _is_sparse(found: Any) -> bool:
+    """Calls as ``sparse_calls`` writes them (decoded): what ``unsparse`` takes."""
+    return type(found) is list and all(type(k) is dict and k.keys() <= _SPARSE_FIELDS for k in found)
+
+
 def unsparse(sample: str, calls: list[Any]) -> list[dict[str, Any]] | None:
     """The calls that ``sparse_calls`` wrote as ``calls`` (decoded), whole again; None when they are
     not such calls (a store changed by another program): the reader then decodes the full text."""
@@ -132,6 +186,27 @@ def _fill_sparse_calls(conn: sqlite3.Connection, batch: int = 20_000) -> None:
 Statement = str | Callable[[sqlite3.Connection], None]
 
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append; never edit a released step.
+def _fill_call_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Migration 4 -> 5: the key fields of every result's sparse calls (a batch of rows at a time);
+    sparse calls not in the store's form (changed by another program) are left without them."""
+    last = -1
+    while True:
+        rows = conn.execute("SELECT id, calls_sparse FROM results WHERE id > ? AND calls_sparse IS NOT NULL "
+                            "ORDER BY id LIMIT ?", (last, batch)).fetchall()
+        if not rows:
+            return
+        update = []
+        for i, sparse in rows:
+            try:
+                found = json.loads(sparse)
+            except (TypeError, ValueError, RecursionError):
+                continue
+            if _is_sparse(found):
+                update.append((_keys_text(found), i))
+        conn.executemany("UPDATE results SET calls_keys = ? WHERE id = ?", update)
+        last = rows[-1][0]
+
+
 MIGRATIONS: list[list[Statement]] = [
     [  # 0 -> 1
         """CREATE TABLE results (
@@ -190,6 +265,25 @@ MIGRATIONS: list[list[Statement]] = [
          "copy_number, n_events, rules_checksum, tested, calls_sparse) WHERE is_current = 1"),
         ("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results "
          "WHEN NEW.calls_sparse IS NOT NULL BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END"),
+    ],
+    [  # 4 -> 5: each call's gene, class, tier and HGVS (the fields a cohort reads) beside the sparse calls,
+        # as a short text most results share, so that a cohort decodes each distinct one once and the
+        # sparse calls only when they are read. Written with the sparse calls, in the same statement;
+        # cleared when the calls, the sample, or the sparse calls alone are changed (by another program).
+        ("ALTER TABLE results ADD COLUMN calls_keys TEXT "
+         "CHECK (calls_keys IS NULL OR (json_valid(calls_keys) AND substr(calls_keys, 1, 1) = '['))"),
+        _fill_call_keys,
+        "DROP INDEX results_cohort",
+        ("CREATE INDEX results_cohort ON results (sample, patient, her2_classes, assessed, cn_assessed, "
+         "copy_number, n_events, rules_checksum, tested, calls_sparse, calls_keys) WHERE is_current = 1"),
+        "DROP TRIGGER results_calls_changed",
+        ("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results "
+         "WHEN NEW.calls_sparse IS NOT NULL OR NEW.calls_keys IS NOT NULL "
+         "BEGIN UPDATE results SET calls_sparse = NULL, calls_keys = NULL WHERE id = NEW.id; END"),
+        ("CREATE TRIGGER results_sparse_changed AFTER UPDATE OF calls_sparse, calls_keys ON results "
+         "WHEN NEW.calls_keys IS NOT NULL AND "
+         "(NEW.calls_keys IS OLD.calls_keys OR NEW.calls_sparse IS OLD.calls_sparse) "
+         "BEGIN UPDATE results SET calls_keys = NULL WHERE id = NEW.id; END"),
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -295,7 +389,7 @@ class Store:
         row = (sample, patient, input_sha256, rules_checksum, full["her2_status"], ";".join(full["her2_classes"]),
                full["assessed"], full["cn_assessed"], full["copy_number"], len(full["calls"]),
                str(prov.get("her2var_version", "")), now, calls, doc, hashlib.sha256(doc.encode()).hexdigest(),
-               source, tested, _sparse(sample, full["calls"]))
+               source, tested, *_sparse_and_keys(sample, full["calls"]))
         with self._write() as conn:
             cur = conn.execute("SELECT id, rules_checksum, input, input_sha256 FROM results "
                                "WHERE sample = ? AND is_current = 1", (sample,)).fetchone()
@@ -313,8 +407,8 @@ class Store:
             conn.execute(
                 "INSERT INTO results (sample, patient, input_sha256, rules_checksum, is_current, her2_status, "
                 "her2_classes, assessed, cn_assessed, copy_number, n_events, her2var_version, recorded_at, calls, "
-                "doc, doc_sha256, input, tested, calls_sparse) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "doc, doc_sha256, input, tested, calls_sparse, calls_keys) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
 
     def conflict_error(self, sample: str, stored: str, given: str) -> StoreConflict:
         """The refusal of a result for ``sample`` from ``given`` when the store's came from ``stored``."""
@@ -372,12 +466,18 @@ class Store:
     COHORT_FIELDS = ("sample", "patient", "status", "error", "her2_classes", "assessed", "cn_assessed",
                      "copy_number", "calls", "rules_checksum", "tested")
 
-    def cohort_rows(self) -> list[tuple]:
+    def cohort_rows(self, whole: bool = True) -> list[tuple]:
         """What a cohort needs of every current result (and of samples that only failed), as
-        tuples in COHORT_FIELDS order, without decoding whole documents."""
+        tuples in COHORT_FIELDS order, without decoding whole documents.
+
+        ``whole=False``: each tuple has one more value, the calls' key fields (a tuple of each
+        call's KEY_FIELDS values), or None; when it is given, the calls are the stored sparse form,
+        decoded (``unsparse`` makes them whole) and checked to be such calls, or from schema 5 their
+        text (``unsparse_text``), so that a reader that needs only the key fields does not make 34
+        fields of every call. A store of schema 2 or 3 gives the calls whole and None."""
         with self._snapshot() as conn:
             if _version(conn, self.path) >= 4:
-                return self._cohort_rows_4(conn)
+                return self._cohort_rows_4(conn, whole)
             # From the documents when the store has no such column yet (read with migrate=False), or
             # the row has no value there (recorded before testing was, or by another program).
             tested = "json_extract(doc, '$.tested')"
@@ -402,36 +502,74 @@ class Store:
         out = [(s, p, "ok", "", tuple(classes.split(";")) if classes else (), a, cna, cn, loads(calls) if n else [],
                 rc, tested_of(t)) for s, p, classes, a, cna, cn, n, calls, rc, t in rows]
         out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+        if not whole:
+            return [(*r, None) for r in out]
         return out
 
-    def _cohort_rows_4(self, conn: sqlite3.Connection) -> list[tuple]:
+    def _cohort_rows_4(self, conn: sqlite3.Connection, whole: bool = True) -> list[tuple]:
         """cohort_rows from a store of schema 4 or later: one scan of the index results_cohort, with
         the calls in sparse form. Rows without it (calls of another form, rows written or changed by
-        another program) give their full calls text, and rows without ``tested`` their document's."""
+        another program) give their full calls text, and rows without ``tested`` their document's.
+
+        Not ``whole``, from schema 5: a row with the calls' key fields (``calls_keys``) gives its
+        sparse calls as their text, not decoded (``unsparse_text`` makes them whole); each distinct
+        key text is decoded and checked once, and the rows that hold it share the decoded keys."""
+        keys_column = "calls_keys" if _version(conn, self.path) >= 5 and not whole else "NULL"
         rows = conn.execute(
             "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls_sparse, "
             "CASE WHEN calls_sparse IS NULL AND n_events THEN calls END, rules_checksum, "
-            "COALESCE(tested, json_extract(doc, '$.tested')) "
+            f"COALESCE(tested, json_extract(doc, '$.tested')), {keys_column} "
             "FROM results INDEXED BY results_cohort WHERE is_current = 1 ORDER BY sample").fetchall()
         failed = self._only_failed(conn)
         loads = self._json
-        # Every sparse text is a JSON array on its own (the column's CHECK): all are decoded at once.
-        texts = [sparse for _, _, _, _, _, _, n, sparse, _, _, _ in rows if n and sparse is not None]
+        # Every sparse text is a JSON array on its own (the column's CHECK): all those read are decoded
+        # at once.
+        texts = [sparse for _, _, _, _, _, _, n, sparse, _, _, _, k in rows if n and sparse is not None and k is None]
         decoded = iter(loads("[" + ",".join(texts) + "]") if texts else [])
         seen: dict[Any, Any] = {None: None}  # tested: each distinct text decoded once (see cohort_rows)
         split: dict[str, tuple[str, ...]] = {"": ()}  # her2_classes: the same few texts recur
-        out = []
-        for s, p, classes, a, cna, cn, n, sparse, full, rc, t in rows:
+        shared: dict[str, tuple[tuple[Any, ...], ...]] = {}  # calls_keys: each distinct text decoded once
+        out: list[tuple] = []
+        damaged = InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
+                             "the file is damaged or was changed by another program")
+        no_calls: list[Any] = []  # shared by the rows without calls: unsparse only reads it
+        no_keys = TextKeys()
+        fields = _SPARSE_FIELDS
+        for s, p, classes, a, cna, cn, n, sparse, full, rc, t, keys_text in rows:
+            keys: Any = None
             if not n:
-                calls: Any = []
+                calls: Any = [] if whole else no_calls
+                keys = None if whole else no_keys
             elif sparse is None:
                 calls = loads(full)
+            elif keys_text is not None:
+                keys = shared.get(keys_text)
+                if keys is None:
+                    found = loads(keys_text)
+                    if not (type(found) is list and all(type(k) is list and len(k) == 5 for k in found)):
+                        raise damaged
+                    texts_only = all(type(v) is str or v is None for k in found for v in k)
+                    keys = shared[keys_text] = (TextKeys if texts_only else tuple)(map(tuple, found))
+                calls = sparse
             else:
                 found = next(decoded, None)
-                calls = unsparse(s, found) if type(found) is list else None
-                if calls is None:
-                    raise InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
-                                     "the file is damaged or was changed by another program")
+                if type(found) is not list:
+                    raise damaged
+                if whole:
+                    calls = unsparse(s, found)
+                    if calls is None:
+                        raise damaged
+                else:
+                    # What unsparse checks (a dict of the sparse fields only), without making the
+                    # calls whole; a field left out holds its default.
+                    keys = []
+                    for kept in found:
+                        if type(kept) is not dict or not kept.keys() <= fields:
+                            raise damaged
+                        get = kept.get
+                        keys.append((get("gene", _GENE), get("class", _CLASS), get("oncogenicity", _TIER),
+                                     get("hgvs_p", _HGVS_P), get("hgvs_c", _HGVS_C)))
+                    calls, keys = found, tuple(keys)
             if t in seen:
                 tested = seen[t]
             else:
@@ -440,11 +578,16 @@ class Store:
                 found_classes = split[classes]
             else:
                 found_classes = split[classes] = tuple(classes.split(";")) if classes else ()
-            out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
+            if whole:
+                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
+            else:
+                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested, keys))
         if next(decoded, None) is not None:
-            raise InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
-                             "the file is damaged or was changed by another program")
-        out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+            raise damaged
+        if whole:
+            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
+        else:
+            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}, None) for s, p, e, rc in failed]
         return out
 
     @staticmethod

@@ -16,12 +16,14 @@ import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from ..classify.codrivers import driver_group_of
 from ..classify.tiers import TIERS, policy, tier_call_dict
 from ..errors import InputError, RulesError, shown
 from ..rules.load import Rules, load_rules
+from ..store import TextKeys
 from .calls import SampleCalls, from_classify_output, from_store, read_samples_sheet
 from .clinical import ClinicalTable, Patient, read_clinical
 from .date_checks import check_dates
@@ -288,8 +290,9 @@ def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     from the current rules (classify.tiers.tier_call_dict); one flag (no patient left out) says
     how many samples that concerns."""
     memo: dict[tuple[str, ...], tuple[str, str]] = {}  # the same events recur across samples
-    derived = sorted({s.sample for s in samples for c in s.calls
-                      if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
+    # Only the samples with such a call have their calls read whole (call_keys: each call's tier).
+    derived = sorted({s.sample for s in _untiered(samples)
+                      for c in s.calls if c.get("oncogenicity") not in TIERS and tier_call_dict(c, rules, memo=memo)})
     if not derived:
         return []
     log.warning("cohort: %d sample(s) have calls without an oncogenicity tier (written before tiers): "
@@ -297,6 +300,24 @@ def tier_old_calls(samples: list[SampleCalls], rules: Rules) -> list[Problem]:
     return [Problem("oncogenicity_derived", f"{len(derived)} sample(s) have calls without an oncogenicity "
                     "column (classified before tiers): their tiers were derived from the current rules; "
                     "re-classify them to record the tiers", analyses=())]
+
+
+def _untiered(samples: list[SampleCalls]) -> list[SampleCalls]:
+    """The samples with a call whose oncogenicity is not a tier, in their order. Key fields the
+    store gives many samples (TextKeys) are looked at once (held here, so that no other object
+    takes the id of one meanwhile)."""
+    tiered: dict[int, Any] = {}
+    out = []
+    for s in samples:
+        keys = s.call_keys()
+        shared = type(keys) is TextKeys
+        if shared and id(keys) in tiered:
+            continue
+        if any(k[2] not in TIERS for k in keys):
+            out.append(s)
+        elif shared:
+            tiered[id(keys)] = keys
+    return out
 
 
 def mixed_rules_problem(checksums: list[str], chosen: dict[str, SampleCalls]) -> Problem:
@@ -548,11 +569,11 @@ def _her2_cells(pick: SampleCalls | None, rules: Rules, memo: dict[Any, Any] | N
     only read). Anything else than texts there (a damaged store) is worked out on its own."""
     key = None
     if memo is not None and pick is not None:
-        parts: list[Any] = [pick.status, pick.assessed, pick.cn_assessed, *pick.classes]
-        for c in pick.calls:
-            parts += (c.get("gene"), c.get("class"), c.get("oncogenicity"), c.get("hgvs_p"), c.get("hgvs_c"))
-        if set(map(type, parts)) <= _TEXT_TYPES:
-            key = (len(pick.classes), *parts)
+        keys = pick.call_keys()  # (gene, class, oncogenicity, hgvs_p, hgvs_c) of each call
+        head = (pick.status, pick.assessed, pick.cn_assessed, *pick.classes)
+        # Key fields the store checked to be texts (shared by many samples) are not checked again.
+        if set(map(type, head if type(keys) is TextKeys else chain(head, *keys))) <= _TEXT_TYPES:
+            key = (*head, keys)  # the classes' number is known from the length
             hit = memo.get(key)
             if hit is not None:
                 return hit
@@ -560,7 +581,7 @@ def _her2_cells(pick: SampleCalls | None, rules: Rules, memo: dict[Any, Any] | N
     altered, tier = her2_verdict(pick, tiers.altered_tiers)
     if pick is None:
         return "no_sample", altered, tier, not_assessed_reason(pick, tier), "", "", {}, ""
-    drivers = [(c.get("gene"), c.get("class")) for c in pick.calls if c.get("oncogenicity") in tiers.driver_tiers]
+    drivers = [(k[0], k[1]) for k in pick.call_keys() if k[2] in tiers.driver_tiers]
     out = (her2_status(pick), altered, tier, not_assessed_reason(pick, tier),
            ";".join(altered_classes(pick, tiers.altered_tiers)), ";".join(pick.erbb2_events),
            pick.codriver_events(), driver_group_of(drivers, rules.driver_groups) if pick.status == "ok" else "")

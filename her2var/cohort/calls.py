@@ -25,10 +25,21 @@ from .rules import ClinicalRules, norm
 log = logging.getLogger(__name__)
 INDEX_GENE = "ERBB2"
 
+# A call's fields that the cohort reads: gene, class, oncogenicity, hgvs_p, hgvs_c.
+CallKey = tuple[Any, Any, Any, Any, Any]
+
 
 @dataclass
 class SampleCalls:
-    """What the cohort needs of one classified sample."""
+    """What the cohort needs of one classified sample.
+
+    ``calls`` is a list of call dicts (CALL_COLUMNS keys). A sample read from a store of schema 4
+    holds its calls in the store's sparse form until something reads ``calls`` (``sparse``): a
+    cohort reads only each call's gene, class, tier and HGVS (``call_keys``), which the store gives
+    with the sparse form, so the calls of 150,000 samples are not made whole (34 fields each)
+    unless asked for. Once made whole, or given whole, the calls are what is read: they may have
+    been changed since (``build.tier_old_calls`` sets tiers in place).
+    """
 
     sample: str
     patient: str
@@ -38,7 +49,7 @@ class SampleCalls:
     assessed: str = "unknown"
     cn_assessed: str = "no"
     copy_number: float | None = None
-    calls: list[dict[str, Any]] = field(default_factory=list)  # CALL_COLUMNS keys
+    calls: list[dict[str, Any]] = field(default_factory=list)  # CALL_COLUMNS keys (a property: see below)
     collection_date: dt.date | None = None
     source: str = ""
     rules_checksum: str = ""  # of the rules that classified it ("" when the input does not say)
@@ -46,21 +57,75 @@ class SampleCalls:
     # None when the result predates that record (then no gene without a call counts as tested).
     tested: dict[str, tuple[str, ...]] | None = None
 
+    def _set_calls(self, value: list[dict[str, Any]]) -> None:
+        # Not fields of the dataclass: the calls as given or made whole; or, while _keys is not
+        # None, in the store's sparse form, as stored for the sample _of.
+        self._calls: list[dict[str, Any]] = value
+        self._keys: tuple[CallKey, ...] | None = None
+        self._of: str  # set with _keys
+
+    @classmethod
+    def sparse(cls, sample: str, patient: str, status: str, error: str, classes: tuple[str, ...], assessed: str,
+               cn_assessed: str, copy_number: float | None, kept: list[dict[str, Any]] | str,
+               keys: tuple[CallKey, ...], source: str, rules_checksum: str,
+               tested: dict[str, tuple[str, ...]] | None) -> SampleCalls:
+        """A sample whose calls are in the store's sparse form (``kept``, as ``store.unsparse``
+        takes them, checked to be such calls; or their text, as stored, checked when the calls are
+        read), with each call's key fields (``keys``)."""
+        s = cls(sample, patient, status, error, classes, assessed, cn_assessed, copy_number, cast(Any, kept), None,
+                source, rules_checksum, tested)
+        s._keys, s._of = keys, sample
+        return s
+
+    def _whole_calls(self) -> list[dict[str, Any]]:
+        if self._keys is not None:
+            from ..store import unsparse, unsparse_text
+
+            kept: Any = self._calls
+            if type(kept) is str:  # not decoded yet (a store of schema 5): checked now
+                whole = unsparse_text(self._of, kept, self.source)
+            else:
+                found = unsparse(self._of, kept)
+                if found is None:  # the store checked them when it read them
+                    raise AssertionError("calls in sparse form that store.unsparse does not take")
+                whole = found
+            self._calls, self._keys = whole, None
+        return self._calls
+
+    def call_keys(self) -> tuple[CallKey, ...]:
+        """Each call's (gene, class, oncogenicity, hgvs_p, hgvs_c), as ``call.get`` of each gives
+        them (None for a field a call lacks). Read from the calls each time once they are whole."""
+        keys = self._keys
+        if keys is not None:
+            return keys
+        return tuple([(c.get("gene"), c.get("class"), c.get("oncogenicity"), c.get("hgvs_p"), c.get("hgvs_c"))
+                      for c in self._calls])
+
     @property
     def erbb2_events(self) -> list[str]:
-        return [event_name(c) for c in self.calls if c.get("gene") == INDEX_GENE]
+        return [_event_name(k) for k in self.call_keys() if k[0] == INDEX_GENE]
 
     def codriver_events(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for c in self.calls:
-            gene = c.get("gene") or ""
+        for k in self.call_keys():
+            gene = k[0] or ""
             if gene and gene != INDEX_GENE:
-                out.setdefault(gene, []).append(event_name(c))
+                out.setdefault(gene, []).append(_event_name(k))
         return out
+
+
+# ``calls`` read or set as an attribute; the dataclass's __init__, ==, repr, replace and asdict go
+# through it too, so they all see the whole calls.
+SampleCalls.calls = property(SampleCalls._whole_calls, SampleCalls._set_calls)  # type: ignore[assignment]
 
 
 def event_name(call: dict[str, Any]) -> str:
     return str(call.get("hgvs_p") or call.get("hgvs_c") or call.get("class") or "")
+
+
+def _event_name(key: CallKey) -> str:
+    """event_name of a call from its key fields."""
+    return str(key[3] or key[4] or key[1] or "")
 
 
 def _classes_from_status(text: str) -> tuple[str, ...]:
@@ -177,7 +242,7 @@ def from_store(path: str) -> list[SampleCalls]:
         raise InputError(f"{path}: no such store (--store); 'her2var classify --store {path}' makes one")
     # Read only: a store of an earlier schema is not migrated (classify --store does that).
     with open_store(path, create=False, migrate=False) as store:
-        rows = store.cohort_rows()
+        rows = store.cohort_rows(whole=False)
     # Samples share their 'tested' value (store.cohort_rows decodes each text once): checked and
     # converted once per value, the first sample that holds a bad one named as before.
     tested: dict[int, dict[str, tuple[str, ...]] | None] = {}
@@ -189,9 +254,13 @@ def from_store(path: str) -> list[SampleCalls]:
         return tested[key]
 
     # Positional (in the order of SampleCalls' fields): half the cost of naming them, 150,000 times.
+    # The calls stay in the store's sparse form, with their key fields (cohort_rows(whole=False)).
+    sparse = SampleCalls.sparse
     return [SampleCalls(s, p or "", st, e, classes, a or "unknown", cna or "no", cn, calls, None, path, rc or "",
-                        tested_of(t, s))
-            for s, p, st, e, classes, a, cna, cn, calls, rc, t in rows]
+                        tested_of(t, s)) if keys is None else
+            sparse(s, p or "", st, e, classes, a or "unknown", cna or "no", cn, calls, keys, path, rc or "",
+                   tested_of(t, s))
+            for s, p, st, e, classes, a, cna, cn, calls, rc, t, keys in rows]
 
 
 @dataclass(frozen=True)

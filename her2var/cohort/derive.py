@@ -168,10 +168,10 @@ def her2_verdict(s: SampleCalls | None, counted: Collection[str]) -> tuple[str, 
     cannot be tiered: it counts as altered, as before tiers, and its her2_tier says so."""
     if s is None:
         return "unknown", ""
-    erbb2 = [c for c in s.calls if c.get("gene") == INDEX_GENE]
+    erbb2 = [k for k in s.call_keys() if k[0] == INDEX_GENE]  # (gene, class, oncogenicity, ...)
     if s.status == "ok" and s.classes and not erbb2:
         return "yes", "not tiered (no calls: every class counted)"
-    return tier_verdict([str(c.get("oncogenicity") or "") for c in erbb2], ok=s.status == "ok",
+    return tier_verdict([str(k[2] or "") for k in erbb2], ok=s.status == "ok",
                         assessed=s.assessed, cn_assessed=s.cn_assessed, counted=counted)
 
 
@@ -180,10 +180,10 @@ def altered_classes(s: SampleCalls | None, counted: Collection[str]) -> tuple[st
     classes' order; every class when the sample has no calls to tier (see her2_verdict)."""
     if s is None or s.status != "ok":
         return ()
-    erbb2 = [c for c in s.calls if c.get("gene") == INDEX_GENE]
+    erbb2 = [k for k in s.call_keys() if k[0] == INDEX_GENE]  # (gene, class, oncogenicity, ...)
     if s.classes and not erbb2:
         return s.classes
-    found = {c.get("class") for c in erbb2 if c.get("oncogenicity") in counted}
+    found = {k[1] for k in erbb2 if k[2] in counted}
     return tuple(k for k in EVENT_CLASSES if k in found)
 
 

@@ -36,7 +36,7 @@ def gene_kinds(rules: Rules) -> dict[str, tuple[str, ...]]:
 def codriver_genes(kinds: dict[str, tuple[str, ...]], samples: Iterable[SampleCalls]) -> list[str]:
     """Every co-driver gene of the rules, and any other gene a call names, sorted: a gene no sample
     was tested for keeps its column (all ``not tested``) rather than vanishing."""
-    found = {c.get("gene") or "" for s in samples for c in s.calls}  # the genes codriver_events names
+    found = {k[0] or "" for s in samples for k in s.call_keys()}  # the genes codriver_events names
     found.discard("")
     found.discard(INDEX_GENE)
     return sorted(set(kinds) | found)

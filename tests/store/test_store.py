@@ -232,8 +232,29 @@ def test_killed_run_then_rerun_completes(tmp_path):
     _check_complete(path, {f"K{i:04d}" for i in range(300)})
 
 
+def _downgrade_to_4(path: str) -> None:
+    """The store as schema 4 left it: sparse calls without their key fields."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER results_sparse_changed")
+    conn.execute("DROP TRIGGER results_calls_changed")
+    conn.execute("DROP INDEX results_cohort")
+    conn.execute("ALTER TABLE results DROP COLUMN calls_keys")
+    conn.execute("CREATE INDEX results_cohort ON results (sample, patient, her2_classes, assessed, cn_assessed, "
+                 "copy_number, n_events, rules_checksum, tested, calls_sparse) WHERE is_current = 1")
+    conn.execute("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results WHEN "
+                 "NEW.calls_sparse IS NOT NULL BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END")
+    conn.execute("UPDATE schema_version SET version = 4")
+    conn.commit()
+    conn.close()
+
+
 def _downgrade_to_3(path: str) -> None:
     """The store as schema 3 left it: no sparse calls, nor the cohort's index over them."""
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    conn.close()
+    if version > 4:
+        _downgrade_to_4(path)
     conn = sqlite3.connect(path)
     conn.execute("DROP TRIGGER results_calls_changed")
     conn.execute("DROP INDEX results_cohort")

@@ -6,6 +6,7 @@ writer."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -18,7 +19,16 @@ from her2var.classify.output import call_dict, sample_json
 from her2var.classify.result import SampleResult
 from her2var.errors import InputError
 from her2var.models import CALL_COLUMNS, Call
-from her2var.store import SCHEMA_VERSION, SPARSE_CALL, _sparse, open_store, sparse_calls, unsparse
+from her2var.store import (
+    KEY_FIELDS,
+    SCHEMA_VERSION,
+    SPARSE_CALL,
+    _keys_text,
+    _sparse_and_keys,
+    open_store,
+    sparse_calls,
+    unsparse,
+)
 
 PROV = {"her2var_version": "test", "rules_checksum": "r1"}
 
@@ -27,6 +37,11 @@ def exact(value: object) -> str:
     """A value's JSON with its fields in order: equal only when fields, order, values and types
     (int, float, bool, None) all are."""
     return json.dumps(value, allow_nan=True)
+
+
+def fields(s: object) -> list:
+    """A dataclass's fields, in order (a SampleCalls' calls made whole)."""
+    return [getattr(s, f.name) for f in dataclasses.fields(s)]  # type: ignore[arg-type]
 
 
 def round_trip(sample: str, calls: str) -> list | None:
@@ -216,16 +231,19 @@ def test_a_schema_3_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path, mo
     assert from_store(path) == samples
     with open(path, "rb") as fh:
         assert fh.read() == before
-    with open_store(path) as s:  # a writer migrates it, and fills the sparse calls
-        assert s.schema_version == SCHEMA_VERSION == 4
+    with open_store(path) as s:  # a writer migrates it, and fills the sparse calls and their key fields
+        assert s.schema_version == SCHEMA_VERSION == 5
         assert exact(s.cohort_rows()) == exact(want)
+    assert exact([fields(x) for x in from_store(path)]) == exact([fields(x) for x in samples])
     conn = sqlite3.connect(path)
-    rows = conn.execute("SELECT sample, calls, calls_sparse FROM results ORDER BY sample").fetchall()
+    rows = conn.execute("SELECT sample, calls, calls_sparse, calls_keys FROM results ORDER BY sample").fetchall()
     conn.close()
-    assert [sparse is None for _, _, sparse in rows] == [False, False, False, True, False]
-    for sample, calls, sparse in rows:
+    assert [sparse is None for _, _, sparse, _ in rows] == [False, False, False, True, False]
+    assert [keys is None for _, _, _, keys in rows] == [False, False, False, True, False]
+    for sample, calls, sparse, keys in rows:
         if sparse is not None:
             assert exact(unsparse(sample, json.loads(sparse))) == exact(json.loads(calls))
+            assert json.loads(keys) == [[c[f] for f in KEY_FIELDS] for c in json.loads(calls)]
 
 
 def test_a_store_without_the_cohorts_index_is_refused(tmp_path):
@@ -255,9 +273,10 @@ def test_calls_as_record_is_given_them_come_back_as_the_stored_text_decodes(chan
     the cohort reads back is still exactly what decoding the stored text gives."""
     calls = [{**SPARSE_CALL, "sample": sample, **c} for c in changed]
     stored = json.dumps(calls, default=str, separators=(",", ":"))
-    sparse = _sparse(sample, calls)
-    assert sparse is not None
+    sparse, keys = _sparse_and_keys(sample, calls)
+    assert sparse is not None and keys is not None
     assert exact(unsparse(sample, json.loads(sparse))) == exact(json.loads(stored))
+    assert exact(json.loads(keys)) == exact([[c[f] for f in KEY_FIELDS] for c in json.loads(stored)])
 
 
 def test_the_cohort_gets_from_the_store_what_it_gets_from_the_documents(tmp_path):
@@ -272,4 +291,215 @@ def test_the_cohort_gets_from_the_store_what_it_gets_from_the_documents(tmp_path
     want = [from_sample_json(json.loads(json.dumps(d)), path) for d in docs]
     got = from_store(path)
     assert got == want
-    assert exact([vars(x) for x in got]) == exact([vars(x) for x in want])
+    assert exact([fields(x) for x in got]) == exact([fields(x) for x in want])
+
+
+def _set_both(conn: sqlite3.Connection, sample: str, sparse: str | None, keys: str | None) -> None:
+    """Sparse calls and their key fields written together, as only record writes them."""
+    conn.execute("UPDATE results SET calls_sparse = NULL, calls_keys = NULL WHERE sample = ?", (sample,))
+    conn.execute("UPDATE results SET calls_sparse = ?, calls_keys = ? WHERE sample = ?", (sparse, keys, sample))
+
+
+def _set_sparse(path: str, calls_by_sample: dict[str, list[dict]], with_keys: bool) -> None:
+    """Give rows sparse calls, with their key fields as record writes them, or alone as another
+    program could (the triggers clear the key fields then; the calls are unchanged)."""
+    conn = sqlite3.connect(path)
+    for name, calls in calls_by_sample.items():
+        sparse, keys = _sparse_and_keys(name, calls)
+        assert sparse is not None
+        if with_keys:  # both changed in one statement (the same texts again would clear the key fields)
+            _set_both(conn, name, sparse, keys)
+            conn.execute("UPDATE results SET n_events = ? WHERE sample = ?", (len(calls), name))
+        else:
+            conn.execute("UPDATE results SET calls_sparse = ?, n_events = ? WHERE sample = ?",
+                         (sparse, len(calls), name))
+    kept = [k is not None for k, in conn.execute("SELECT calls_keys FROM results ORDER BY sample")]
+    assert kept == [with_keys, with_keys, with_keys, False, with_keys]
+    conn.commit()
+    conn.close()
+
+
+def _outcome(fn, *args) -> object:
+    """What a call gives, or the error it raises (values of the wrong type make some fail, as
+    they did before)."""
+    try:
+        return fn(*args)
+    except (TypeError, ValueError, AttributeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _what_the_cohort_reads(samples: list, rules: object) -> str:
+    from her2var.cohort.build import _her2_cells
+    from her2var.cohort.tested import codriver_genes
+
+    memo: dict = {}
+    return exact([[_outcome(s.call_keys), _outcome(lambda x: x.erbb2_events, s), _outcome(s.codriver_events),
+                   _outcome(_her2_cells, s, rules, memo), _outcome(_her2_cells, s, rules)] for s in samples]
+                 + [_outcome(codriver_genes, {}, samples)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.dictionaries(st.sampled_from(CALL_COLUMNS), json_values | st.sampled_from(
+    ["ERBB2", "KRAS", "oncogenic", "uncertain", "point_mutation", "amplification", "p.G12C"])), max_size=3),
+    min_size=4, max_size=4), st.booleans())
+def test_the_cohort_reads_sparse_calls_as_it_reads_them_whole(changed, with_keys):
+    """from_store leaves the calls in sparse form and reads each call's gene, class, tier and
+    HGVS from it: what the cohort makes of them (HER2 cells, events, co-driver genes, the tiers of
+    calls stored without one) is what it makes of the calls made whole, for values of any type."""
+    import os
+    import tempfile
+
+    from her2var.cohort.build import tier_old_calls
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+
+    rules = load_rules()
+    names = ["S1", "S2", "S3", "S5"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "h.db")
+        _store(path)
+        _set_sparse(path, {n: [{**SPARSE_CALL, "sample": n, **c} for c in calls]
+                           for n, calls in zip(names, changed, strict=True)}, with_keys)
+        lazy, whole = from_store(path), from_store(path)
+    for x in whole:
+        x.calls.append({})  # made whole: read from the dicts from now on
+        x.calls.pop()
+    assert [x._keys is None for x in lazy] == [False, False, False, True, False]  # S4: calls of another form
+    assert _what_the_cohort_reads(lazy, rules) == _what_the_cohort_reads(whole, rules)
+    assert [x._keys is None for x in lazy] == [False, False, False, True, False]  # read without making them whole
+    assert _outcome(tier_old_calls, lazy, rules) == _outcome(tier_old_calls, whole, rules)
+    assert _what_the_cohort_reads(lazy, rules) == _what_the_cohort_reads(whole, rules)
+    assert exact([fields(x) for x in lazy]) == exact([fields(x) for x in whole])
+    assert lazy == whole
+
+
+def test_damaged_sparse_calls_are_refused_when_read_sparse(tmp_path):
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    for damage in ('[{"gene":"ERBB2","reviewed":1}]', '[{"gene":"ERBB2"},"text"]', "[[]]"):
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE results SET calls_sparse = ? WHERE sample = 'S3'", (damage,))
+        conn.commit()
+        conn.close()
+        with pytest.raises(InputError, match="not in the store's form; the file is damaged"):
+            from_store(path)
+
+
+def test_the_key_fields_are_cleared_when_the_calls_or_the_sparse_calls_alone_are_changed(tmp_path):
+    path = str(tmp_path / "h.db")
+    _store(path)
+    conn = sqlite3.connect(path)
+
+    def kept() -> list[tuple]:
+        return conn.execute("SELECT sample, calls_sparse IS NOT NULL, calls_keys IS NOT NULL FROM results "
+                            "ORDER BY sample").fetchall()
+
+    assert kept() == [("S1", 1, 1), ("S2", 1, 1), ("S3", 1, 1), ("S4", 0, 0), ("S5", 1, 1)]
+    conn.execute("UPDATE results SET calls = calls WHERE sample = 'S1'")
+    conn.execute("UPDATE results SET calls_sparse = '[{}]' WHERE sample = 'S2'")
+    conn.execute("UPDATE results SET calls_keys = '[[\"ERBB2\",\"\",\"\",\"\",\"\"]]' WHERE sample = 'S3'")
+    conn.execute("UPDATE results SET calls_sparse = calls_sparse, calls_keys = calls_keys WHERE sample = 'S5'")
+    assert kept() == [("S1", 0, 0), ("S2", 1, 0), ("S3", 1, 0), ("S4", 0, 0), ("S5", 1, 0)]
+    conn.close()
+
+
+def test_damaged_key_fields_are_refused_and_damaged_sparse_calls_when_read(tmp_path):
+    """Key fields another program wrote (with the sparse calls, in one statement) are checked when
+    the cohort reads them; sparse calls read only when made whole are checked then, with the
+    same message."""
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    for keys in ("[1]", "[[\"ERBB2\"]]", "[[1,2,3,4,5,6]]"):
+        conn = sqlite3.connect(path)
+        _set_both(conn, "S3", "[{}]", keys)
+        conn.commit()
+        conn.close()
+        with pytest.raises(InputError, match="not in the store's form; the file is damaged"):
+            from_store(path)
+    conn = sqlite3.connect(path)
+    _set_both(conn, "S3", '[{"gene":"ERBB2","reviewed":1}]', '[["ERBB2","","","",""]]')
+    conn.commit()
+    conn.close()
+    samples = {s.sample: s for s in from_store(path)}
+    assert samples["S3"].erbb2_events == [""]
+    with pytest.raises(InputError, match=r"h\.db: the stored calls of a result are not in the store's form"):
+        _ = samples["S3"].calls
+
+
+def test_a_schema_4_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
+    from test_store import _downgrade_to_4
+
+    from her2var.cohort.calls import from_store
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    samples = from_store(path)
+    assert [type(s._calls) for s in samples] == [str, list, str, list, str]  # S2: no calls; S4: whole only
+    want = exact([fields(x) for x in samples])
+    _downgrade_to_4(path)
+    with open_store(path, create=False, migrate=False) as s:
+        assert s.schema_version == 4
+    old = from_store(path)
+    assert [type(s._calls) for s in old] == [list] * 5
+    assert exact([fields(x) for x in old]) == want
+    with open_store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION
+    assert exact([fields(x) for x in from_store(path)]) == want
+    assert exact(_keys_text([{}])) == exact('[["","","","",""]]')
+
+
+def test_key_fields_of_texts_only_are_marked_so_once_per_stored_text(tmp_path):
+    """The cohort skips checking the key fields' types for each sample only when the store found
+    them all texts (or None); the same HER2 cells either way."""
+    from her2var.cohort.build import _her2_cells
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+    from her2var.store import TextKeys
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    conn = sqlite3.connect(path)
+    _set_both(conn, "S5", '[{"gene":1,"class":"amplification"}]', '[[1,"amplification","","",""]]')
+    conn.commit()
+    conn.close()
+    samples = from_store(path)
+    assert [type(s.call_keys()) for s in samples] == [TextKeys, TextKeys, TextKeys, tuple, tuple]
+    rules = load_rules()
+    memo: dict = {}
+    assert [_her2_cells(s, rules, memo) for s in samples] == [_her2_cells(s, rules) for s in samples]
+    assert len(memo) == 4  # S5's gene is not a text: worked out on its own
+
+
+def test_calls_without_a_tier_are_tiered_in_every_sample_sharing_their_key_fields(tmp_path):
+    from her2var.cohort.build import tier_old_calls
+    from her2var.cohort.calls import from_store
+    from her2var.rules.load import load_rules
+    from her2var.store import TextKeys
+
+    path = str(tmp_path / "h.db")
+    _store(path)
+    untiered = ('[{"gene":"ERBB2","class":"point_mutation","hgvs_p":"p.V777L"}]',
+                '[["ERBB2","point_mutation","","p.V777L",""]]')
+    tiered = ('[{"gene":"ERBB2","class":"amplification","oncogenicity":"oncogenic"}]',
+              '[["ERBB2","amplification","oncogenic","",""]]')
+    rules = load_rules()
+    for kinds, want in (((tiered, tiered, untiered), ["S5"]), ((untiered, tiered, untiered), ["S1", "S5"]),
+                        ((untiered, untiered, untiered), ["S1", "S3", "S5"])):
+        conn = sqlite3.connect(path)
+        for name, (sparse, keys) in zip(("S1", "S3", "S5"), kinds, strict=True):
+            _set_both(conn, name, sparse, keys)
+        conn.commit()
+        conn.close()
+        samples = {s.sample: s for s in from_store(path)}
+        assert samples["S1"].call_keys() is samples["S3"].call_keys() or kinds[0] != kinds[1]
+        assert type(samples["S5"].call_keys()) is TextKeys
+        problems = tier_old_calls(list(samples.values()), rules)
+        assert [p.message.split(" ")[0] for p in problems] == [str(len(want))]
+        assert sorted(n for n, s in samples.items() if s._keys is None and n in ("S1", "S3", "S5")) == want
+        for n in want:
+            assert samples[n].calls[0]["oncogenicity"] in ("oncogenic", "likely_oncogenic", "uncertain")
+            assert "derived on reading" in samples[n].calls[0]["oncogenicity_rule"]
