@@ -114,13 +114,23 @@ class TextKeys(tuple):
     __slots__ = ()
 
 
+def _key_fields(kept: dict[str, Any]) -> tuple[Any, ...]:
+    """A sparse call's KEY_FIELDS values, a field left out given its default."""
+    get = kept.get
+    return get("gene", _GENE), get("class", _CLASS), get("oncogenicity", _TIER), get("hgvs_p", _HGVS_P), \
+        get("hgvs_c", _HGVS_C)
+
+
 def _keys_text(kept: list[dict[str, Any]]) -> str:
-    """The ``calls_keys`` text of calls in sparse form (decoded): each call's KEY_FIELDS values, a
-    field left out given its default, as a JSON array of arrays. Made from the decoded sparse text,
-    so that decoding it gives exactly what reading the key fields from the sparse calls gives."""
-    return json.dumps([[k.get("gene", _GENE), k.get("class", _CLASS), k.get("oncogenicity", _TIER),
-                        k.get("hgvs_p", _HGVS_P), k.get("hgvs_c", _HGVS_C)] for k in kept],
-                      separators=(",", ":"), allow_nan=False)
+    """The ``calls_keys`` text of calls in sparse form (decoded): each call's KEY_FIELDS values as a
+    JSON array of arrays. Made from the decoded sparse text, so that decoding it gives exactly what
+    reading the key fields from the sparse calls gives."""
+    return json.dumps(list(map(_key_fields, kept)), separators=(",", ":"), allow_nan=False)
+
+
+def _damaged(path: str) -> InputError:
+    return InputError(f"{path}: the stored calls of a result are not in the store's form; the file is damaged "
+                      "or was changed by another program")
 
 
 def _sparse_and_keys(sample: str, calls: Any) -> tuple[str | None, str | None]:
@@ -141,8 +151,7 @@ def unsparse_text(sample: str, sparse: str, path: str) -> list[dict[str, Any]]:
         found = None
     calls = unsparse(sample, found) if type(found) is list else None
     if calls is None:
-        raise InputError(f"{path}: the stored calls of a result are not in the store's form; the file is damaged "
-                         "or was changed by another program")
+        raise _damaged(path)
     return calls
 
 
@@ -167,34 +176,28 @@ def unsparse(sample: str, calls: list[Any]) -> list[dict[str, Any]] | None:
     return out
 
 
-def _fill_sparse_calls(conn: sqlite3.Connection, batch: int = 20_000) -> None:
-    """Migration 3 -> 4: the sparse form of every stored result's calls (a batch of rows at a time,
-    so that a store of millions of results is not held in memory at once)."""
+def _in_batches(conn: sqlite3.Connection, query: str, batch: int) -> Iterator[list[Any]]:
+    """The rows of ``query`` (its first column the row id; ``id > ?`` and ``LIMIT ?`` its
+    parameters) a batch at a time, so that a migration does not hold millions of results at once."""
     last = -1
-    while True:
-        rows = conn.execute("SELECT id, sample, calls FROM results WHERE id > ? ORDER BY id LIMIT ?",
-                            (last, batch)).fetchall()
-        if not rows:
-            return
-        conn.executemany("UPDATE results SET calls_sparse = ? WHERE id = ?",
-                         [(sparse_calls(sample, calls), i) for i, sample, calls in rows
-                          if isinstance(sample, str) and isinstance(calls, str)])
+    while rows := conn.execute(query, (last, batch)).fetchall():
+        yield rows
         last = rows[-1][0]
 
 
-# A migration step: SQL statements, and Python steps that fill a new column.
-Statement = str | Callable[[sqlite3.Connection], None]
+def _fill_sparse_calls(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Migration 3 -> 4: the sparse form of every stored result's calls."""
+    for rows in _in_batches(conn, "SELECT id, sample, calls FROM results WHERE id > ? ORDER BY id LIMIT ?", batch):
+        conn.executemany("UPDATE results SET calls_sparse = ? WHERE id = ?",
+                         [(sparse_calls(sample, calls), i) for i, sample, calls in rows
+                          if isinstance(sample, str) and isinstance(calls, str)])
 
-# MIGRATIONS[i] takes the schema from version i to i + 1. Append; never edit a released step.
+
 def _fill_call_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
-    """Migration 4 -> 5: the key fields of every result's sparse calls (a batch of rows at a time);
-    sparse calls not in the store's form (changed by another program) are left without them."""
-    last = -1
-    while True:
-        rows = conn.execute("SELECT id, calls_sparse FROM results WHERE id > ? AND calls_sparse IS NOT NULL "
-                            "ORDER BY id LIMIT ?", (last, batch)).fetchall()
-        if not rows:
-            return
+    """Migration 4 -> 5: the key fields of every result's sparse calls; sparse calls not in the
+    store's form (changed by another program) are left without them."""
+    query = "SELECT id, calls_sparse FROM results WHERE id > ? AND calls_sparse IS NOT NULL ORDER BY id LIMIT ?"
+    for rows in _in_batches(conn, query, batch):
         update = []
         for i, sparse in rows:
             try:
@@ -204,9 +207,12 @@ def _fill_call_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
             if _is_sparse(found):
                 update.append((_keys_text(found), i))
         conn.executemany("UPDATE results SET calls_keys = ? WHERE id = ?", update)
-        last = rows[-1][0]
 
 
+# A migration step: SQL statements, and Python steps that fill a new column.
+Statement = str | Callable[[sqlite3.Connection], None]
+
+# MIGRATIONS[i] takes the schema from version i to i + 1. Append; never edit a released step.
 MIGRATIONS: list[list[Statement]] = [
     [  # 0 -> 1
         """CREATE TABLE results (
@@ -476,12 +482,13 @@ class Store:
         text (``unsparse_text``), so that a reader that needs only the key fields does not make 34
         fields of every call. A store of schema 2 or 3 gives the calls whole and None."""
         with self._snapshot() as conn:
-            if _version(conn, self.path) >= 4:
+            version = _version(conn, self.path)
+            if version >= 4:
                 return self._cohort_rows_4(conn, whole)
             # From the documents when the store has no such column yet (read with migrate=False), or
             # the row has no value there (recorded before testing was, or by another program).
             tested = "json_extract(doc, '$.tested')"
-            if _version(conn, self.path) >= 3:
+            if version >= 3:
                 tested = f"COALESCE(tested, {tested})"  # the document is read only where needed
             rows = conn.execute(
                 "SELECT sample, patient, her2_classes, assessed, cn_assessed, copy_number, n_events, calls, "
@@ -530,8 +537,7 @@ class Store:
         split: dict[str, tuple[str, ...]] = {"": ()}  # her2_classes: the same few texts recur
         shared: dict[str, tuple[tuple[Any, ...], ...]] = {}  # calls_keys: each distinct text decoded once
         out: list[tuple] = []
-        damaged = InputError(f"{self.path}: the stored calls of a result are not in the store's form; "
-                             "the file is damaged or was changed by another program")
+        damaged = _damaged(self.path)
         no_calls: list[Any] = []  # shared by the rows without calls: unsparse only reads it
         no_keys = TextKeys()
         fields = _SPARSE_FIELDS
@@ -562,14 +568,9 @@ class Store:
                 else:
                     # What unsparse checks (a dict of the sparse fields only), without making the
                     # calls whole; a field left out holds its default.
-                    keys = []
-                    for kept in found:
-                        if type(kept) is not dict or not kept.keys() <= fields:
-                            raise damaged
-                        get = kept.get
-                        keys.append((get("gene", _GENE), get("class", _CLASS), get("oncogenicity", _TIER),
-                                     get("hgvs_p", _HGVS_P), get("hgvs_c", _HGVS_C)))
-                    calls, keys = found, tuple(keys)
+                    if not all(type(kept) is dict and kept.keys() <= fields for kept in found):
+                        raise damaged
+                    calls, keys = found, tuple(map(_key_fields, found))
             if t in seen:
                 tested = seen[t]
             else:
