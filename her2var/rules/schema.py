@@ -41,10 +41,6 @@ def builtin_rules_dir() -> Path:
 # ---------------------------------------------------------------------------------------------
 # Reading YAML safely
 # ---------------------------------------------------------------------------------------------
-def _cache_dir() -> Path | None:
-    return Path(user_cache_dir())
-
-
 def read_builtin_yaml(path: Path) -> Any:
     """A built-in rules file, parsed once per content and then read back as JSON.
 
@@ -52,10 +48,7 @@ def read_builtin_yaml(path: Path) -> Any:
     JSON copy is exact; it is keyed by the SHA-256 of the text, so an edited file is parsed again.
     """
     text = path.read_bytes()
-    folder = _cache_dir()
-    if folder is None:
-        return read_yaml(path)
-    cached = folder / f"rules-{hashlib.sha256(text).hexdigest()[:32]}.json"
+    cached = Path(user_cache_dir()) / f"rules-{hashlib.sha256(text).hexdigest()[:32]}.json"
     try:
         with open(cached, encoding="utf-8") as fh:
             return json.load(fh)
