@@ -64,7 +64,7 @@ class CohortResult:
     """Everything ``build_cohort`` found: the table, what was left out and why, conflicts."""
 
     columns: list[str]
-    rows: list[dict[str, Any]]  # one per patient, values typed (date, float, int, str, None)
+    records: list[tuple[Any, ...]]  # one per patient: its values in columns' order, typed (date, float, int, str, None)
     problems: list[Problem]
     conflicts: list[dict[str, Any]]
     samples_by_patient: dict[str, list[SampleCalls]]
@@ -73,6 +73,20 @@ class CohortResult:
     clinical: ClinicalTable
     n_samples: int
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        """The records as dicts (column -> value), made when first read: the exports other than
+        cohort.tsv read them (cohort.tsv is written from the records, which is faster)."""
+        columns = self.columns
+        return [dict(zip(columns, r, strict=True)) for r in self.records]
+
+    def current_records(self) -> list[tuple[Any, ...]]:
+        """The records, or, once ``rows`` have been made, the records of the rows as they are now
+        (a caller may have changed them; a key a row lacks is None)."""
+        if "rows" not in self.__dict__:
+            return self.records
+        return [tuple(map(r.get, self.columns)) for r in self.rows]
 
 
 @contextlib.contextmanager
@@ -209,11 +223,12 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
     codrivers = {g: testing.get(g, ()) for g in codriver_genes(testing, samples)}
     chosen: dict[str, SampleCalls] = {}
     conflicts: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    records: list[tuple[Any, ...]] = []
     codriver_memo: dict[Any, Any] = {}  # co-driver cells per testing record (tested.codriver_cells)
     her2_memo: dict[Any, Any] = {}  # HER2 and driver cells per kind of sample (_her2_cells)
     study = table.study_columns
-    fast_row = _RowMaker(crules, rrules, rules, codrivers, codriver_memo, her2_memo)
+    record_of = operator.itemgetter(*_columns(crules, codrivers, study))  # a _row's values in columns' order
+    fast_record = _RecordMaker(crules, rrules, rules, codrivers, codriver_memo, her2_memo)
     selection = crules.selection
     no_samples: list[SampleCalls] = []
     for pid, p in first.items():
@@ -243,10 +258,10 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
                                     file=table.path if given_table else ""))
             p.exclude(("her2",), "no sample")
         if study or p.intervals:
-            rows.append(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, study,
-                             codriver_memo, her2_memo))
+            records.append(record_of(_row(p, ss, pick, how, conflict, codrivers, crules, rrules, rules, study,
+                                          codriver_memo, her2_memo)))
         else:
-            rows.append(fast_row(p, ss, pick, how, conflict))
+            records.append(fast_record(p, ss, pick, how, conflict))
 
     faults = [pr for pr in problems if not pr.is_note]
     if strict and faults:
@@ -264,24 +279,24 @@ def _assemble(table: ClinicalTable, samples: list[SampleCalls], problems: list[P
     columns = cohort_columns(crules, codrivers, table.study_columns)
     kinds = Counter(pr.kind for pr in problems)
     summary = {
-        "patients": len(rows), "clinical_rows": table.n_rows, "samples": len(samples),
+        "patients": len(records), "clinical_rows": table.n_rows, "samples": len(samples),
         "patients_with_samples": len(chosen), "problems": dict(sorted(kinds.items())),
-        "included": _included(rows),
+        "included": _included(columns, records),
         "conflicting_patients": len({c["patient_id"] for c in conflicts}),
         "date_format": table.date_format,
         "rules_checksums": checksums,
     }
-    log.info("cohort: %d patients, %d samples, %d problems", len(rows), len(samples), len(problems))
-    return CohortResult(columns=columns, rows=rows, problems=problems, conflicts=conflicts,
+    log.info("cohort: %d patients, %d samples, %d problems", len(records), len(samples), len(problems))
+    return CohortResult(columns=columns, records=records, problems=problems, conflicts=conflicts,
                         samples_by_patient=by_patient, chosen=chosen, codriver_genes=list(codrivers),
                         clinical=table, n_samples=len(samples), summary=summary)
 
 
-def _included(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Analysis -> how many rows are in it (``in_<analysis>`` is yes): the rows' distinct
+def _included(columns: list[str], records: list[tuple[Any, ...]]) -> dict[str, int]:
+    """Analysis -> how many records are in it (``in_<analysis>`` is yes): the records' distinct
     combinations of those cells are counted, then each combination's cells."""
-    keys = [k for k, _ in _prefixed("in_", ANALYSES)]
-    combos = Counter(map(operator.itemgetter(*keys), rows))
+    at = {c: i for i, c in enumerate(columns)}
+    combos = Counter(map(operator.itemgetter(*[at[k] for k, _ in _prefixed("in_", ANALYSES)]), records))
     return {a: sum(n for combo, n in combos.items() if combo[i] == "yes") for i, a in enumerate(ANALYSES)}
 
 
@@ -451,12 +466,13 @@ def _interval(p: Patient, name: str, got: tuple[int, int, str] | str, notes: lis
     return days, days / MONTH_DAYS, event
 
 
-class _RowMaker:
-    """``_row`` for a patient whose survival comes from dates (no intervals) in a cohort without a
-    public cohort's own columns: the same dict, keys in the same order, and the same exclusions
-    recorded on the patient, made with less work per patient. What depends on few distinct values
-    is worked out once per value: the drugs' text and the regimen per drug list, the membership
-    cells and exclusions text per set of exclusions. A test holds it to ``_row``."""
+class _RecordMaker:
+    """``_row``'s values in the cohort's columns' order, for a patient whose survival comes from
+    dates (no intervals) in a cohort without a public cohort's own columns, made with less work
+    per patient (a tuple, no dict), with the same exclusions recorded on the patient. What
+    depends on few distinct values is worked out once per value: the drugs' text and the regimen
+    per drug list, the membership cells and exclusions text per set of exclusions. A test holds
+    it to ``_row``."""
 
     def __init__(self, crules: ClinicalRules, rrules: RegimenRules, rules: Rules,
                  codrivers: dict[str, tuple[str, ...]], codriver_memo: dict[Any, Any],
@@ -465,24 +481,10 @@ class _RowMaker:
         self.codriver_memo, self.her2_memo = codriver_memo, her2_memo
         self.sites = tuple(crules.metastasis_sites)
         self.extras = tuple(crules.extra_columns)
-        # The keys up to the co-driver cells, in _row's order (survival with no interval: days,
-        # months and event of PFS then OS, then the delayed entry of each).
-        self.head = ("patient_id", "sex", "age", "smoking", "ecog", "stage", "histology",
-                     *[k for k, _ in _prefixed("mets_", self.sites)], *self.extras,
-                     "drugs", "regimen", "regimen_group", "best_response", *DATE_COLUMNS,
-                     "pfs_days", "pfs_months", "pfs_event", "os_days", "os_months", "os_event",
-                     "pfs_entry_days", "pfs_entry_months", "os_entry_days", "os_entry_months", "survival_notes",
-                     "sample", "n_samples", "samples", "sample_choice", "her2_status", "her2_altered",
-                     "her2_tier", "her2_classes", "erbb2_events", "assessed", "cn_assessed", "copy_number",
-                     "rules_checksum")
-        # A row starts as a copy of this (all the keys in order, the dict sized for them); the
-        # values are then set in place.
-        self.template = dict.fromkeys((*self.head, *[f"codriver_{g}" for g in codrivers], "driver_group",
-                                       "sample_conflict", *[k for k, _ in _prefixed("in_", ANALYSES)],
-                                       "exclusions"))
+        self.columns = _columns(crules, codrivers)  # what each value of a record is
         self.drug_key = operator.attrgetter("drugs", "unknown_drugs", "drug_classes", "regimen_given")
         self.drug_memo: dict[Any, tuple[str, str, str]] = {}
-        self.tail_memo: dict[Any, dict[str, str]] = {}
+        self.tail_memo: dict[Any, tuple[str, ...]] = {}
 
     def _drugs(self, p: Patient) -> tuple[str, str, str]:
         """(drugs, regimen, regimen_group): they depend only on the patient's drug fields."""
@@ -493,20 +495,18 @@ class _RowMaker:
             hit = self.drug_memo[key] = (";".join((*p.drugs, *p.unknown_drugs)), reg, group)
         return hit
 
-    def _tail(self, conflict: bool, excluded: dict[str, list[str]]) -> dict[str, str]:
-        """sample_conflict, in_<analysis> and exclusions; the same dict for the same exclusions
-        (it is only copied into rows)."""
+    def _tail(self, conflict: bool, excluded: dict[str, list[str]]) -> tuple[str, ...]:
+        """sample_conflict, in_<analysis> and exclusions, once per set of exclusions."""
         key = (conflict, *[(a, *r) for a, r in excluded.items()])
         hit = self.tail_memo.get(key)
         if hit is None:
-            hit = self.tail_memo[key] = {
-                "sample_conflict": "yes" if conflict else "no",
-                **{k: "no" if a in excluded else "yes" for k, a in _prefixed("in_", ANALYSES)},
-                "exclusions": exclusions_text(excluded)}
+            hit = self.tail_memo[key] = ("yes" if conflict else "no",
+                                         *["no" if a in excluded else "yes" for a in ANALYSES],
+                                         exclusions_text(excluded))
         return hit
 
     def __call__(self, p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str,
-                 conflict: bool) -> dict[str, Any]:
+                 conflict: bool) -> tuple[Any, ...]:
         drugs, reg, group = self._drugs(p)
         excluded = p.excluded
         start, progression, death, followup, cut = (p.treatment_start, p.progression_date, p.death_date,
@@ -533,19 +533,16 @@ class _RowMaker:
         else:
             sample, assessed, cn_assessed, copy_number, checksum = (
                 pick.sample, pick.assessed, pick.cn_assessed, pick.copy_number, pick.rules_checksum)
-        row = self.template.copy()
-        row.update(zip(self.head, (
+        return (
             p.patient_id, p.sex, p.age, p.smoking, p.ecog, p.stage, p.histology,
             *map(mets, self.sites), *map(extra, self.extras),
             drugs, reg, group, p.best_response, start, progression, death, followup, cut,
-            pfs_days, pfs_months, pfs_event, os_days, os_months, os_event,
-            pfs_entry, pfs_entry_months, os_entry, os_entry_months, "; ".join(notes),
+            pfs_days, pfs_months, pfs_event, os_days, os_months, os_event, "; ".join(notes),
+            pfs_entry, pfs_entry_months, os_entry, os_entry_months,
             sample, len(ss), ";".join([s.sample for s in ss]), how, status, altered, tier,
-            her2_classes, erbb2_events, assessed, cn_assessed, copy_number, checksum), strict=False))
-        row.update(codriver_cells(pick, cod, self.codrivers, self.codriver_memo))
-        row["driver_group"] = driver_group
-        row.update(self._tail(conflict, excluded))
-        return row
+            her2_classes, erbb2_events, assessed, cn_assessed, copy_number, checksum,
+            *codriver_cells(pick, cod, self.codrivers, self.codriver_memo).values(),
+            driver_group, *self._tail(conflict, excluded))
 
 
 _TEXT_TYPES = {str, type(None)}

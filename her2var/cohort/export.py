@@ -306,14 +306,25 @@ _ROWS_PER_PART = 5000
 
 
 def write_tsv(fh: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
-    """Header and rows, a part of the rows at a time, each part formatted column by column (fast
-    for 100,000 rows)."""
+    """Header and rows (dicts), a part of the rows at a time, each part formatted column by column
+    (fast for 100,000 rows)."""
     columns = list(columns)
     rows = rows if isinstance(rows, list) else list(rows)
+    _write_parts(fh, columns, (_columns_of(columns, rows[start:start + _ROWS_PER_PART])
+                               for start in range(0, len(rows), _ROWS_PER_PART)))
+
+
+def write_records(fh: IO[str], columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:
+    """write_tsv of records: each a row's values in ``columns``' order."""
+    _write_parts(fh, columns, (list(zip(*records[start:start + _ROWS_PER_PART], strict=True))
+                               for start in range(0, len(records), _ROWS_PER_PART)))
+
+
+def _write_parts(fh: IO[str], columns: Sequence[str], parts: Iterable[Sequence[Sequence[Any]]]) -> None:
+    """The header, then each part of the rows, given as its columns' values."""
     fh.write("\t".join(columns) + "\n")
     found = [_ColumnTexts() for _ in columns]
-    for start in range(0, len(rows), _ROWS_PER_PART):
-        part = _columns_of(columns, rows[start:start + _ROWS_PER_PART])
+    for part in parts:
         texts = [_column_text(c, values, f) for c, values, f in zip(columns, part, found, strict=True)]
         fh.write("\n".join(itertools.chain(map("\t".join, zip(*_joined_constants(texts), strict=True)), ("",))))
 
@@ -455,7 +466,7 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
         if pseudonymizer is not None:
             columns, rows, problems, conflicts = pseudonymize(result, pseudonymizer)
         else:
-            columns, rows = result.columns, result.rows
+            columns, rows = result.columns, None  # written from the records (result.rows only if asked)
             problems = [problem_row(p) for p in result.problems]
             conflicts = result.conflicts
     pcols = problem_columns(result.problems)
@@ -464,18 +475,25 @@ def write_cohort(result: CohortResult, out_tsv: str, *, xlsx: str | None = None,
     written: list[str] = []
     with paused_gc():
         try:
-            for path, cols, rs in ((out_tsv, columns, rows), (sibling(out_tsv, "problems"), pcols, problems),
+            with staged.text(out_tsv) as fh:
+                if rows is None:
+                    write_records(fh, columns, result.current_records())
+                else:
+                    write_tsv(fh, columns, rows)
+            written.append(out_tsv)
+            for path, cols, rs in ((sibling(out_tsv, "problems"), pcols, problems),
                                    (sibling(out_tsv, "conflicts"), CONFLICT_COLUMNS, conflicts)):
                 with staged.text(path) as fh:
                     write_tsv(fh, cols, rs)
                 written.append(path)
+            whole = rows if rows is not None else result.rows if xlsx or parquet else []
             if xlsx:
-                sheets = [("cohort", columns, rows), ("problems", pcols, problems),
+                sheets = [("cohort", columns, whole), ("problems", pcols, problems),
                           ("conflicts", CONFLICT_COLUMNS, conflicts)]
                 staged.file(xlsx, lambda tmp: write_xlsx(tmp, sheets, note=note))
                 written.append(xlsx)
             if parquet:
-                staged.file(parquet, lambda tmp: write_parquet(tmp, columns, rows))
+                staged.file(parquet, lambda tmp: write_parquet(tmp, columns, whole))
                 written.append(parquet)
             if cbioportal:
                 from .cbioportal import write_study

@@ -207,3 +207,26 @@ def test_default_excludes_and_gives_reasons(tmp_path):
     assert "no best response (response)" in p2["exclusions"] and "no first-line drugs (regimen)" in p2["exclusions"]
     assert "no progression, death or last follow-up date (pfs)" in p2["exclusions"]
     assert res.summary["included"]["pfs"] == 0 and res.summary["included"]["os"] == 1
+
+
+def test_records_rows_and_the_table_written_agree(tmp_path):
+    """The cohort is held as records (values in columns' order); its rows are made from them when
+    read, and cohort.tsv is written from the rows as they are once they have been read."""
+    from her2var.cohort.export import write_cohort
+
+    result = build_cohort(str(CLIN / "clean_cohort.csv"), [str(CLIN / "clean_calls")],
+                          samples_sheet=str(CLIN / "clean_samples.tsv"), today=TODAY)
+    assert all(len(r) == len(result.columns) for r in result.records) and len(result.records) == 12
+    write_cohort(result, str(tmp_path / "a" / "cohort.tsv"))
+    assert "rows" not in result.__dict__  # cohort.tsv alone does not make the rows
+    assert result.rows == [dict(zip(result.columns, r, strict=True)) for r in result.records]
+    assert result.current_records() == result.records
+    result.rows[0]["regimen"] = "=changed"
+    del result.rows[1]["histology"]
+    write_cohort(result, str(tmp_path / "b" / "cohort.tsv"))
+    lines = [line.split("\t") for line in (tmp_path / "b" / "cohort.tsv").read_text().splitlines()]
+    first, second = dict(zip(lines[0], lines[1], strict=True)), dict(zip(lines[0], lines[2], strict=True))
+    assert first["regimen"] == "'=changed" and second["histology"] == ""
+    before = (tmp_path / "a" / "cohort.tsv").read_text().splitlines()
+    assert [line for line in before if not line.startswith(("P001", "P002"))] == \
+        [line for line in (tmp_path / "b" / "cohort.tsv").read_text().splitlines() if not line.startswith(("P001", "P002"))]

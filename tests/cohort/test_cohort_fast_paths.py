@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from her2var.classify.tiers import tier_call_dict
 from her2var.cohort.calls import SampleCalls
-from her2var.cohort.export import _column_text, _columns_of, fmt, write_tsv
+from her2var.cohort.export import _column_text, _columns_of, fmt, write_records, write_tsv
 from her2var.cohort.tested import codriver_cell, codriver_cells
 from her2var.rules.load import load_rules
 
@@ -130,6 +130,9 @@ def test_texts_kept_from_one_part_of_a_table_to_the_next_are_those_of_the_same_t
     write_tsv(out, columns, rows)
     want = ["\t".join(columns)] + ["\t".join(fmt(c, r.get(c)) for c in columns) for r in rows]
     assert out.getvalue() == "\n".join(want) + "\n"
+    as_records = io.StringIO()  # the same rows as records, in the columns' order
+    write_records(as_records, columns, [tuple(r.get(c) for c in columns) for r in rows])
+    assert as_records.getvalue() == out.getvalue()
     assert "\n-0.0000\t1\t1\t\t" in out.getvalue() and "\n0.0000\t1.0000\tyes\t'=x" in out.getvalue()
     assert "\t'=y\n" in out.getvalue() and "\tC I\n" in out.getvalue()
 
@@ -379,3 +382,25 @@ def test_paused_gc_hands_back_the_collector_with_the_new_objects_already_old() -
     finally:
         gc.unfreeze()
     assert len(kept) == 51_000 and frozen
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(rows=st.lists(st.fixed_dictionaries({c: st.one_of(st.none(), *_KINDS) for c in
+                                            ("patient_id", "age", "pfs_months", "copy_number")}), max_size=40))
+def test_write_records_writes_what_write_tsv_writes_of_the_same_rows(rows) -> None:
+    import io
+
+    columns = ["patient_id", "age", "pfs_months", "copy_number"]
+    want, got = io.StringIO(), io.StringIO()
+    write_tsv(want, columns, rows)
+    write_records(got, columns, [tuple(r[c] for c in columns) for r in rows])
+    assert got.getvalue() == want.getvalue()
+
+
+def test_write_records_refuses_records_of_another_length() -> None:
+    import io
+
+    with pytest.raises(ValueError):
+        write_records(io.StringIO(), ["a", "b"], [("x", "y"), ("x", "y", "z")])
+    with pytest.raises(ValueError):
+        write_records(io.StringIO(), ["a", "b", "c"], [("x", "y"), ("x", "y")])

@@ -1,6 +1,6 @@
-"""The cohort's rows made in one pass per patient (build._RowMaker, for survival from dates) are
-the rows ``build._row`` makes: the same keys in the same order, values of the same types, and
-the same exclusions recorded on the patient, in the same order; and the other shortcuts of the
+"""The cohort's records made in one pass per patient (build._RecordMaker, for survival from dates)
+are the rows ``build._row`` makes, in the cohort's columns' order: every column, values of the same
+types, and the same exclusions recorded on the patient, in the same order; and the other shortcuts of the
 per-patient loop give what the plain code gives."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from dataclasses import replace
 
-from her2var.cohort.build import _included, _row, _RowMaker
+from her2var.cohort.build import _columns, _included, _row, _RecordMaker, cohort_columns
 from her2var.cohort.calls import SampleCalls
 from her2var.cohort.clinical import Patient
 from her2var.cohort.derive import (
@@ -69,7 +69,7 @@ def _sample(rng: random.Random, name: str) -> SampleCalls:
                        collection_date=_date(rng), rules_checksum=rng.choice(["", "abc", "def"]), tested=tested)
 
 
-def test_rows_made_in_one_pass_are_the_rows_of_row() -> None:
+def test_records_made_in_one_pass_are_the_rows_of_row() -> None:
     rules = load_rules()
     rrules = load_regimen_rules()
     base = load_clinical_rules()
@@ -78,7 +78,8 @@ def test_rows_made_in_one_pass_are_the_rows_of_row() -> None:
     rng = random.Random(20261203)
     for crules in (base, replace(base, extra_columns=extras), replace(base, metastasis_sites=())):
         memos: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
-        make = _RowMaker(crules, rrules, rules, codrivers, memos[0], memos[1])
+        make = _RecordMaker(crules, rrules, rules, codrivers, memos[0], memos[1])
+        assert make.columns == cohort_columns(crules, codrivers)
         seen_keys = set()
         for _ in range(3000):
             p = _patient(rng, crules.metastasis_sites, crules.extra_columns)
@@ -89,8 +90,8 @@ def test_rows_made_in_one_pass_are_the_rows_of_row() -> None:
             q = copy.deepcopy(p)
             fast = make(p, ss, pick, how, conflict)
             want = _row(q, ss, pick, how, conflict, codrivers, crules, rrules, rules, (), memos[2], memos[3])
-            assert list(fast) == list(want)
-            assert [(k, type(v), v) for k, v in fast.items()] == [(k, type(v), v) for k, v in want.items()]
+            assert len(fast) == len(make.columns) and set(want) == set(make.columns)
+            assert [(type(v), v) for v in fast] == [(type(want[c]), want[c]) for c in make.columns]
             assert list(p.excluded.items()) == list(q.excluded.items())
             seen_keys.add(tuple(p.excluded))
         assert len(seen_keys) > 10  # many combinations of exclusions were made
@@ -178,9 +179,11 @@ def test_choosing_among_tied_samples() -> None:
 
 def test_included_counts_the_rows_in_each_analysis() -> None:
     rng = random.Random(2)
-    rows = [{f"in_{a}": rng.choice(["yes", "no"]) for a in ANALYSES} for _ in range(500)]
-    assert _included(rows) == {a: [r[f"in_{a}"] for r in rows].count("yes") for a in ANALYSES}
-    assert _included([]) == dict.fromkeys(ANALYSES, 0)
+    columns = _columns(load_clinical_rules(), {})
+    records = [tuple(rng.choice(["yes", "no", None]) for _ in columns) for _ in range(500)]
+    at = columns.index
+    assert _included(columns, records) == {a: [r[at(f"in_{a}")] for r in records].count("yes") for a in ANALYSES}
+    assert _included(columns, []) == dict.fromkeys(ANALYSES, 0)
 
 
 def test_codriver_genes_are_the_genes_codriver_events_name() -> None:
