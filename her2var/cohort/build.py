@@ -125,6 +125,11 @@ def load_samples(calls: list[str] | tuple[str, ...], store: str | None,
     if store:
         batches.append(from_store(store))
     for batch in batches:
+        if not found:  # the first source: its samples at once, unless one repeats (said below)
+            found = dict(zip(map(_by_sample, batch), batch, strict=True))
+            if len(found) == len(batch):
+                continue
+            found = {}
         for s in batch:
             if s.sample in found:
                 problems.append(Problem("duplicate_sample", f"sample in {found[s.sample].source} and in "

@@ -230,3 +230,16 @@ def test_records_rows_and_the_table_written_agree(tmp_path):
     before = (tmp_path / "a" / "cohort.tsv").read_text().splitlines()
     assert [line for line in before if not line.startswith(("P001", "P002"))] == \
         [line for line in (tmp_path / "b" / "cohort.tsv").read_text().splitlines() if not line.startswith(("P001", "P002"))]
+
+
+def test_a_sample_repeated_within_one_source_is_listed_and_the_later_kept():
+    from her2var.cohort.build import load_samples
+    from her2var.cohort.calls import SampleCalls
+
+    first, other, again = (SampleCalls("S1", "P1", "ok", source="a"), SampleCalls("S2", "P2", "ok", source="a"),
+                           SampleCalls("S1", "P1", "ok", source="b"))
+    got, problems = load_samples((), None, [first, other, again])
+    assert got == [again, other] and got[0] is again
+    assert [(p.kind, p.sample) for p in problems] == [("duplicate_sample", "S1")]
+    assert "sample in a and in b" in problems[0].message
+    assert load_samples((), None, [first, other]) == ([first, other], [])
