@@ -98,8 +98,7 @@ class SampleCalls:
         keys = self._keys
         if keys is not None:
             return keys
-        return tuple([(c.get("gene"), c.get("class"), c.get("oncogenicity"), c.get("hgvs_p"), c.get("hgvs_c"))
-                      for c in self._calls])
+        return tuple(map(call_key, self._calls))
 
     @property
     def erbb2_events(self) -> list[str]:
@@ -119,12 +118,18 @@ class SampleCalls:
 SampleCalls.calls = property(SampleCalls._whole_calls, SampleCalls._set_calls)  # type: ignore[assignment]
 
 
+def call_key(call: dict[str, Any]) -> CallKey:
+    """A call's (gene, class, oncogenicity, hgvs_p, hgvs_c); None for a field it lacks."""
+    return call.get("gene"), call.get("class"), call.get("oncogenicity"), call.get("hgvs_p"), call.get("hgvs_c")
+
+
 def event_name(call: dict[str, Any]) -> str:
-    return str(call.get("hgvs_p") or call.get("hgvs_c") or call.get("class") or "")
+    """How the cohort names a call: its protein change, else its cDNA change, else its class."""
+    return _event_name(call_key(call))
 
 
 def _event_name(key: CallKey) -> str:
-    """event_name of a call from its key fields."""
+    """event_name of a call from its key fields (call_key)."""
     return str(key[3] or key[4] or key[1] or "")
 
 
