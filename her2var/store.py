@@ -540,7 +540,6 @@ class Store:
         damaged = _damaged(self.path)
         no_calls: list[Any] = []  # shared by the rows without calls: unsparse only reads it
         no_keys = TextKeys()
-        fields = _SPARSE_FIELDS
         for s, p, classes, a, cna, cn, n, sparse, full, rc, t, keys_text in rows:
             keys: Any = None
             if not n:
@@ -566,9 +565,9 @@ class Store:
                     if calls is None:
                         raise damaged
                 else:
-                    # What unsparse checks (a dict of the sparse fields only), without making the
-                    # calls whole; a field left out holds its default.
-                    if not all(type(kept) is dict and kept.keys() <= fields for kept in found):
+                    # What unsparse checks, without making the calls whole; a field left out holds
+                    # its default.
+                    if not _is_sparse(found):
                         raise damaged
                     calls, keys = found, tuple(map(_key_fields, found))
             if t in seen:
@@ -579,17 +578,11 @@ class Store:
                 found_classes = split[classes]
             else:
                 found_classes = split[classes] = tuple(classes.split(";")) if classes else ()
-            if whole:
-                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested))
-            else:
-                out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested, keys))
+            out.append((s, p, "ok", "", found_classes, a, cna, cn, calls, rc, tested, keys))
         if next(decoded, None) is not None:
             raise damaged
-        if whole:
-            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}) for s, p, e, rc in failed]
-        else:
-            out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}, None) for s, p, e, rc in failed]
-        return out
+        out += [(s, p, "error", e, (), "no", "no", None, [], rc, {}, None) for s, p, e, rc in failed]
+        return [r[:-1] for r in out] if whole else out  # whole: no keys (None in every row)
 
     @staticmethod
     def _only_failed(conn: sqlite3.Connection) -> list[Any]:
