@@ -138,12 +138,8 @@ def remove_own_temporaries(folder: str, suffix: str, *, keep: Collection[str] = 
     with contextlib.suppress(OSError):
         for name in os.listdir(folder):
             if name.startswith(prefix) and name.endswith(suffix) and name not in keep:
-                path = os.path.join(folder, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
+                with contextlib.suppress(OSError):
+                    _remove(os.path.join(folder, name))
 
 
 def remove_stale_temporaries(folder: str, *, untagged: bool = False) -> list[str]:
@@ -157,16 +153,21 @@ def remove_stale_temporaries(folder: str, *, untagged: bool = False) -> list[str
     for name in names:
         if not is_stale_temporary(name, untagged=untagged):
             continue
-        path = os.path.join(folder, name)
         try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-            removed.append(name)
+            _remove(os.path.join(folder, name))
         except OSError:
             continue
+        removed.append(name)
     return removed
+
+
+def _remove(path: str) -> None:
+    """Remove a temporary: a folder with what it holds, else the file (a link itself, never what
+    it points to). Raises OSError."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
 
 
 @functools.cache
