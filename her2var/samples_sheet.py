@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import cast
 
 from . import limits
 from .errors import InputError, shown
@@ -35,7 +34,7 @@ from .tables import (
     cell_text,
     delimiter_name,
     norm,
-    plain_records,
+    plain_table,
     read_table,
 )
 
@@ -241,10 +240,11 @@ class _TextRows:
         """Go through every row once: a row of the wrong width, too many rows, bad quoting. ``keep``:
         keep the rows too (self.kept), read at C speed (a StringIO of the text)."""
         if keep:
-            plain = _read_plain(self.text, self.delimiter, limits.current().max_table_rows)
-            if plain is not None:
+            plain = plain_table(self.text, self.delimiter, limits.current().max_table_rows)
+            # A header with empty cells at its end is read row by row (they are dropped there).
+            if plain is not None and plain[0][-1]:
                 self.header, self.header_line = plain[0], plain[1]
-                self.count, self.kept = len(plain[3]), (plain[2], plain[3])
+                self.count, self.kept = len(plain[2]), (plain[3], plain[2])  # (row lines, rows)
                 return
         last: tuple[int, list[Cell]] | None = None
         count = 0
@@ -301,21 +301,3 @@ class _TextRows:
         except csv.Error as exc:
             raise InputError(f"{path}:{start}: not a valid samples sheet ({shown(exc, 200, bare=True)})") from exc
         assert header is not None
-
-
-def _read_plain(text: str, delimiter: str, most: int) -> tuple[list[str], int, list[int], list[list[Cell]]] | None:
-    """(header, its line, row lines, rows) of a plain sheet, read without a Python step per row:
-    every record on a line of its own (no cell holds a line end), the header without empty cells
-    at its end, every row but blank ones as wide as it, no more rows than allowed, valid CSV/TSV.
-    None for any other sheet, which _TextRows reads row by row, meeting and reporting what is not
-    plain as it always has."""
-    plain = plain_records(text, delimiter)
-    if plain is None:
-        return None
-    numbers, stripped, records = plain
-    if not stripped or len(stripped) - 1 > most or not stripped[0][-1]:
-        return None
-    width = len(records[0])
-    if any(n != width for n in set(map(len, records))):
-        return None
-    return cast(list[str], stripped[0]), numbers[0], numbers[1:], stripped[1:]

@@ -58,7 +58,7 @@ def _outcome(read, *args):
 def test_text_tables_read_whole_are_the_tables_read_row_by_row(tmp_path, monkeypatch, ext: str) -> None:
     rng = random.Random(ext)
     plain_ones = 0
-    real = tables._read_plain
+    real = tables.plain_table
 
     def counted(*a):
         nonlocal plain_ones
@@ -70,10 +70,10 @@ def test_text_tables_read_whole_are_the_tables_read_row_by_row(tmp_path, monkeyp
         path = tmp_path / f"t{k}{ext}"
         path.write_bytes(_text(rng, "," if ext == ".csv" else "\t").encode())
         with monkeypatch.context() as m:
-            m.setattr(tables, "_read_plain", counted)
+            m.setattr(tables, "plain_table", counted)
             fast = _outcome(tables.read_table, str(path))
         with monkeypatch.context() as m:
-            m.setattr(tables, "_read_plain", lambda *a: None)
+            m.setattr(tables, "plain_table", lambda *a: None)
             slow = _outcome(tables.read_table, str(path))
         assert fast == slow, path.read_bytes()
     assert 50 < plain_ones < 400  # both kinds of table were met
@@ -83,7 +83,7 @@ def test_text_tables_read_whole_are_the_tables_read_row_by_row(tmp_path, monkeyp
 def test_samples_sheets_read_whole_are_the_sheets_read_row_by_row(tmp_path, monkeypatch, ext: str) -> None:
     rng = random.Random("sheet" + ext)
     plain_ones = 0
-    real = samples_sheet._read_plain
+    real = samples_sheet.plain_table
 
     def counted(*a):
         nonlocal plain_ones
@@ -103,10 +103,10 @@ def test_samples_sheets_read_whole_are_the_sheets_read_row_by_row(tmp_path, monk
             text = first + ("," if ext == ".csv" else "\t") + "\n" + rest
         path.write_bytes(text.encode())
         with monkeypatch.context() as m:
-            m.setattr(samples_sheet, "_read_plain", counted)
+            m.setattr(samples_sheet, "plain_table", counted)
             fast = _outcome(read, path, True)
         with monkeypatch.context() as m:
-            m.setattr(samples_sheet, "_read_plain", lambda *a: None)
+            m.setattr(samples_sheet, "plain_table", lambda *a: None)
             slow = _outcome(read, path, True)
         streamed = _outcome(read, path, False)
         assert fast == slow == streamed, path.read_bytes()
