@@ -420,13 +420,8 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
             days = sample_entry(p.treatment_start, sampled) if surv[f"{name}_days"] is not None else None
             surv.update({f"{name}_entry_days": days,
                          f"{name}_entry_months": None if days is None else days / MONTH_DAYS})
-    if p.best_response is None and "response" not in p.excluded:
-        p.exclude(("response",), "no best response")
-    if not reg and "regimen" not in p.excluded:
-        p.exclude(("regimen",), "no first-line drugs")
     status, altered, tier, why, her2_classes, erbb2_events, cod, driver_group = _her2_cells(pick, rules, her2_memo)
-    if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in p.excluded:
-        p.exclude(("her2",), why)
+    _exclude_unusable(p, reg, pick, status, altered, why)
     row: dict[str, Any] = {
         "patient_id": p.patient_id, "sex": p.sex, "age": p.age, "smoking": p.smoking, "ecog": p.ecog,
         "stage": p.stage, "histology": p.histology,
@@ -454,6 +449,19 @@ def _row(p: Patient, ss: list[SampleCalls], pick: SampleCalls | None, how: str, 
     if "survival_origin" in study:
         row["survival_origin"] = survival_origin(p)
     return row
+
+
+def _exclude_unusable(p: Patient, reg: str, pick: SampleCalls | None, status: str, altered: str, why: str) -> None:
+    """Leave the patient out of the response analyses without a best response, of the regimen
+    ones without first-line drugs (``reg``: the regimen), and of the HER2 ones when the chosen
+    sample's HER2 status is not assessed or not known (``why``); each once."""
+    excluded = p.excluded
+    if p.best_response is None and "response" not in excluded:
+        p.exclude(("response",), "no best response")
+    if not reg and "regimen" not in excluded:
+        p.exclude(("regimen",), "no first-line drugs")
+    if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in excluded:
+        p.exclude(("her2",), why)
 
 
 def _interval(p: Patient, name: str, got: tuple[int, int, str] | str, notes: list[str]) -> tuple[Any, Any, Any]:
@@ -524,14 +532,9 @@ class _RecordMaker:
         entry_months = None if entry is None else entry / MONTH_DAYS
         pfs_entry, pfs_entry_months = (None, None) if pfs_days is None else (entry, entry_months)
         os_entry, os_entry_months = (None, None) if os_days is None else (entry, entry_months)
-        if p.best_response is None and "response" not in excluded:
-            p.exclude(("response",), "no best response")
-        if not reg and "regimen" not in excluded:
-            p.exclude(("regimen",), "no first-line drugs")
         status, altered, tier, why, her2_classes, erbb2_events, cod, driver_group = _her2_cells(
             pick, self.rules, self.her2_memo)
-        if (status == "not_assessed" or (pick is not None and altered == "unknown")) and "her2" not in excluded:
-            p.exclude(("her2",), why)
+        _exclude_unusable(p, reg, pick, status, altered, why)
         mets, extra = p.mets.get, p.extra.get
         if pick is None:
             sample, assessed, cn_assessed, copy_number, checksum = "", "", "", None, ""

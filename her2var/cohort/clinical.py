@@ -117,7 +117,7 @@ class _Missing:
     def __call__(self, text: str) -> bool:
         hit = self.cache.get(text)
         if hit is None:
-            hit = self.cache[text] = not text or norm(text) in self.words
+            hit = self.cache[text] = self.of_id(text)
         return hit
 
     def of_id(self, text: str) -> bool:
