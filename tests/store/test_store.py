@@ -232,48 +232,29 @@ def test_killed_run_then_rerun_completes(tmp_path):
     _check_complete(path, {f"K{i:04d}" for i in range(300)})
 
 
-def _downgrade_to_4(path: str) -> None:
-    """The store as schema 4 left it: sparse calls without their key fields."""
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER results_sparse_changed")
-    conn.execute("DROP TRIGGER results_calls_changed")
-    conn.execute("DROP INDEX results_cohort")
-    conn.execute("ALTER TABLE results DROP COLUMN calls_keys")
-    conn.execute("CREATE INDEX results_cohort ON results (sample, patient, her2_classes, assessed, cn_assessed, "
-                 "copy_number, n_events, rules_checksum, tested, calls_sparse) WHERE is_current = 1")
-    conn.execute("CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results WHEN "
-                 "NEW.calls_sparse IS NOT NULL BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END")
-    conn.execute("UPDATE schema_version SET version = 4")
-    conn.commit()
-    conn.close()
+# What undoing each migration step runs: UNDO[k] takes a store of schema k back to k - 1.
+_UNDO = {
+    5: ["DROP TRIGGER results_sparse_changed", "DROP TRIGGER results_calls_changed", "DROP INDEX results_cohort",
+        "ALTER TABLE results DROP COLUMN calls_keys",
+        "CREATE INDEX results_cohort ON results (sample, patient, her2_classes, assessed, cn_assessed, "
+        "copy_number, n_events, rules_checksum, tested, calls_sparse) WHERE is_current = 1",
+        "CREATE TRIGGER results_calls_changed AFTER UPDATE OF calls, sample ON results WHEN "
+        "NEW.calls_sparse IS NOT NULL BEGIN UPDATE results SET calls_sparse = NULL WHERE id = NEW.id; END"],
+    4: ["DROP TRIGGER results_calls_changed", "DROP INDEX results_cohort", "ALTER TABLE results DROP COLUMN calls_sparse"],
+    3: ["ALTER TABLE results DROP COLUMN tested"],
+}
 
 
-def _downgrade_to_3(path: str) -> None:
-    """The store as schema 3 left it: no sparse calls, nor the cohort's index over them."""
+def _downgrade(path: str, version: int) -> None:
+    """The store as schema ``version`` left it, the later steps undone newest first: 4, sparse
+    calls without their key fields; 3, no sparse calls nor the cohort's index over them; 2, the
+    co-driver genes tested only inside each document."""
     conn = sqlite3.connect(path)
-    version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
-    conn.close()
-    if version > 4:
-        _downgrade_to_4(path)
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER results_calls_changed")
-    conn.execute("DROP INDEX results_cohort")
-    conn.execute("ALTER TABLE results DROP COLUMN calls_sparse")
-    conn.execute("UPDATE schema_version SET version = 3")
-    conn.commit()
-    conn.close()
-
-
-def _downgrade_to_2(path: str) -> None:
-    """The store as schema 2 left it: the co-driver genes tested only inside each document."""
-    conn = sqlite3.connect(path)
-    version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
-    conn.close()
-    if version > 3:
-        _downgrade_to_3(path)
-    conn = sqlite3.connect(path)
-    conn.execute("ALTER TABLE results DROP COLUMN tested")
-    conn.execute("UPDATE schema_version SET version = 2")
+    current = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    for step in range(current, version, -1):
+        for statement in _UNDO[step]:
+            conn.execute(statement)
+    conn.execute("UPDATE schema_version SET version = ?", (version,))
     conn.commit()
     conn.close()
 
@@ -307,7 +288,7 @@ def test_a_schema_2_store_is_read_as_it_is_by_a_reader_and_migrated_by_a_writer(
     with open_store(path) as s:
         want = s.cohort_rows()
     assert [r[-1] for r in want] == [{"small_variants": ["EGFR", "KRAS"], "fusion": ["ALK"]}] * 2 + [{}, None, {}]
-    _downgrade_to_2(path)
+    _downgrade(path, 2)
     with open(path, "rb") as fh:
         before = fh.read()
     with open_store(path, create=False, migrate=False) as s:  # a cohort: reads, never changes it
@@ -327,7 +308,7 @@ def test_a_schema_2_store_is_read_as_it_is_by_a_reader_and_migrated_by_a_writer(
 def test_a_reader_still_refuses_a_schema_2_store_changed_by_another_program(tmp_path):
     path = str(tmp_path / "h.db")
     _tested_store(path)
-    _downgrade_to_2(path)
+    _downgrade(path, 2)
     conn = sqlite3.connect(path)
     conn.execute("CREATE VIEW extra AS SELECT 1")
     conn.commit()
@@ -342,9 +323,9 @@ def test_a_cohort_reads_the_same_samples_from_a_schema_2_3_and_4_store(tmp_path)
     path = str(tmp_path / "h.db")
     _tested_store(path)
     new = from_store(path)
-    _downgrade_to_3(path)
+    _downgrade(path, 3)
     assert from_store(path) == new
-    _downgrade_to_2(path)
+    _downgrade(path, 2)
     old = from_store(path)
     assert old == new
     assert [s.tested for s in new] == [{"small_variants": ("EGFR", "KRAS"), "fusion": ("ALK",)}] * 2 + [{}, None, {}]
@@ -372,7 +353,7 @@ def test_a_damaged_document_does_not_stop_the_migration_and_is_still_refused(tmp
 
     path = str(tmp_path / "h.db")
     _tested_store(path)
-    _downgrade_to_2(path)
+    _downgrade(path, 2)
     conn = sqlite3.connect(path)
     conn.execute("UPDATE results SET doc = 'not json', doc_sha256 = ? WHERE sample = 'S2'",
                  (hashlib.sha256(b"not json").hexdigest(),))

@@ -210,7 +210,7 @@ def test_damaged_sparse_calls_are_refused(tmp_path):
 
 
 def test_a_schema_3_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path, monkeypatch):
-    from test_store import _downgrade_to_3
+    from test_store import _downgrade
 
     from her2var import store as store_mod
     from her2var.cohort.calls import from_store
@@ -222,7 +222,7 @@ def test_a_schema_3_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path, mo
     with open_store(path, create=False, migrate=False) as s:
         want = s.cohort_rows()
     samples = from_store(path)
-    _downgrade_to_3(path)
+    _downgrade(path, 3)
     with open(path, "rb") as fh:
         before = fh.read()
     with open_store(path, create=False, migrate=False) as s:  # a cohort: reads, never changes it
@@ -431,7 +431,7 @@ def test_damaged_key_fields_are_refused_and_damaged_sparse_calls_when_read(tmp_p
 
 
 def test_a_schema_4_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
-    from test_store import _downgrade_to_4
+    from test_store import _downgrade
 
     from her2var.cohort.calls import from_store
 
@@ -440,7 +440,7 @@ def test_a_schema_4_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
     samples = from_store(path)
     assert [type(s._calls) for s in samples] == [str, list, str, list, str]  # S2: no calls; S4: whole only
     want = exact([fields(x) for x in samples])
-    _downgrade_to_4(path)
+    _downgrade(path, 4)
     with open_store(path, create=False, migrate=False) as s:
         assert s.schema_version == 4
     old = from_store(path)
