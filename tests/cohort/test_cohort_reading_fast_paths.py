@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from typing import Any
 
 import pytest
 
@@ -54,27 +55,36 @@ def _outcome(read, *args):
         return str(exc)
 
 
+def _both_ways(monkeypatch, module, read, *args) -> tuple[Any, Any, bool]:
+    """_outcome of ``read(*args)`` with ``module``'s plain_table as it is, and with it finding no
+    table plain (every row read one by one); and whether the table was read whole."""
+    real = module.plain_table
+    whole = False
+
+    def counted(*a):
+        nonlocal whole
+        out = real(*a)
+        whole = whole or out is not None
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(module, "plain_table", counted)
+        fast = _outcome(read, *args)
+    with monkeypatch.context() as m:
+        m.setattr(module, "plain_table", lambda *a: None)
+        slow = _outcome(read, *args)
+    return fast, slow, whole
+
+
 @pytest.mark.parametrize("ext", [".csv", ".tsv"])
 def test_text_tables_read_whole_are_the_tables_read_row_by_row(tmp_path, monkeypatch, ext: str) -> None:
     rng = random.Random(ext)
     plain_ones = 0
-    real = tables.plain_table
-
-    def counted(*a):
-        nonlocal plain_ones
-        out = real(*a)
-        plain_ones += out is not None
-        return out
-
     for k in range(400):
         path = tmp_path / f"t{k}{ext}"
         path.write_bytes(_text(rng, "," if ext == ".csv" else "\t").encode())
-        with monkeypatch.context() as m:
-            m.setattr(tables, "plain_table", counted)
-            fast = _outcome(tables.read_table, str(path))
-        with monkeypatch.context() as m:
-            m.setattr(tables, "plain_table", lambda *a: None)
-            slow = _outcome(tables.read_table, str(path))
+        fast, slow, plain = _both_ways(monkeypatch, tables, tables.read_table, str(path))
+        plain_ones += plain
         assert fast == slow, path.read_bytes()
     assert 50 < plain_ones < 400  # both kinds of table were met
 
@@ -83,13 +93,6 @@ def test_text_tables_read_whole_are_the_tables_read_row_by_row(tmp_path, monkeyp
 def test_samples_sheets_read_whole_are_the_sheets_read_row_by_row(tmp_path, monkeypatch, ext: str) -> None:
     rng = random.Random("sheet" + ext)
     plain_ones = 0
-    real = samples_sheet.plain_table
-
-    def counted(*a):
-        nonlocal plain_ones
-        out = real(*a)
-        plain_ones += out is not None
-        return out
 
     def read(path, keep: bool):
         sheet = samples_sheet.read_samples_sheet(str(path), {"h0": "sample"}, keep_rows=keep)
@@ -102,12 +105,8 @@ def test_samples_sheets_read_whole_are_the_sheets_read_row_by_row(tmp_path, monk
             first, _, rest = text.partition("\n")
             text = first + ("," if ext == ".csv" else "\t") + "\n" + rest
         path.write_bytes(text.encode())
-        with monkeypatch.context() as m:
-            m.setattr(samples_sheet, "plain_table", counted)
-            fast = _outcome(read, path, True)
-        with monkeypatch.context() as m:
-            m.setattr(samples_sheet, "plain_table", lambda *a: None)
-            slow = _outcome(read, path, True)
+        fast, slow, plain = _both_ways(monkeypatch, samples_sheet, read, path, True)
+        plain_ones += plain
         streamed = _outcome(read, path, False)
         assert fast == slow == streamed, path.read_bytes()
     assert 50 < plain_ones < 400
